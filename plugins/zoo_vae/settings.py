@@ -1,0 +1,43 @@
+"""Settings of the convolutional VAE; the variants are named defaults (no TensorFlow here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from zoo_core import SettingsError
+
+
+@dataclass(frozen=True)
+class VAESettings:
+    latent_dim: int = field(default=2, metadata={"help": "size of the latent space", "min": 1})
+    filters: tuple[int, ...] = field(default=(32, 64), metadata={
+        "help": "filters of the two stride-2 convolutions (the decoder mirrors them)"})
+    dense: int = field(default=16, metadata={"help": "units of the encoder's dense layer",
+                                             "min": 1})
+    beta: float = field(default=1.0, metadata={"help": "weight of the KL term (beta-VAE)",
+                                               "min": 0.0})
+    learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate",
+                                                         "min": 0.0})
+    batch_size: int = field(default=128, metadata={"help": "images per step", "min": 1})
+    epochs: int = field(default=30, metadata={"help": "passes over the training split",
+                                              "min": 1})
+    train_split: Literal["train", "all"] = field(default="train", metadata={
+        "help": "train (held-out test score) or all (train+test, as the seed notebook)"})
+    precision: Literal["float32", "mixed_bfloat16"] = field(default="float32", metadata={
+        "help": "Keras dtype policy; mixed_bfloat16 computes in bfloat16"})
+    steps_per_execution: int = field(default=1, metadata={
+        "help": "train steps per compiled call (higher: less overhead, coarser progress)",
+        "min": 1})
+
+    def __post_init__(self):
+        if len(self.filters) != 2 or min(self.filters) < 1:
+            raise SettingsError(f"vae setting 'filters' must be two positive numbers, e.g. "
+                                f"32,64; got {','.join(map(str, self.filters))}")
+
+
+#: The seed notebook's two models.
+VARIANTS = {
+    "vae_2d": {},
+    "vae_4d": {"latent_dim": 4, "filters": (64, 128), "dense": 32},
+}

@@ -1,0 +1,24 @@
+"""Built-in visualizers: the seed notebook's pictures and the ones people expect next.
+
+Each works for any model that declares the capabilities it needs (``encode``/``decode``),
+not just the built-in VAE. One module per figure; matplotlib's Figure API (no pyplot, no
+window); each decodes in one batched call.
+"""
+
+from zoo_core import hookimpl
+
+
+@hookimpl
+def register_visualizers(register):
+    from .clusters import Clusters
+    from .curves import Curves
+    from .manifold import Manifold
+    from .reconstructions import Reconstructions
+    from .returns import Returns
+    from .samples import Samples
+    from .traversal import Traversal
+
+    for name, cls in (("manifold", Manifold), ("clusters", Clusters),
+                      ("reconstructions", Reconstructions), ("samples", Samples),
+                      ("traversal", Traversal), ("curves", Curves), ("returns", Returns)):
+        register(name, cls)

@@ -1,0 +1,35 @@
+"""``reconstructions``: originals above their reconstructions, for fixed test images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zoo_core import Visualizer
+
+from ._figure import gray, image_grid, new_figure
+
+
+@dataclass(frozen=True)
+class ReconstructionsSettings:
+    n: int = field(default=10, metadata={"help": "images (the first n of the split)", "min": 1})
+    split: str = field(default="test", metadata={"help": "which split"})
+
+
+class Reconstructions(Visualizer):
+    """Originals (top row) and their reconstructions from z_mean (bottom row)."""
+
+    Settings = ReconstructionsSettings
+    needs_dataset = True
+
+    def draw(self, ctx):
+        x, _ = ctx.dataset.arrays(self.settings.split)
+        x = x[:self.settings.n]
+        rec = ctx.model.decode(ctx.model.encode(x))
+        fig = new_figure(1.2 * len(x), 3)
+        ax = fig.add_subplot()
+        gray(ax, image_grid(np.concatenate([x, rec]), cols=len(x)))
+        ax.set_xticks([])
+        ax.set_yticks([x.shape[1] / 2, 1.5 * x.shape[1]], ["original", "reconstruction"])
+        return fig

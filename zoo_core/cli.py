@@ -1,0 +1,366 @@
+"""The ``zoo`` command line: compose plugins by name.
+
+Core errors are turned into one-line messages in one place (:class:`ZooGroup`); human output
+goes through rich, machine output (``--json``) is plain JSON on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import plugins as P
+from . import runner
+from . import settings as S
+from .errors import UsageError, ZooError
+from .registry import KINDS
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class ZooCliError(click.ClickException):
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class ZooGroup(click.Group):
+    """Turns :class:`ZooError` into a one-line message and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ZooError as exc:
+            raise ZooCliError(str(exc), exc.exit_code) from None
+
+
+@click.group(cls=ZooGroup)
+@click.version_option(package_name="zoo", prog_name="zoo")
+def cli():
+    """zoo: train and compare generative models, composed from plugins by name.
+
+    \b
+    zoo list                          what is installed
+    zoo run vae --dataset fashion_mnist
+    zoo eval runs/<run>               held-out metrics
+    zoo viz runs/<run> --viz manifold figures from a saved run
+    """
+
+
+def registry():
+    return P.get_registry()
+
+
+def _warn_conflicts(reg):
+    for (kind, name), pkgs in reg.conflicts.items():
+        err.print(f"[yellow]warning:[/] {kind} '{name}' is registered by "
+                  f"{' and '.join(pkgs)}; it cannot be used until one is removed")
+
+
+def _print_json(obj):
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+# -- zoo list -------------------------------------------------------------------------------
+_KIND_ARGS = {"models": "model", "datasets": "dataset", "visualizers": "visualizer",
+              "model": "model", "dataset": "dataset", "visualizer": "visualizer"}
+
+
+@cli.command("list")
+@click.argument("what", required=False)
+@click.argument("pattern", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+def list_(what, pattern, as_json):
+    """List plugins: zoo list [models|datasets|visualizers] [PATTERN].
+
+    PATTERN takes wildcards, e.g. zoo list models 'vae*'.
+    """
+    if what and what not in _KIND_ARGS:
+        pattern, what = what, None  # `zoo list 'vae*'`
+    kinds = [_KIND_ARGS[what]] if what else list(KINDS)
+    reg = registry()
+    _warn_conflicts(reg)
+    rows = [e for k in kinds for e in reg.entries(k, pattern)]
+    if as_json:
+        _print_json([{"kind": e.kind, "name": e.name, "variants": list(e.variants),
+                      "default_variant": e.default_variant, "aliases": list(e.aliases),
+                      "summary": e.summary, "package": e.package} for e in rows])
+        return
+    if not rows:
+        err.print(f"no plugins match {pattern!r}" if pattern else "no plugins installed")
+        return
+    table = Table(title=None)
+    for col in ("kind", "name", "variants / aliases", "summary", "package"):
+        table.add_column(col)
+    for e in rows:
+        extra = [f"{v}*" if v == e.default_variant else v for v in e.variants] + list(e.aliases)
+        table.add_row(e.kind, e.name, ", ".join(extra), e.summary, e.package)
+    out.print(table)
+
+
+# -- zoo info -------------------------------------------------------------------------------
+@cli.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+def info(name, as_json):
+    """Describe a plugin: summary, settings with defaults, and what it fits with."""
+    reg = registry()
+    found = reg.find_any(name)
+    docs = []
+    for r in found:
+        e = r.entry
+        settings = S.resolve(e.cls.Settings, r.overrides)
+        rows = S.describe(e.cls.Settings)
+        for row in rows:
+            row["value"] = S.as_dict(settings)[row["name"]]
+        doc = {"kind": e.kind, "name": r.display_name, "plugin": e.name, "package": e.package,
+               "summary": e.summary, "variants": {k: dict(v) for k, v in e.variants.items()},
+               "settings": rows}
+        doc.update(_fits(reg, e, settings))
+        docs.append(doc)
+    if as_json:
+        _print_json(docs if len(docs) > 1 else docs[0])
+        return
+    for doc in docs:
+        out.print(f"[bold]{doc['name']}[/] ({doc['kind']}, from {doc['package']}): "
+                  f"{doc['summary']}")
+        if doc["variants"]:
+            out.print("variants: " + ", ".join(doc["variants"]))
+        if doc["settings"]:
+            t = Table("setting", "type", "value", "help")
+            for row in doc["settings"]:
+                t.add_row(row["name"], row["type"], repr(row["value"]), row["help"])
+            out.print(t)
+        for key in ("needs", "capabilities", "fits", "applies_to", "data", "source"):
+            if key in doc:
+                value = doc[key]
+                if isinstance(value, dict):
+                    for k, v in value.items():
+                        out.print(f"{key} {k}: {v}")
+                else:
+                    out.print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+def _fits(reg, entry, settings) -> dict:
+    """What an entry fits with, computed from class declarations (no heavy imports)."""
+    from .types import DataSpec
+
+    if entry.kind == "model":
+        cls = entry.cls
+        comp = runner.Component("model", reg.resolve("model", entry.name), settings)
+        fits = []
+        for d in reg.entries("dataset"):
+            try:
+                cls.check_data(settings, d.cls.spec(S.resolve(d.cls.Settings)))
+                fits.append(d.name)
+            except ZooError:
+                pass
+        doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities),
+               "visualizers": runner.applicable_visualizers(reg, comp),
+               "strategies": list(cls.strategies)}
+        if cls.needs != "environment":
+            doc["fits"] = fits
+        return doc
+    if entry.kind == "dataset":
+        spec: DataSpec = entry.cls.spec(settings)
+        ds = entry.cls(settings)
+        return {"data": {"shape": list(spec.element_shape), "dtype": spec.dtype,
+                         "classes": len(spec.class_names), "splits": list(spec.splits)},
+                "source": ds.describe()}
+    applies = []
+    for m in reg.entries("model"):
+        ms = S.resolve(m.cls.Settings, m.variants.get(m.default_variant, {})
+                       if m.default_variant else {})
+        try:
+            entry.cls.check_model(m.cls, ms)
+            applies.append(m.name)
+        except ZooError:
+            pass
+    return {"applies_to": applies, "requires": sorted(entry.cls.requires)}
+
+
+# -- zoo plugins ----------------------------------------------------------------------------
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+def plugins_(as_json):
+    """Installed plugin packages with their hooks, and any that failed to load."""
+    host = P.get_host()
+    _ = host.registry  # registering may record more failures
+    if as_json:
+        _print_json({"loaded": [vars(p) | {"hooks": list(p.hooks)} for p in host.loaded],
+                     "failed": [vars(f) for f in host.failures],
+                     "conflicts": [{"kind": k, "name": n, "packages": p}
+                                   for (k, n), p in host.registry.conflicts.items()]})
+        return
+    t = Table("plugin", "package", "version", "hooks")
+    for p in host.loaded:
+        t.add_row(p.name, p.package, p.version, ", ".join(p.hooks))
+    out.print(t)
+    for f in host.failures:
+        out.print(f"[red]failed[/] {f.name} ({f.package}): {f.error}")
+    _warn_conflicts(host.registry)
+
+
+# -- zoo run --------------------------------------------------------------------------------
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--dataset", "-d", help="Dataset plugin name (models that train on data).")
+@click.option("--env", help="Environment id (models that act in an environment).")
+@click.option("--viz", "viz", multiple=True, help="Visualizer to draw after training; repeat.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Override the model's epochs.")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a setting; scope with NAME.key. Repeat.")
+@click.option("--strategy", type=click.Choice(runner.STRATEGIES), default="default",
+              show_default=True, help="tf.distribute strategy.")
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory to create.")
+@click.option("--resume", type=click.Path(), help="Continue an interrupted run directory.")
+@click.option("--svg", is_flag=True, help="Also save figures as SVG.")
+def run(model, dataset, env, viz, epochs, batch_size, seed, sets, strategy, out, resume, svg):
+    """Train MODEL on --dataset (or in --env), evaluate it and draw figures."""
+    formats = ("png", "svg") if svg else ("png",)
+    reg = registry()
+    if resume:
+        if model or dataset or env or viz or sets or epochs or batch_size:
+            raise UsageError("--resume takes no other options: the run's config.json says "
+                             "what to train")
+        run_dir, test, paths = runner.resume(reg, resume, err, formats=formats)
+    else:
+        if not model:
+            raise UsageError("missing MODEL; e.g. `zoo run vae --dataset fashion_mnist` "
+                             "(see `zoo list models`)")
+        plan = runner.plan_run(reg, model, dataset=dataset, env=env,
+                               visualizers=list(viz) if viz else None, sets=sets,
+                               epochs=epochs, batch_size=batch_size, seed=seed,
+                               strategy=strategy)
+        for note in plan.notes:
+            err.print(f"[yellow]note:[/] {note}")
+        run_dir, test, paths = runner.execute(plan, err, out=out, formats=formats)
+    _report(run_dir, test, paths)
+
+
+def _report(run_dir, metrics, paths):
+    t = Table("test metric", "value", title=str(run_dir.path))
+    for k, v in metrics.items():
+        t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    err.print(t)
+    for p in paths:
+        err.print(f"figure: {p}")
+    click.echo(str(run_dir.path))
+
+
+# -- zoo eval / viz / sample / compare ------------------------------------------------------
+@cli.command("eval")
+@click.argument("run_dir", type=click.Path())
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Evaluation options, e.g. k=100 (IWAE samples) or episodes=100.")
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+def eval_(run_dir, sets, as_json):
+    """Evaluate a trained run on held-out data."""
+    plan, run, model, dataset = runner.open_trained(registry(), run_dir)
+    options = {k: v for _, k, v in S.parse_assignments(sets)}
+    from .types import RunContext
+
+    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=err)
+    metrics = model.evaluate(ctx, **options)
+    run.update_metrics(eval=metrics)
+    if as_json:
+        _print_json(metrics)
+    else:
+        t = Table("metric", "value", title=f"eval {run.path}")
+        for k, v in metrics.items():
+            t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+        out.print(t)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--viz", "viz", multiple=True, required=True, help="Visualizer; repeat.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Visualizer setting.")
+@click.option("--svg", is_flag=True, help="Also save SVG.")
+def viz(run_dir, viz, sets, svg):
+    """Draw figures from a saved run, without retraining."""
+    plan, run, model, dataset = runner.open_trained(registry(), run_dir, visualizers=list(viz),
+                                                    sets=sets)
+    for p in runner.draw(plan, model, dataset, run, formats=("png", "svg") if svg else ("png",)):
+        click.echo(str(p))
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--n", "n", type=click.IntRange(min=1, max=1024), default=64, show_default=True,
+              help="Images to draw from the prior.")
+@click.option("--z", "z", help="One latent point to decode, e.g. 1.4,-1.3.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="PNG file to write.")
+def sample(run_dir, n, z, seed, out_file):
+    """Decode images from the prior (or one point with --z) into a PNG."""
+    from .sampling import sample_figure
+
+    plan, run, model, _ = runner.open_trained(registry(), run_dir)
+    from .types import SAMPLE
+
+    if SAMPLE not in plan.model.cls.capabilities:
+        raise UsageError(f"model '{plan.model.name}' cannot sample; `zoo sample` needs a "
+                         "model with a latent prior (e.g. vae)")
+    point = None
+    if z is not None:
+        try:
+            point = [float(v) for v in z.split(",")]
+        except ValueError:
+            raise UsageError(f"--z must be comma-separated numbers, got {z!r}") from None
+        if len(point) != model.latent_dim:
+            raise UsageError(f"--z has {len(point)} values but the model's latent space has "
+                             f"{model.latent_dim}; e.g. --z {','.join(['0'] * model.latent_dim)}")
+    path = sample_figure(model, run, n=n, z=point, seed=seed, out=out_file,
+                         title=runner.figure_title(plan, run))
+    click.echo(str(path))
+
+
+@cli.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_file", type=click.Path(dir_okay=False),
+              default="compare.png", show_default=True, help="PNG of the loss curves.")
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+def compare(run_dirs, out_file, as_json):
+    """Compare runs side by side: final metrics, parameters, time, and loss curves."""
+    from .compare import compare_runs
+
+    rows, path = compare_runs(run_dirs, out_file)
+    if as_json:
+        _print_json({"runs": rows, "figure": str(path)})
+        return
+    keys = [k for k in rows[0] if k != "run"]
+    t = Table("", *[r["run"] for r in rows], title="comparison")
+    for k in keys:
+        t.add_row(k, *[_fmt(r.get(k)) for r in rows])
+    out.print(t)
+    err.print(f"figure: {path}")
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return f"{v:.4f}" if abs(v) < 1e5 else f"{v:.4g}"
+    return "-" if v is None else str(v)
+
+
+def main():
+    # TensorFlow's C++ start-up chatter is not for users; set before it is ever imported
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # plugins may add commands; a failure there is reported, never fatal
+    try:
+        P.get_host().pm.hook.register_commands(cli=cli)
+    except Exception as exc:  # pragma: no cover
+        err.print(f"[yellow]warning:[/] a plugin's register_commands failed: {exc}")
+    cli(prog_name="zoo")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

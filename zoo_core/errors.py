@@ -1,0 +1,45 @@
+"""Errors a user can act on.
+
+Core code raises these; the CLI turns them into one-line messages in one place. Each message
+says what was wrong and what to do next.
+"""
+
+
+class ZooError(Exception):
+    """Base class: the message is shown to the user as is."""
+
+    exit_code = 1
+
+
+class UsageError(ZooError):
+    """The command asked for something that cannot work as given (exit code 2)."""
+
+    exit_code = 2
+
+
+class UnknownNameError(UsageError):
+    """No plugin of that kind is registered under that name."""
+
+
+class SettingsError(UsageError):
+    """A setting is unknown or its value has the wrong type or range."""
+
+
+class IncompatibleError(UsageError):
+    """Known plugins that do not fit together (model vs dataset, visualizer vs model)."""
+
+
+class DuplicateNameError(ZooError):
+    """Two plugin packages registered the same name."""
+
+
+class DataError(ZooError):
+    """Data files are missing, damaged or unreadable."""
+
+
+class RunError(ZooError):
+    """A run directory is missing, incomplete or cannot be written."""
+
+
+class TrainingError(ZooError):
+    """Training stopped, e.g. on a NaN loss; the last good checkpoint is kept."""

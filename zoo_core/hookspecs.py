@@ -1,0 +1,72 @@
+"""The hooks a zoo plugin can implement.
+
+Each hook receives a ``register`` callback rather than returning objects, so the core (not
+the plugin) checks names, records which package provided what and refuses duplicates.
+Implementations may take fewer arguments than a spec lists, so hooks can grow without
+breaking existing plugins.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("zoo")
+hookimpl = pluggy.HookimplMarker("zoo")
+
+
+@hookspec
+def register_models(register):
+    """Register Model plugins.
+
+    Called once when the registry is first built.
+
+    :param register: ``register(name, cls, *, variants=None, default_variant=None,
+        aliases=(), summary=None)``. ``cls`` subclasses :class:`zoo_core.Model`;
+        ``variants`` maps variant names to setting overrides, e.g.
+        ``{"vae_2d": {}, "vae_4d": {"latent_dim": 4}}``; ``default_variant`` is what the
+        bare ``name`` means.
+
+    Example::
+
+        @hookimpl
+        def register_models(register):
+            register("vae", ConvVAE, variants={"vae_2d": {}}, default_variant="vae_2d")
+    """
+
+
+@hookspec
+def register_datasets(register):
+    """Register Dataset plugins.
+
+    :param register: ``register(name, cls, *, aliases=(), summary=None)``; ``cls``
+        subclasses :class:`zoo_core.Dataset`.
+
+    Example::
+
+        @hookimpl
+        def register_datasets(register):
+            register("fashion_mnist", FashionMNIST)
+    """
+
+
+@hookspec
+def register_visualizers(register):
+    """Register Visualizer plugins.
+
+    :param register: ``register(name, cls, *, aliases=(), summary=None)``; ``cls``
+        subclasses :class:`zoo_core.Visualizer` and says which models it applies to.
+
+    Example::
+
+        @hookimpl
+        def register_visualizers(register):
+            register("manifold", Manifold)
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add commands to the ``zoo`` command line.
+
+    Called when the CLI starts.
+
+    :param cli: the root :class:`click.Group`; add commands with ``@cli.command()``.
+    """

@@ -1,0 +1,149 @@
+"""Plugin loading: one entry-point group, ``zoo``, for built-ins and third parties alike.
+
+Each entry point is loaded on its own, so a package that fails to import (or implements a
+misspelled hook) is recorded and reported by ``zoo plugins`` instead of breaking ``zoo``.
+``ZOO_LOAD_PLUGINS`` restricts what loads (empty: nothing; a comma list of distribution or
+entry-point names: only those); it is read when plugins load, not at import time.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import traceback
+from dataclasses import dataclass, field
+
+import pluggy
+
+from . import hookspecs
+from .registry import Registry
+
+ENTRY_POINT_GROUP = "zoo"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A loaded plugin module and the distribution that provided it."""
+
+    name: str  # entry-point name
+    package: str  # distribution name
+    version: str
+    hooks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    """An entry point that could not be loaded, with the error a user can act on."""
+
+    name: str
+    package: str
+    error: str
+
+
+@dataclass
+class PluginHost:
+    """The plugin manager, what it loaded, what failed, and the registry built from it."""
+
+    pm: pluggy.PluginManager
+    loaded: list[PluginInfo] = field(default_factory=list)
+    failures: list[PluginFailure] = field(default_factory=list)
+    _registry: Registry | None = None
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = build_registry(self)
+        return self._registry
+
+
+def _allowed() -> set[str] | None:
+    raw = os.environ.get("ZOO_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {p.strip() for p in raw.split(",") if p.strip()}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def load_plugins() -> PluginHost:
+    pm = pluggy.PluginManager("zoo")
+    pm.add_hookspecs(hookspecs)
+    host = PluginHost(pm)
+    allowed = _allowed()
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist else "?"
+        version = ep.dist.version if ep.dist else "?"
+        if allowed is not None and dist not in allowed and ep.name not in allowed:
+            continue
+        if pm.has_plugin(ep.name):
+            host.failures.append(PluginFailure(
+                ep.name, dist, f"another package already uses the plugin name '{ep.name}'"))
+            continue
+        try:
+            plugin = ep.load()
+            pm.register(plugin, name=ep.name)
+        except Exception as exc:  # a broken plugin must not break zoo
+            if os.environ.get("ZOO_DEBUG"):
+                traceback.print_exc()
+            host.failures.append(PluginFailure(ep.name, dist, _one_line(exc)))
+            continue
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            pm.unregister(name=ep.name)
+            host.failures.append(PluginFailure(ep.name, dist, _one_line(exc)))
+            continue
+        hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or []))
+        host.loaded.append(PluginInfo(ep.name, dist, version, hooks))
+    if os.environ.get("ZOO_TRACE_PLUGINS"):
+        pm.trace.root.setwriter(lambda msg: print(msg, end=""))
+        pm.enable_tracing()
+    return host
+
+
+def build_registry(host: PluginHost) -> Registry:
+    """Call the register hooks of every loaded plugin, one plugin at a time.
+
+    Calling plugin by plugin lets the registry record which package provided each entry,
+    and lets a plugin whose hook raises be reported rather than fatal.
+    """
+    registry = Registry()
+    plugins = {info.name: host.pm.get_plugin(info.name) for info in host.loaded}
+    for info in list(host.loaded):
+        others = [p for n, p in plugins.items() if n != info.name]
+        for kind, hook in (("model", "register_models"), ("dataset", "register_datasets"),
+                           ("visualizer", "register_visualizers")):
+            if hook not in info.hooks:
+                continue
+            caller = host.pm.subset_hook_caller(hook, remove_plugins=others)
+            try:
+                caller(register=registry.registrar(kind, info.package))
+            except Exception as exc:
+                host.failures.append(PluginFailure(info.name, info.package,
+                                                   f"{hook} failed: {_one_line(exc)}"))
+    return registry
+
+
+_host: PluginHost | None = None
+
+
+def get_host() -> PluginHost:
+    """The process-wide plugin host, loaded on first use."""
+    global _host
+    if _host is None:
+        _host = load_plugins()
+    return _host
+
+
+def get_registry() -> Registry:
+    return get_host().registry
+
+
+def reset() -> None:
+    """Forget loaded plugins, so the next use reloads them (tests, ZOO_LOAD_PLUGINS)."""
+    global _host
+    _host = None

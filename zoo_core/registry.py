@@ -1,0 +1,151 @@
+"""The registry: every Model, Dataset and Visualizer plugin, by name.
+
+Built from the ``register`` callbacks the hooks receive, so name checks, variants, aliases,
+duplicates and "which package provided this" live in one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .errors import DuplicateNameError, UnknownNameError, ZooError
+from .types import Dataset, Model, Visualizer
+
+KINDS = ("model", "dataset", "visualizer")
+BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer}
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered plugin object."""
+
+    kind: str
+    name: str
+    cls: type
+    summary: str
+    package: str
+    variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    default_variant: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name this entry answers to."""
+        return (self.name, *self.variants, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A name looked up: the entry and the variant it selects (with its overrides)."""
+
+    entry: Entry
+    variant: str | None
+    overrides: Mapping[str, Any]
+
+    @property
+    def display_name(self) -> str:
+        return self.variant or self.entry.name
+
+
+class Registry:
+    def __init__(self):
+        self._entries: dict[str, dict[str, Entry]] = {k: {} for k in KINDS}
+        self._names: dict[str, dict[str, Entry]] = {k: {} for k in KINDS}
+        #: (kind, name) -> packages that all registered it
+        self.conflicts: dict[tuple[str, str], list[str]] = {}
+
+    # -- building ----------------------------------------------------------------------
+    def registrar(self, kind: str, package: str):
+        """The ``register`` callback handed to a plugin's hook implementation."""
+
+        def register(name: str, cls: type, *, variants: Mapping[str, Mapping[str, Any]]
+                     | None = None, default_variant: str | None = None,
+                     aliases: tuple[str, ...] | list[str] = (), summary: str | None = None):
+            self.add(Entry(kind=kind, name=name, cls=cls, package=package,
+                           summary=summary or _first_line(cls.__doc__),
+                           variants=dict(variants or {}), default_variant=default_variant,
+                           aliases=tuple(aliases)))
+
+        return register
+
+    def add(self, entry: Entry) -> None:
+        base = BASES[entry.kind]
+        if not (inspect.isclass(entry.cls) and issubclass(entry.cls, base)):
+            raise ZooError(f"{entry.package}: {entry.kind} '{entry.name}' must be a subclass "
+                           f"of zoo_core.{base.__name__}, got {entry.cls!r}")
+        for n in entry.names:
+            if not _NAME.match(n):
+                raise ZooError(f"{entry.package}: invalid {entry.kind} name {n!r}; use "
+                               "lower_snake_case")
+        if entry.default_variant and entry.default_variant not in entry.variants:
+            raise ZooError(f"{entry.package}: default variant {entry.default_variant!r} of "
+                           f"'{entry.name}' is not one of its variants")
+        clash = False
+        for n in entry.names:
+            other = self._names[entry.kind].get(n)
+            if other is not None and other is not entry:
+                pkgs = self.conflicts.setdefault((entry.kind, n), [other.package])
+                if entry.package not in pkgs:
+                    pkgs.append(entry.package)
+                clash = True
+        if clash:
+            return
+        self._entries[entry.kind][entry.name] = entry
+        for n in entry.names:
+            self._names[entry.kind][n] = entry
+
+    # -- looking up --------------------------------------------------------------------
+    def entries(self, kind: str, pattern: str | None = None) -> list[Entry]:
+        out = sorted(self._entries[kind].values(), key=lambda e: e.name)
+        if pattern:
+            out = [e for e in out if any(fnmatch.fnmatchcase(n, pattern) for n in e.names)]
+        return out
+
+    def all_names(self, kind: str) -> list[str]:
+        return sorted(self._names[kind])
+
+    def resolve(self, kind: str, name: str) -> Resolved:
+        if (kind, name) in self.conflicts:
+            pkgs = self.conflicts[(kind, name)]
+            raise DuplicateNameError(
+                f"{kind} '{name}' is registered by more than one package: "
+                f"{' and '.join(pkgs)}. Uninstall one, or choose with "
+                f"ZOO_LOAD_PLUGINS=<package>,...")
+        entry = self._names[kind].get(name)
+        if entry is None:
+            raise UnknownNameError(unknown_name_message(kind, name, self.all_names(kind)))
+        if name in entry.variants:
+            variant = name
+        else:
+            variant = entry.default_variant
+        overrides = entry.variants.get(variant, {}) if variant else {}
+        return Resolved(entry, variant, overrides)
+
+    def find_any(self, name: str) -> list[Resolved]:
+        """Every kind's entry answering to ``name`` (for ``zoo info``)."""
+        found = []
+        for kind in KINDS:
+            if name in self._names[kind] or (kind, name) in self.conflicts:
+                found.append(self.resolve(kind, name))
+        if not found:
+            names = sorted({n for k in KINDS for n in self._names[k]})
+            raise UnknownNameError(unknown_name_message("plugin", name, names))
+        return found
+
+
+def unknown_name_message(kind: str, name: str, available: list[str]) -> str:
+    close = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    listing = ", ".join(available) if available else "(none installed)"
+    return (f"unknown {kind} '{name}'.{hint} Available: {listing}. "
+            f"See `zoo list`.")
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""

@@ -1,0 +1,156 @@
+"""A run directory: everything one ``zoo run`` produced, enough to rebuild it.
+
+Layout::
+
+    runs/<model>-<dataset>-<timestamp>/
+        config.json          resolved settings, seed, package versions
+        manifest.json        the data used (files, checksums, split sizes)
+        metrics.csv          per-epoch metrics (Keras CSVLogger)
+        metrics.json         the same as JSON, plus final test metrics
+        state.json           progress for --resume (last completed epoch)
+        checkpoints/         last.keras, best.keras (written atomically)
+        model.keras          the final model
+        figures/             PNG (and SVG) figures
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import RunError
+
+CONFIG = "config.json"
+
+
+def package_versions(names=("zoo", "tensorflow", "tensorflow-cpu", "keras", "numpy",
+                            "matplotlib", "pluggy", "click", "rich", "gymnasium")) -> dict:
+    out = {"python": platform.python_version()}
+    for n in names:
+        try:
+            out[n] = importlib.metadata.version(n)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON so that a crash mid-write never leaves a truncated file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=2, sort_keys=False, default=_jsonable)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(o):
+    try:
+        import numpy as np
+
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+class RunDir:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def __repr__(self):
+        return f"RunDir({str(self.path)!r})"
+
+    # -- creating and opening -----------------------------------------------------------
+    @classmethod
+    def create(cls, model: str, dataset: str, *, root: str | os.PathLike = "runs",
+               out: str | os.PathLike | None = None) -> "RunDir":
+        if out is not None:
+            path = Path(out)
+            if (path / CONFIG).exists():
+                raise RunError(f"{path} already holds a run; choose another --out or "
+                               f"continue it with `zoo run --resume {path}`")
+            if path.exists() and not path.is_dir():
+                raise RunError(f"--out {path} is a file; give a folder")
+        else:
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = Path(root) / f"{model}-{dataset}-{stamp}"
+            n = 1
+            while path.exists():
+                n += 1
+                path = Path(root) / f"{model}-{dataset}-{stamp}-{n}"
+        try:
+            (path / "checkpoints").mkdir(parents=True, exist_ok=True)
+            (path / "figures").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise RunError(f"cannot create run directory {path}: {exc.strerror}; "
+                           "choose a writable --out") from None
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "RunDir":
+        p = Path(path)
+        if not p.is_dir():
+            raise RunError(f"{p} is not a folder; pass a run directory made by `zoo run`")
+        if not (p / CONFIG).is_file():
+            raise RunError(f"{p} is not a run directory (no {CONFIG}); pass a folder made "
+                           "by `zoo run`")
+        (p / "figures").mkdir(exist_ok=True)
+        (p / "checkpoints").mkdir(exist_ok=True)
+        return cls(p)
+
+    # -- files --------------------------------------------------------------------------
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def figures(self) -> Path:
+        return self.path / "figures"
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        target = self.path / name
+        write_json_atomic(target, obj)
+        return target
+
+    def read_json(self, name: str, default: Any = None) -> Any:
+        p = self.path / name
+        if not p.exists():
+            return default
+        try:
+            return json.loads(p.read_text())
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{p} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+
+    @property
+    def config(self) -> dict:
+        return self.read_json(CONFIG) or {}
+
+    def metrics(self) -> dict:
+        """``{"history": [per-epoch dicts], "test": {...}}`` (empty before training)."""
+        return self.read_json("metrics.json", {"history": [], "test": {}})
+
+    def update_metrics(self, **parts) -> None:
+        m = self.metrics()
+        m.update(parts)
+        self.write_json("metrics.json", m)

@@ -1,0 +1,50 @@
+"""``zoo sample``: images decoded from the prior, or from one given latent point."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+
+def image_grid(images: np.ndarray, cols: int | None = None) -> np.ndarray:
+    """Tile ``(n, h, w[, c])`` images into one ``(rows*h, cols*w)`` array."""
+    images = np.asarray(images)
+    if images.ndim == 4:
+        images = images[..., 0] if images.shape[-1] == 1 else images
+    n, h, w = images.shape[:3]
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    grid = np.zeros((rows * h, cols * w) + images.shape[3:], dtype=images.dtype)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        grid[r * h:(r + 1) * h, c * w:(c + 1) * w] = img
+    return grid
+
+
+def sample_figure(model, run, *, n: int = 64, z=None, seed: int = 0, out=None, title=""):
+    from matplotlib.figure import Figure
+
+    if z is not None:
+        points = np.asarray([z], dtype="float32")
+    else:
+        points = np.random.default_rng(seed).standard_normal(
+            (n, model.latent_dim)).astype("float32")
+    images = model.decode(points)
+    fig = Figure(figsize=(6, 6), layout="constrained")
+    ax = fig.add_subplot()
+    if z is not None:
+        im = ax.imshow(images[0, ..., 0], cmap="Greys_r", vmin=0, vmax=1)
+        fig.colorbar(im, ax=ax)
+        ax.set_title(f"z = [{', '.join(f'{v:g}' for v in z)}]")
+        default = run.figures / ("point_" + "_".join(f"{v:g}" for v in z) + ".png")
+    else:
+        ax.imshow(image_grid(images), cmap="Greys_r", vmin=0, vmax=1)
+        ax.set_axis_off()
+        ax.set_title(f"{n} samples from the prior (seed {seed})")
+        default = run.figures / f"samples_n{n}_seed{seed}.png"
+    fig.suptitle(title)
+    path = Path(out) if out else default
+    fig.savefig(path)
+    return path
