@@ -60,7 +60,7 @@ def registry():
 def _warn_conflicts(reg):
     for (kind, name), pkgs in reg.conflicts.items():
         err.print(f"[yellow]warning:[/] {kind} '{name}' is registered by "
-                  f"{' and '.join(pkgs)}; it cannot be used until one is removed")
+                  f"{' and '.join(sorted(pkgs))}; it cannot be used until one is removed")
 
 
 def _print_json(obj):
@@ -212,7 +212,9 @@ def plugins_(as_json):
 @click.argument("model", required=False)
 @click.option("--dataset", "-d", help="Dataset plugin name (models that train on data).")
 @click.option("--env", help="Environment id (models that act in an environment).")
-@click.option("--viz", "viz", multiple=True, help="Visualizer to draw after training; repeat.")
+@click.option("--viz", "viz", multiple=True,
+              help="Visualizer to draw after training; repeat. Default: the model's own.")
+@click.option("--no-viz", is_flag=True, help="Draw no figures.")
 @click.option("--epochs", type=click.IntRange(min=1), help="Override the model's epochs.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
@@ -223,7 +225,8 @@ def plugins_(as_json):
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory to create.")
 @click.option("--resume", type=click.Path(), help="Continue an interrupted run directory.")
 @click.option("--svg", is_flag=True, help="Also save figures as SVG.")
-def run(model, dataset, env, viz, epochs, batch_size, seed, sets, strategy, out, resume, svg):
+def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, sets, strategy, out, resume,
+        svg):
     """Train MODEL on --dataset (or in --env), evaluate it and draw figures."""
     formats = ("png", "svg") if svg else ("png",)
     reg = registry()
@@ -237,7 +240,8 @@ def run(model, dataset, env, viz, epochs, batch_size, seed, sets, strategy, out,
             raise UsageError("missing MODEL; e.g. `zoo run vae --dataset fashion_mnist` "
                              "(see `zoo list models`)")
         plan = runner.plan_run(reg, model, dataset=dataset, env=env,
-                               visualizers=list(viz) if viz else None, sets=sets,
+                               visualizers=[] if no_viz else (list(viz) if viz else None),
+                               sets=sets,
                                epochs=epochs, batch_size=batch_size, seed=seed,
                                strategy=strategy)
         for note in plan.notes:

@@ -49,5 +49,7 @@ def pipeline(x, y, batch_size: int, *, seed: int, shuffle: bool = True, first_ep
             xb = transform(xb, tf.stack([epoch * steps + step, tf.constant(seed, tf.int64)]))
         return xb, tf.gather(ys, idx)
 
-    return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE,
-                  deterministic=True).prefetch(tf.data.AUTOTUNE)
+    ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if not repeat:  # a known length lets Keras restart a finite pass every epoch
+        ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
+    return ds.prefetch(tf.data.AUTOTUNE)

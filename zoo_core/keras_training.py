@@ -155,8 +155,7 @@ class RichProgress(keras.callbacks.Callback):
 
 
 def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
-        batch_size: int, validation=None, validation_steps: int | None = None,
-        initial_epoch: int = 0, callbacks=(),
+        batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
         progress_keys=("loss", "reconstruction_loss", "kl_loss")) -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
@@ -170,7 +169,7 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
            RichProgress(console, epochs, steps, batch_size, progress_keys), *callbacks]
     try:
         model.fit(train, steps_per_epoch=steps, epochs=epochs, initial_epoch=initial_epoch,
-                  validation_data=validation, validation_steps=validation_steps,
+                  validation_data=validation,
                   callbacks=cbs, shuffle=False, verbose=0)
     except KeyboardInterrupt:
         save_atomic(model, run.checkpoints / "interrupted.keras")

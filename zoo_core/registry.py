@@ -115,7 +115,7 @@ class Registry:
             pkgs = self.conflicts[(kind, name)]
             raise DuplicateNameError(
                 f"{kind} '{name}' is registered by more than one package: "
-                f"{' and '.join(pkgs)}. Uninstall one, or choose with "
+                f"{' and '.join(sorted(pkgs))}. Uninstall one, or choose with "
                 f"ZOO_LOAD_PLUGINS=<package>,...")
         entry = self._names[kind].get(name)
         if entry is None:

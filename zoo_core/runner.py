@@ -179,6 +179,7 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
 def check_fit(registry: Registry, plan: Plan) -> None:
     """Refuse a model/dataset/visualizer/strategy combination that cannot work."""
     m = plan.model
+    m.cls.check_settings(m.settings)
     if plan.dataset is not None:
         spec = plan.data_spec
         try:
@@ -235,8 +236,12 @@ def build(plan: Plan):
 
 
 def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
-            formats: tuple[str, ...] = ("png",)) -> tuple[RunDir, dict, list[Path]]:
-    """Train, evaluate and draw a planned run; returns the run, test metrics, figure paths."""
+            formats: tuple[str, ...] = ("png",), extra: dict | None = None
+            ) -> tuple[RunDir, dict, list[Path]]:
+    """Train, evaluate and draw a planned run; returns the run, test metrics, figure paths.
+
+    ``extra`` reaches the model as ``RunContext.extra`` (e.g. ``{"callbacks": [...]}``).
+    """
     run = RunDir.create(plan.model.name, plan.dataset.name if plan.dataset else
                         getattr(plan.model.settings, "env", "env").lower().replace("-", "_"),
                         root=root, out=out)
@@ -244,21 +249,23 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
     model, dataset = build(plan)
     if dataset is not None:
         run.write_json("manifest.json", dataset.manifest())
-    return _train_eval_draw(plan, run, model, dataset, console, resume=False, formats=formats)
+    return _train_eval_draw(plan, run, model, dataset, console, resume=False, formats=formats,
+                            extra=extra)
 
 
-def resume(registry: Registry, path: str, console, formats=("png",)):
+def resume(registry: Registry, path: str, console, formats=("png",), extra=None):
     run = RunDir.open(path)
     cfg = run.config
     plan = plan_from_run(registry, run,
                          visualizers=[v["name"] for v in cfg.get("visualizers", [])])
     model, dataset = build(plan)
-    return _train_eval_draw(plan, run, model, dataset, console, resume=True, formats=formats)
+    return _train_eval_draw(plan, run, model, dataset, console, resume=True, formats=formats,
+                            extra=extra)
 
 
-def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats):
+def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats, extra=None):
     ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
-                     strategy=plan.strategy, resume=resume)
+                     strategy=plan.strategy, resume=resume, extra=dict(extra or {}))
     model.train(ctx)
     test = model.test_metrics(ctx)
     run.update_metrics(test=test)

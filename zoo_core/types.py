@@ -119,6 +119,11 @@ class Model:
                 f"{cls.__name__} needs {cls.needs} but the dataset provides {spec.kind}")
 
     @classmethod
+    def check_settings(cls, settings) -> None:
+        """Raise :class:`SettingsError` or :class:`IncompatibleError` for settings that
+        cannot work together (checked before anything is built)."""
+
+    @classmethod
     def latent_dim_of(cls, settings) -> int | None:
         """The latent size for these settings, if the model has a latent space."""
         return getattr(settings, "latent_dim", None)

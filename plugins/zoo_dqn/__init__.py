@@ -1,0 +1,10 @@
+"""Built-in model plugin: a small DQN agent (the seed notebook's second part)."""
+
+from zoo_core import hookimpl
+
+
+@hookimpl
+def register_models(register):
+    from .model import DQN
+
+    register("dqn", DQN)

@@ -93,8 +93,6 @@ class ConvVAE(Model):
             else:
                 kt.fit(self.vae, train, steps=steps, epochs=s.epochs, run=ctx.run,
                        console=ctx.console, batch_size=s.batch_size, validation=test,
-                       validation_steps=steps_per_epoch(len(ctx.dataset.arrays("test")[0]),
-                                                        s.batch_size),
                        initial_epoch=start, callbacks=ctx.extra.get("callbacks", ()))
         kt.save_atomic(self.vae, ctx.run.file("model.keras"))
         ctx.run.update_metrics(params=self.count_params(), global_batch_size=s.batch_size,

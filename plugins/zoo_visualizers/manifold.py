@@ -61,16 +61,22 @@ class Manifold(Visualizer):
             base[others] = s.fixed
         return dims, base
 
-    def draw(self, ctx):
+    def grid(self, model, dataset):
+        """``(images, grid_x, grid_y, dims, base)``: the n*n cells, row-major, top row at
+        the largest z[dims[1]], decoded in one batched call (the seed made n*n calls)."""
         s = self.settings
-        dims, base = self.plane(ctx.model, ctx.dataset)
+        dims, base = self.plane(model, dataset)
         grid_x = np.linspace(-s.scale, s.scale, s.n)
         grid_y = np.linspace(-s.scale, s.scale, s.n)[::-1]
         xx, yy = np.meshgrid(grid_x, grid_y)  # row i: y = grid_y[i]; column j: x = grid_x[j]
         z = np.repeat(base[None], s.n * s.n, axis=0)
         z[:, dims[0]] = xx.ravel()
         z[:, dims[1]] = yy.ravel()
-        images = ctx.model.decode(z)  # one batched call, not n*n
+        return model.decode(z), grid_x, grid_y, dims, base
+
+    def draw(self, ctx):
+        s = self.settings
+        images, grid_x, grid_y, dims, base = self.grid(ctx.model, ctx.dataset)
         h = images.shape[1]
         fig = new_figure(10, 10)
         ax = fig.add_subplot()

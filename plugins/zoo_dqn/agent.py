@@ -1,0 +1,84 @@
+"""The DQN agent in Keras 3: an MLP Q-network, a target network, Huber loss, and
+gradient steps compiled with ``tf.function``."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+
+def build_q_network(obs_dim: int, n_actions: int, hidden) -> keras.Model:
+    inputs = keras.Input(shape=(obs_dim,))
+    x = inputs
+    for units in hidden:
+        x = layers.Dense(units, activation="relu")(x)
+    return keras.Model(inputs, layers.Dense(n_actions)(x), name="q_network")
+
+
+def td_targets(rewards, next_q_target, dones, gamma, next_q_online=None):
+    """r + gamma * (1 - done) * Q_target(s', a*), with a* = argmax of Q_target (DQN) or of
+    Q_online (Double DQN)."""
+    chooser = next_q_target if next_q_online is None else next_q_online
+    best = tf.argmax(chooser, axis=1, output_type=tf.int32)
+    next_value = tf.gather(next_q_target, best, axis=1, batch_dims=1)
+    return rewards + gamma * (1.0 - dones) * next_value
+
+
+class Agent:
+    def __init__(self, obs_dim: int, n_actions: int, s, seed: int = 0):
+        self.s, self.n_actions = s, n_actions
+        self.q = build_q_network(obs_dim, n_actions, s.hidden)
+        self.target = build_q_network(obs_dim, n_actions, s.hidden)
+        self.target.set_weights(self.q.get_weights())
+        self.optimizer = keras.optimizers.Adam(s.learning_rate)
+        self.loss_fn = keras.losses.Huber(delta=s.huber_delta)
+        self.optimizer.build(self.q.trainable_variables)
+        self._refresh_numpy()
+
+    # -- acting: a NumPy forward pass, far cheaper per step than a TF call -------------
+    def _refresh_numpy(self):
+        self._w = [w.numpy() if hasattr(w, "numpy") else np.asarray(w)
+                   for w in self.q.get_weights()]
+
+    def q_values(self, obs: np.ndarray) -> np.ndarray:
+        x = np.asarray(obs, dtype=np.float32)
+        for k in range(0, len(self._w) - 2, 2):
+            x = np.maximum(x @ self._w[k] + self._w[k + 1], 0.0)
+        return x @ self._w[-2] + self._w[-1]
+
+    def act(self, obs, epsilon: float, rng: np.random.Generator) -> int:
+        if rng.random() < epsilon:
+            return int(rng.integers(self.n_actions))
+        return int(np.argmax(self.q_values(obs[None])[0]))
+
+    # -- learning -------------------------------------------------------------------------
+    @tf.function(reduce_retracing=True)
+    def _train_round(self, obs, actions, rewards, next_obs, dones):
+        """Several gradient steps in one call: inputs are stacked (updates, batch, ...)."""
+        losses = tf.TensorArray(tf.float32, size=tf.shape(obs)[0])
+        for i in tf.range(tf.shape(obs)[0]):
+            next_q_target = self.target(next_obs[i], training=False)
+            next_q_online = self.q(next_obs[i], training=False) if self.s.double else None
+            y = tf.stop_gradient(td_targets(rewards[i], next_q_target, dones[i], self.s.gamma,
+                                            next_q_online))
+            with tf.GradientTape() as tape:
+                q = tf.gather(self.q(obs[i], training=True), actions[i], axis=1, batch_dims=1)
+                loss = self.loss_fn(y, q)
+            grads = tape.gradient(loss, self.q.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.q.trainable_variables))
+            losses = losses.write(i, loss)
+        return tf.reduce_mean(losses.stack())
+
+    def train_round(self, batch) -> float:
+        loss = float(self._train_round(*[tf.convert_to_tensor(b) for b in batch]))
+        self._refresh_numpy()
+        return loss
+
+    def sync_target(self) -> None:
+        """Copy (tau = 1) or Polyak-average (tau < 1) the online weights into the target."""
+        tau = self.s.tau
+        new = [tau * w + (1.0 - tau) * t for w, t in
+               zip(self.q.get_weights(), self.target.get_weights())]
+        self.target.set_weights(new)

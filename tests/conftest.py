@@ -1,0 +1,93 @@
+"""Shared fixtures: real entry-point metadata for test plugins, tiny IDX files, CLI runner."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from zoo_core import plugins  # noqa: E402
+from zoo_core.cli import cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(autouse=True)
+def fresh_plugins(monkeypatch):
+    """Each test loads plugins anew, with no ZOO_* variables leaking in."""
+    for var in ("ZOO_LOAD_PLUGINS", "ZOO_DATA_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    plugins.reset()
+    yield
+    plugins.reset()
+
+
+@pytest.fixture
+def make_dist(tmp_path, monkeypatch):
+    """Create an installed-looking plugin distribution: a module plus a ``.dist-info`` with
+    an entry point in the ``zoo`` group, on ``sys.path``. Discovery goes through
+    ``importlib.metadata`` exactly as for a pip-installed package."""
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    made = []
+
+    def make(dist: str, module: str, source: str, version: str = "1.0"):
+        (site / f"{module}.py").write_text(textwrap.dedent(source))
+        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[zoo]\n{module} = {module}\n")
+        made.append(module)
+        importlib.invalidate_caches()
+        return info
+
+    yield make
+    for m in made:
+        sys.modules.pop(m, None)
+    importlib.invalidate_caches()
+
+
+@pytest.fixture
+def run_cli():
+    runner = CliRunner()
+
+    def invoke(*args, **kw):
+        return runner.invoke(cli, list(args), catch_exceptions=False, **kw)
+
+    return invoke
+
+
+def write_fake_fashion(folder: Path, n_train=40, n_test=20, seed=0) -> Path:
+    """Four small, valid IDX files in Fashion-MNIST's names (not the real data)."""
+    from zoo_fashion_mnist import idx
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        idx.write(folder / f"{prefix}-images-idx3-ubyte.gz",
+                  rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        idx.write(folder / f"{prefix}-labels-idx1-ubyte.gz",
+                  (np.arange(n) % 10).astype(np.uint8))
+    return folder
+
+
+@pytest.fixture
+def fake_fashion(tmp_path):
+    return write_fake_fashion(tmp_path / "fmnist")
+
+
+def require_debian_data():
+    if not DEBIAN.is_dir():
+        pytest.fail("Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist "
+                    "(make test and .ci/run do this)")

@@ -1,0 +1,128 @@
+"""Discovery through real entry-point metadata, and the ways plugins go wrong."""
+
+import pytest
+
+from zoo_core import DuplicateNameError, UnknownNameError, plugins
+
+GOOD_MODEL = """
+    from zoo_core import Model, hookimpl
+
+    class Tiny(Model):
+        '''A tiny test model.'''
+
+    @hookimpl
+    def register_models(register):
+        register("tiny", Tiny, aliases=("wee",))
+"""
+
+
+def test_builtins_and_the_example_package_are_discovered_through_entry_points():
+    host = plugins.get_host()
+    by_name = {p.name: p for p in host.loaded}
+    assert {"zoo_vae", "zoo_fashion_mnist", "zoo_visualizers", "zoo_dqn"} <= set(by_name)
+    assert by_name["zoo_vae"].package == "zoo"
+    # the example third-party package is pip-installed by `make test` / .ci/run
+    assert by_name["zoo_example"].package == "zoo-example", \
+        "install the example: pip install -e examples/zoo-example"
+    reg = host.registry
+    assert reg.resolve("dataset", "toy_shapes").entry.package == "zoo-example"
+    assert reg.resolve("model", "vae_4d").entry.package == "zoo"
+    assert host.failures == []
+
+
+def test_a_new_distribution_plugs_in_without_touching_the_core(make_dist):
+    make_dist("zoo-tiny", "zoo_tiny", GOOD_MODEL)
+    reg = plugins.get_registry()
+    r = reg.resolve("model", "wee")
+    assert (r.entry.name, r.entry.package, r.entry.summary) == ("tiny", "zoo-tiny",
+                                                                "A tiny test model.")
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(make_dist, run_cli):
+    make_dist("zoo-broken", "zoo_broken", "import no_such_module_anywhere\n")
+    host = plugins.get_host()
+    [failure] = host.failures
+    assert failure.package == "zoo-broken" and "no_such_module_anywhere" in failure.error
+    assert host.registry.resolve("model", "vae").entry.name == "vae"
+    result = run_cli("plugins")
+    assert result.exit_code == 0
+    assert "zoo_broken" in result.output and "ModuleNotFoundError" in result.output
+    assert run_cli("list", "models").exit_code == 0
+
+
+def test_a_misspelled_hook_is_caught(make_dist):
+    make_dist("zoo-typo", "zoo_typo", """
+        from zoo_core import hookimpl
+
+        @hookimpl
+        def register_model(register):
+            pass
+    """)
+    host = plugins.get_host()
+    [failure] = host.failures
+    assert failure.name == "zoo_typo" and "register_model" in failure.error
+    assert "zoo_typo" not in [p.name for p in host.loaded]
+
+
+def test_a_hook_that_raises_is_reported_not_fatal(make_dist):
+    make_dist("zoo-raises", "zoo_raises", """
+        from zoo_core import hookimpl
+
+        @hookimpl
+        def register_datasets(register):
+            raise RuntimeError("boom")
+    """)
+    host = plugins.get_host()
+    assert host.registry.resolve("dataset", "fashion_mnist")
+    assert any("boom" in f.error and f.package == "zoo-raises" for f in host.failures)
+
+
+def test_duplicate_names_are_an_error_naming_both_packages(make_dist, run_cli):
+    make_dist("zoo-clash", "zoo_clash", """
+        from zoo_core import Dataset, hookimpl
+
+        class Other(Dataset):
+            '''Another fashion_mnist.'''
+
+        @hookimpl
+        def register_datasets(register):
+            register("fashion_mnist", Other)
+    """)
+    reg = plugins.get_registry()
+    with pytest.raises(DuplicateNameError) as e:
+        reg.resolve("dataset", "fashion_mnist")
+    assert "zoo and zoo-clash" in str(e.value)
+    result = run_cli("run", "vae", "--dataset", "fashion_mnist")
+    assert result.exit_code == 1 and "zoo and zoo-clash" in result.output
+
+
+def test_zoo_load_plugins_restricts_what_loads(monkeypatch, make_dist):
+    make_dist("zoo-tiny", "zoo_tiny", GOOD_MODEL)
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", "")
+    assert plugins.get_host().loaded == []
+    plugins.reset()
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", "zoo-tiny, zoo_fashion_mnist")
+    assert sorted(p.name for p in plugins.get_host().loaded) == ["zoo_fashion_mnist", "zoo_tiny"]
+    with pytest.raises(UnknownNameError):
+        plugins.get_registry().resolve("model", "vae")
+
+
+def test_unknown_names_suggest_close_matches():
+    reg = plugins.get_registry()
+    with pytest.raises(UnknownNameError) as e:
+        reg.resolve("model", "vae_3d")
+    msg = str(e.value)
+    assert "Did you mean" in msg and "vae_2d" in msg and "Available:" in msg
+
+
+def test_wildcards_match_names_and_variants():
+    reg = plugins.get_registry()
+    assert [e.name for e in reg.entries("model", "vae_*")] == ["vae"]
+    assert [e.name for e in reg.entries("visualizer", "re*")] == ["reconstructions", "returns"]
+    assert reg.entries("model", "nothing*") == []
+
+
+def test_bare_name_means_the_default_variant():
+    reg = plugins.get_registry()
+    assert reg.resolve("model", "vae").variant == "vae_2d"
+    assert reg.resolve("model", "vae_4d").overrides["latent_dim"] == 4

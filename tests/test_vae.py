@@ -1,0 +1,215 @@
+"""The conv VAE: shapes, the ELBO as the math says, saving, resuming, NaN stop, eval."""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+from rich.console import Console
+
+from conftest import DEBIAN, require_debian_data
+from zoo_core import TrainingError, plugins, runner
+from zoo_core.runs import RunDir
+from zoo_core.types import DataSpec
+from zoo_vae.model import ConvVAE
+from zoo_vae.settings import VARIANTS, VAESettings
+
+SPEC = DataSpec("images", (28, 28, 1), "float32", tuple("abcdefghij"), ("train", "test"))
+QUIET = Console(file=open("/dev/null", "w"))
+TINY = [f"data_dir={DEBIAN}", "limit=256", "batch_size=64"]
+
+
+def plan(model="vae", epochs=2, sets=(), viz=(), seed=0):
+    require_debian_data()
+    return runner.plan_run(plugins.get_registry(), model, dataset="fashion_mnist",
+                           visualizers=list(viz), sets=[*TINY, *sets], epochs=epochs,
+                           seed=seed)
+
+
+def weights(path):
+    return [w.copy() for w in keras.models.load_model(path, safe_mode=True).get_weights()]
+
+
+@pytest.mark.parametrize("variant,latent,params", [("vae_2d", 2, None), ("vae_4d", 4, None)])
+def test_encoder_and_decoder_shapes(variant, latent, params):
+    m = ConvVAE(VAESettings(**VARIANTS[variant]), SPEC)
+    vae = m.build()
+    x = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
+    z_mean, z_log_var = vae.encoder(x)
+    assert z_mean.shape == (5, latent) and z_log_var.shape == (5, latent)
+    assert vae.decoder(z_mean).shape == (5, 28, 28, 1)
+    assert m.decode(np.zeros((3, latent), "float32")).shape == (3, 28, 28, 1)
+    # the seed's layer widths: first conv 32 (2-D) or 64 (4-D) filters
+    assert vae.encoder.layers[1].filters == (32 if latent == 2 else 64)
+
+
+def test_loss_equals_a_hand_computed_elbo():
+    import tensorflow as tf
+
+    from zoo_vae.network import kl_divergence, reconstruction_nll
+
+    m = ConvVAE(VAESettings(latent_dim=3), SPEC)
+    vae = m.build()
+    rng = np.random.default_rng(1)
+    x = rng.random((4, 28, 28, 1), dtype=np.float32)
+    eps = rng.standard_normal((4, 3)).astype(np.float32)
+    rec, kl = vae.losses_of(tf.constant(x), tf.constant(eps))
+    # by hand, in NumPy: Bernoulli log-likelihood of x under sigmoid(logits), KL summed
+    mu, lv = (t.numpy() for t in vae.encoder(x))
+    logits = vae.decoder(mu + np.exp(0.5 * lv) * eps).numpy().astype(np.float64)
+    p = 1.0 / (1.0 + np.exp(-logits))
+    rec_hand = -(x * np.log(p) + (1 - x) * np.log(1 - p)).reshape(4, -1).sum(1)
+    kl_hand = -0.5 * (1 + lv - mu ** 2 - np.exp(lv)).sum(1)
+    np.testing.assert_allclose(rec.numpy(), rec_hand, rtol=1e-4)
+    np.testing.assert_allclose(kl.numpy(), kl_hand, rtol=1e-4, atol=1e-6)
+    # summed over latent dimensions, not averaged as the seed did
+    np.testing.assert_allclose(kl_divergence(mu, lv).numpy(), kl_hand, rtol=1e-4, atol=1e-6)
+    # stable from logits even where a sigmoid would saturate to 0 or 1
+    big = tf.constant(np.full((1, 28, 28, 1), 200.0, np.float32))
+    assert math.isfinite(float(reconstruction_nll(tf.zeros((1, 28, 28, 1)), big)[0]))
+
+
+def test_save_load_round_trip_with_safe_mode(tmp_path):
+    from zoo_core.keras_training import load_model, save_atomic
+
+    m = ConvVAE(VAESettings(), SPEC)
+    vae = m.build(seed=5)
+    save_atomic(vae, tmp_path / "m.keras")
+    back = load_model(tmp_path / "m.keras")
+    x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_array_equal(vae(x).numpy(), back(x).numpy())
+    assert back.seed == 5 and back.beta == 1.0
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no temp files left
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One tiny 2-epoch run on the real data, shared by the tests that read a run."""
+    plugins.reset()
+    out = tmp_path_factory.mktemp("runs") / "tiny"
+    run, test, paths = runner.execute(plan(viz=["curves"]), QUIET, out=str(out))
+    return run, test, paths
+
+
+def test_a_run_writes_the_run_directory(trained):
+    run, test, paths = trained
+    cfg = json.loads((run.path / "config.json").read_text())
+    assert cfg["model"]["name"] == "vae_2d" and cfg["model"]["settings"]["epochs"] == 2
+    assert cfg["dataset"]["settings"]["limit"] == 256 and cfg["seed"] == 0
+    assert "tensorflow-cpu" in cfg["versions"] or "tensorflow" in cfg["versions"]
+    hist = run.metrics()["history"]
+    assert [h["epoch"] for h in hist] == [1, 2] and hist[1]["loss"] < hist[0]["loss"]
+    assert {"val_loss", "reconstruction_loss", "kl_loss"} <= set(hist[0])
+    assert (run.path / "metrics.csv").read_text().count("\n") == 3
+    for f in ("checkpoints/last.keras", "checkpoints/best.keras", "model.keras",
+              "manifest.json", "figures/curves.png"):
+        assert (run.path / f).is_file(), f
+    assert math.isfinite(test["neg_elbo"]) and test["neg_elbo"] > 0
+
+
+def test_same_seed_same_numbers(trained, tmp_path):
+    run, _, _ = trained
+    again, _, _ = runner.execute(plan(viz=[]), QUIET, out=str(tmp_path / "again"))
+    assert again.metrics()["history"] == [
+        {**h, "seconds": again.metrics()["history"][i]["seconds"]}
+        for i, h in enumerate(run.metrics()["history"])]
+    other, _, _ = runner.execute(plan(viz=[], seed=1), QUIET, out=str(tmp_path / "other"))
+    assert other.metrics()["history"][0]["loss"] != run.metrics()["history"][0]["loss"]
+
+
+class InterruptAt(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.at = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path):
+    full, _, _ = runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "full"))
+    with pytest.raises(KeyboardInterrupt):
+        runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "cut"),
+                       extra={"callbacks": [InterruptAt(2)]})
+    cut = RunDir(tmp_path / "cut")
+    assert cut.read_json("state.json")["epoch"] == 2
+    assert (cut.checkpoints / "interrupted.keras").is_file()
+    runner.resume(plugins.get_registry(), str(cut.path), QUIET)
+    assert len(cut.metrics()["history"]) == 3
+    for a, b in zip(weights(full.file("model.keras")), weights(cut.file("model.keras"))):
+        np.testing.assert_array_equal(a, b)
+
+
+class PoisonAt(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            w = self.model.decoder.layers[-1].kernel
+            w.assign(np.full(w.shape, np.nan, "float32"))
+
+
+def test_a_nan_loss_stops_with_epoch_and_step_and_keeps_the_last_good_checkpoint(tmp_path):
+    with pytest.raises(TrainingError, match=r"loss became nan at epoch 2, step 1"):
+        runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "nan"),
+                       extra={"callbacks": [PoisonAt()]})
+    run = RunDir(tmp_path / "nan")
+    assert run.read_json("state.json")["epoch"] == 1
+    assert all(np.isfinite(w).all() for w in weights(run.checkpoints / "last.keras"))
+
+
+def test_eval_reports_finite_elbo_and_an_iwae_bound_not_above_it(trained, run_cli):
+    run, _, _ = trained
+    result = run_cli("eval", str(run.path), "--set", "k=20", "--json")
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.stdout)
+    assert all(math.isfinite(m[k]) for k in ("neg_elbo", "reconstruction", "kl",
+                                             "iwae_nll_k20"))
+    assert m["iwae_nll_k20"] <= m["neg_elbo"]
+    assert m["iwae_nll_k20_bits_per_dim"] == pytest.approx(m["iwae_nll_k20"] / (784 *
+                                                                                 math.log(2)))
+    assert run_cli("eval", str(run.path), "--set", "k=0").exit_code == 2
+
+
+def _png(path):
+    from matplotlib.image import imread
+
+    img = imread(path)
+    assert img.ndim == 3 and img.std() > 0.01
+    return img
+
+
+def test_sample_writes_a_png_grid_and_decodes_one_point(trained, run_cli, tmp_path):
+    run, _, _ = trained
+    r = run_cli("sample", str(run.path), "--n", "16", "--out", str(tmp_path / "s.png"))
+    assert r.exit_code == 0, r.output
+    _png(tmp_path / "s.png")
+    r = run_cli("sample", str(run.path), "--z", "1.4,-1.3")
+    assert r.exit_code == 0 and r.stdout.strip().endswith(".png")
+    _png(r.stdout.strip())
+
+
+def test_sample_refuses_a_point_of_the_wrong_length(trained, run_cli):
+    run, _, _ = trained
+    r = run_cli("sample", str(run.path), "--z", "1,2,3")
+    assert r.exit_code == 2 and "3 values but the model's latent space has 2" in r.output
+
+
+def test_compare_tables_runs_and_draws_the_curves(trained, run_cli, tmp_path):
+    run, _, _ = trained
+    other, _, _ = runner.execute(plan("vae_4d", epochs=1, viz=[]), QUIET,
+                                 out=str(tmp_path / "4d"))
+    out = tmp_path / "cmp.png"
+    r = run_cli("compare", str(run.path), str(other.path), "--out", str(out), "--json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)["runs"]
+    assert [x["model"] for x in rows] == ["vae_2d", "vae_4d"]
+    assert rows[1]["params"] > rows[0]["params"] and rows[0]["epochs"] == 2
+    _png(out)
+
+
+def test_commands_on_a_folder_that_is_not_a_run(run_cli, tmp_path):
+    for cmd in ("eval", "viz", "sample"):
+        args = [cmd, str(tmp_path)] + (["--viz", "manifold"] if cmd == "viz" else [])
+        r = run_cli(*args)
+        assert r.exit_code == 1 and "not a run directory" in r.output, r.output
