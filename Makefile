@@ -1,0 +1,40 @@
+# Two commands for a fresh machine; each sets up everything it needs (venv, packages, data).
+#   make run    install, then train the seed's VAE on Fashion-MNIST (zoo run vae ...)
+#   make test   install with test extras and the example plugin, then run the tests
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+DATA    := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+PYTEST_ARGS ?= -m "not slow"
+
+.PHONY: run test test-all setup data bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip "setuptools>=68"
+
+setup: $(BIN)/python
+	$(BIN)/pip install -e ".[test]" -e examples/zoo-example
+
+# Debian's dataset-fashion-mnist package (needs root, as on CI)
+data:
+	@test -f $(DATA) || { apt-get update && apt-get install -y dataset-fashion-mnist; }
+
+run: setup data
+	$(BIN)/zoo run vae --dataset fashion_mnist
+
+test: setup data
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-all: PYTEST_ARGS =
+test-all: test
+
+bench: setup data
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/load_fashion_mnist.py
+	$(BIN)/python bench/manifold.py
+	$(BIN)/python bench/vae_throughput.py
+	$(BIN)/python bench/dqn_cartpole.py
+
+clean:
+	rm -rf $(VENV) runs *.egg-info

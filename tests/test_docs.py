@@ -1,0 +1,107 @@
+"""The docs' tutorials are built from their own code blocks, installed, and used via `zoo`;
+the reference page is generated from the code and must match what is committed."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DEBIAN, ROOT, require_debian_data
+
+DOCS = ROOT / "docs"
+BLOCK = re.compile(r'^```\w+ title="([^"]+)"\n(.*?)^```', re.S | re.M)
+
+
+def build_from_docs(page: str, folder: Path) -> list[str]:
+    """Write every titled code block of a docs page into ``folder``; return the paths."""
+    written = []
+    for path, code in BLOCK.findall((DOCS / page).read_text()):
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(code)
+        written.append(path)
+    return written
+
+
+def install(package: Path, site: Path):
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--target", str(site), str(package)], check=True,
+                   capture_output=True)
+
+
+def zoo(site: Path, *args, cwd=None):
+    env = dict(os.environ, PYTHONPATH=str(site), TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, "-m", "zoo_core.cli", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd)
+
+
+def test_model_plugin_tutorial_builds_installs_lists_and_trains(tmp_path):
+    require_debian_data()
+    files = build_from_docs("tutorial-model-plugin.md", tmp_path)
+    assert "zoo-autoencoder/pyproject.toml" in files
+    site = tmp_path / "site"
+    install(tmp_path / "zoo-autoencoder", site)
+    listed = json.loads(zoo(site, "list", "models", "--json").stdout)
+    ae = next(r for r in listed if r["name"] == "autoencoder")
+    assert ae["package"] == "zoo-autoencoder" and ae["variants"] == ["autoencoder_2d",
+                                                                      "autoencoder_8d"]
+    out = tmp_path / "run"
+    r = zoo(site, "run", "autoencoder", "--dataset", "fashion_mnist", "--epochs", "1",
+            "--set", f"data_dir={DEBIAN}", "--set", "limit=512", "--viz", "reconstructions",
+            "--viz", "manifold", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (out / "figures" / "manifold.png").is_file()
+    assert json.loads((out / "metrics.json").read_text())["test"]["mse"] < 0.2
+
+
+def test_dataset_and_visualizer_tutorial_trains_the_builtin_vae_on_it(tmp_path):
+    build_from_docs("tutorial-dataset-visualizer.md", tmp_path)
+    pkg = tmp_path / "zoo-npz"
+    site = tmp_path / "site"
+    install(pkg, site)
+    subprocess.run([sys.executable, "make_data.py"], cwd=pkg, check=True)
+    info = json.loads(zoo(site, "info", "latent_histogram", "--json").stdout)
+    assert "vae" in info["applies_to"] and "dqn" not in info["applies_to"]
+    out = tmp_path / "run"
+    r = zoo(site, "run", "vae", "--dataset", "npz_images", "--set", "path=data.npz",
+            "--epochs", "1", "--viz", "latent_histogram", "--out", str(out), cwd=pkg)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (out / "figures" / "latent_histogram.png").is_file()
+    bad = zoo(site, "run", "vae", "--dataset", "npz_images", "--set", "path=missing.npz",
+              "--epochs", "1", "--no-viz", "--out", str(tmp_path / "bad"), cwd=pkg)
+    assert bad.returncode == 1 and "cannot read missing.npz" in bad.stderr
+
+
+def test_reference_page_is_generated_from_the_code():
+    sys.path.insert(0, str(DOCS))
+    try:
+        import gen_reference
+    finally:
+        sys.path.remove(str(DOCS))
+    assert (DOCS / "reference.md").read_text() == gen_reference.render(), \
+        "docs/reference.md is stale: run python docs/gen_reference.py"
+
+
+def test_every_hook_has_a_reference_heading_with_its_exact_signature():
+    import inspect
+
+    from zoo_core import hookspecs
+
+    text = (DOCS / "reference.md").read_text()
+    hooks = [n for n, f in vars(hookspecs).items() if hasattr(f, "zoo_spec")]
+    assert len(hooks) == 4
+    for name in hooks:
+        sig = f"{name}{inspect.signature(getattr(hookspecs, name))}"
+        assert f"### `{sig}`" in text
+
+
+@pytest.mark.parametrize("figure", ["manifold_vae_2d.png", "clusters_vae_2d.png",
+                                    "compare_2d_4d.png", "dqn_returns.png"])
+def test_figures_shown_in_the_docs_are_committed(figure):
+    assert (DOCS / "figures" / figure).is_file()
+    assert f"figures/{figure}" in (DOCS / "quickstart.md").read_text() + (
+        DOCS / "dqn.md").read_text()

@@ -1,0 +1,111 @@
+"""The DQN agent: replay ring buffer, TD targets, target sync, epsilon, bad settings, a run."""
+
+import json
+
+import numpy as np
+import pytest
+
+from zoo_core import IncompatibleError, SettingsError, UsageError, plugins, runner
+from zoo_core.settings import resolve
+from zoo_dqn.model import DQN, epsilon_at
+from zoo_dqn.replay import ReplayBuffer
+from zoo_dqn.settings import DQNSettings
+
+
+def test_ring_buffer_wraps_and_overwrites_the_oldest():
+    buf = ReplayBuffer(3, (2,))
+    for i in range(5):
+        buf.add(np.full(2, i), i % 2, float(i), np.full(2, i + 1), i == 4)
+    assert len(buf) == 3 and buf.pos == 2
+    assert sorted(buf.rewards.tolist()) == [2.0, 3.0, 4.0]  # 0 and 1 were overwritten
+    obs, act, rew, nxt, done = buf.take(np.array([0, 1, 2]))
+    assert obs[:, 0].tolist() == [3, 4, 2] and done.tolist() == [0.0, 1.0, 0.0]
+    assert (nxt[:, 0] == obs[:, 0] + 1).all()
+    idx = buf.sample_indices(np.random.default_rng(0), (100,))
+    assert idx.min() >= 0 and idx.max() < 3
+
+
+def test_td_target_equals_a_hand_computed_value():
+    from zoo_dqn.agent import td_targets
+
+    rewards = np.array([1.0, 0.5], np.float32)
+    q_next_target = np.array([[2.0, 3.0], [4.0, 1.0]], np.float32)
+    q_next_online = np.array([[5.0, 0.0], [0.0, 5.0]], np.float32)
+    dones = np.array([0.0, 1.0], np.float32)
+    # DQN: 1 + 0.9 * max(2, 3) = 3.7; the terminal one is just its reward
+    np.testing.assert_allclose(td_targets(rewards, q_next_target, dones, 0.9), [3.7, 0.5])
+    # Double DQN: online picks action 0 -> target scores 2: 1 + 0.9 * 2 = 2.8
+    np.testing.assert_allclose(td_targets(rewards, q_next_target, dones, 0.9, q_next_online),
+                               [2.8, 0.5], rtol=1e-6)
+
+
+def test_target_network_changes_only_at_sync_time():
+    from zoo_dqn.agent import Agent
+
+    s = DQNSettings(hidden=(8,), updates_per_round=3, batch_size=4)
+    agent = Agent(4, 2, s)
+    rng = np.random.default_rng(0)
+    batch = (rng.standard_normal((3, 4, 4)).astype("float32"), rng.integers(0, 2, (3, 4)).astype(
+        "int32"), np.ones((3, 4), "float32"), rng.standard_normal((3, 4, 4)).astype("float32"),
+        np.zeros((3, 4), "float32"))
+    before = [w.copy() for w in agent.target.get_weights()]
+    online_before = [w.copy() for w in agent.q.get_weights()]
+    agent.train_round(batch)
+    assert all((a == b).all() for a, b in zip(before, agent.target.get_weights()))
+    assert any((a != b).any() for a, b in zip(online_before, agent.q.get_weights()))
+    agent.sync_target()
+    assert all((a == b).all() for a, b in zip(agent.q.get_weights(), agent.target.get_weights()))
+
+
+def test_polyak_sync_moves_the_target_part_way():
+    from zoo_dqn.agent import Agent
+
+    agent = Agent(4, 2, DQNSettings(hidden=(8,), tau=0.25))
+    agent.q.set_weights([w + 1.0 for w in agent.target.get_weights()])
+    old = [w.copy() for w in agent.target.get_weights()]
+    agent.sync_target()
+    for o, t in zip(old, agent.target.get_weights()):
+        np.testing.assert_allclose(t, o + 0.25, rtol=1e-6)
+
+
+def test_epsilon_follows_its_linear_schedule():
+    s = DQNSettings(eps_start=1.0, eps_end=0.1, eps_decay_steps=100)
+    assert [round(epsilon_at(t, s), 6) for t in (0, 50, 100, 1000)] == [1.0, 0.55, 0.1, 0.1]
+
+
+@pytest.mark.parametrize("sets,error,fragment", [
+    ({"total_steps": "100", "warmup_steps": "500"}, SettingsError, "below warmup_steps"),
+    ({"buffer_size": "10", "batch_size": "64"}, SettingsError, "smaller than batch_size"),
+    ({"env": "CartPol-v1"}, UsageError, "Did you mean: CartPole-v1"),
+    ({"env": "Pendulum-v1"}, IncompatibleError, "discrete action space"),
+])
+def test_bad_settings_are_refused_before_training(sets, error, fragment):
+    with pytest.raises(error, match=fragment):
+        DQN.check_settings(resolve(DQNSettings, sets))
+
+
+def test_cli_refuses_unknown_env_with_exit_code_2(run_cli):
+    r = run_cli("run", "dqn", "--env", "CartPole-v9")
+    assert r.exit_code == 2 and "unknown environment 'CartPole-v9'" in r.output
+
+
+def test_short_run_writes_returns_and_evaluates(tmp_path, run_cli):
+    out = tmp_path / "dqn"
+    r = run_cli("run", "dqn", "--env", "CartPole-v1", "--set", "total_steps=600", "--set",
+                "warmup_steps=200", "--set", "train_every=50", "--set", "updates_per_round=5",
+                "--set", "eval_every=300", "--set", "eval_episodes=5", "--set",
+                "hidden=16,16", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    rec = json.loads((out / "returns.json").read_text())
+    assert len(rec["returns"]) >= 5 and sum(rec["returns"]) <= 600
+    assert rec["steps"] == sorted(rec["steps"]) and rec["steps"][-1] <= 600
+    test = json.loads((out / "metrics.json").read_text())["test"]
+    assert test["episodes"] == 5 and 8 <= test["mean_return"] <= 500
+    assert (out / "figures" / "returns.png").is_file()
+    r = run_cli("eval", str(out), "--set", "episodes=3", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["episodes"] == 3
+
+
+def test_dqn_is_refused_for_strategies_it_cannot_use():
+    with pytest.raises(IncompatibleError, match="does not support the 'mirrored' strategy"):
+        runner.plan_run(plugins.get_registry(), "dqn", env="CartPole-v1", strategy="mirrored")
