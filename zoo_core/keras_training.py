@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -78,9 +79,9 @@ class RunRecorder(keras.callbacks.Callback):
     the last good checkpoint stays.
     """
 
-    def __init__(self, run: RunDir, monitor: str = "val_loss", batch_size: int = 0):
+    def __init__(self, run: RunDir, monitor: str = "val_loss"):
         super().__init__()
-        self.run, self.monitor, self.batch_size = run, monitor, batch_size
+        self.run, self.monitor = run, monitor
         state = run.read_json("state.json", {}) or {}
         self.best = state.get("best", math.inf)
         self._t0 = time.perf_counter()
@@ -156,7 +157,7 @@ class RichProgress(keras.callbacks.Callback):
 
 def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
         batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
-        progress_keys=("loss", "reconstruction_loss", "kl_loss")) -> None:
+        progress_keys=("loss", "reconstruction_loss", "kl_loss"), chief: bool = True) -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
     On Ctrl-C the current weights are saved to ``checkpoints/interrupted.keras`` and the
@@ -164,9 +165,17 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     ``--resume`` continues from, so a resumed run matches an uninterrupted one.
     """
     nan = StopOnNaN()
-    cbs = [nan, RunRecorder(run, "val_loss" if validation is not None else "loss", batch_size),
-           keras.callbacks.CSVLogger(str(run.file("metrics.csv")), append=initial_epoch > 0),
-           RichProgress(console, epochs, steps, batch_size, progress_keys), *callbacks]
+    monitor = "val_loss" if validation is not None else "loss"
+    if chief:
+        cbs = [nan, RunRecorder(run, monitor),
+               keras.callbacks.CSVLogger(str(run.file("metrics.csv")), append=initial_epoch > 0)]
+    else:
+        # Multi-worker: saving takes part in collectives, so every worker saves, but only
+        # the chief into the run; the others into a scratch folder that is then removed.
+        scratch = RunDir(tempfile.mkdtemp(prefix="zoo-worker-"))
+        scratch.checkpoints.mkdir()
+        cbs = [nan, RunRecorder(scratch, monitor)]
+    cbs += [RichProgress(console, epochs, steps, batch_size, progress_keys), *callbacks]
     try:
         model.fit(train, steps_per_epoch=steps, epochs=epochs, initial_epoch=initial_epoch,
                   validation_data=validation,
@@ -176,6 +185,9 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
         console.print(f"interrupted: weights saved to {run.checkpoints / 'interrupted.keras'}; "
                       f"continue from the last full epoch with `zoo run --resume {run.path}`")
         raise
+    finally:
+        if not chief:
+            shutil.rmtree(scratch.path, ignore_errors=True)
     if nan.where is not None:
         epoch, step, value = nan.where
         last = run.checkpoints / LAST

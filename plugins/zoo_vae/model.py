@@ -16,6 +16,10 @@ from zoo_core import DECODE, ENCODE, SAMPLE, IncompatibleError, Model
 from .settings import VAESettings
 
 
+def _images(x, y):
+    return x
+
+
 class ConvVAE(Model):
     """Convolutional VAE (the seed notebook's model), 2-D or 4-D latent space."""
 
@@ -63,15 +67,19 @@ class ConvVAE(Model):
 
     # -- training ----------------------------------------------------------------------
     def train(self, ctx) -> dict:
+        from zoo_core.distribute import is_chief, make_strategy
+
+        strategy = make_strategy(ctx.strategy)  # first: multi-worker must precede other TF ops
+
         from zoo_core import keras_training as kt
         from zoo_core.data import steps_per_epoch
-
-        from .distribute import strategy_scope
 
         s = self.settings
         kt.seed_everything(ctx.seed)
         x, y = ctx.dataset.arrays(s.train_split)
-        with strategy_scope(ctx.strategy) as (scope, replicas):
+        replicas = strategy.num_replicas_in_sync
+        chief = is_chief()
+        with strategy.scope():
             start = 0
             if ctx.resume:
                 start = kt.initial_epoch(ctx.run)
@@ -84,19 +92,24 @@ class ConvVAE(Model):
             if self.vae is None or start == 0:
                 self.build(ctx.seed)
             steps = steps_per_epoch(len(x), s.batch_size)
+            # images only: the VAE needs no labels (and a single tensor per batch is what
+            # Keras' multi-worker path can reduce when it first builds the step)
             train = ctx.dataset.pipeline(s.train_split, s.batch_size, seed=ctx.seed,
-                                         first_epoch=start)
-            test = ctx.dataset.pipeline("test", s.batch_size, seed=ctx.seed, shuffle=False) \
-                if s.train_split == "train" else None
+                                         first_epoch=start).map(_images)
+            test = ctx.dataset.pipeline("test", s.batch_size, seed=ctx.seed, shuffle=False
+                                        ).map(_images) if s.train_split == "train" else None
             if start >= s.epochs:
                 ctx.console.print(f"{ctx.run.path} already finished {start} epochs")
             else:
                 kt.fit(self.vae, train, steps=steps, epochs=s.epochs, run=ctx.run,
                        console=ctx.console, batch_size=s.batch_size, validation=test,
-                       initial_epoch=start, callbacks=ctx.extra.get("callbacks", ()))
+                       initial_epoch=start, callbacks=ctx.extra.get("callbacks", ()),
+                       chief=chief)
         kt.save_atomic(self.vae, ctx.run.file("model.keras"))
-        ctx.run.update_metrics(params=self.count_params(), global_batch_size=s.batch_size,
-                               replicas=replicas)
+        if chief:
+            ctx.run.update_metrics(params=self.count_params(), global_batch_size=s.batch_size,
+                                   per_replica_batch_size=s.batch_size / replicas,
+                                   replicas=replicas)
         return ctx.run.metrics()["history"][-1] if ctx.run.metrics()["history"] else {}
 
     def load(self, run, which: str = "final") -> None:
@@ -110,9 +123,8 @@ class ConvVAE(Model):
     # -- evaluation --------------------------------------------------------------------
     def test_metrics(self, ctx) -> dict:
         """The negative ELBO on the test split (``zoo eval`` adds the IWAE bound)."""
-        result = self.vae.evaluate(ctx.dataset.pipeline("test", 500, seed=ctx.seed,
-                                                        shuffle=False), verbose=0,
-                                   return_dict=True)
+        test = ctx.dataset.pipeline("test", 500, seed=ctx.seed, shuffle=False).map(_images)
+        result = self.vae.evaluate(test, verbose=0, return_dict=True)
         return {"neg_elbo": float(result["loss"]),
                 "reconstruction": float(result["reconstruction_loss"]),
                 "kl": float(result["kl_loss"])}

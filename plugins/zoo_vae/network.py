@@ -78,12 +78,19 @@ class VAE(keras.Model):
         z_mean, _ = self.encoder(x, training=training)
         return self.decoder(z_mean, training=training)
 
-    def noise(self, shape, stream: int):
+    def noise(self, batch, dim, stream: int, step=None):
         """Reparameterisation noise from (seed, stream, step): a resumed run draws the same
-        noise as an uninterrupted one, because the step is the optimizer's counter."""
-        step = tf.cast(self.optimizer.iterations, tf.int64)
+        noise as an uninterrupted one, because the step is the optimizer's counter.
+
+        Under tf.distribute each replica takes its slice of the noise for the global batch,
+        so N replicas draw exactly what one device would."""
+        step = tf.cast(self.optimizer.iterations if step is None else step, tf.int64)
         seed = tf.stack([tf.constant(self.seed, tf.int64) * 2 + stream, step])
-        return tf.random.stateless_normal(shape, seed=seed)
+        ctx = tf.distribute.get_replica_context()
+        replicas = ctx.num_replicas_in_sync if ctx is not None else 1
+        replica = ctx.replica_id_in_sync_group if ctx is not None else 0
+        full = tf.random.stateless_normal([batch * replicas, dim], seed=seed)
+        return full[replica * batch:(replica + 1) * batch]
 
     def losses_of(self, x, eps):
         """(reconstruction, kl) per image for noise ``eps``."""
@@ -96,11 +103,15 @@ class VAE(keras.Model):
         self.loss_tracker.update_state(loss)
         self.rec_tracker.update_state(rec)
         self.kl_tracker.update_state(kl)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras reduces multi-worker step outputs along axis 0: give each one that axis
+            logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
+        return logs
 
     def train_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
-        eps = self.noise([tf.shape(x)[0], self.encoder.outputs[0].shape[-1]], stream=0)
+        eps = self.noise(tf.shape(x)[0], self.encoder.outputs[0].shape[-1], stream=0)
         with tf.GradientTape() as tape:
             rec, kl = self.losses_of(x, eps)
             per_image = rec + self.beta * kl
@@ -112,8 +123,7 @@ class VAE(keras.Model):
 
     def test_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
-        eps = tf.random.stateless_normal([tf.shape(x)[0], self.encoder.outputs[0].shape[-1]],
-                                         seed=[self.seed, 1])
+        eps = self.noise(tf.shape(x)[0], self.encoder.outputs[0].shape[-1], stream=1, step=0)
         z_mean, z_log_var = self.encoder(x, training=False)
         logits = self.decoder(z_mean + tf.exp(0.5 * z_log_var) * eps, training=False)
         rec, kl = reconstruction_nll(x, logits), kl_divergence(z_mean, z_log_var)
