@@ -213,3 +213,23 @@ def test_commands_on_a_folder_that_is_not_a_run(run_cli, tmp_path):
         args = [cmd, str(tmp_path)] + (["--viz", "manifold"] if cmd == "viz" else [])
         r = run_cli(*args)
         assert r.exit_code == 1 and "not a run directory" in r.output, r.output
+
+
+@pytest.mark.parametrize("variant", ["vae", "vae_4d"])
+def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path):
+    """The issue's acceptance run: `zoo run vae --dataset fashion_mnist --epochs 1
+    --set limit=2048`, through the installed console script."""
+    import subprocess
+    import sys
+
+    require_debian_data()
+    out = tmp_path / variant
+    r = subprocess.run([sys.executable, "-m", "zoo_core.cli", "run", variant, "--dataset",
+                        "fashion_mnist", "--epochs", "1", "--set", "limit=2048", "--out",
+                        str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == str(out)
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert figures == ["clusters.png", "curves.png", "manifold.png", "reconstructions.png"]
+    test = json.loads((out / "metrics.json").read_text())["test"]
+    assert 0 < test["neg_elbo"] < 544  # below the 784 * ln 2 of a coin flip per pixel
