@@ -233,3 +233,13 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path)
     assert figures == ["clusters.png", "curves.png", "manifold.png", "reconstructions.png"]
     test = json.loads((out / "metrics.json").read_text())["test"]
     assert 0 < test["neg_elbo"] < 544  # below the 784 * ln 2 of a coin flip per pixel
+    if variant == "vae":  # and the commands that read a run, each in a fresh process
+        def zoo(*args):
+            r = subprocess.run([sys.executable, "-m", "zoo_core.cli", *args],
+                               capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr[-2000:]
+            return r.stdout
+
+        assert json.loads(zoo("eval", str(out), "--set", "k=2", "--json"))["images"] == 2048
+        assert zoo("sample", str(out), "--n", "4").strip().endswith("samples_n4_seed0.png")
+        assert zoo("viz", str(out), "--viz", "traversal").strip().endswith("traversal.png")

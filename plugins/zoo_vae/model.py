@@ -85,6 +85,8 @@ class ConvVAE(Model):
                 start = kt.initial_epoch(ctx.run)
                 last = ctx.run.checkpoints / kt.LAST
                 if start > 0 and last.exists():
+                    from . import network  # noqa: F401  (registers the VAE class)
+
                     self.vae = kt.load_model(last)
                     ctx.console.print(f"resuming {ctx.run.path} after epoch {start}")
                 else:
@@ -114,6 +116,8 @@ class ConvVAE(Model):
 
     def load(self, run, which: str = "final") -> None:
         from zoo_core import keras_training as kt
+
+        from . import network  # noqa: F401  (registers the VAE class that files name)
 
         path = run.file("model.keras") if which == "final" else run.checkpoints / which
         if which == "final" and not path.exists():
