@@ -21,12 +21,29 @@ from zoo_core import plugins, runner
 plan = runner.plan_run(plugins.get_registry(), "vae", dataset="fashion_mnist", visualizers=[],
                        sets=["data_dir=%s", "limit=256", "batch_size=64"], epochs=2, seed=0,
                        strategy=sys.argv[1])
-runner.execute(plan, Console(file=open(os.devnull, "w")), out=sys.argv[2])
+quiet = Console(file=open(os.devnull, "w"))
+mode = sys.argv[3] if len(sys.argv) > 3 else "run"
+if mode == "resume":
+    runner.resume(plugins.get_registry(), sys.argv[2], quiet)
+    sys.exit()
+extra = {}
+if mode == "cut":
+    import keras
+
+    class Cut(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+    extra = {"callbacks": [Cut()]}
+try:
+    runner.execute(plan, quiet, out=sys.argv[2], extra=extra)
+except KeyboardInterrupt:
+    sys.exit(0 if mode == "cut" else 1)
 """ % DEBIAN
 
 
-def start(strategy, out, **env):
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, strategy, str(out)],
+def start(strategy, out, mode="run", **env):
+    return subprocess.Popen([sys.executable, "-c", SCRIPT, strategy, str(out), mode],
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -40,7 +57,7 @@ def weights(run):
     return keras.models.load_model(run / "model.keras", safe_mode=True).get_weights()
 
 
-def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
+def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     require_debian_data()
     finish(start("default", tmp_path / "one"))
     finish(start("mirrored", tmp_path / "two", ZOO_LOGICAL_CPUS="2"))
@@ -56,6 +73,15 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
             np.testing.assert_allclose(b[key], a[key], rtol=1e-4)
     for a, b in zip(weights(tmp_path / "one"), weights(tmp_path / "two")):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+    # interrupted after epoch 1 and resumed in a new process, under the same strategy
+    finish(start("mirrored", tmp_path / "cut", "cut", ZOO_LOGICAL_CPUS="2"))
+    assert json.loads((tmp_path / "cut" / "state.json").read_text())["epoch"] == 1
+    finish(start("mirrored", tmp_path / "cut", "resume", ZOO_LOGICAL_CPUS="2"))
+    resumed = json.loads((tmp_path / "cut" / "metrics.json").read_text())
+    assert resumed["replicas"] == 2 and len(resumed["history"]) == 2
+    for a, b in zip(weights(tmp_path / "two"), weights(tmp_path / "cut")):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def free_port():
