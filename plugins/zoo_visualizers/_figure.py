@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from zoo_core import IncompatibleError
+from typing import ClassVar
+
+from zoo_core import IncompatibleError, Visualizer
 from zoo_core.sampling import image_grid  # noqa: F401  (re-exported for the visualizers)
 
 
@@ -24,3 +26,15 @@ def require_latent(model_cls, settings, at_least: int) -> int:
 
 def gray(ax, image, **kw):
     ax.imshow(image, cmap="Greys_r", vmin=0.0, vmax=1.0, interpolation="nearest", **kw)
+
+
+class LatentVisualizer(Visualizer):
+    """A picture of a latent space: needs ``encode``/``decode`` and a latent size of at
+    least :attr:`min_latent`."""
+
+    min_latent: ClassVar[int] = 1
+
+    @classmethod
+    def check_model(cls, model_cls, settings):
+        super().check_model(model_cls, settings)
+        require_latent(model_cls, settings, cls.min_latent)

@@ -7,9 +7,8 @@ from typing import Literal
 
 import numpy as np
 
-from zoo_core import Visualizer
 
-from ._figure import new_figure, require_latent
+from ._figure import LatentVisualizer, new_figure
 
 
 @dataclass(frozen=True)
@@ -27,16 +26,11 @@ def pca_2d(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return zc @ vt[:2].T, (s[:2] ** 2) / max((s ** 2).sum(), 1e-12)
 
 
-class Clusters(Visualizer):
+class Clusters(LatentVisualizer):
     """Scatter of z_mean over a split, coloured by class with a legend of class names."""
 
     Settings = ClustersSettings
     needs_dataset = True
-
-    @classmethod
-    def check_model(cls, model_cls, settings):
-        super().check_model(model_cls, settings)
-        require_latent(model_cls, settings, 1)
 
     def draw(self, ctx):
         s = self.settings
@@ -62,7 +56,9 @@ class Clusters(Visualizer):
             fig = new_figure(5 * cols, 4.5 * rows)
             axes = [(fig.add_subplot(rows, cols, k + 1), z[:, [i, j]], (f"z[{i}]", f"z[{j}]"))
                     for k, (i, j) in enumerate(pairs)]
-        cmap = __import__("matplotlib").colormaps["tab10"]
+        from matplotlib import colormaps
+
+        cmap = colormaps["tab10"]
         for ax, pts, (lx, ly) in axes:
             for c in np.unique(y):
                 m = y == c

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zoo_core import IncompatibleError, Visualizer
+from zoo_core import IncompatibleError
 
-from ._figure import gray, image_grid, new_figure, require_latent
+from ._figure import LatentVisualizer, gray, image_grid, new_figure
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,11 @@ class ManifoldSettings:
         "help": "test images used to find active dimensions and means", "min": 1})
 
 
-class Manifold(Visualizer):
+class Manifold(LatentVisualizer):
     """Grid of images decoded from evenly spaced latent points (the seed's plot_latent)."""
 
     Settings = ManifoldSettings
-
-    @classmethod
-    def check_model(cls, model_cls, settings):
-        super().check_model(model_cls, settings)
-        require_latent(model_cls, settings, 2)
+    min_latent = 2
 
     def plane(self, model, dataset):
         """The varied dims, and the base point the others are held at."""

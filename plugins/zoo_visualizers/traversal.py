@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zoo_core import Visualizer
+from zoo_core import SettingsError
 
-from ._figure import gray, image_grid, new_figure, require_latent
+from ._figure import LatentVisualizer, gray, image_grid, new_figure
 
 
 @dataclass(frozen=True)
@@ -19,23 +19,16 @@ class TraversalSettings:
         "help": "the base point (default: the origin)"})
 
 
-class Traversal(Visualizer):
+class Traversal(LatentVisualizer):
     """Latent traversals: each row varies one dimension around a base point."""
 
     Settings = TraversalSettings
-
-    @classmethod
-    def check_model(cls, model_cls, settings):
-        super().check_model(model_cls, settings)
-        require_latent(model_cls, settings, 1)
 
     def draw(self, ctx):
         s, d = self.settings, ctx.model.latent_dim
         base = np.zeros(d, dtype="float32")
         if s.base:
             if len(s.base) != d:
-                from zoo_core import SettingsError
-
                 raise SettingsError(f"traversal base needs {d} values, got {len(s.base)}")
             base[:] = s.base
         sweep = np.linspace(-s.scale, s.scale, s.steps, dtype="float32")
