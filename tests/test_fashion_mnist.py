@@ -186,3 +186,30 @@ def test_info_shows_source_and_split_sizes(run_cli):
     require_debian_data()
     result = run_cli("info", "fashion_mnist")
     assert "fashion-mnist" in result.output and "60000" in result.output
+
+
+def test_download_verifies_checksums_and_lands_in_the_keras_cache(tmp_path, monkeypatch):
+    """The download path, against a local "mirror" (file:// URLs), so no network is needed."""
+    require_debian_data()
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for name in sources.FILES.values():
+        (mirror / name).write_bytes((DEBIAN / name).read_bytes())
+    monkeypatch.setattr(sources, "MIRROR", mirror.as_uri() + "/")
+    monkeypatch.setattr(sources, "DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    src = sources.find(None)
+    assert src.kind == "download" and src.path == tmp_path / "keras" / "datasets" / "fashion-mnist"
+    assert sorted(p.name for p in src.path.iterdir()) == sorted(sources.FILES.values())
+    # the next look finds the cached copy without downloading
+    assert sources.find(None, download=False).kind == "keras cache"
+
+
+def test_a_download_that_does_not_match_its_checksum_is_refused(tmp_path, monkeypatch):
+    mirror = write_fake_fashion(tmp_path / "mirror")
+    monkeypatch.setattr(sources, "MIRROR", mirror.as_uri() + "/")
+    monkeypatch.setattr(sources, "DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    with pytest.raises(DataError, match="does not match its checksum"):
+        sources.find(None)
+    assert not list((tmp_path / "keras" / "datasets" / "fashion-mnist").iterdir())
