@@ -10,6 +10,7 @@ from .runs import RunDir
 
 def compare_runs(paths, out_file) -> tuple[list[dict], Path]:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     runs = [RunDir.open(p) for p in paths]
     rows = []
@@ -22,9 +23,9 @@ def compare_runs(paths, out_file) -> tuple[list[dict], Path]:
         row = {"run": run.path.name, "model": cfg["model"]["name"],
                "epochs": len(hist), "params": m.get("params"),
                "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)}
-        for k, v in last.items():
-            if k not in ("epoch", "seconds"):
-                row[f"train_{k}" if not k.startswith("val_") else k] = v
+        for k, v in last.items():  # val_* is the test split again; "test" below has it
+            if k not in ("epoch", "seconds") and not k.startswith("val_"):
+                row[f"train_{k}"] = v
         for k, v in (m.get("test") or {}).items():
             row[f"test_{k}"] = v
         for k, v in (m.get("eval") or {}).items():
@@ -43,7 +44,8 @@ def compare_runs(paths, out_file) -> tuple[list[dict], Path]:
             ax.plot(epochs, [h["val_loss"] for h in hist], "--", color=line.get_color(),
                     label=f"{row['model']} test")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    ax.set_ylabel("loss (negative ELBO, nats per image)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     ax.set_title("loss curves: " + " vs ".join(r["model"] for r in rows))
     path = Path(out_file)

@@ -284,9 +284,12 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=()):
 
 
 def figure_title(plan: Plan, run: RunDir) -> str:
-    epochs = len(run.metrics().get("history", []))
+    """E.g. "vae_2d on fashion_mnist, epoch 30" or "dqn on CartPole-v1, 50,000 steps"."""
+    hist = run.metrics().get("history", [])
     on = plan.dataset.name if plan.dataset else getattr(plan.model.settings, "env", "")
-    return f"{plan.model.name} on {on}, epoch {epochs}"
+    if hist and "step" in hist[-1]:
+        return f"{plan.model.name} on {on}, {hist[-1]['step']:,} steps"
+    return f"{plan.model.name} on {on}, epoch {len(hist)}"
 
 
 def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path]:
