@@ -109,3 +109,14 @@ def test_short_run_writes_returns_and_evaluates(tmp_path, run_cli):
 def test_dqn_is_refused_for_strategies_it_cannot_use():
     with pytest.raises(IncompatibleError, match="does not support the 'mirrored' strategy"):
         runner.plan_run(plugins.get_registry(), "dqn", env="CartPole-v1", strategy="mirrored")
+
+
+@pytest.mark.slow
+def test_default_settings_solve_cartpole(tmp_path, run_cli):
+    """One seed of the benchmark (bench/dqn_cartpole.py runs five): about 30 s here."""
+    out = tmp_path / "solve"
+    r = run_cli("run", "dqn", "--env", "CartPole-v1", "--seed", "0", "--no-viz", "--out",
+                str(out))
+    assert r.exit_code == 0, r.output
+    test = json.loads((out / "metrics.json").read_text())["test"]
+    assert test["mean_return"] >= 475
