@@ -1,9 +1,10 @@
 """VAE training throughput: zoo's pipeline and model vs the seed notebook's plain script.
 
 Both train the same architecture on the real Fashion-MNIST train split for the same number
-of steps at batch 128 in this one process, alternating, after a warm-up; images/s is the
-median of the repeats. zoo is timed as `zoo run` trains (op determinism on), the seed's
-script as the notebook runs it (off). The seed's way: `model.fit` on a NumPy array, sigmoid output and
+of steps at batch 128, after a warm-up; images/s is the median of the repeats. One
+invocation measures both sides, each in a fresh process (the seed's script is measured
+before and after zoo's, and averaged): zoo as `zoo run` trains (op determinism on), the
+seed's script as the notebook runs it (off). The seed's way: `model.fit` on a NumPy array, sigmoid output and
 `binary_crossentropy` in a custom train_step.
 
     python bench/vae_throughput.py [--steps 150] [--repeats 3]
@@ -12,14 +13,16 @@ script as the notebook runs it (off). The seed's way: `model.fit` on a NumPy arr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
@@ -74,56 +77,68 @@ def seed_vae(latent_dim, f0, f1, dense):
     return vae
 
 
-def time_seed(vae, x, steps):
-    """The seed's way: no op determinism (as the notebook runs)."""
-    tf.config.experimental.disable_op_determinism()
-    t0 = time.perf_counter()
-    vae.fit(x[:steps * 128], epochs=1, batch_size=128, verbose=0)
-    return steps * 128 / (time.perf_counter() - t0)
+def rates(side: str, variant: str, extra: dict, steps: int, repeats: int) -> list[float]:
+    """Images/s of ``repeats`` timed runs of ``steps`` steps, after a warm-up."""
+    data = FashionMNIST(FashionMNIST.Settings())
+    v = VARIANTS[variant]
+    if side == "seed":
+        x, _ = data.arrays("train")
+        vae = seed_vae(v.get("latent_dim", 2), *v.get("filters", (32, 64)), v.get("dense", 16))
+
+        def run(n):
+            vae.fit(x[:n * 128], epochs=1, batch_size=128, verbose=0)
+    else:
+        tf.config.experimental.enable_op_determinism()  # as `zoo run` trains
+        model = ConvVAE(VAESettings(**v, **extra), FashionMNIST.spec(None))
+        model.build(seed=0)
+        ds = data.pipeline("train", 128, seed=0).map(lambda x, y: x)
+
+        def run(n):
+            model.vae.fit(ds, steps_per_epoch=n, epochs=1, shuffle=False, verbose=0)
+    run(5)  # trace and warm up
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run(steps)
+        out.append(steps * 128 / (time.perf_counter() - t0))
+    return out
 
 
-def time_zoo(model, ds, steps):
-    """zoo's way, as `zoo run` trains: deterministic ops (same seed, same numbers)."""
-    tf.config.experimental.enable_op_determinism()
-    t0 = time.perf_counter()
-    model.vae.fit(ds, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0)
-    return steps * 128 / (time.perf_counter() - t0)
+CONFIGS = {"f32": ("float32 (default)", {}),
+           "spe8": ("float32, steps_per_execution=8", {"steps_per_execution": 8}),
+           "bf16": ("mixed_bfloat16", {"precision": "mixed_bfloat16"})}
+
+
+def measure(side, variant, config, steps, repeats) -> float:
+    """One side in its own process, so each runs as it would on its own."""
+    out = subprocess.run([sys.executable, __file__, "--worker", side, "--variant", variant,
+                          "--config", config, "--steps", str(steps), "--repeats",
+                          str(repeats)], capture_output=True, text=True, check=True)
+    return statistics.median(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--worker", choices=("zoo", "seed"))
+    ap.add_argument("--variant", default="vae_2d")
+    ap.add_argument("--config", default="f32")
     args = ap.parse_args()
-    data = FashionMNIST(FashionMNIST.Settings())
-    x, _ = data.arrays("train")
-    spec = FashionMNIST.spec(None)
-    print(f"{'model':8s} {'variant of zoo':34s} {'zoo img/s':>10s} {'seed img/s':>11s} "
-          f"{'ratio':>6s}")
-    for name in ("vae_2d", "vae_4d"):
-        v = VARIANTS[name]
-        configs = [("float32, steps_per_execution=1", {}),
-                   ("float32, steps_per_execution=8", {"steps_per_execution": 8}),
-                   ("mixed_bfloat16", {"precision": "mixed_bfloat16"})]
-        for label, extra in configs:
-            keras.config.set_dtype_policy("float32")
-            seed = seed_vae(v.get("latent_dim", 2), *v.get("filters", (32, 64)),
-                            v.get("dense", 16))
-            model = ConvVAE(VAESettings(**v, **extra), spec)
-            model.build(seed=0)
-            ds = data.pipeline("train", 128, seed=0)
-            time_zoo(model, ds, 5)  # trace and warm up
-            keras.config.set_dtype_policy("float32")
-            time_seed(seed, x, 5)
-            zoo_r, seed_r = [], []
-            for _ in range(args.repeats):
-                keras.config.set_dtype_policy(model.settings.precision)
-                zoo_r.append(time_zoo(model, ds, args.steps))
-                keras.config.set_dtype_policy("float32")
-                seed_r.append(time_seed(seed, x, args.steps))
-            z, s = statistics.median(zoo_r), statistics.median(seed_r)
-            print(f"{name:8s} {label:34s} {z:10,.0f} {s:11,.0f} {z / s:6.2f}", flush=True)
-    keras.config.set_dtype_policy("float32")
+    if args.worker:
+        print(json.dumps(rates(args.worker, args.variant, CONFIGS[args.config][1], args.steps,
+                               args.repeats)))
+        return
+    print(f"{'model':8s} {'zoo setting':32s} {'zoo img/s':>10s} {'seed img/s':>11s} "
+          f"{'ratio':>6s}", flush=True)
+    for variant in ("vae_2d", "vae_4d"):
+        seed = [measure("seed", variant, "f32", args.steps, args.repeats)]
+        zoo = {c: measure("zoo", variant, c, args.steps, args.repeats) for c in CONFIGS}
+        seed.append(measure("seed", variant, "f32", args.steps, args.repeats))
+        s = statistics.mean(seed)
+        for c, (label, _) in CONFIGS.items():
+            print(f"{variant:8s} {label:32s} {zoo[c]:10,.0f} {s:11,.0f} {zoo[c] / s:6.2f}",
+                  flush=True)
 
 
 if __name__ == "__main__":
