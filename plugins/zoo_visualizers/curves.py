@@ -19,8 +19,8 @@ class Curves(Visualizer):
 
     def draw(self, ctx):
         hist = ctx.run.metrics().get("history", [])
-        keys = [k for k in (hist[0] if hist else {}) if k not in ("epoch", "seconds")
-                and not k.startswith("val_")]
+        keys = sorted((k for k in (hist[0] if hist else {}) if k not in ("epoch", "seconds")
+                       and not k.startswith("val_")), key=lambda k: (k != "loss", k))
         fig = new_figure(4.5 * max(1, len(keys)), 4)
         epochs = [h["epoch"] for h in hist]
         for i, k in enumerate(keys or ["loss"]):
