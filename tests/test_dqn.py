@@ -104,6 +104,8 @@ def test_short_run_writes_returns_and_evaluates(tmp_path, run_cli):
     assert (out / "figures" / "returns.png").is_file()
     r = run_cli("eval", str(out), "--set", "episodes=3", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["episodes"] == 3
+    r = run_cli("sample", str(out))
+    assert r.exit_code == 2 and "cannot sample" in r.output
 
 
 def test_dqn_is_refused_for_strategies_it_cannot_use():

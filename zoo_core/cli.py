@@ -19,6 +19,7 @@ from . import runner
 from . import settings as S
 from .errors import UsageError, ZooError
 from .registry import KINDS
+from .types import SAMPLE, RunContext
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -270,8 +271,6 @@ def eval_(run_dir, sets, as_json):
     """Evaluate a trained run on held-out data."""
     plan, run, model, dataset = runner.open_trained(registry(), run_dir)
     options = {k: v for _, k, v in S.parse_assignments(sets)}
-    from .types import RunContext
-
     ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=err)
     metrics = model.evaluate(ctx, **options)
     run.update_metrics(eval=metrics)
@@ -308,12 +307,8 @@ def sample(run_dir, n, z, seed, out_file):
     """Decode images from the prior (or one point with --z) into a PNG."""
     from .sampling import sample_figure
 
-    plan, run, model, _ = runner.open_trained(registry(), run_dir)
-    from .types import SAMPLE
-
-    if SAMPLE not in plan.model.cls.capabilities:
-        raise UsageError(f"model '{plan.model.name}' cannot sample; `zoo sample` needs a "
-                         "model with a latent prior (e.g. vae)")
+    plan, run, model, _ = runner.open_trained(registry(), run_dir, requires={SAMPLE},
+                                              purpose="`zoo sample`")
     point = None
     if z is not None:
         try:

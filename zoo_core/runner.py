@@ -273,11 +273,16 @@ def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats, ext
     return run, test, paths
 
 
-def open_trained(registry: Registry, path: str, *, visualizers=None, sets=()):
+def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
+                 requires: frozenset[str] = frozenset(), purpose: str = ""):
     """A finished run's plan, with its model loaded from ``model.keras`` (or the last
-    checkpoint) and its dataset."""
+    checkpoint) and its dataset. ``requires``: capabilities checked before loading."""
     run = RunDir.open(path)
     plan = plan_from_run(registry, run, visualizers=visualizers, sets=sets)
+    missing = sorted(set(requires) - plan.model.cls.capabilities)
+    if missing:
+        raise IncompatibleError(f"model '{plan.model.name}' cannot {', '.join(missing)}, "
+                                f"which {purpose or 'this command'} needs")
     model, dataset = build(plan)
     model.load(run)
     return plan, run, model, dataset
