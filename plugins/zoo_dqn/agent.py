@@ -35,12 +35,17 @@ class Agent:
         self.optimizer = keras.optimizers.Adam(s.learning_rate)
         self.loss_fn = keras.losses.Huber(delta=s.huber_delta)
         self.optimizer.build(self.q.trainable_variables)
-        self._refresh_numpy()
+        self.set_q_weights()
 
     # -- acting: a NumPy forward pass, far cheaper per step than a TF call -------------
-    def _refresh_numpy(self):
-        self._w = [w.numpy() if hasattr(w, "numpy") else np.asarray(w)
-                   for w in self.q.get_weights()]
+    def set_q_weights(self, weights=None):
+        """Take new online weights (or re-read them) into the NumPy copy used for acting."""
+        if weights is not None:
+            self.q.set_weights(weights)
+        self._w = [np.asarray(w) for w in self.q.get_weights()]
+
+    def q_weights(self) -> list[np.ndarray]:
+        return [w.copy() for w in self._w]
 
     def q_values(self, obs: np.ndarray) -> np.ndarray:
         x = np.asarray(obs, dtype=np.float32)
@@ -73,7 +78,7 @@ class Agent:
 
     def train_round(self, batch) -> float:
         loss = float(self._train_round(*[tf.convert_to_tensor(b) for b in batch]))
-        self._refresh_numpy()
+        self.set_q_weights()
         return loss
 
     def sync_target(self) -> None:

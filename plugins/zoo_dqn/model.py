@@ -114,7 +114,7 @@ class DQN(Model):
                                     "loss": loss,
                                     "seconds": round(time.perf_counter() - t0, 2)})
                     if score >= best[0]:
-                        best = (score, [w.copy() for w in self.agent._w])
+                        best = (score, self.agent.q_weights())
                 if step % 500 == 0 or step == s.total_steps:
                     sps = step / (time.perf_counter() - t0)
                     mean100 = np.mean(returns[-100:]) if returns else 0.0
@@ -124,8 +124,7 @@ class DQN(Model):
         env.close()
         wall = time.perf_counter() - t0
         if best[1] is not None:  # keep the best network seen at a check-up
-            self.agent.q.set_weights(best[1])
-            self.agent._refresh_numpy()
+            self.agent.set_q_weights(best[1])
         ctx.run.write_json("returns.json", {"returns": returns, "steps": ends})
         ctx.run.update_metrics(history=history, params=self.count_params(),
                                train_seconds=round(wall, 2),
@@ -173,12 +172,10 @@ class DQN(Model):
 
         from .environment import make
 
-        env = make(self.settings.env)
-        self.agent = None
         from .agent import Agent
 
+        env = make(self.settings.env)
         self.agent = Agent(env.observation_space.shape[0], int(env.action_space.n),
                            self.settings)
         env.close()
-        self.agent.q = kt.load_model(run.file("model.keras"))
-        self.agent._refresh_numpy()
+        self.agent.set_q_weights(kt.load_model(run.file("model.keras")).get_weights())
