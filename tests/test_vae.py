@@ -217,8 +217,8 @@ def test_commands_on_a_folder_that_is_not_a_run(run_cli, tmp_path):
 
 @pytest.mark.parametrize("variant", ["vae", "vae_4d"])
 def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path):
-    """The issue's acceptance run: `zoo run vae --dataset fashion_mnist --epochs 1
-    --set limit=2048`, through the installed console script."""
+    """The acceptance run `zoo run vae --dataset fashion_mnist --epochs 1 --set limit=2048`,
+    through the CLI's `main()` (what the `zoo` script calls) in a fresh process."""
     import subprocess
     import sys
 
