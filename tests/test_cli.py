@@ -129,3 +129,15 @@ def test_register_commands_hook_adds_commands_from_plugins():
     out = subprocess.run([sys.executable, "-m", "zoo_core.cli", "example-hello"],
                          capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "hello from zoo-example"
+
+
+def test_resume_takes_no_other_options_and_needs_a_run(run_cli, tmp_path):
+    r = run_cli("run", "--resume", str(tmp_path), "--epochs", "3")
+    assert r.exit_code == 2 and "--resume takes no other options" in r.output
+    r = run_cli("run", "--resume", str(tmp_path / "nope"))
+    assert r.exit_code == 1 and "is not a folder" in r.output
+
+
+def test_run_without_a_model_says_what_to_type(run_cli):
+    r = run_cli("run")
+    assert r.exit_code == 2 and "zoo run vae --dataset fashion_mnist" in r.output
