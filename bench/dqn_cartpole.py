@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -33,14 +32,12 @@ def main():
         for seed in [int(s) for s in args.seeds.split(",")]:
             plan = runner.plan_run(plugins.get_registry(), "dqn", env="CartPole-v1",
                                    visualizers=[], seed=seed, sets=args.sets)
-            t0 = time.perf_counter()
             run, test, _ = runner.execute(plan, console, out=os.path.join(tmp, f"s{seed}"))
             m = run.metrics()
             solved += test["solved"]
             table.add_row(str(seed), f"{test['mean_return']:.1f}", f"{test['std_return']:.1f}",
                           str(test["solved"]), f"{m['train_seconds']:.1f}",
                           f"{m['steps_per_second']:,.0f}")
-            del t0
     Console().print(table)
     Console().print(f"solved (greedy mean >= 475) for {solved} of {len(args.seeds.split(','))} "
                     "seeds, 50,000 environment steps each")

@@ -7,12 +7,12 @@
 
 A distributable Model creates its variables inside ``strategy.scope()`` and reduces its loss
 over the global batch (``tf.nn.compute_average_loss``); Keras ``fit`` distributes the
-``tf.data`` pipeline with the strategy's own ``experimental_distribute_dataset``.
+``tf.data`` pipeline with the strategy's own ``experimental_distribute_dataset``. Only the
+worker for which ``strategy.extended.should_checkpoint`` holds (the chief) writes the run.
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 
@@ -35,20 +35,3 @@ def make_strategy(name: str):
     if name == "multi-worker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
-
-
-def is_chief() -> bool:
-    """True unless ``TF_CONFIG`` names this process a non-chief worker.
-
-    The chief is the task of type ``chief``, or worker 0 when the cluster has no chief.
-    Only the chief writes checkpoints and metrics.
-    """
-    raw = os.environ.get("TF_CONFIG")
-    if not raw:
-        return True
-    cfg = json.loads(raw)
-    task = cfg.get("task", {})
-    kind, index = task.get("type"), int(task.get("index", 0))
-    if kind in (None, "chief"):
-        return True
-    return kind == "worker" and index == 0 and "chief" not in cfg.get("cluster", {})

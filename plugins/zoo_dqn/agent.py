@@ -27,7 +27,7 @@ def td_targets(rewards, next_q_target, dones, gamma, next_q_online=None):
 
 
 class Agent:
-    def __init__(self, obs_dim: int, n_actions: int, s, seed: int = 0):
+    def __init__(self, obs_dim: int, n_actions: int, s):
         self.s, self.n_actions = s, n_actions
         self.q = build_q_network(obs_dim, n_actions, s.hidden)
         self.target = build_q_network(obs_dim, n_actions, s.hidden)

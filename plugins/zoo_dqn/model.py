@@ -56,7 +56,7 @@ class DQN(Model):
         seed_everything(seed)
         env = make(self.settings.env)
         self.agent = Agent(env.observation_space.shape[0], int(env.action_space.n),
-                           self.settings, seed)
+                           self.settings)
         return env
 
     def count_params(self) -> int:

@@ -67,7 +67,7 @@ class ConvVAE(Model):
 
     # -- training ----------------------------------------------------------------------
     def train(self, ctx) -> dict:
-        from zoo_core.distribute import is_chief, make_strategy
+        from zoo_core.distribute import make_strategy
 
         strategy = make_strategy(ctx.strategy)  # first: multi-worker must precede other TF ops
 
@@ -78,16 +78,14 @@ class ConvVAE(Model):
         kt.seed_everything(ctx.seed)
         x, y = ctx.dataset.arrays(s.train_split)
         replicas = strategy.num_replicas_in_sync
-        chief = is_chief()
+        chief = strategy.extended.should_checkpoint  # the chief writes the run
         with strategy.scope():
             start = 0
             if ctx.resume:
                 start = kt.initial_epoch(ctx.run)
                 last = ctx.run.checkpoints / kt.LAST
                 if start > 0 and last.exists():
-                    from . import network  # noqa: F401  (registers the VAE class)
-
-                    self.vae = kt.load_model(last)
+                    self.load(ctx.run, kt.LAST)
                     ctx.console.print(f"resuming {ctx.run.path} after epoch {start}")
                 else:
                     start = 0
