@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from pathlib import Path
 
 import click
 
 from zoo_core import cli as zoo_cli
-from zoo_core import hookspecs, runs, types
+from zoo_core import hookspecs, keras_model, runs, testing, types
 
 HEADER = """# Reference
 
@@ -34,10 +35,17 @@ def hooks() -> str:
 
 def interfaces() -> str:
     out = ["## Interfaces\n", _doc(types), ""]
-    for cls in (types.Model, types.Dataset, types.Visualizer, types.DataSpec,
+    for cls in (types.Model, keras_model.KerasModel, types.Dataset, types.Visualizer,
+                types.Metric, types.MetricInfo, types.MetricResult, types.DataSpec,
                 types.RunContext, types.DrawContext):
         out += [f"### `zoo_core.{cls.__name__}`", "", _doc(cls), ""]
-        attrs = [(n, v) for n, v in vars(cls).items() if not n.startswith("_")]
+        if dataclasses.is_dataclass(cls):
+            for f in dataclasses.fields(cls):
+                out.append(f"- field `{f.name}: {f.type}`")
+        attrs = [(n, v) for n, v in vars(cls).items() if not n.startswith("_")
+                 and n not in {f.name for f in dataclasses.fields(cls)}] \
+            if dataclasses.is_dataclass(cls) else \
+            [(n, v) for n, v in vars(cls).items() if not n.startswith("_")]
         for n, v in attrs:
             fn = v.__func__ if isinstance(v, (classmethod, staticmethod)) else v
             if inspect.isfunction(fn):
@@ -49,6 +57,8 @@ def interfaces() -> str:
                                                     else ""))
             elif isinstance(v, frozenset):
                 out.append(f"- `{n} = {{{', '.join(repr(x) for x in sorted(v))}}}`")
+            elif isinstance(v, tuple) and v and isinstance(v[0], types.MetricInfo):
+                out.append(f"- `{n} = ({', '.join(repr(m.name) for m in v)},)`")
             elif not callable(v) and n not in ("transform",):
                 out.append(f"- `{n} = {v!r}`")
         out.append("")
@@ -57,6 +67,15 @@ def interfaces() -> str:
 
 def run_directory() -> str:
     return "\n".join(["## The run directory\n", _doc(runs), ""])
+
+
+def helpers() -> str:
+    fn = keras_model.replayable_normal
+    return "\n".join([
+        "## Helpers\n", f"### `zoo_core.replayable_normal{inspect.signature(fn)}`", "",
+        _doc(fn), "", "### `zoo_core.testing.check_model_plugin`", "",
+        "```python", f"check_model_plugin{inspect.signature(testing.check_model_plugin)}",
+        "```", "", _doc(testing), ""])
 
 
 def commands() -> str:
@@ -71,7 +90,8 @@ def commands() -> str:
 
 
 def render() -> str:
-    return HEADER + "\n".join([hooks(), interfaces(), run_directory(), commands()])
+    return HEADER + "\n".join([hooks(), interfaces(), helpers(), run_directory(),
+                                commands()])
 
 
 if __name__ == "__main__":

@@ -55,7 +55,30 @@ def test_model_plugin_tutorial_builds_installs_lists_and_trains(tmp_path):
             "--viz", "manifold", "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "figures" / "manifold.png").is_file()
-    assert json.loads((out / "metrics.json").read_text())["test"]["mse"] < 0.2
+    assert json.loads((out / "metrics.json").read_text())["test"]["loss"] < 0.2
+
+
+def test_the_tutorial_model_resumes_exactly_with_no_resume_code(tmp_path, monkeypatch):
+    """Written from the tutorial (no resume code): interrupted after epoch 1 of 3 and
+    resumed in a new process, it ends with the uninterrupted run's weights and optimizer
+    state, array_equal; and the rest of the contract holds."""
+    from zoo_core import plugins
+    from zoo_core.testing import check_model_plugin
+
+    require_debian_data()
+    build_from_docs("tutorial-model-plugin.md", tmp_path)
+    model_code = (tmp_path / "zoo-autoencoder/zoo_autoencoder/model.py").read_text()
+    assert "resume" not in model_code and "initial_epoch" not in model_code
+    site = tmp_path / "site"
+    install(tmp_path / "zoo-autoencoder", site)
+    monkeypatch.syspath_prepend(str(site))
+    plugins.reset()
+    report = check_model_plugin("autoencoder", "fashion_mnist", workdir=tmp_path / "kit",
+                                sets=[f"data_dir={DEBIAN}", "limit=256"], epochs=3,
+                                viz_sets=["n=6"])
+    assert report.resumed_exactly is True
+    assert {"manifold", "reconstructions", "traversal", "curves"} <= set(report.drawn)
+    assert "needs a model that can sample" in report.refused_visualizers["samples"]
 
 
 def test_dataset_and_visualizer_tutorial_trains_the_builtin_vae_on_it(tmp_path):
@@ -93,7 +116,7 @@ def test_every_hook_has_a_reference_heading_with_its_exact_signature():
 
     text = (DOCS / "reference.md").read_text()
     hooks = [n for n, f in vars(hookspecs).items() if hasattr(f, "zoo_spec")]
-    assert len(hooks) == 4
+    assert len(hooks) == 5
     for name in hooks:
         sig = f"{name}{inspect.signature(getattr(hookspecs, name))}"
         assert f"### `{sig}`" in text

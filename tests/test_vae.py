@@ -118,6 +118,27 @@ def test_same_seed_same_numbers(trained, tmp_path):
     assert other.metrics()["history"][0]["loss"] != run.metrics()["history"][0]["loss"]
 
 
+#: Per-epoch metrics of the tiny run (256 images, batch 64, seed 0, 2 epochs) before the
+#: model moved onto KerasModel; the move must not change a single number.
+PINNED = [
+    {"epoch": 1, "kl_loss": 0.005578292533755302, "loss": 541.3995361328125,
+     "reconstruction_loss": 541.3939208984375, "val_kl_loss": 0.010892598889768124,
+     "val_loss": 537.1009521484375, "val_reconstruction_loss": 537.090087890625},
+    {"epoch": 2, "kl_loss": 0.05818198621273041, "loss": 532.5756225585938,
+     "reconstruction_loss": 532.5174560546875, "val_kl_loss": 0.26457682251930237,
+     "val_loss": 523.98681640625, "val_reconstruction_loss": 523.7222900390625}]
+
+
+def test_the_vae_numbers_did_not_move(trained):
+    run, test, _ = trained
+    hist = [{k: v for k, v in h.items() if k != "seconds"} for h in run.metrics()["history"]]
+    assert [sorted(h) for h in hist] == [sorted(h) for h in PINNED]
+    for got, pinned in zip(hist, PINNED, strict=True):
+        for k, v in pinned.items():
+            assert got[k] == pytest.approx(v, rel=1e-5), k
+    assert test["neg_elbo"] == pytest.approx(523.4673461914062, rel=1e-5)
+
+
 class InterruptAt(keras.callbacks.Callback):
     def __init__(self, epoch):
         super().__init__()
@@ -163,12 +184,19 @@ def test_eval_reports_finite_elbo_and_an_iwae_bound_not_above_it(trained, run_cl
     result = run_cli("eval", str(run.path), "--set", "k=20", "--json")
     assert result.exit_code == 0, result.output
     m = json.loads(result.stdout)
-    assert all(math.isfinite(m[k]) for k in ("neg_elbo", "reconstruction", "kl",
-                                             "iwae_nll_k20"))
-    assert m["iwae_nll_k20"] <= m["neg_elbo"]
-    assert m["iwae_nll_k20_bits_per_dim"] == pytest.approx(m["iwae_nll_k20"] / (784 *
-                                                                                 math.log(2)))
+    assert all(math.isfinite(m[k]) for k in ("neg_elbo", "reconstruction", "kl", "nll"))
+    assert m["nll"] <= m["neg_elbo"] and m["details"]["nll"]["notes"]["kind"] == "bound (k=20)"
+    assert m["nll_bits_per_dim"] == pytest.approx(m["nll"] / (784 * math.log(2)))
+    # the ELBO metric matches the end-of-run test metrics (same noise, same images)
+    assert m["neg_elbo"] == pytest.approx(run.metrics()["test"]["neg_elbo"], rel=1e-5)
+    # each evaluation is kept, with its settings
+    evals = run.metrics()["evaluations"]
+    assert {e["metric"] for e in evals} >= {"elbo", "nll"}
+    assert next(e for e in evals if e["metric"] == "nll")["settings"]["k"] == 20
     assert run_cli("eval", str(run.path), "--set", "k=0").exit_code == 2
+    refused = run_cli("eval", str(run.path), "--metric", "greedy_return")
+    assert refused.exit_code == 2 and "measures models trained on environment" in \
+        refused.output
 
 
 def _png(path):
@@ -240,6 +268,7 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path)
             assert r.returncode == 0, r.stderr[-2000:]
             return r.stdout
 
-        assert json.loads(zoo("eval", str(out), "--set", "k=2", "--json"))["images"] == 2048
+        details = json.loads(zoo("eval", str(out), "--set", "k=2", "--json"))["details"]
+        assert details["nll"]["notes"]["images"] == details["elbo"]["notes"]["images"] == 2048
         assert zoo("sample", str(out), "--n", "4").strip().endswith("samples_n4_seed0.png")
         assert zoo("viz", str(out), "--viz", "traversal").strip().endswith("traversal.png")

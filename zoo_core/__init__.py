@@ -1,20 +1,23 @@
 """zoo: a plugin-based generative model zoo on TensorFlow / Keras 3.
 
-The core is small and imports no TensorFlow: plugins register Model, Dataset and Visualizer
-classes through the hooks in :mod:`zoo_core.hookspecs`; heavy libraries load only when a
-plugin's object is used.
+The core is small and imports no TensorFlow: plugins register Model, Dataset, Visualizer and
+Metric classes through the hooks in :mod:`zoo_core.hookspecs`; heavy libraries load only
+when a plugin's object is used. :class:`KerasModel` is the base for Keras families.
 """
 
 from .errors import (DataError, DuplicateNameError, IncompatibleError, RunError,
                      SettingsError, TrainingError, UnknownNameError, UsageError, ZooError)
 from .hookspecs import hookimpl
+from .keras_model import KerasModel, replayable_normal
 from .runs import RunDir
-from .types import (DECODE, ENCODE, SAMPLE, DataSpec, Dataset, DrawContext, Model,
-                    RunContext, Visualizer)
+from .types import (CAPABILITIES, CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, DataSpec,
+                    Dataset, DrawContext, Metric, MetricInfo, MetricResult, Model, RunContext,
+                    Visualizer)
 
 __all__ = [
-    "hookimpl", "Model", "Dataset", "Visualizer", "DataSpec", "RunContext", "DrawContext",
-    "RunDir", "ENCODE", "DECODE", "SAMPLE", "ZooError", "UsageError", "UnknownNameError",
-    "SettingsError", "IncompatibleError", "DuplicateNameError", "DataError", "RunError",
-    "TrainingError",
+    "hookimpl", "Model", "KerasModel", "Dataset", "Visualizer", "Metric", "MetricInfo",
+    "MetricResult", "DataSpec", "RunContext", "DrawContext", "RunDir", "replayable_normal",
+    "ENCODE", "DECODE", "SAMPLE", "LIKELIHOOD", "CONDITIONAL", "CAPABILITIES",
+    "ZooError", "UsageError", "UnknownNameError", "SettingsError", "IncompatibleError",
+    "DuplicateNameError", "DataError", "RunError", "TrainingError",
 ]

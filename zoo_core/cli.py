@@ -14,12 +14,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from . import plan as planning
 from . import plugins as P
 from . import runner
 from . import settings as S
 from .errors import UsageError, ZooError
 from .registry import KINDS
-from .types import SAMPLE, RunContext
+from .types import CONDITIONAL, DECODE, SAMPLE
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -49,7 +50,7 @@ def cli():
     \b
     zoo list                          what is installed
     zoo run vae --dataset fashion_mnist
-    zoo eval runs/<run>               held-out metrics
+    zoo eval runs/<run>               every metric that applies
     zoo viz runs/<run> --viz manifold figures from a saved run
     """
 
@@ -70,7 +71,8 @@ def _print_json(obj):
 
 # -- zoo list -------------------------------------------------------------------------------
 _KIND_ARGS = {"models": "model", "datasets": "dataset", "visualizers": "visualizer",
-              "model": "model", "dataset": "dataset", "visualizer": "visualizer"}
+              "metrics": "metric", "model": "model", "dataset": "dataset",
+              "visualizer": "visualizer", "metric": "metric"}
 
 
 @cli.command("list")
@@ -78,7 +80,7 @@ _KIND_ARGS = {"models": "model", "datasets": "dataset", "visualizers": "visualiz
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
 def list_(what, pattern, as_json):
-    """List plugins: zoo list [models|datasets|visualizers] [PATTERN].
+    """List plugins: zoo list [models|datasets|visualizers|metrics] [PATTERN].
 
     PATTERN takes wildcards, e.g. zoo list models 'vae*'.
     """
@@ -123,7 +125,7 @@ def info(name, as_json):
         doc = {"kind": e.kind, "name": r.display_name, "plugin": e.name, "package": e.package,
                "summary": e.summary, "variants": {k: dict(v) for k, v in e.variants.items()},
                "settings": rows}
-        doc.update(_fits(reg, e, settings))
+        doc.update(planning.fits_of(reg, e, settings))
         docs.append(doc)
     if as_json:
         _print_json(docs if len(docs) > 1 else docs[0])
@@ -138,7 +140,8 @@ def info(name, as_json):
             for row in doc["settings"]:
                 t.add_row(row["name"], row["type"], repr(row["value"]), row["help"])
             out.print(t)
-        for key in ("needs", "capabilities", "fits", "applies_to", "data", "source"):
+        for key in ("needs", "capabilities", "likelihood", "metrics_reported", "monitor",
+                    "fits", "visualizers", "requires", "applies_to", "data", "source"):
             if key in doc:
                 value = doc[key]
                 if isinstance(value, dict):
@@ -146,44 +149,6 @@ def info(name, as_json):
                         out.print(f"{key} {k}: {v}")
                 else:
                     out.print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
-
-
-def _fits(reg, entry, settings) -> dict:
-    """What an entry fits with, computed from class declarations (no heavy imports)."""
-    from .types import DataSpec
-
-    if entry.kind == "model":
-        cls = entry.cls
-        comp = runner.Component("model", reg.resolve("model", entry.name), settings)
-        fits = []
-        for d in reg.entries("dataset"):
-            try:
-                cls.check_data(settings, d.cls.spec(S.resolve(d.cls.Settings)))
-                fits.append(d.name)
-            except ZooError:
-                pass
-        doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities),
-               "visualizers": runner.applicable_visualizers(reg, comp),
-               "strategies": list(cls.strategies)}
-        if cls.needs != "environment":
-            doc["fits"] = fits
-        return doc
-    if entry.kind == "dataset":
-        spec: DataSpec = entry.cls.spec(settings)
-        ds = entry.cls(settings)
-        return {"data": {"shape": list(spec.element_shape), "dtype": spec.dtype,
-                         "classes": len(spec.class_names), "splits": list(spec.splits)},
-                "source": ds.describe()}
-    applies = []
-    for m in reg.entries("model"):
-        ms = S.resolve(m.cls.Settings, m.variants.get(m.default_variant, {})
-                       if m.default_variant else {})
-        try:
-            entry.cls.check_model(m.cls, ms)
-            applies.append(m.name)
-        except ZooError:
-            pass
-    return {"applies_to": applies, "requires": sorted(entry.cls.requires)}
 
 
 # -- zoo plugins ----------------------------------------------------------------------------
@@ -264,23 +229,36 @@ def _report(run_dir, metrics, paths):
 # -- zoo eval / viz / sample / compare ------------------------------------------------------
 @cli.command("eval")
 @click.argument("run_dir", type=click.Path())
+@click.option("--metric", "metric_names", multiple=True,
+              help="Metric to run; repeat. Default: every metric that applies.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Evaluation options, e.g. k=100 (IWAE samples) or episodes=100.")
+              help="Metric setting, e.g. k=100 or nll.k=100, episodes=20.")
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
-def eval_(run_dir, sets, as_json):
-    """Evaluate a trained run on held-out data."""
-    plan, run, model, dataset = runner.open_trained(registry(), run_dir)
-    options = {k: v for _, k, v in S.parse_assignments(sets)}
-    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=err)
-    metrics = model.evaluate(ctx, **options)
-    run.update_metrics(eval=metrics)
+def eval_(run_dir, metric_names, sets, as_json):
+    """Measure a trained run with metric plugins; results are kept in metrics.json."""
+    from .runs import RunDir
+
+    run = RunDir.open(run_dir)
+    plan = runner.plan_from_run(registry(), run, visualizers=[])
+    metrics = runner.plan_metrics(registry(), plan, metric_names or None, sets)  # refuse first
+    err.print(f"metrics: {', '.join(c.name for c in metrics)}")
+    model, dataset = runner.build(plan)
+    model.load(run)
+    records = runner.evaluate(plan, metrics, model, dataset, run, err)
     if as_json:
-        _print_json(metrics)
-    else:
-        t = Table("metric", "value", title=f"eval {run.path}")
-        for k, v in metrics.items():
-            t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
-        out.print(t)
+        flat = {}
+        for r in records.values():
+            flat.update(r["values"])
+        flat["details"] = {name: {k: r[k] for k in ("settings", "units", "notes", "seconds")}
+                           for name, r in records.items()}
+        _print_json(flat)
+        return
+    t = Table("metric", "value", "unit", "how", title=f"eval {run.path}")
+    for r in records.values():
+        how = ", ".join(f"{k} {v}" for k, v in {**r["settings"], **r["notes"]}.items())
+        for k, v in r["values"].items():
+            t.add_row(k, _fmt(v), r["units"].get(k, ""), how)
+    out.print(t)
 
 
 @cli.command()
@@ -299,28 +277,59 @@ def viz(run_dir, viz, sets, svg):
 @cli.command()
 @click.argument("run_dir", type=click.Path())
 @click.option("--n", "n", type=click.IntRange(min=1, max=1024), default=64, show_default=True,
-              help="Images to draw from the prior.")
+              help="Samples to draw.")
 @click.option("--z", "z", help="One latent point to decode, e.g. 1.4,-1.3.")
+@click.option("--label", help="Class name or index (conditional models).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="PNG file to write.")
-def sample(run_dir, n, z, seed, out_file):
-    """Decode images from the prior (or one point with --z) into a PNG."""
+def sample(run_dir, n, z, label, seed, out_file):
+    """Draw samples from a trained model (or decode one point with --z) into a PNG."""
+    from .runs import RunDir
     from .sampling import sample_figure
 
-    plan, run, model, _ = runner.open_trained(registry(), run_dir, requires={SAMPLE},
-                                              purpose="`zoo sample`")
+    need = DECODE if z is not None else SAMPLE
+    run = RunDir.open(run_dir)
+    plan = runner.plan_from_run(registry(), run, visualizers=[])
+    cls = plan.model.cls
+    if need not in cls.capabilities:
+        raise UsageError(f"model '{plan.model.name}' cannot {need}, which `zoo sample"
+                         f"{' --z' if z is not None else ''}` needs")
+    index, name = _label(plan, label)
     point = None
     if z is not None:
+        shape = cls.latent_shape_of(plan.model.settings, plan.data_spec) or ()
+        size = 1
+        for d in shape:
+            size *= d
         try:
             point = [float(v) for v in z.split(",")]
         except ValueError:
             raise UsageError(f"--z must be comma-separated numbers, got {z!r}") from None
-        if len(point) != model.latent_dim:
+        if len(shape) != 1 or len(point) != size:
             raise UsageError(f"--z has {len(point)} values but the model's latent space has "
-                             f"{model.latent_dim}; e.g. --z {','.join(['0'] * model.latent_dim)}")
+                             f"{size}; e.g. --z {','.join(['0'] * min(size, 8))}"
+                             f"{',...' if size > 8 else ''}")
+    model, _ = runner.build(plan)
+    model.load(run)
     path = sample_figure(model, run, n=n, z=point, seed=seed, out=out_file,
-                         title=runner.figure_title(plan, run))
+                         title=runner.figure_title(plan, run), label=index, label_name=name)
     click.echo(str(path))
+
+
+def _label(plan, label):
+    """``--label`` as (class index, class name); refused for unconditional models."""
+    if label is None:
+        return None, ""
+    if CONDITIONAL not in plan.model.cls.capabilities:
+        raise UsageError(f"--label applies to conditional models; '{plan.model.name}' is not")
+    names = list(plan.data_spec.class_names)
+    if label.isdigit() and int(label) < len(names):
+        return int(label), names[int(label)]
+    folded = {n.lower(): i for i, n in enumerate(names)}
+    if label.lower() in folded:
+        return folded[label.lower()], names[folded[label.lower()]]
+    raise UsageError(f"unknown label {label!r}; use a class name or index 0..{len(names) - 1}: "
+                     f"{', '.join(names)}")
 
 
 @cli.command()
@@ -353,11 +362,9 @@ def _fmt(v):
 def main():
     # TensorFlow's C++ start-up chatter is not for users; set before it is ever imported
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    # plugins may add commands; a failure there is reported, never fatal
-    try:
-        P.get_host().pm.hook.register_commands(cli=cli)
-    except Exception as exc:  # pragma: no cover
-        err.print(f"[yellow]warning:[/] a plugin's register_commands failed: {exc}")
+    # plugins may add commands, one plugin at a time; a failure is recorded for
+    # `zoo plugins` and never stops the other plugins' commands or zoo itself
+    P.register_commands(P.get_host(), cli)
     cli(prog_name="zoo")
 
 

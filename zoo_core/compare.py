@@ -1,4 +1,6 @@
-"""``zoo compare``: the seed's closing analysis, run against run."""
+"""``zoo compare``: the seed's closing analysis, run against run, for any families.
+
+Reads only the run directories (what each model declared is in its ``metrics.json``)."""
 
 from __future__ import annotations
 
@@ -34,20 +36,35 @@ def compare_runs(paths, out_file) -> tuple[list[dict], Path]:
     keys = list(dict.fromkeys(k for r in rows for k in r))
     rows = [{k: r.get(k) for k in keys} for r in rows]
 
-    fig = Figure(figsize=(8, 5), layout="constrained")
-    ax = fig.add_subplot()
-    for run, row in zip(runs, rows):
-        hist = run.metrics()["history"]
-        epochs = [h["epoch"] for h in hist]
-        line, = ax.plot(epochs, [h["loss"] for h in hist], label=f"{row['model']} train")
-        if "val_loss" in hist[0]:
-            ax.plot(epochs, [h["val_loss"] for h in hist], "--", color=line.get_color(),
-                    label=f"{row['model']} test")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (negative ELBO, nats per image)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend()
-    ax.set_title("loss curves: " + " vs ".join(r["model"] for r in rows))
+    # one panel per monitored metric (each run's own, as its model declared it), so runs
+    # of families with different metric names are compared on what each one watches
+    panels: dict[str, dict] = {}
+    for run in runs:
+        m = run.metrics()
+        name = m.get("monitor") or "loss"
+        name = name[4:] if name.startswith("val_") else name
+        panels.setdefault(name, (m.get("metrics") or {}).get(name, {}))
+    fig = Figure(figsize=(6 * len(panels), 5), layout="constrained")
+    for i, (name, info) in enumerate(panels.items()):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        for run, row in zip(runs, rows):
+            hist = run.metrics()["history"]
+            if name not in hist[0]:
+                continue
+            epochs = [h["epoch"] for h in hist]
+            line, = ax.plot(epochs, [h[name] for h in hist], label=f"{row['model']} train")
+            if f"val_{name}" in hist[0]:
+                ax.plot(epochs, [h[f"val_{name}"] for h in hist], "--",
+                        color=line.get_color(), label=f"{row['model']} test")
+        ax.set_xlabel("epoch")
+        desc = info.get("description")
+        ax.set_ylabel(f"{name} ({desc})" if desc else name)
+        if info.get("unit"):
+            ax.set_ylabel(f"{ax.get_ylabel()}, {info['unit']}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+        ax.set_title(name)
+    fig.suptitle("curves: " + " vs ".join(r["model"] for r in rows))
     path = Path(out_file)
     fig.savefig(path)
     return rows, path

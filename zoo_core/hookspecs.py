@@ -63,10 +63,27 @@ def register_visualizers(register):
 
 
 @hookspec
+def register_metrics(register):
+    """Register Metric plugins (what ``zoo eval`` measures).
+
+    :param register: ``register(name, cls, *, aliases=(), summary=None)``; ``cls``
+        subclasses :class:`zoo_core.Metric` and says what it needs (capabilities, labels,
+        a feature extractor), so it is refused before any work when it does not fit.
+
+    Example::
+
+        @hookimpl
+        def register_metrics(register):
+            register("nll", NegativeLogLikelihood)
+    """
+
+
+@hookspec
 def register_commands(cli):
     """Add commands to the ``zoo`` command line.
 
-    Called when the CLI starts.
+    Called when the CLI starts, plugin by plugin: a plugin whose hook raises is recorded
+    (``zoo plugins`` shows it) and the other plugins' commands still load.
 
     :param cli: the root :class:`click.Group`; add commands with ``@cli.command()``.
     """

@@ -1,8 +1,9 @@
 """Training Keras models inside a run: progress, checkpoints, metrics, NaN stop, resume.
 
-Imported only by plugins that train Keras models (it imports TensorFlow). The pieces are
-ordinary Keras callbacks, so a third-party Keras model gets the same run directory by
-calling :func:`fit`.
+Imported only when a Keras model trains (it imports TensorFlow). The pieces are ordinary
+Keras callbacks driven by what the model declares (:class:`zoo_core.MetricInfo`: which
+metrics to show, which one is monitored and in which direction); :class:`zoo_core.KerasModel`
+wires them up, and :func:`fit` is there for a model that runs ``model.fit`` itself.
 """
 
 from __future__ import annotations
@@ -50,25 +51,31 @@ def load_model(path: Path) -> keras.Model:
     return keras.models.load_model(path, safe_mode=True)
 
 
-def _finite(logs, key="loss") -> bool:
-    v = (logs or {}).get(key)
-    return v is None or math.isfinite(float(v))
+def _first_non_finite(logs, keys) -> tuple[str, float] | None:
+    for k in keys:
+        v = (logs or {}).get(k)
+        if v is not None and not math.isfinite(float(v)):
+            return k, float(v)
+    return None
 
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Like ``keras.callbacks.TerminateOnNaN``, but remembers where it happened."""
+    """Like ``keras.callbacks.TerminateOnNaN``, for every declared metric, and remembers
+    where it happened (epoch, step, metric, value)."""
 
-    def __init__(self):
+    def __init__(self, keys=("loss",)):
         super().__init__()
+        self.keys = tuple(keys)
         self.epoch = 0
-        self.where: tuple[int, int, float] | None = None
+        self.where: tuple[int, int, str, float] | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.where is None and not _finite(logs):
-            self.where = (self.epoch + 1, batch + 1, float(logs["loss"]))
+        bad = _first_non_finite(logs, self.keys) if self.where is None else None
+        if bad is not None:
+            self.where = (self.epoch + 1, batch + 1, *bad)
             self.model.stop_training = True
 
 
@@ -79,11 +86,14 @@ class RunRecorder(keras.callbacks.Callback):
     the last good checkpoint stays.
     """
 
-    def __init__(self, run: RunDir, monitor: str = "val_loss"):
+    def __init__(self, run: RunDir, monitor: str = "val_loss", mode: str = "min",
+                 declared: dict | None = None):
         super().__init__()
-        self.run, self.monitor = run, monitor
+        self.run, self.monitor, self.mode = run, monitor, mode
+        self.declared = declared or {}
+        self.sign = 1.0 if mode == "min" else -1.0
         state = run.read_json("state.json", {}) or {}
-        self.best = state.get("best", math.inf)
+        self.best = state.get("best", self.sign * math.inf)
         self._t0 = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -98,24 +108,28 @@ class RunRecorder(keras.callbacks.Callback):
         metrics["history"] = [h for h in metrics.get("history", []) if h["epoch"] <= epoch]
         metrics["history"].append(row)
         metrics["params"] = int(self.model.count_params())
+        metrics.update(self.declared)
         self.run.write_json("metrics.json", metrics)
         save_atomic(self.model, self.run.checkpoints / LAST)
-        value = logs.get(self.monitor, logs.get("loss"))
-        if value is not None and value < self.best:
+        value = logs.get(self.monitor)
+        if value is not None and self.sign * value < self.sign * self.best:
             self.best = value
             save_atomic(self.model, self.run.checkpoints / BEST)
         self.run.write_json("state.json", {"epoch": epoch + 1, "best": self.best,
-                                           "monitor": self.monitor})
+                                           "monitor": self.monitor, "mode": self.mode})
 
 
 class RichProgress(keras.callbacks.Callback):
-    """A rich progress bar: epoch, step, the model's metrics, images/s and ETA."""
+    """A rich progress bar: epoch, step, the model's declared metrics, examples/s, ETA.
+
+    ``labels`` maps each metric's log name to its short label (``{"loss": "loss"}``)."""
 
     def __init__(self, console, epochs: int, steps: int, batch_size: int,
-                 keys=("loss", "reconstruction_loss", "kl_loss"), every: int = 5):
+                 labels=None, every: int = 5, unit: str = "img"):
         super().__init__()
         self.console, self.epochs, self.steps = console, epochs, steps
-        self.batch_size, self.keys, self.every = batch_size, keys, every
+        self.labels = dict(labels or {"loss": "loss"})
+        self.batch_size, self.every, self.unit = batch_size, every, unit
         self.progress = Progress(
             TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
             BarColumn(bar_width=20),
@@ -136,15 +150,15 @@ class RichProgress(keras.callbacks.Callback):
                                            epochs=self.epochs, stats="", speed="")
 
     def _stats(self, logs):
-        short = {"loss": "loss", "reconstruction_loss": "rec", "kl_loss": "kl"}
-        return " ".join(f"{short.get(k, k)} {float(logs[k]):.1f}" for k in self.keys if k in logs)
+        return " ".join(f"{label} {float(logs[k]):.4g}" for k, label in self.labels.items()
+                        if k in logs)
 
     def on_train_batch_end(self, batch, logs=None):
         if (batch + 1) % self.every and batch + 1 != self.steps:
             return
         rate = (batch + 1) * self.batch_size / max(time.perf_counter() - self._t0, 1e-9)
         self.progress.update(self.task, completed=batch + 1, stats=self._stats(logs or {}),
-                             speed=f"{rate:,.0f} img/s")
+                             speed=f"{rate:,.0f} {self.unit}/s")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -152,30 +166,39 @@ class RichProgress(keras.callbacks.Callback):
         if "val_loss" in logs:
             self.progress.console.print(
                 f"epoch {epoch + 1}: test " + " ".join(
-                    f"{k[4:]} {float(v):.2f}" for k, v in logs.items() if k.startswith("val_")))
+                    f"{self.labels.get(k[4:], k[4:])} {float(v):.4g}" for k, v in logs.items()
+                    if k.startswith("val_")))
 
 
 def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
         batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
-        progress_keys=("loss", "reconstruction_loss", "kl_loss"), chief: bool = True) -> None:
+        metrics=None, monitor: str = "loss", mode: str = "min", declared=None,
+        chief: bool = True, unit: str = "img") -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
-    On Ctrl-C the current weights are saved to ``checkpoints/interrupted.keras`` and the
-    interrupt is re-raised; ``last.keras`` (end of the last full epoch) stays what
-    ``--resume`` continues from, so a resumed run matches an uninterrupted one.
+    ``metrics``: the model's :class:`zoo_core.MetricInfo` declarations (default: ``loss``);
+    ``monitor``/``mode`` pick ``best.keras`` (the ``val_`` form is used when there is a
+    ``validation`` pass). On Ctrl-C the current weights are saved to
+    ``checkpoints/interrupted.keras`` and the interrupt is re-raised; ``last.keras`` (end
+    of the last full epoch) stays what ``--resume`` continues from, so a resumed run
+    matches an uninterrupted one.
     """
-    nan = StopOnNaN()
-    monitor = "val_loss" if validation is not None else "loss"
+    from .types import MetricInfo
+
+    metrics = tuple(metrics or (MetricInfo("loss"),))
+    nan = StopOnNaN([m.name for m in metrics])
+    monitor = f"val_{monitor}" if validation is not None else monitor
     if chief:
-        cbs = [nan, RunRecorder(run, monitor),
+        cbs = [nan, RunRecorder(run, monitor, mode, declared),
                keras.callbacks.CSVLogger(str(run.file("metrics.csv")), append=initial_epoch > 0)]
     else:
         # Multi-worker: saving takes part in collectives, so every worker saves, but only
         # the chief into the run; the others into a scratch folder that is then removed.
         scratch = RunDir(tempfile.mkdtemp(prefix="zoo-worker-"))
         scratch.checkpoints.mkdir()
-        cbs = [nan, RunRecorder(scratch, monitor)]
-    cbs += [RichProgress(console, epochs, steps, batch_size, progress_keys), *callbacks]
+        cbs = [nan, RunRecorder(scratch, monitor, mode, declared)]
+    cbs += [RichProgress(console, epochs, steps, batch_size, {m.name: m.label for m in metrics},
+                         unit=unit), *callbacks]
     try:
         model.fit(train, steps_per_epoch=steps, epochs=epochs, initial_epoch=initial_epoch,
                   validation_data=validation,
@@ -189,11 +212,11 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
         if not chief:
             shutil.rmtree(scratch.path, ignore_errors=True)
     if nan.where is not None:
-        epoch, step, value = nan.where
+        epoch, step, key, value = nan.where
         last = run.checkpoints / LAST
         keep = f"the last good checkpoint is {last}" if last.exists() else \
             "no epoch finished, so there is no checkpoint"
-        raise TrainingError(f"loss became {value} at epoch {epoch}, step {step}; training "
+        raise TrainingError(f"{key} became {value} at epoch {epoch}, step {step}; training "
                             f"stopped and {keep}. Try a lower learning_rate.")
 
 

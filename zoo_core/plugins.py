@@ -116,7 +116,8 @@ def build_registry(host: PluginHost) -> Registry:
     for info in list(host.loaded):
         others = [p for n, p in plugins.items() if n != info.name]
         for kind, hook in (("model", "register_models"), ("dataset", "register_datasets"),
-                           ("visualizer", "register_visualizers")):
+                           ("visualizer", "register_visualizers"),
+                           ("metric", "register_metrics")):
             if hook not in info.hooks:
                 continue
             caller = host.pm.subset_hook_caller(hook, remove_plugins=others)
@@ -126,6 +127,22 @@ def build_registry(host: PluginHost) -> Registry:
                 host.failures.append(PluginFailure(info.name, info.package,
                                                    f"{hook} failed: {_one_line(exc)}"))
     return registry
+
+
+def register_commands(host: PluginHost, cli) -> None:
+    """Let each plugin add its commands, one plugin at a time; a failure is recorded in
+    ``host.failures`` (shown by ``zoo plugins``) and the other plugins' commands load."""
+    plugins = {info.name: host.pm.get_plugin(info.name) for info in host.loaded}
+    for info in host.loaded:
+        if "register_commands" not in info.hooks:
+            continue
+        others = [p for n, p in plugins.items() if n != info.name]
+        caller = host.pm.subset_hook_caller("register_commands", remove_plugins=others)
+        try:
+            caller(cli=cli)
+        except Exception as exc:
+            host.failures.append(PluginFailure(info.name, info.package,
+                                               f"register_commands failed: {_one_line(exc)}"))
 
 
 _host: PluginHost | None = None

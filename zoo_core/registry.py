@@ -1,4 +1,4 @@
-"""The registry: every Model, Dataset and Visualizer plugin, by name.
+"""The registry: every Model, Dataset, Visualizer and Metric plugin, by name.
 
 Built from the ``register`` callbacks the hooks receive, so name checks, variants, aliases,
 duplicates and "which package provided this" live in one place.
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .errors import DuplicateNameError, UnknownNameError, ZooError
-from .types import Dataset, Model, Visualizer
+from .types import Dataset, Metric, Model, Visualizer
 
-KINDS = ("model", "dataset", "visualizer")
-BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer}
+KINDS = ("model", "dataset", "visualizer", "metric")
+BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer, "metric": Metric}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -86,23 +86,24 @@ class Registry:
         if entry.default_variant and entry.default_variant not in entry.variants:
             raise ZooError(f"{entry.package}: default variant {entry.default_variant!r} of "
                            f"'{entry.name}' is not one of its variants")
-        clash = False
+        # A name another package already holds is a conflict: that one name becomes
+        # unusable (resolving it names both packages); the entry's other names still work.
+        taken = []
         for n in entry.names:
             other = self._names[entry.kind].get(n)
             if other is not None and other is not entry:
                 pkgs = self.conflicts.setdefault((entry.kind, n), [other.package])
                 if entry.package not in pkgs:
                     pkgs.append(entry.package)
-                clash = True
-        if clash:
-            return
-        self._entries[entry.kind][entry.name] = entry
+                taken.append(n)
+        self._entries[entry.kind][(entry.package, entry.name)] = entry
         for n in entry.names:
-            self._names[entry.kind][n] = entry
+            if n not in taken:
+                self._names[entry.kind][n] = entry
 
     # -- looking up --------------------------------------------------------------------
     def entries(self, kind: str, pattern: str | None = None) -> list[Entry]:
-        out = sorted(self._entries[kind].values(), key=lambda e: e.name)
+        out = sorted(self._entries[kind].values(), key=lambda e: (e.name, e.package))
         if pattern:
             out = [e for e in out if any(fnmatch.fnmatchcase(n, pattern) for n in e.names)]
         return out

@@ -1,4 +1,4 @@
-"""``zoo sample``: images decoded from the prior, or from one given latent point."""
+"""``zoo sample``: the model's samples (``Model.sample``), or one latent point decoded."""
 
 from __future__ import annotations
 
@@ -23,27 +23,37 @@ def image_grid(images: np.ndarray, cols: int | None = None) -> np.ndarray:
     return grid
 
 
-def sample_figure(model, run, *, n: int = 64, z=None, seed: int = 0, out=None, title=""):
+def sample_figure(model, run, *, n: int = 64, z=None, seed: int = 0, out=None, title="",
+                  label: int | None = None, label_name: str = ""):
+    """Draw ``n`` samples (or decode the one point ``z``) into a PNG; return its path.
+
+    ``label``: the class a conditional model is asked for (all ``n`` samples)."""
     from matplotlib.figure import Figure
 
+    from .types import CONDITIONAL
+
+    kw = {}
+    if CONDITIONAL in model.capabilities:
+        count = 1 if z is not None else n
+        kw["labels"] = np.full(count, 0 if label is None else label, dtype="int32")
     if z is not None:
-        points = np.asarray([z], dtype="float32")
+        images = model.decode(np.asarray([z], dtype="float32"), **kw)
     else:
-        points = np.random.default_rng(seed).standard_normal(
-            (n, model.latent_dim)).astype("float32")
-    images = model.decode(points)
+        images = model.sample(n, seed=seed, **kw)
+    tag = f", {label_name}" if label_name else ""
     fig = Figure(figsize=(6, 6), layout="constrained")
     ax = fig.add_subplot()
     if z is not None:
         im = ax.imshow(images[0, ..., 0], cmap="Greys_r", vmin=0, vmax=1)
         fig.colorbar(im, ax=ax)
-        ax.set_title(f"z = [{', '.join(f'{v:g}' for v in z)}]")
+        ax.set_title(f"z = [{', '.join(f'{v:g}' for v in z)}]{tag}")
         default = run.figures / ("point_" + "_".join(f"{v:g}" for v in z) + ".png")
     else:
         ax.imshow(image_grid(images), cmap="Greys_r", vmin=0, vmax=1)
         ax.set_axis_off()
-        ax.set_title(f"{n} samples from the prior (seed {seed})")
-        default = run.figures / f"samples_n{n}_seed{seed}.png"
+        ax.set_title(f"{n} samples (seed {seed}{tag})")
+        suffix = f"_label{label}" if label is not None and kw else ""
+        default = run.figures / f"samples_n{n}_seed{seed}{suffix}.png"
     fig.suptitle(title)
     path = Path(out) if out else default
     fig.savefig(path)

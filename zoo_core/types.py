@@ -1,12 +1,26 @@
-"""What a Model, a Dataset and a Visualizer plugin must provide.
+"""What a Model, a Dataset, a Visualizer and a Metric plugin provide: the family-neutral
+contract.
 
-Plugins subclass these. Everything the runner needs to check that a model, a dataset and
-visualizers fit together is on the class or computed from settings, so the check runs
-before any data is loaded or any TensorFlow import happens.
+Plugins subclass these. Everything the planner needs to check that a model, a dataset,
+visualizers and metrics fit together is on the class or computed from settings and the
+data spec, so the check runs before any data is loaded or TensorFlow is imported.
+
+Capabilities a model may declare (a visualizer or metric names the ones it needs):
+
+=============== ====================================================================
+``encode``      ``encode(x, labels=None)`` -> latent points (means), shape ``latent_shape``
+``decode``      ``decode(z, labels=None)`` -> images in [0, 1]
+``sample``      ``sample(n, seed=..., labels=None)`` -> images in [0, 1]
+``likelihood``  ``log_likelihood(x, seed=..., k=...)`` -> log p(x) per example, in
+                :attr:`Model.likelihood_unit`; :attr:`Model.likelihood` says ``"exact"``
+                or ``"bound"`` (a lower bound, e.g. the IWAE bound with ``k`` samples)
+``conditional`` the methods above take ``labels=`` (class indices); needs labelled data
+=============== ====================================================================
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,8 +34,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .runs import RunDir
 
-#: Capabilities a model may declare; visualizers and commands ask for them.
+#: Capabilities a model may declare; visualizers, metrics and commands ask for them.
 ENCODE, DECODE, SAMPLE = "encode", "decode", "sample"
+LIKELIHOOD, CONDITIONAL = "likelihood", "conditional"
+CAPABILITIES = (ENCODE, DECODE, SAMPLE, LIKELIHOOD, CONDITIONAL)
 
 
 @dataclass(frozen=True)
@@ -31,18 +47,48 @@ class DataSpec:
     kind: str  # "images"
     element_shape: tuple[int, ...]  # e.g. (28, 28, 1)
     dtype: str  # e.g. "float32"
-    class_names: tuple[str, ...]
+    class_names: tuple[str, ...]  # empty for unlabelled data
     splits: tuple[str, ...]  # e.g. ("train", "test", "all")
+
+    @property
+    def labelled(self) -> bool:
+        """True when examples come with class labels (``class_names`` is not empty)."""
+        return bool(self.class_names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A metric a model reports while training: its name in the logs, unit and meaning.
+
+    Progress bars, the NaN stop, the best checkpoint, ``curves`` and ``zoo compare`` read
+    these declarations instead of guessing from names.
+    """
+
+    name: str  # the key in Keras' logs, e.g. "loss" or "d_loss"
+    unit: str = ""  # e.g. "nats/image"
+    short: str = ""  # label in the progress line (default: name)
+    description: str = ""  # what it measures, e.g. "noise prediction error"
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
 
 
 class Dataset:
-    """A named source of labelled examples.
+    """A named source of examples (labelled when its spec has class names).
 
     Subclasses set :attr:`Settings` and implement :meth:`spec` and :meth:`arrays`. The default
-    :meth:`pipeline` turns the arrays into a ``tf.data`` pipeline.
+    :meth:`pipeline` turns the arrays into a ``tf.data`` pipeline. A dataset that ships a
+    feature network (for sample-quality metrics such as FID) sets :attr:`provides_features`
+    and implements :meth:`feature_extractor`.
     """
 
     Settings: ClassVar[type] = NoSettings
+    provides_features: ClassVar[bool] = False
 
     def __init__(self, settings=None):
         self.settings = settings if settings is not None else self.Settings()
@@ -68,18 +114,30 @@ class Dataset:
     #: Optional per-batch transform ``fn(x, seed) -> x`` (seed: a stateless RNG seed pair).
     transform = None
 
+    def feature_extractor(self):
+        """A callable ``images -> (features, class_probabilities)`` for sample metrics."""
+        raise NotImplementedError
+
     def describe(self) -> dict[str, Any]:
-        """Where the data comes from, for ``zoo info`` (may look for files, must not load)."""
+        """Where the data comes from, for ``zoo info`` (may look for files, must not load).
+
+        A flat dict of JSON values, shown one line per key, e.g.
+        ``{"found": "/usr/share/datasets/fashion-mnist", "train": 60000, "test": 10000}``."""
         return {}
 
     def manifest(self) -> dict[str, Any]:
-        """Files, checksums and split sizes, written into the run directory."""
+        """What a run used, written as the run's ``manifest.json``: JSON values, e.g.
+        ``{"source": "...", "files": {"name": "sha256"}, "splits": {"train": 60000}}``.
+        Default: :meth:`describe`."""
         return self.describe()
 
 
 @dataclass
 class RunContext:
-    """What a model gets when it trains, evaluates or draws within a run."""
+    """What a model gets when it trains, and a metric when it measures, within a run.
+
+    ``extra["callbacks"]``: Keras callbacks added to training (tests use it to interrupt).
+    """
 
     run: "RunDir"
     dataset: Dataset | None
@@ -91,11 +149,13 @@ class RunContext:
 
 
 class Model:
-    """A trainable model.
+    """A trainable model, of any family.
 
-    Declares what it needs (``"images"`` or ``"environment"``) and what it can do
-    (:data:`ENCODE`, :data:`DECODE`, :data:`SAMPLE`). Models with ``encode``/``decode`` get
-    the latent-space visualizers for free.
+    Declares what it needs (``"images"`` or ``"environment"``), what it can do
+    (:data:`CAPABILITIES`), the metrics it reports while training (:attr:`metrics`,
+    :attr:`monitor`, :attr:`monitor_mode`) and its latent shape (:meth:`latent_shape_of`).
+    Keras families subclass :class:`zoo_core.KerasModel`, which implements the run
+    (:meth:`train`, :meth:`load`, resume); other models implement those two themselves.
 
     To be distributable (``zoo run --strategy mirrored``), a model lists the strategy in
     :attr:`strategies`, builds its variables inside the ``tf.distribute`` scope it is given
@@ -106,59 +166,129 @@ class Model:
     needs: ClassVar[str] = "images"
     capabilities: ClassVar[frozenset[str]] = frozenset()
     strategies: ClassVar[tuple[str, ...]] = ("default",)
+    default_visualizers: ClassVar[tuple[str, ...]] = ()
+    #: Metrics reported per epoch; the first is shown first everywhere.
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (MetricInfo("loss"),)
+    #: The metric that picks ``best.keras`` (its ``val_`` form when there is a test pass).
+    monitor: ClassVar[str] = "loss"
+    monitor_mode: ClassVar[str] = "min"  # or "max"
+    #: ``"exact"`` or ``"bound"`` for models with the ``likelihood`` capability.
+    likelihood: ClassVar[str | None] = None
+    likelihood_unit: ClassVar[str] = "nats"
+    #: True when ``zoo run --resume`` continues the run exactly.
+    resumable: ClassVar[bool] = False
 
     def __init__(self, settings=None, data_spec: DataSpec | None = None):
         self.settings = settings if settings is not None else self.Settings()
         self.data_spec = data_spec
 
+    # -- declarations, checked before anything is built -----------------------------------
     @classmethod
     def check_data(cls, settings, spec: DataSpec) -> None:
         """Raise :class:`IncompatibleError` if this model cannot train on ``spec``."""
         if spec.kind != cls.needs:
             raise IncompatibleError(
                 f"{cls.__name__} needs {cls.needs} but the dataset provides {spec.kind}")
+        if CONDITIONAL in cls.capabilities and not spec.labelled:
+            raise IncompatibleError(f"{cls.__name__} is conditional and needs a labelled "
+                                    "dataset; this one has no class names")
 
     @classmethod
     def check_settings(cls, settings) -> None:
         """Raise :class:`SettingsError` or :class:`IncompatibleError` for settings that
-        cannot work together (checked before anything is built)."""
+        cannot work together (checked before the run directory exists)."""
 
     @classmethod
-    def latent_dim_of(cls, settings) -> int | None:
-        """The latent size for these settings, if the model has a latent space."""
-        return getattr(settings, "latent_dim", None)
+    def latent_shape_of(cls, settings, spec: DataSpec | None) -> tuple[int, ...] | None:
+        """The shape of one latent point, or None without a latent space.
+
+        The default reads a ``latent_dim`` setting, if there is one; a model whose latent
+        is shaped like the data (a flow) or sized otherwise overrides this.
+        """
+        d = getattr(settings, "latent_dim", None)
+        return (int(d),) if d is not None else None
+
+    @classmethod
+    def metric_info(cls, name: str) -> MetricInfo | None:
+        """The declaration of a metric (``val_`` names share their training metric's)."""
+        bare = name[4:] if name.startswith("val_") else name
+        return next((m for m in cls.metrics if m.name == bare), None)
+
+    @classmethod
+    def describe_metrics(cls) -> dict[str, Any]:
+        """What ``metrics.json`` records about the metrics (read by ``zoo compare``)."""
+        return {"monitor": cls.monitor, "monitor_mode": cls.monitor_mode,
+                "metrics": {m.name: {"unit": m.unit, "description": m.description}
+                            for m in cls.metrics}}
 
     # -- the life of a run ---------------------------------------------------------------
     def train(self, ctx: RunContext) -> dict[str, float]:
         """Train (or continue training, when ``ctx.resume``) and return final metrics."""
         raise NotImplementedError
 
-    def evaluate(self, ctx: RunContext, **options) -> dict[str, float]:
-        """Held-out metrics for ``zoo eval`` (may be thorough and slow)."""
-        raise NotImplementedError
-
     def test_metrics(self, ctx: RunContext) -> dict[str, float]:
-        """Held-out metrics reported at the end of ``zoo run`` (quick)."""
-        return self.evaluate(ctx)
+        """Quick held-out metrics reported at the end of ``zoo run`` (default: none).
+
+        Thorough evaluation is the metric plugins' job (``zoo eval``)."""
+        return {}
 
     def load(self, run: "RunDir", which: str = "final") -> None:
-        """Restore weights from a run directory."""
+        """Restore a run's model: ``"final"`` (``model.keras``, else the last checkpoint)
+        or a checkpoint file name such as ``"last.keras"`` or ``"best.keras"``."""
         raise NotImplementedError
 
     def count_params(self) -> int:
         return 0
 
+    def get_weights(self) -> list:
+        """Every trained array (compared by the contract checks); empty if none."""
+        return []
+
+    def progress_label(self, history: list[dict]) -> str:
+        """How far training got, for figure titles: e.g. ``"epoch 30"``."""
+        return f"epoch {len(history)}"
+
     # -- capabilities (only for models that declare them) ----------------------------------
     @property
-    def latent_dim(self) -> int:
-        return self.latent_dim_of(self.settings)
+    def latent_shape(self) -> tuple[int, ...] | None:
+        return self.latent_shape_of(self.settings, self.data_spec)
 
-    def encode(self, x: "np.ndarray") -> "np.ndarray":
+    @property
+    def latent_dim(self) -> int | None:
+        """The number of latent values (the product of :attr:`latent_shape`)."""
+        shape = self.latent_shape
+        return None if shape is None else math.prod(shape)
+
+    def encode(self, x: "np.ndarray", labels=None) -> "np.ndarray":
         """Latent means of a batch of images."""
         raise NotImplementedError
 
-    def decode(self, z: "np.ndarray") -> "np.ndarray":
+    def decode(self, z: "np.ndarray", labels=None) -> "np.ndarray":
         """Images in [0, 1] decoded from latent points, in one batched call."""
+        raise NotImplementedError
+
+    def prior(self, n: int, seed: int) -> "np.ndarray":
+        """``n`` latent points from the prior (default: standard normal of
+        :attr:`latent_shape`); reproducible from ``seed``."""
+        import numpy as np
+
+        if self.latent_shape is None:
+            raise NotImplementedError(f"{type(self).__name__} has no latent space")
+        return np.random.default_rng(seed).standard_normal(
+            (n, *self.latent_shape)).astype("float32")
+
+    def sample(self, n: int, *, seed: int, labels=None) -> "np.ndarray":
+        """``n`` images in [0, 1]: the one way samples are drawn (``zoo sample``, the
+        ``samples`` visualizer, the metrics). Default: :meth:`decode` of :meth:`prior`."""
+        z = self.prior(n, seed)
+        if CONDITIONAL in self.capabilities:
+            return self.decode(z, labels=labels)
+        return self.decode(z)
+
+    def log_likelihood(self, x: "np.ndarray", *, seed: int = 0, k: int = 1,
+                       labels=None) -> "np.ndarray":
+        """log p(x) per example in :attr:`likelihood_unit` (a lower bound when
+        :attr:`likelihood` is ``"bound"``, tightened by ``k`` samples)."""
         raise NotImplementedError
 
 
@@ -173,26 +303,85 @@ class DrawContext:
     seed: int = 0
 
 
+def missing_capabilities(required, model_cls) -> list[str]:
+    return sorted(set(required) - set(model_cls.capabilities))
+
+
+def _refuse_missing(required, model_cls) -> None:
+    missing = missing_capabilities(required, model_cls)
+    verbs = [c for c in missing if c in (ENCODE, DECODE, SAMPLE)]
+    others = [c for c in missing if c not in verbs]
+    if verbs:
+        raise IncompatibleError(f"needs a model that can {' and '.join(verbs)}")
+    if others:
+        raise IncompatibleError(f"needs a model with the {' and '.join(others)} "
+                                f"capabilit{'ies' if len(others) > 1 else 'y'}")
+
+
 class Visualizer:
     """Draws one figure from a trained model.
 
-    :attr:`requires` lists the model capabilities it needs; :meth:`check_model` refuses a
-    model before training when they are missing.
+    :attr:`requires` lists the model capabilities it needs (default: none);
+    :meth:`check_model` refuses a model before training when they are missing, and may
+    refuse more (it sees the model's settings and the data spec).
     """
 
     Settings: ClassVar[type] = NoSettings
-    requires: ClassVar[frozenset[str]] = frozenset({ENCODE, DECODE})
+    requires: ClassVar[frozenset[str]] = frozenset()
     needs_dataset: ClassVar[bool] = False
 
     def __init__(self, settings=None):
         self.settings = settings if settings is not None else self.Settings()
 
     @classmethod
-    def check_model(cls, model_cls: type[Model], model_settings) -> None:
-        missing = sorted(cls.requires - model_cls.capabilities)
-        if missing:
-            raise IncompatibleError(
-                f"needs a model that can {', '.join(missing)}")
+    def check_model(cls, model_cls: type[Model], model_settings,
+                    data_spec: DataSpec | None = None) -> None:
+        _refuse_missing(cls.requires, model_cls)
 
     def draw(self, ctx: DrawContext) -> "Figure":
+        raise NotImplementedError
+
+
+@dataclass
+class MetricResult:
+    """What one metric measured: values with their units, and how they were measured."""
+
+    values: dict[str, float]
+    units: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)  # e.g. {"bound": "IWAE, k=100"}
+
+
+class Metric:
+    """Measures a trained model (``zoo eval``).
+
+    Declares what it needs: model capabilities (:attr:`requires`), a labelled dataset
+    (:attr:`needs_labels`), the dataset's feature extractor (:attr:`needs_features`), or
+    an environment (:attr:`needs` = ``"environment"``). :meth:`check` refuses a model
+    and dataset that do not fit, before any work.
+    """
+
+    Settings: ClassVar[type] = NoSettings
+    requires: ClassVar[frozenset[str]] = frozenset()
+    needs: ClassVar[str] = "images"
+    needs_labels: ClassVar[bool] = False
+    needs_features: ClassVar[bool] = False
+
+    def __init__(self, settings=None):
+        self.settings = settings if settings is not None else self.Settings()
+
+    @classmethod
+    def check(cls, model_cls: type[Model], model_settings, data_spec: DataSpec | None,
+              dataset_cls: type[Dataset] | None) -> None:
+        """Raise :class:`IncompatibleError` naming what is missing."""
+        if model_cls.needs != cls.needs:
+            raise IncompatibleError(f"measures models trained on {cls.needs}")
+        _refuse_missing(cls.requires, model_cls)
+        if cls.needs_labels and not (data_spec and data_spec.labelled):
+            raise IncompatibleError("needs a labelled dataset")
+        if cls.needs_features and not (dataset_cls and dataset_cls.provides_features):
+            raise IncompatibleError(
+                "needs a dataset that provides a feature extractor "
+                "(Dataset.provides_features and Dataset.feature_extractor())")
+
+    def compute(self, model: Model, ctx: RunContext) -> MetricResult:
         raise NotImplementedError

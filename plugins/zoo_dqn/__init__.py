@@ -8,3 +8,10 @@ def register_models(register):
     from .model import DQN
 
     register("dqn", DQN)
+
+
+@hookimpl
+def register_metrics(register):
+    from .model import GreedyReturn
+
+    register("greedy_return", GreedyReturn)

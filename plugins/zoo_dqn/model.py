@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from zoo_core import Model, SettingsError, UsageError
+from zoo_core import Metric, MetricInfo, MetricResult, Model, SettingsError, UsageError
 
 from .settings import DQNSettings
 
@@ -27,6 +28,13 @@ class DQN(Model):
     capabilities = frozenset({EPISODES})
     strategies = ("default",)
     default_visualizers = ("returns",)
+    metrics = (MetricInfo("greedy_return_10", "return", "greedy",
+                          "mean return of 10 greedy episodes at a check-up"),
+               MetricInfo("mean_return_100", "return", "mean100",
+                          "mean return of the last 100 training episodes"),
+               MetricInfo("loss", "", "loss", "TD loss (Huber)"))
+    monitor = "greedy_return_10"
+    monitor_mode = "max"
 
     def __init__(self, settings=None, data_spec=None):
         super().__init__(settings, data_spec)
@@ -61,6 +69,9 @@ class DQN(Model):
 
     def count_params(self) -> int:
         return int(self.agent.q.count_params()) if self.agent else 0
+
+    def get_weights(self) -> list:
+        return list(self.agent.q_weights()) if self.agent else []
 
     # -- training ----------------------------------------------------------------------
     def train(self, ctx) -> dict:
@@ -153,19 +164,21 @@ class DQN(Model):
         envs.close()
         return np.asarray(out[:episodes])
 
-    def evaluate(self, ctx, episodes: int | str | None = None, **unknown) -> dict:
-        if unknown:
-            raise SettingsError(f"unknown eval option(s) {', '.join(unknown)}; dqn takes "
-                                "episodes")
-        try:
-            n = int(episodes if episodes is not None else self.settings.eval_episodes)
-            assert n >= 1
-        except (ValueError, AssertionError):
-            raise SettingsError(f"eval option episodes must be a whole number >= 1, got "
-                                f"{episodes!r}") from None
-        r = self.greedy_returns(n, seed=ctx.seed + 10_000)
-        return {"episodes": n, "mean_return": float(r.mean()), "std_return": float(r.std()),
-                "min_return": float(r.min()), "solved": bool(r.mean() >= 475.0)}
+    def test_metrics(self, ctx) -> dict:
+        """``eval_episodes`` greedy episodes of the final network (``zoo eval`` runs the
+        ``greedy_return`` metric with its own count)."""
+        n = self.settings.eval_episodes
+        result = GreedyReturn(GreedyReturnSettings(episodes=n)).compute(self, ctx)
+        return {"episodes": n, **result.values}
+
+    def reward_threshold(self) -> float | None:
+        """The environment's own solve threshold (CartPole-v1: 475), if it has one."""
+        import gymnasium as gym
+
+        return gym.spec(self.settings.env).reward_threshold
+
+    def progress_label(self, history) -> str:
+        return f"{history[-1]['step']:,} steps" if history else "0 steps"
 
     def load(self, run, which: str = "final") -> None:
         from zoo_core import keras_training as kt
@@ -179,3 +192,28 @@ class DQN(Model):
                            self.settings)
         env.close()
         self.agent.set_q_weights(kt.load_model(run.file("model.keras")).get_weights())
+
+
+@dataclass(frozen=True)
+class GreedyReturnSettings:
+    episodes: int = field(default=100, metadata={"help": "greedy episodes to run", "min": 1})
+
+
+class GreedyReturn(Metric):
+    """Mean return of greedy episodes (epsilon = 0) in the agent's environment."""
+
+    Settings = GreedyReturnSettings
+    needs = "environment"
+    requires = frozenset({EPISODES})
+
+    def compute(self, model, ctx) -> MetricResult:
+        n = self.settings.episodes
+        r = model.greedy_returns(n, seed=ctx.seed + 10_000)
+        threshold = model.reward_threshold()
+        values = {"mean_return": float(r.mean()), "std_return": float(r.std()),
+                  "min_return": float(r.min())}
+        notes = {"episodes": n}
+        if threshold is not None:
+            values["solved"] = float(r.mean() >= threshold)
+            notes["threshold"] = threshold
+        return MetricResult(values, {k: "return" for k in values if k != "solved"}, notes)

@@ -79,18 +79,13 @@ class VAE(keras.Model):
         return self.decoder(z_mean, training=training)
 
     def noise(self, batch, dim, stream: int, step=None):
-        """Reparameterisation noise from (seed, stream, step): a resumed run draws the same
-        noise as an uninterrupted one, because the step is the optimizer's counter.
+        """Reparameterisation noise, replayable from (seed, stream, optimizer step): a
+        resumed run draws the same noise as an uninterrupted one (see
+        :func:`zoo_core.replayable_normal`)."""
+        from zoo_core.keras_model import replayable_normal
 
-        Under tf.distribute each replica takes its slice of the noise for the global batch,
-        so N replicas draw exactly what one device would."""
-        step = tf.cast(self.optimizer.iterations if step is None else step, tf.int64)
-        seed = tf.stack([tf.constant(self.seed, tf.int64) * 2 + stream, step])
-        ctx = tf.distribute.get_replica_context()
-        replicas = ctx.num_replicas_in_sync if ctx is not None else 1
-        replica = ctx.replica_id_in_sync_group if ctx is not None else 0
-        full = tf.random.stateless_normal([batch * replicas, dim], seed=seed)
-        return full[replica * batch:(replica + 1) * batch]
+        step = self.optimizer.iterations if step is None else step
+        return replayable_normal(batch, [dim], seed=self.seed, step=step, stream=stream)
 
     def losses_of(self, x, eps):
         """(reconstruction, kl) per image for noise ``eps``."""

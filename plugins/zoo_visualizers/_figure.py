@@ -1,10 +1,13 @@
-"""Shared bits: a new Agg-backed figure, and an image grid."""
+"""Shared bits: a new Agg-backed figure, an image grid, latent checks, labels for
+conditional models."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from zoo_core import IncompatibleError, Visualizer
+import numpy as np
+
+from zoo_core import CONDITIONAL, DECODE, ENCODE, IncompatibleError, Visualizer
 from zoo_core.sampling import image_grid  # noqa: F401  (re-exported for the visualizers)
 
 
@@ -14,14 +17,31 @@ def new_figure(width: float, height: float):
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def require_latent(model_cls, settings, at_least: int) -> int:
-    dim = model_cls.latent_dim_of(settings)
-    if dim is None:
-        raise IncompatibleError("needs a model with a latent space (latent_dim)")
-    if dim < at_least:
+def require_latent(model_cls, settings, spec, at_least: int) -> int:
+    """The size of a model's vector latent space, or a refusal saying what is missing."""
+    shape = model_cls.latent_shape_of(settings, spec)
+    if shape is None:
+        raise IncompatibleError("needs a model with a latent space")
+    if len(shape) != 1:
+        raise IncompatibleError(f"needs a vector latent space; the model's latent points "
+                                f"have shape {tuple(shape)}")
+    if shape[0] < at_least:
         raise IncompatibleError(f"needs a latent space of at least {at_least} dimensions, "
-                                f"the model has {dim}")
-    return dim
+                                f"the model has {shape[0]}")
+    return int(shape[0])
+
+
+def label_kwargs(model, labels) -> dict:
+    """``{"labels": labels}`` for a conditional model, nothing for the others."""
+    if CONDITIONAL not in model.capabilities:
+        return {}
+    return {"labels": np.asarray(labels, dtype="int32")}
+
+
+def cycled_labels(model, n: int) -> np.ndarray:
+    """Labels 0, 1, ..., C-1, 0, 1, ... for ``n`` samples of a conditional model."""
+    classes = model.data_spec.num_classes if model.data_spec else 1
+    return np.arange(n, dtype="int32") % max(1, classes)
 
 
 def gray(ax, image, **kw):
@@ -29,12 +49,14 @@ def gray(ax, image, **kw):
 
 
 class LatentVisualizer(Visualizer):
-    """A picture of a latent space: needs ``encode``/``decode`` and a latent size of at
-    least :attr:`min_latent`."""
+    """A picture of a vector latent space: needs ``encode``/``decode`` and a latent size
+    of at least :attr:`min_latent`. Conditional models get labels (a ``label`` setting, or
+    the data's own labels)."""
 
+    requires = frozenset({ENCODE, DECODE})
     min_latent: ClassVar[int] = 1
 
     @classmethod
-    def check_model(cls, model_cls, settings):
-        super().check_model(model_cls, settings)
-        require_latent(model_cls, settings, cls.min_latent)
+    def check_model(cls, model_cls, settings, data_spec=None):
+        super().check_model(model_cls, settings, data_spec)
+        require_latent(model_cls, settings, data_spec, cls.min_latent)

@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 
 
-from ._figure import LatentVisualizer, new_figure
+from ._figure import LatentVisualizer, label_kwargs, new_figure
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Clusters(LatentVisualizer):
         s = self.settings
         x, y = ctx.dataset.arrays(s.split)
         x, y = x[:s.limit], y[:s.limit]
-        z = ctx.model.encode(x)
+        z = ctx.model.encode(x, **label_kwargs(ctx.model, y))
         names = ctx.dataset.spec(ctx.dataset.settings).class_names
         d = z.shape[1]
         if d <= 2 or s.projection == "pca":

@@ -1,4 +1,4 @@
-"""``curves``: training and test loss curves per epoch (total, reconstruction, KL)."""
+"""``curves``: the model's declared training metrics per epoch, train and test."""
 
 from __future__ import annotations
 
@@ -13,14 +13,18 @@ class Curves(Visualizer):
     requires = frozenset()
 
     @classmethod
-    def check_model(cls, model_cls, settings):
+    def check_model(cls, model_cls, settings, data_spec=None):
         if model_cls.needs == "environment":
-            raise IncompatibleError("plots per-epoch metrics; this model reports episodes")
+            raise IncompatibleError("needs a model that trains in epochs; this one reports "
+                                    "environment steps and episodes")
 
     def draw(self, ctx):
-        hist = ctx.run.metrics().get("history", [])
-        keys = sorted((k for k in (hist[0] if hist else {}) if k not in ("epoch", "seconds")
-                       and not k.startswith("val_")), key=lambda k: (k != "loss", k))
+        m = ctx.run.metrics()
+        hist = m.get("history", [])
+        declared = m.get("metrics") or {}  # name -> unit, description (what the model said)
+        logged = [k for k in (hist[0] if hist else {}) if k not in ("epoch", "seconds", "step")
+                  and not k.startswith("val_")]
+        keys = [k for k in declared if k in logged] + [k for k in logged if k not in declared]
         fig = new_figure(4.5 * max(1, len(keys)), 4)
         epochs = [h["epoch"] for h in hist]
         for i, k in enumerate(keys or ["loss"]):
@@ -31,7 +35,8 @@ class Curves(Visualizer):
                     ax.plot(epochs, [h[f"val_{k}"] for h in hist], "--", marker="o", ms=3,
                             label="test")
                 ax.legend()
-            ax.set_title(k)
+            info = declared.get(k, {})
+            ax.set_title(f"{k} ({info['description']})" if info.get("description") else k)
             ax.set_xlabel("epoch")
-            ax.set_ylabel("nats per image")
+            ax.set_ylabel(info.get("unit") or k)
         return fig

@@ -8,7 +8,7 @@ import numpy as np
 
 from zoo_core import IncompatibleError
 
-from ._figure import LatentVisualizer, gray, image_grid, new_figure
+from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figure
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class ManifoldSettings:
         "help": "values of the other dimensions, in order (default: their mean over test)"})
     limit: int = field(default=2000, metadata={
         "help": "test images used to find active dimensions and means", "min": 1})
+    label: int = field(default=0, metadata={
+        "help": "class index to decode with (conditional models)", "min": 0})
 
 
 class Manifold(LatentVisualizer):
@@ -45,7 +47,8 @@ class Manifold(LatentVisualizer):
             if dataset is None:
                 z = np.zeros((1, d), dtype="float32")
             else:
-                z = model.encode(dataset.arrays("test")[0][:s.limit])
+                x, y = dataset.arrays("test")
+                z = model.encode(x[:s.limit], **label_kwargs(model, y[:s.limit]))
             if not s.dims:
                 dims = tuple(int(i) for i in np.sort(np.argsort(z.var(axis=0))[-2:]))
             base = z.mean(axis=0).astype("float32")
@@ -68,7 +71,8 @@ class Manifold(LatentVisualizer):
         z = np.repeat(base[None], s.n * s.n, axis=0)
         z[:, dims[0]] = xx.ravel()
         z[:, dims[1]] = yy.ravel()
-        return model.decode(z), grid_x, grid_y, dims, base
+        images = model.decode(z, **label_kwargs(model, np.full(len(z), s.label)))
+        return images, grid_x, grid_y, dims, base
 
     def draw(self, ctx):
         s = self.settings

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zoo_core import Visualizer
+from zoo_core import DECODE, ENCODE, Visualizer
 
-from ._figure import gray, image_grid, new_figure
+from ._figure import gray, image_grid, label_kwargs, new_figure
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,14 @@ class Reconstructions(Visualizer):
     """Originals (top row) and their reconstructions from z_mean (bottom row)."""
 
     Settings = ReconstructionsSettings
+    requires = frozenset({ENCODE, DECODE})
     needs_dataset = True
 
     def draw(self, ctx):
-        x, _ = ctx.dataset.arrays(self.settings.split)
-        x = x[:self.settings.n]
-        rec = ctx.model.decode(ctx.model.encode(x))
+        x, y = ctx.dataset.arrays(self.settings.split)
+        x, y = x[:self.settings.n], y[:self.settings.n]
+        labels = label_kwargs(ctx.model, y)
+        rec = ctx.model.decode(ctx.model.encode(x, **labels), **labels)
         fig = new_figure(1.2 * len(x), 3)
         ax = fig.add_subplot()
         gray(ax, image_grid(np.concatenate([x, rec]), cols=len(x)))

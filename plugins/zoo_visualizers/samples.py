@@ -1,14 +1,13 @@
-"""``samples``: a grid of images decoded from the prior N(0, I)."""
+"""``samples``: a grid of the model's samples (``Model.sample``); a conditional model's
+cycle through the classes, one class per column."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
+from zoo_core import CONDITIONAL, SAMPLE, Visualizer
 
-from zoo_core import SAMPLE, Visualizer
-
-from ._figure import gray, image_grid, new_figure
+from ._figure import cycled_labels, gray, image_grid, label_kwargs, new_figure
 
 
 @dataclass(frozen=True)
@@ -17,16 +16,18 @@ class SamplesSettings:
 
 
 class Samples(Visualizer):
-    """Images decoded from random draws of the prior."""
+    """A grid of samples drawn by the model (reproducible from the run's seed)."""
 
     Settings = SamplesSettings
     requires = frozenset({SAMPLE})
 
     def draw(self, ctx):
-        z = np.random.default_rng(ctx.seed).standard_normal(
-            (self.settings.n, ctx.model.latent_dim)).astype("float32")
+        n, m = self.settings.n, ctx.model
+        labels = cycled_labels(m, n)
+        images = m.sample(n, seed=ctx.seed, **label_kwargs(m, labels))
+        cols = m.data_spec.num_classes if CONDITIONAL in m.capabilities else None
         fig = new_figure(8, 8)
         ax = fig.add_subplot()
-        gray(ax, image_grid(ctx.model.decode(z)))
+        gray(ax, image_grid(images, cols=cols))
         ax.set_axis_off()
         return fig

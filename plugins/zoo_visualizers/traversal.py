@@ -8,7 +8,7 @@ import numpy as np
 
 from zoo_core import SettingsError
 
-from ._figure import LatentVisualizer, gray, image_grid, new_figure
+from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figure
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class TraversalSettings:
     scale: float = field(default=3.0, metadata={"help": "sweep [-scale, scale]", "min": 0.0})
     base: tuple[float, ...] = field(default=(), metadata={
         "help": "the base point (default: the origin)"})
+    label: int = field(default=0, metadata={
+        "help": "class index to decode with (conditional models)", "min": 0})
 
 
 class Traversal(LatentVisualizer):
@@ -35,7 +37,7 @@ class Traversal(LatentVisualizer):
         z = np.repeat(base[None], d * s.steps, axis=0)
         for i in range(d):
             z[i * s.steps:(i + 1) * s.steps, i] = base[i] + sweep
-        images = ctx.model.decode(z)
+        images = ctx.model.decode(z, **label_kwargs(ctx.model, np.full(len(z), s.label)))
         h = images.shape[1]
         fig = new_figure(0.9 * s.steps + 1, 0.9 * d + 1)
         ax = fig.add_subplot()

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zoo_core import DataSpec, Dataset, Visualizer, hookimpl
+from zoo_core import CONDITIONAL, DECODE, DataSpec, Dataset, Visualizer, hookimpl
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,18 @@ class Shapes(Dataset):
 
 
 class PixelHistogram(Visualizer):
-    """Histogram of decoded pixel values for random latent points."""
+    """Histogram of decoded pixel values for latent points drawn from the model's prior."""
+
+    requires = frozenset({DECODE})
 
     def draw(self, ctx):
         from matplotlib.figure import Figure
 
-        z = np.random.default_rng(ctx.seed).standard_normal((256, ctx.model.latent_dim))
-        pixels = ctx.model.decode(z.astype("float32")).ravel()
+        m = ctx.model
+        # a conditional model is asked for every class in turn
+        kw = {"labels": np.arange(256) % len(m.data_spec.class_names)} \
+            if CONDITIONAL in m.capabilities else {}
+        pixels = m.decode(m.prior(256, ctx.seed), **kw).ravel()
         fig = Figure(figsize=(6, 4))
         ax = fig.add_subplot()
         ax.hist(pixels, bins=50)

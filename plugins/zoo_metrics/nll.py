@@ -1,0 +1,44 @@
+"""``nll``: -log p(x) on held-out data, for any model with the ``likelihood`` capability.
+
+Exact for models that say so (a normalizing flow); for a bound (a VAE's IWAE bound) it is an
+upper bound on -log p(x) that tightens with ``k``, and the result says which it is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zoo_core import LIKELIHOOD, Metric, MetricResult
+
+
+@dataclass(frozen=True)
+class NLLSettings:
+    k: int = field(default=100, metadata={
+        "help": "samples per example for a bound (importance samples); ignored if exact",
+        "min": 1})
+    split: str = field(default="test", metadata={"help": "which split to measure"})
+
+
+class NegativeLogLikelihood(Metric):
+    """Negative log-likelihood per example (exact or bound), and bits per dimension."""
+
+    Settings = NLLSettings
+    requires = frozenset({LIKELIHOOD})
+
+    def compute(self, model, ctx) -> MetricResult:
+        s = self.settings
+        x, y = ctx.dataset.arrays(s.split)
+        kw = {"labels": y} if "conditional" in model.capabilities else {}
+        log_px = np.asarray(model.log_likelihood(x, seed=ctx.seed, k=s.k, **kw), np.float64)
+        nll = float(-log_px.mean())
+        unit = model.likelihood_unit
+        values = {"nll": nll}
+        units = {"nll": f"{unit}/example"}
+        if unit == "nats":
+            values["nll_bits_per_dim"] = nll / (int(np.prod(x.shape[1:])) * math.log(2.0))
+            units["nll_bits_per_dim"] = "bits/dim"
+        kind = "exact" if model.likelihood == "exact" else f"bound (k={s.k})"
+        return MetricResult(values, units, {"kind": kind, "images": len(x), "split": s.split})

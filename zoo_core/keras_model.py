@@ -1,0 +1,206 @@
+"""``KerasModel``: the base for Keras families. The plugin gives a network; the base runs it.
+
+A family provides :meth:`KerasModel.build_network`: a built, compiled ``keras.Model`` with its
+own ``train_step`` (compiled with one optimizer, or several as Keras' GAN examples do), and
+optionally :meth:`KerasModel.batch_input` (what one training batch is). The base owns the
+rest of the run, identically for every family:
+
+- seeding (Python, NumPy, TF, deterministic ops) and the ``tf.distribute`` strategy, scope
+  and chief;
+- exact resume: weights *and* every optimizer's state from ``checkpoints/last.keras``, the
+  epoch-indexed shuffle (:func:`zoo_core.data.pipeline`), and :func:`replayable_normal`
+  for noise that a resumed run draws exactly as an uninterrupted one;
+- the shared callbacks (progress with the declared metrics, NaN stop, ``best.keras`` by the
+  declared monitor, ``metrics.csv``/``metrics.json``), atomic saves, ``count_params`` and
+  the number of replicas in ``metrics.json``.
+
+Loading rebuilds the network with :meth:`build_network` and restores the saved state into
+it with ``load_weights``, so no code is deserialised from a file (the safe-mode guarantee
+holds for any network) and a family needs no ``get_config``. Optimizers are built before
+the state is restored: the network's ``build_optimizers()`` if it has one (a GAN builds each
+optimizer on its own sub-network's variables), else ``optimizer.build(trainable_variables)``.
+
+This module imports no TensorFlow until a model trains or loads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .types import CONDITIONAL, Model, RunContext
+
+
+def replayable_normal(batch, shape, *, seed, step, stream: int = 0, streams: int = 2):
+    """Standard normal noise of shape ``(batch, *shape)`` drawn statelessly from
+    ``(seed * streams + stream, step)``.
+
+    Pass the optimizer's ``iterations`` as ``step``: it is saved in checkpoints, so a
+    resumed run draws exactly the noise an uninterrupted one would. ``stream`` separates
+    independent uses within a step (at most ``streams`` of them). Under ``tf.distribute``
+    each replica takes its slice of the noise for the global batch, so N replicas draw
+    what one device would.
+    """
+    import tensorflow as tf
+
+    pair = tf.stack([tf.constant(int(seed) * int(streams) + int(stream), tf.int64),
+                     tf.cast(step, tf.int64)])
+    ctx = tf.distribute.get_replica_context()
+    replicas = ctx.num_replicas_in_sync if ctx is not None else 1
+    replica = ctx.replica_id_in_sync_group if ctx is not None else 0
+    full = tf.random.stateless_normal([batch * replicas, *shape], seed=pair)
+    return full[replica * batch:(replica + 1) * batch]
+
+
+class KerasModel(Model):
+    """A Model whose network is a ``keras.Model``; the base implements the run.
+
+    Settings used if present: ``epochs`` and ``batch_size`` (required), ``train_split``
+    (default ``"train"``; ``"all"`` trains on every split with no test pass).
+    Set :attr:`validate` to False when the network has no ``test_step`` (a GAN): then no
+    per-epoch test pass runs and :meth:`test_metrics` reports nothing.
+    """
+
+    resumable = True
+    strategies = ("default", "mirrored", "multi-worker")
+    #: The network has a ``test_step`` reporting the declared metrics.
+    validate: ClassVar[bool] = True
+
+    def __init__(self, settings=None, data_spec=None):
+        super().__init__(settings, data_spec)
+        self.net = None
+
+    # -- what a family provides -----------------------------------------------------------
+    def build_network(self, seed: int):
+        """A built and compiled ``keras.Model`` with its own ``train_step``.
+
+        Called inside the strategy scope, after seeding; ``seed`` is the run's seed (for
+        :func:`replayable_normal`). Sizes come from ``self.settings`` and
+        ``self.data_spec``."""
+        raise NotImplementedError
+
+    def batch_input(self, x, y):
+        """What the network's ``train_step`` receives for one batch (TensorFlow ops,
+        traced once): the images, or ``(images, labels)`` for a conditional model."""
+        return (x, y) if CONDITIONAL in self.capabilities else x
+
+    # -- the run ----------------------------------------------------------------------------
+    @property
+    def train_split(self) -> str:
+        return getattr(self.settings, "train_split", "train")
+
+    def validation_split(self) -> str | None:
+        """The split of the per-epoch test pass (None: no pass)."""
+        if not self.validate or self.train_split == "all":
+            return None
+        splits = self.data_spec.splits if self.data_spec else ("test",)
+        return "test" if "test" in splits and self.train_split != "test" else None
+
+    def _pipeline(self, dataset, split, batch_size, *, seed, shuffle=True, first_epoch=0):
+        return dataset.pipeline(split, batch_size, seed=seed, shuffle=shuffle,
+                                first_epoch=first_epoch).map(self.batch_input)
+
+    def train(self, ctx: RunContext) -> dict[str, Any]:
+        from .distribute import make_strategy
+
+        strategy = make_strategy(ctx.strategy)  # first: multi-worker precedes other TF ops
+
+        from . import keras_training as kt
+        from .data import steps_per_epoch
+
+        s = self.settings
+        kt.seed_everything(ctx.seed)
+        x, _ = ctx.dataset.arrays(self.train_split)
+        replicas = strategy.num_replicas_in_sync
+        chief = strategy.extended.should_checkpoint  # the chief writes the run
+        with strategy.scope():
+            start = 0
+            if ctx.resume:
+                start = kt.initial_epoch(ctx.run)
+                if start > 0 and (ctx.run.checkpoints / kt.LAST).exists():
+                    self.load(ctx.run, kt.LAST, seed=ctx.seed)
+                    ctx.console.print(f"resuming {ctx.run.path} after epoch {start}")
+                else:
+                    start = 0
+            if self.net is None or start == 0:
+                self.net = self.build_network(ctx.seed)
+            steps = steps_per_epoch(len(x), s.batch_size)
+            train = self._pipeline(ctx.dataset, self.train_split, s.batch_size, seed=ctx.seed,
+                                   first_epoch=start)
+            val_split = self.validation_split()
+            test = self._pipeline(ctx.dataset, val_split, s.batch_size, seed=ctx.seed,
+                                  shuffle=False) if val_split else None
+            if start >= s.epochs:
+                ctx.console.print(f"{ctx.run.path} already finished {start} epochs")
+            else:
+                kt.fit(self.net, train, steps=steps, epochs=s.epochs, run=ctx.run,
+                       console=ctx.console, batch_size=s.batch_size, validation=test,
+                       initial_epoch=start, callbacks=ctx.extra.get("callbacks", ()),
+                       metrics=self.metrics, monitor=self.monitor, mode=self.monitor_mode,
+                       declared=self.describe_metrics(), chief=chief,
+                       unit="img" if (self.data_spec and self.data_spec.kind == "images")
+                       else "ex")
+        kt.save_atomic(self.net, ctx.run.file("model.keras"))
+        if chief:
+            ctx.run.update_metrics(params=self.count_params(), global_batch_size=s.batch_size,
+                                   per_replica_batch_size=s.batch_size / replicas,
+                                   replicas=replicas)
+        hist = ctx.run.metrics()["history"]
+        return hist[-1] if hist else {}
+
+    def load(self, run, which: str = "final", *, seed: int | None = None) -> None:
+        """Rebuild the network and restore a saved state into it (weights and optimizers).
+
+        ``which``: ``"final"`` (``model.keras``, else ``checkpoints/last.keras``) or a file
+        name under ``checkpoints/`` (``"last.keras"``, ``"best.keras"``)."""
+        from .errors import RunError
+        from .keras_training import LAST
+
+        path = run.file("model.keras") if which == "final" else run.checkpoints / which
+        if which == "final" and not path.exists():
+            path = run.checkpoints / LAST
+        if not path.is_file():
+            raise RunError(f"no model at {path}; train the run first (or resume it)")
+        if seed is None:
+            seed = int((run.config or {}).get("seed", 0))
+        self.net = self.build_network(seed)
+        build = getattr(self.net, "build_optimizers", None)
+        if callable(build):
+            build()
+        elif getattr(self.net, "optimizer", None) is not None:
+            self.net.optimizer.build(self.net.trainable_variables)
+        try:
+            self.net.load_weights(str(path))
+        except (ValueError, OSError) as exc:
+            raise RunError(f"cannot restore {path}: {str(exc).splitlines()[0]}") from None
+
+    # -- numbers ------------------------------------------------------------------------------
+    def test_metrics(self, ctx: RunContext) -> dict[str, float]:
+        """The declared metrics on the test split (when the network has a ``test_step``)."""
+        split = self.validation_split()
+        if split is None or ctx.dataset is None:
+            return {}
+        test = self._pipeline(ctx.dataset, split, 500, seed=ctx.seed, shuffle=False)
+        result = self.net.evaluate(test, verbose=0, return_dict=True)
+        return {m.name: float(result[m.name]) for m in self.metrics if m.name in result}
+
+    def count_params(self) -> int:
+        return int(self.net.count_params()) if self.net is not None else 0
+
+    def get_weights(self) -> list:
+        if self.net is None:
+            return []
+        weights = [v.numpy() for v in self.net.weights]
+        for opt in _optimizers(self.net):
+            weights += [v.numpy() for v in opt.variables]
+        return weights
+
+
+def _optimizers(net) -> list:
+    """Every optimizer a network holds (``optimizer``, ``d_optimizer``, ...), once each."""
+    import keras
+
+    found = {}
+    for name, value in sorted(vars(net).items()):
+        if isinstance(value, keras.optimizers.Optimizer):
+            found.setdefault(id(value), value)
+    return list(found.values())

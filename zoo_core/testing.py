@@ -1,0 +1,271 @@
+"""Contract checks a model plugin runs in its own tests: ``check_model_plugin``.
+
+    from zoo_core.testing import check_model_plugin
+
+    def test_my_model_keeps_the_contract(tmp_path):
+        check_model_plugin("my_model", "fashion_mnist", workdir=tmp_path,
+                           sets=["limit=256", "batch_size=64"], metric_sets=["k=2"])
+
+It checks, with the plugin installed (registered through its entry point):
+
+1. a tiny run trains, through the planner and runner as ``zoo run`` does, and records the
+   metrics the model declares, for every epoch;
+2. for a model that declares ``resumable`` (every :class:`zoo_core.KerasModel`): a run
+   interrupted after epoch 1 and resumed **in a fresh process** ends with weights and
+   optimizer state ``array_equal`` to the uninterrupted run's, and the same history;
+3. the saved model loads into a fresh instance (rebuilt, no code read from the file) with
+   exactly the trained weights, samples, encodings and likelihoods;
+4. every installed visualizer that applies draws a non-blank figure, and every one that
+   does not is refused at planning, before any run folder exists, with a one-line message
+   saying what it needs;
+5. every installed metric that applies gives finite numbers, and every one that does not
+   is refused before any work.
+
+Models that train in an environment pass ``env=`` instead of a dataset. The interruption is
+a Keras callback that raises ``KeyboardInterrupt`` (what Ctrl-C raises), handed to the model
+through ``RunContext.extra["callbacks"]``, which :class:`zoo_core.KerasModel` honours.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import plugins
+from . import settings as S
+from .errors import IncompatibleError
+from .plan import Plan, applicable_metrics, plan_metrics, plan_run
+from .runs import RunDir
+from .types import CONDITIONAL, DrawContext, ENCODE, LIKELIHOOD, SAMPLE, RunContext
+
+
+@dataclass
+class ContractReport:
+    """What :func:`check_model_plugin` checked, for a test to look at further."""
+
+    model: str
+    run: RunDir
+    resumed_exactly: bool | None = None  # None: the model does not declare resume
+    drawn: list[str] = field(default_factory=list)
+    refused_visualizers: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, dict] = field(default_factory=dict)
+    refused_metrics: dict[str, str] = field(default_factory=dict)
+
+
+def _quiet():
+    from rich.console import Console
+
+    return Console(file=open(os.devnull, "w"))
+
+
+def _model_name(registry, model) -> str:
+    if isinstance(model, str):
+        return model
+    for e in registry.entries("model"):
+        if e.cls is model:
+            return e.name
+    raise AssertionError(f"{model!r} is not registered: install the plugin (its entry point "
+                         "in the 'zoo' group) before checking it")
+
+
+def _plan(registry, name, dataset, env, sets, epochs, visualizers=()) -> Plan:
+    cls = registry.resolve("model", name).entry.cls
+    kw = {"epochs": epochs} if "epochs" in S.field_names(cls.Settings) else {}
+    return plan_run(registry, name, dataset=dataset, env=env, visualizers=list(visualizers),
+                    sets=list(sets), seed=0, **kw)
+
+
+def _train(plan: Plan, out: Path, extra=None):
+    """``runner.execute`` without drawing, keeping the trained model in memory."""
+    from .runner import build
+
+    run = RunDir.create(plan.model.name, "check", out=out)
+    run.write_json("config.json", plan.to_config())
+    model, dataset = build(plan)
+    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=_quiet(),
+                     strategy=plan.strategy, extra=dict(extra or {}))
+    model.train(ctx)
+    run.update_metrics(test=model.test_metrics(ctx) or {})
+    return run, model, dataset
+
+
+def _interrupt_after_first_epoch():
+    import keras
+
+    class InterruptAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    return InterruptAfterFirstEpoch()
+
+
+def _history(run: RunDir) -> list[dict]:
+    return [{k: v for k, v in h.items() if k != "seconds"} for h in run.metrics()["history"]]
+
+
+def _same_arrays(a: list, b: list) -> bool:
+    import numpy as np
+
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _loaded(plan: Plan, run: RunDir):
+    from .runner import build
+
+    model, dataset = build(plan)
+    model.load(run)
+    return model, dataset
+
+
+def _probe(model, dataset, seed: int = 0) -> dict:
+    """What a model computes for fixed inputs, by capability (compared after loading)."""
+    import numpy as np
+
+    out = {}
+    x, y = dataset.arrays("test") if dataset is not None else (None, None)
+    kw = {"labels": np.asarray(y[:4], "int32")} if CONDITIONAL in model.capabilities else {}
+    if SAMPLE in model.capabilities:
+        out["sample"] = model.sample(4, seed=seed, **kw)
+    if ENCODE in model.capabilities and x is not None:
+        out["encode"] = model.encode(x[:4], **kw)
+    if LIKELIHOOD in model.capabilities and x is not None:
+        out["log_likelihood"] = model.log_likelihood(x[:4], seed=seed, k=2, **kw)
+    return out
+
+
+def _not_blank(fig, path: Path) -> float:
+    from matplotlib.image import imread
+
+    fig.savefig(path, dpi=40)
+    img = imread(path)[..., :3]
+    return float(img.var())
+
+
+def check_model_plugin(model, dataset: str | None = None, *, workdir, env: str | None = None,
+                       sets=(), epochs: int = 3, metric_sets=(), viz_sets=(),
+                       resume: bool = True) -> ContractReport:
+    """Run the contract checks for one registered model; raise ``AssertionError`` on the
+    first broken promise. ``sets``: ``--set`` items for a tiny run (``limit=256``);
+    ``metric_sets``/``viz_sets``: settings that keep metrics and figures quick."""
+    import numpy as np
+
+    registry = plugins.get_registry()
+    name = _model_name(registry, model)
+    workdir = Path(workdir)
+    plan = _plan(registry, name, dataset, env, sets, epochs)
+    cls = plan.model.cls
+
+    # 1. a tiny run trains and records what the model declares
+    run, trained, data = _train(plan, workdir / "full")
+    hist = _history(run)
+    assert hist, f"{name}: training recorded no history in metrics.json"
+    declared = [m.name for m in cls.metrics]
+    for row in hist:
+        missing = [k for k in declared if k not in row]
+        assert not missing, f"{name}: declared metrics {missing} missing from {row}"
+    if "epochs" in S.field_names(cls.Settings):
+        assert [h["epoch"] for h in hist] == list(range(1, epochs + 1)), \
+            f"{name}: expected epochs 1..{epochs}, history has {[h['epoch'] for h in hist]}"
+    assert run.file("model.keras").is_file(), f"{name}: no model.keras written"
+    report = ContractReport(model=name, run=run)
+
+    # 2. interrupted after epoch 1, resumed in a fresh process: identical
+    if resume and cls.resumable:
+        cut = workdir / "cut"
+        try:
+            _train(plan, cut, extra={"callbacks": [_interrupt_after_first_epoch()]})
+        except KeyboardInterrupt:
+            pass
+        else:
+            raise AssertionError(f"{name}: ignored RunContext.extra['callbacks'], so the "
+                                 "check could not interrupt it")
+        state = RunDir(cut).read_json("state.json", {}) or {}
+        assert state.get("epoch") == 1, f"{name}: after the interruption state.json says " \
+                                        f"{state}, expected epoch 1"
+        env_vars = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        proc = subprocess.run([sys.executable, "-c", _RESUME, str(cut)], env=env_vars,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, f"{name}: resume failed:\n{proc.stderr[-3000:]}"
+        resumed = RunDir(cut)
+        assert _history(resumed) == hist, \
+            f"{name}: resumed history differs:\n{_history(resumed)}\nvs\n{hist}"
+        again, _ = _loaded(plan, resumed)
+        assert _same_arrays(again.get_weights(), trained.get_weights()), \
+            f"{name}: resumed weights or optimizer state differ from the uninterrupted run"
+        report.resumed_exactly = True
+
+    # 3. save/load round trip into a fresh instance
+    loaded, _ = _loaded(plan, run)
+    assert _same_arrays(loaded.get_weights(), trained.get_weights()), \
+        f"{name}: weights loaded from {run.path} differ from the trained ones"
+    before, after = _probe(trained, data), _probe(loaded, data)
+    for key in before:
+        assert np.array_equal(before[key], after[key]), f"{name}: {key} differs after loading"
+    if "sample" in before:
+        s = np.asarray(before["sample"])
+        assert s.min() >= 0.0 and s.max() <= 1.0, f"{name}: samples outside [0, 1]"
+        if data is not None:
+            assert s.shape[1:] == tuple(plan.data_spec.element_shape), \
+                f"{name}: samples of shape {s.shape[1:]}, data {plan.data_spec.element_shape}"
+
+    # 4. visualizers: each that applies draws; each that does not is refused at planning
+    spec = plan.data_spec
+    title = f"{name} contract check"
+    for e in registry.entries("visualizer"):
+        try:
+            e.cls.check_model(cls, plan.model.settings, spec)
+        except IncompatibleError:
+            before_dirs = sorted(workdir.iterdir())
+            try:
+                _plan(registry, name, dataset, env, sets, epochs, visualizers=[e.name])
+            except IncompatibleError as exc:
+                msg = str(exc)
+                assert "\n" not in msg and "needs" in msg, f"{e.name}: unclear refusal {msg!r}"
+                report.refused_visualizers[e.name] = msg
+            else:
+                raise AssertionError(f"{name}: visualizer {e.name} was not refused")
+            assert sorted(workdir.iterdir()) == before_dirs
+            continue
+        v_sets = [a for a in viz_sets if a.split("=", 1)[0].rpartition(".")[0] in
+                  ("", e.name) and a.split("=", 1)[0].rpartition(".")[2] in
+                  S.field_names(e.cls.Settings)]
+        layer = {k: v for _, k, v in S.parse_assignments(v_sets)}
+        viz = e.cls(S.resolve(e.cls.Settings, layer))
+        fig = viz.draw(DrawContext(model=trained, dataset=data, run=run, title=title))
+        var = _not_blank(fig, workdir / f"{e.name}.png")
+        assert var > 1e-4, f"{name}: visualizer {e.name} drew a blank figure"
+        report.drawn.append(e.name)
+
+    # 5. metrics: each that applies gives finite numbers; the others are refused
+    fitting = applicable_metrics(registry, plan)
+    for e in registry.entries("metric"):
+        if e.name not in fitting:
+            try:
+                plan_metrics(registry, plan, [e.name])
+            except IncompatibleError as exc:
+                assert "\n" not in str(exc)
+                report.refused_metrics[e.name] = str(exc)
+                continue
+            raise AssertionError(f"{name}: metric {e.name} was not refused")
+        m_sets = [a for a in metric_sets if a.split("=", 1)[0].rpartition(".")[2] in
+                  S.field_names(e.cls.Settings)]
+        [comp] = plan_metrics(registry, plan, [e.name], m_sets)
+        ctx = RunContext(run=run, dataset=data, seed=0, console=_quiet())
+        result = comp.cls(comp.settings).compute(trained, ctx)
+        bad = {k: v for k, v in result.values.items() if not math.isfinite(float(v))}
+        assert result.values and not bad, f"{name}: metric {e.name} gave {result.values}"
+        report.metrics[e.name] = result.values
+    return report
+
+
+_RESUME = """
+import os, sys
+from rich.console import Console
+from zoo_core import plugins, runner
+runner.resume(plugins.get_registry(), sys.argv[1], Console(file=open(os.devnull, "w")))
+"""
