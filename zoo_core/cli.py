@@ -353,6 +353,46 @@ def compare(run_dirs, out_file, as_json):
     err.print(f"figure: {path}")
 
 
+@cli.command()
+@click.argument("run_dirs", nargs=-1, type=click.Path())
+@click.option("--root", default="runs", show_default=True, type=click.Path(),
+              help="Where to look for finished runs when none are named.")
+@click.option("--sort", "sort_key", help="Metric to rank by (best first), e.g. fid.")
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="A Markdown table on stdout.")
+@click.option("--figure", type=click.Path(dir_okay=False),
+              help="Also draw every run's samples side by side into this PNG.")
+@click.option("--n", "n", type=click.IntRange(min=1, max=256), default=16, show_default=True,
+              help="Samples per run in the figure.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples.")
+def leaderboard(run_dirs, root, sort_key, as_json, as_markdown, figure, n, seed):
+    """Rank runs by their evaluated metrics: a row per run (default: every finished run)."""
+    from . import leaderboard as L
+    from .runs import RunDir
+
+    runs = [RunDir.open(p) for p in run_dirs] if run_dirs else L.finished_runs(root)
+    if not runs:
+        raise UsageError(f"no finished runs under {root}; train one with `zoo run`")
+    rows, units, higher = L.rows_of(runs)
+    rows = L.sort_rows(rows, sort_key, higher)
+    if figure:
+        by_name = {r.path.name: r for r in runs}
+        path = L.sample_figure(registry(), [by_name[r["run"]] for r in rows], figure, n=n,
+                               seed=seed)
+        err.print(f"figure: {path}")
+    if as_json:
+        _print_json({"rows": rows, "units": units, "higher_is_better": sorted(higher)})
+        return
+    if as_markdown:
+        click.echo(L.markdown(rows, units))
+        return
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    t = Table(*[f"{k}\n({units[k]})" if units.get(k) else k for k in keys], title="leaderboard")
+    for r in rows:
+        t.add_row(*[_fmt(r.get(k)) for k in keys])
+    out.print(t)
+
+
 def _fmt(v):
     if isinstance(v, float):
         return f"{v:.4f}" if abs(v) < 1e5 else f"{v:.4g}"

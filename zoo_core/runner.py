@@ -111,14 +111,23 @@ def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
 
     from . import settings as S
 
-    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console)
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24),
+                        MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=console, transient=True)
+    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
+                     extra={"progress": progress})
     records = {}
     for c in metrics:
         t0 = time.perf_counter()
-        result = c.cls(c.settings).compute(model, ctx)
+        with progress:
+            result = c.cls(c.settings).compute(model, ctx)
         records[c.name] = {
             "metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
             "units": result.units, "notes": result.notes,
+            "higher_is_better": sorted(c.cls.higher_is_better & set(result.values)),
             "seconds": round(time.perf_counter() - t0, 2),
             "when": _dt.datetime.now().isoformat(timespec="seconds")}
     m = run.metrics()

@@ -365,6 +365,8 @@ class Metric:
     needs: ClassVar[str] = "images"
     needs_labels: ClassVar[bool] = False
     needs_features: ClassVar[bool] = False
+    #: Result names where a higher value is better (the rest: lower is better).
+    higher_is_better: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, settings=None):
         self.settings = settings if settings is not None else self.Settings()

@@ -205,6 +205,7 @@ class GreedyReturn(Metric):
     Settings = GreedyReturnSettings
     needs = "environment"
     requires = frozenset({EPISODES})
+    higher_is_better = frozenset({"mean_return", "min_return", "solved"})
 
     def compute(self, model, ctx) -> MetricResult:
         n = self.settings.episodes

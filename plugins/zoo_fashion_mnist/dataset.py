@@ -36,6 +36,7 @@ class FashionMNIST(Dataset):
     """Fashion-MNIST (Zalando): 60k train + 10k test 28x28 grayscale, 10 classes."""
 
     Settings = FashionMNISTSettings
+    provides_features = True
 
     def __init__(self, settings=None):
         super().__init__(settings)
@@ -104,6 +105,16 @@ class FashionMNIST(Dataset):
         if mode == "stochastic":
             return tf.cast(tf.random.stateless_uniform(tf.shape(x), seed=seed) < x, x.dtype)
         return x
+
+    def feature_extractor(self):
+        """The shipped classifier (``feature_classifier.npz``, SHA-256 checked): penultimate
+        features and class probabilities, for FID and the other sample metrics."""
+        from pathlib import Path
+
+        from zoo_core.features import FeatureExtractor
+
+        return FeatureExtractor(Path(__file__).with_name(sources.CLASSIFIER),
+                                sources.CLASSIFIER_SHA256, (28, 28, 1), len(CLASS_NAMES))
 
     # -- describing ----------------------------------------------------------------------
     def sizes(self) -> dict[str, int]:

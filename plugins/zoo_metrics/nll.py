@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zoo_core import LIKELIHOOD, Metric, MetricResult
+from zoo_core.progress import chunks, track
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,12 @@ class NegativeLogLikelihood(Metric):
     def compute(self, model, ctx) -> MetricResult:
         s = self.settings
         x, y = ctx.dataset.arrays(s.split)
-        kw = {"labels": y} if "conditional" in model.capabilities else {}
-        log_px = np.asarray(model.log_likelihood(x, seed=ctx.seed, k=s.k, **kw), np.float64)
+        conditional = "conditional" in model.capabilities
+        parts = []
+        for i, j in track(ctx, chunks(len(x), 500), f"log-likelihood of {len(x):,} images"):
+            kw = {"labels": y[i:j]} if conditional else {}
+            parts.append(model.log_likelihood(x[i:j], seed=ctx.seed, k=s.k, **kw))
+        log_px = np.asarray(np.concatenate(parts), np.float64)
         nll = float(-log_px.mean())
         unit = model.likelihood_unit
         values = {"nll": nll}
