@@ -54,6 +54,11 @@ def main():
     for k, v in times.items():
         table.add_row(k, f"{statistics.median(v):.2f}", f"{min(v):.2f}", f"{max(v):.2f}")
     Console().print(table)
+    noise = np.random.default_rng(0).random(real.shape).astype("float32")
+    fn, _ = extractor(noise)
+    fid_noise = stats.frechet_distance(*stats.gaussian_stats(fr), *stats.gaussian_stats(fn))
+    Console().print(f"reference points: FID(train vs test) = {fid:.3f} (the floor); "
+                    f"FID(uniform noise vs test) = {fid_noise:.1f}")
     rate = 2 * args.n / statistics.median(times["features"])
     Console().print(f"feature pass: {rate:,.0f} images/s; FID(train vs test) = {fid:.3f}, "
                     f"KID = {kid[0]:.5f} ± {kid[1]:.5f}, precision/recall = "

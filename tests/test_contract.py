@@ -16,6 +16,7 @@ from zoo_core.testing import check_model_plugin
 FAMILIES = Path(__file__).parent / "families"
 TINY = [f"data_dir={DEBIAN}", "limit=128"]
 QUICK_VIZ = ["n=4", "limit=128"]
+QUICK_METRICS = ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"]
 
 
 def install_family(make_dist, name):
@@ -46,7 +47,7 @@ def test_each_stub_family_passes_the_contract_checks(family, make_dist, tmp_path
     require_debian_data()
     install_family(make_dist, family)
     report = check_model_plugin(family, "fashion_mnist", workdir=tmp_path, sets=TINY,
-                                metric_sets=["k=2"], viz_sets=QUICK_VIZ)
+                                metric_sets=QUICK_METRICS, viz_sets=QUICK_VIZ)
     drawn, refused = EXPECTED[family]
     assert report.resumed_exactly is True
     assert drawn <= set(report.drawn)
@@ -59,12 +60,20 @@ def test_each_stub_family_passes_the_contract_checks(family, make_dist, tmp_path
         assert report.metrics["nll"]["nll"] > 0
     else:
         assert "needs a model with the likelihood capability" in report.refused_metrics["nll"]
+    # every family that samples is measured with the sample metrics; only the conditional
+    # one with conditional accuracy
+    assert {"fid", "kid", "precision_recall", "class_coverage"} <= set(report.metrics)
+    if family == "stub_cvae":
+        assert 0 <= report.metrics["conditional_accuracy"]["conditional_accuracy"] <= 1
+    else:
+        assert "needs a model with the conditional capability" in \
+            report.refused_metrics["conditional_accuracy"]
 
 
 #: tiny settings for each built-in model; a new built-in must add its own line
 BUILTIN = {
     "vae": dict(dataset="fashion_mnist", sets=[f"data_dir={DEBIAN}", "limit=256",
-                                               "batch_size=64"], metric_sets=["k=2"]),
+                                               "batch_size=64"], metric_sets=QUICK_METRICS),
     "dqn": dict(env="CartPole-v1", sets=["total_steps=400", "warmup_steps=100",
                                          "train_every=50", "updates_per_round=2",
                                          "eval_every=200", "eval_episodes=2", "hidden=8"],
@@ -128,8 +137,9 @@ def test_a_model_without_test_metrics_runs_through_the_cli_and_compares(make_dis
     from matplotlib.image import imread
 
     assert imread(tmp_path / "cmp.png").shape[1] > imread(tmp_path / "cmp.png").shape[0]
-    r = run_cli("eval", str(gan))
-    assert r.exit_code == 2 and "no installed metric applies to model 'stub_gan'" in r.output
+    r = run_cli("eval", str(gan), "--metric", "nll")
+    assert r.exit_code == 2 and "metric 'nll' does not apply to model 'stub_gan'" in r.output
+    assert "needs a model with the likelihood capability" in r.output
 
 
 def test_the_core_speaks_no_family_words():

@@ -79,6 +79,7 @@ def test_the_tutorial_model_resumes_exactly_with_no_resume_code(tmp_path, monkey
     assert report.resumed_exactly is True
     assert {"manifold", "reconstructions", "traversal", "curves"} <= set(report.drawn)
     assert "needs a model that can sample" in report.refused_visualizers["samples"]
+    assert "needs a model that can sample" in report.refused_metrics["fid"]
 
 
 def test_dataset_and_visualizer_tutorial_trains_the_builtin_vae_on_it(tmp_path):

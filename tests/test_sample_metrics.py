@@ -106,6 +106,14 @@ def test_fid_has_a_floor_and_grows_as_images_are_damaged(fmnist):
     assert noise > 10 * floor and noise > noised[2]
 
 
+def test_kid_of_the_two_halves_of_the_test_split_is_near_zero(fmnist):
+    features, _ = fmnist.feature_extractor()(fmnist.arrays("test")[0][:4000])
+    mean, std = stats.kid(features[:2000], features[2000:], subsets=20, subset_size=500)
+    assert abs(mean) <= 3 * std
+    far, _ = stats.kid(features[:2000], features[2000:] * 1.5, subsets=20, subset_size=500)
+    assert far > 3 * std + abs(mean)
+
+
 def test_fid_is_refused_before_any_work_when_it_cannot_apply(tmp_path):
     reg = plugins.get_registry()
     plan = runner.plan_run(reg, "vae", dataset="toy_shapes", visualizers=[])

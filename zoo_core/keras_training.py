@@ -163,11 +163,10 @@ class RichProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         self.progress.update(self.task, completed=self.steps, stats=self._stats(logs))
-        if "val_loss" in logs:
-            self.progress.console.print(
-                f"epoch {epoch + 1}: test " + " ".join(
-                    f"{self.labels.get(k[4:], k[4:])} {float(v):.4g}" for k, v in logs.items()
-                    if k.startswith("val_")))
+        tested = [k for k in self.labels if f"val_{k}" in logs]
+        if tested:  # in the order the model declared its metrics
+            self.progress.console.print(f"epoch {epoch + 1}: test " + " ".join(
+                f"{self.labels[k]} {float(logs[f'val_{k}']):.4g}" for k in tested))
 
 
 def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
