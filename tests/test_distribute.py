@@ -67,11 +67,11 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     assert two["global_batch_size"] == 64 and two["per_replica_batch_size"] == 32
     cfg = json.loads((tmp_path / "two" / "config.json").read_text())
     assert cfg["strategy"] == "mirrored"
-    for a, b in zip(one["history"], two["history"]):
+    for a, b in zip(one["history"], two["history"], strict=True):
         for key in ("loss", "reconstruction_loss", "kl_loss", "val_loss"):
             assert np.isfinite(b[key])
             np.testing.assert_allclose(b[key], a[key], rtol=1e-4)
-    for a, b in zip(weights(tmp_path / "one"), weights(tmp_path / "two")):
+    for a, b in zip(weights(tmp_path / "one"), weights(tmp_path / "two"), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
 
     # interrupted after epoch 1 and resumed in a new process, under the same strategy
@@ -80,7 +80,7 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     finish(start("mirrored", tmp_path / "cut", "resume", ZOO_LOGICAL_CPUS="2"))
     resumed = json.loads((tmp_path / "cut" / "metrics.json").read_text())
     assert resumed["replicas"] == 2 and len(resumed["history"]) == 2
-    for a, b in zip(weights(tmp_path / "two"), weights(tmp_path / "cut")):
+    for a, b in zip(weights(tmp_path / "two"), weights(tmp_path / "cut"), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
@@ -97,7 +97,7 @@ def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
         {"cluster": cluster, "task": {"type": "worker", "index": i}})) for i in range(2)]
     for p in procs:
         finish(p)
-    for a, b in zip(weights(tmp_path / "w0"), weights(tmp_path / "w1")):
+    for a, b in zip(weights(tmp_path / "w0"), weights(tmp_path / "w1"), strict=True):
         np.testing.assert_array_equal(a, b)
     # only the chief (worker 0) writes checkpoints and metrics
     assert (tmp_path / "w0" / "checkpoints" / "last.keras").is_file()

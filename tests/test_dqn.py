@@ -51,10 +51,11 @@ def test_target_network_changes_only_at_sync_time():
     before = [w.copy() for w in agent.target.get_weights()]
     online_before = [w.copy() for w in agent.q.get_weights()]
     agent.train_round(batch)
-    assert all((a == b).all() for a, b in zip(before, agent.target.get_weights()))
-    assert any((a != b).any() for a, b in zip(online_before, agent.q.get_weights()))
+    assert all((a == b).all() for a, b in zip(before, agent.target.get_weights(), strict=True))
+    assert any((a != b).any() for a, b in zip(online_before, agent.q.get_weights(), strict=True))
     agent.sync_target()
-    assert all((a == b).all() for a, b in zip(agent.q.get_weights(), agent.target.get_weights()))
+    assert all((a == b).all() for a, b in zip(agent.q.get_weights(), agent.target.get_weights(),
+                                                  strict=True))
 
 
 def test_polyak_sync_moves_the_target_part_way():
@@ -64,7 +65,7 @@ def test_polyak_sync_moves_the_target_part_way():
     agent.q.set_weights([w + 1.0 for w in agent.target.get_weights()])
     old = [w.copy() for w in agent.target.get_weights()]
     agent.sync_target()
-    for o, t in zip(old, agent.target.get_weights()):
+    for o, t in zip(old, agent.target.get_weights(), strict=True):
         np.testing.assert_allclose(t, o + 0.25, rtol=1e-6)
 
 

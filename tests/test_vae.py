@@ -159,7 +159,8 @@ def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path):
     assert (cut.checkpoints / "interrupted.keras").is_file()
     runner.resume(plugins.get_registry(), str(cut.path), QUIET)
     assert len(cut.metrics()["history"]) == 3
-    for a, b in zip(weights(full.file("model.keras")), weights(cut.file("model.keras"))):
+    for a, b in zip(weights(full.file("model.keras")), weights(cut.file("model.keras")),
+                    strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -74,11 +74,10 @@ def test_manifold_cells_differ_from_each_other(data):
     assert gx[0] == -2.0 and gy[0] == 2.0  # the seed's range, top row at +2
 
 
-def test_manifold_for_4d_varies_the_most_active_dims_or_the_ones_asked(data):
+def test_manifold_for_4d_varies_the_dims_asked_with_the_others_fixed(data):
+    """(The default, the most active dims, is checked against a model with known variances
+    in test_figure_content.py.)"""
     m = model("vae_4d")
-    _, _, _, dims, base = Manifold(resolve(Manifold.Settings, {"n": 3})).grid(m, data)
-    z = m.encode(data.arrays("test")[0])
-    assert set(dims) == set(np.argsort(z.var(axis=0))[-2:].tolist())
     _, _, _, dims, base = Manifold(resolve(Manifold.Settings, {
         "n": 3, "dims": "2,3", "fixed": "1,0"})).grid(m, data)
     assert dims == (2, 3) and base[:2].tolist() == [1.0, 0.0]  # the seed's 4-D plot
