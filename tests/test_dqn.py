@@ -124,3 +124,40 @@ def test_default_settings_solve_cartpole(tmp_path, run_cli):
     assert r.exit_code == 0, r.output
     test = json.loads((out / "metrics.json").read_text())["test"]
     assert test["mean_return"] >= 475
+
+
+def test_the_numpy_acting_pass_equals_the_keras_q_network():
+    from zoo_dqn.agent import Agent
+
+    agent = Agent(4, 2, DQNSettings(hidden=(16, 8)))
+    agent.q.set_weights([w + 0.1 * np.random.default_rng(i).standard_normal(w.shape)
+                         for i, w in enumerate(agent.q.get_weights())])
+    agent.set_q_weights()
+    obs = np.random.default_rng(5).standard_normal((32, 4)).astype("float32")
+    np.testing.assert_allclose(agent.q_values(obs), agent.q(obs).numpy(), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_same_seed_same_returns_and_the_best_checkup_network_is_kept(tmp_path, run_cli):
+    args = ["--set", "total_steps=900", "--set", "warmup_steps=200", "--set",
+            "train_every=50", "--set", "updates_per_round=4", "--set", "eval_every=300",
+            "--set", "eval_episodes=3", "--set", "hidden=16", "--no-viz"]
+    for name in ("a", "b"):
+        r = run_cli("run", "dqn", "--env", "CartPole-v1", *args, "--out", str(tmp_path / name))
+        assert r.exit_code == 0, r.output
+    a = json.loads((tmp_path / "a" / "returns.json").read_text())
+    b = json.loads((tmp_path / "b" / "returns.json").read_text())
+    assert a == b and len(a["returns"]) > 5
+    # the final network is the best check-up's: evaluated the same way, it scores the best
+    from zoo_core import plugins, runner
+    from zoo_core.runs import RunDir
+
+    run = RunDir(tmp_path / "a")
+    hist = run.metrics()["history"]
+    best = max(range(len(hist)), key=lambda i: (hist[i]["greedy_return_10"], i))
+    plan = runner.plan_from_run(plugins.get_registry(), run, visualizers=[])
+    model, _ = runner.build(plan)
+    model.load(run)
+    step = hist[best]["step"]
+    again = model.greedy_returns(10, seed=plan.seed + step).mean()
+    assert again == hist[best]["greedy_return_10"]

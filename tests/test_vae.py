@@ -149,7 +149,7 @@ class InterruptAt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path):
+def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path, run_cli):
     full, _, _ = runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "full"))
     with pytest.raises(KeyboardInterrupt):
         runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "cut"),
@@ -157,7 +157,9 @@ def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path):
     cut = RunDir(tmp_path / "cut")
     assert cut.read_json("state.json")["epoch"] == 2
     assert (cut.checkpoints / "interrupted.keras").is_file()
-    runner.resume(plugins.get_registry(), str(cut.path), QUIET)
+    r = run_cli("run", "--resume", str(cut.path))  # through the command line
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == str(cut.path)
     assert len(cut.metrics()["history"]) == 3
     for a, b in zip(weights(full.file("model.keras")), weights(cut.file("model.keras")),
                     strict=True):
@@ -273,3 +275,26 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path)
         assert details["nll"]["notes"]["images"] == details["elbo"]["notes"]["images"] == 2048
         assert zoo("sample", str(out), "--n", "4").strip().endswith("samples_n4_seed0.png")
         assert zoo("viz", str(out), "--viz", "traversal").strip().endswith("traversal.png")
+
+
+def test_train_split_all_trains_on_everything_without_a_test_pass(tmp_path):
+    run, test, _ = runner.execute(plan(epochs=1, sets=["train_split=all"]), QUIET,
+                                  out=str(tmp_path / "all"))
+    [row] = run.metrics()["history"]
+    assert not any(k.startswith("val_") for k in row) and test == {}
+    assert run.read_json("state.json")["monitor"] == "loss"  # no val_loss to watch
+
+
+def test_mixed_bfloat16_builds_trains_and_leaves_the_global_policy_as_it_found_it(tmp_path):
+    import keras
+
+    run, test, _ = runner.execute(plan(epochs=1, sets=["precision=mixed_bfloat16"]), QUIET,
+                                  out=str(tmp_path / "bf16"))
+    assert 0 < test["neg_elbo"] < 544 and keras.config.dtype_policy().name == "float32"
+
+    before = keras.config.dtype_policy().name
+    m = ConvVAE(VAESettings(precision="mixed_bfloat16"), SPEC)
+    vae = m.build()
+    assert vae.encoder.layers[1].compute_dtype == "bfloat16"
+    assert vae.decoder.get_layer("logits").dtype_policy.name == "float32"  # logits in f32
+    assert keras.config.dtype_policy().name == before

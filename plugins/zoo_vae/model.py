@@ -51,11 +51,15 @@ class ConvVAE(KerasModel):
         from .network import VAE, build_decoder, build_encoder
 
         s = self.settings
-        keras.config.set_dtype_policy(s.precision)
         shape = tuple(self.data_spec.element_shape)
-        encoder = build_encoder(shape, s.latent_dim, s.filters, s.dense)
-        decoder = build_decoder(shape, s.latent_dim, s.filters)
-        vae = VAE(encoder, decoder, beta=s.beta, seed=seed, name="vae")
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(s.precision)  # the layers keep it; others do not
+        try:
+            encoder = build_encoder(shape, s.latent_dim, s.filters, s.dense)
+            decoder = build_decoder(shape, s.latent_dim, s.filters)
+            vae = VAE(encoder, decoder, beta=s.beta, seed=seed, name="vae")
+        finally:
+            keras.config.set_dtype_policy(previous)
         vae.compile(optimizer=keras.optimizers.Adam(s.learning_rate),
                     steps_per_execution=s.steps_per_execution)
         vae.build((None, *shape))
