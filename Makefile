@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 DATA    := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: run test test-all setup data bench clean
+.PHONY: run test test-all coverage setup data bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,12 +29,18 @@ test: setup data
 test-all: PYTEST_ARGS =
 test-all: test
 
+# line coverage of zoo_core/ and plugins/ over the fast suite, printed per module
+coverage: setup data
+	$(BIN)/python -m coverage run --source=zoo_core,plugins -m pytest -m "not slow" -q
+	$(BIN)/python -m coverage report --skip-empty
+
 bench: setup data
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/load_fashion_mnist.py
 	$(BIN)/python bench/manifold.py
 	$(BIN)/python bench/vae_throughput.py
 	$(BIN)/python bench/dqn_cartpole.py
+	$(BIN)/python bench/sample_metrics.py
 
 clean:
 	rm -rf $(VENV) runs *.egg-info

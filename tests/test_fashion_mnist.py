@@ -222,3 +222,34 @@ def test_a_download_that_does_not_match_its_checksum_is_refused(tmp_path, monkey
     with pytest.raises(DataError, match="does not match its checksum"):
         sources.find(None)
     assert not list((tmp_path / "keras" / "datasets" / "fashion-mnist").iterdir())
+
+
+@pytest.mark.parametrize("present,expected", [
+    ({"data_dir", "env", "keras", "debian"}, "data_dir"),
+    ({"env", "keras", "debian"}, "ZOO_DATA_DIR"),
+    ({"keras", "debian"}, "keras cache"),
+    ({"debian"}, "debian"),
+    ({"data_dir", "debian"}, "data_dir"),
+    ({"env", "debian"}, "ZOO_DATA_DIR"),
+    ({"keras"}, "keras cache"),
+])
+def test_lookup_order_over_four_fake_folders(present, expected, tmp_path, monkeypatch,
+                                             run_cli):
+    """--set data_dir, then $ZOO_DATA_DIR, then the Keras cache, then Debian's folder."""
+    folders = {"data_dir": tmp_path / "given", "env": tmp_path / "env",
+               "keras": tmp_path / "keras_home" / "datasets" / "fashion-mnist",
+               "debian": tmp_path / "debian"}
+    for name in present:
+        write_fake_fashion(folders[name], n_train=2, n_test=2)
+    for name in set(folders) - present:
+        folders[name].mkdir(parents=True, exist_ok=True)  # empty: not a complete source
+    monkeypatch.setattr(sources, "DEBIAN_DIR", folders["debian"])
+    if "env" in present:  # an explicit ZOO_DATA_DIR must be complete (tested above)
+        monkeypatch.setenv("ZOO_DATA_DIR", str(folders["env"]))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    given = str(folders["data_dir"]) if "data_dir" in present else None
+    found = sources.find(given, download=False)
+    assert found.kind == expected
+    if given is None:  # what `zoo info` shows is the same choice
+        info = json.loads(run_cli("info", "fashion_mnist", "--json").stdout)
+        assert info["source"]["found"] == f"{found.path} ({expected})"
