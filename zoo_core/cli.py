@@ -253,11 +253,13 @@ def eval_(run_dir, metric_names, sets, as_json):
                            for name, r in records.items()}
         _print_json(flat)
         return
-    t = Table("metric", "value", "unit", "how", title=f"eval {run.path}")
-    for r in records.values():
-        how = ", ".join(f"{k} {v}" for k, v in {**r["settings"], **r["notes"]}.items())
-        for k, v in r["values"].items():
-            t.add_row(k, _fmt(v), r["units"].get(k, ""), how)
+    t = Table("metric", "value", "unit", "how (settings, notes)", title=f"eval {run.path}")
+    for name, r in records.items():
+        how = ", ".join(f"{k} {v}" for k, v in {**r["settings"], **r["notes"]}.items()
+                        if k not in ("classifier", "classifier_sha256"))
+        for i, (k, v) in enumerate(r["values"].items()):
+            t.add_row(k, _fmt(v), r["units"].get(k, ""), f"{name}: {how}" if i == 0 else "",
+                      end_section=i == len(r["values"]) - 1)
     out.print(t)
 
 
