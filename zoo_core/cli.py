@@ -23,6 +23,9 @@ from .registry import KINDS
 from .types import CONDITIONAL, DECODE, SAMPLE
 
 err = Console(stderr=True, highlight=False)
+
+#: NumPy, TensorFlow and Python all accept seeds in [0, 2**32 - 1]
+SEED = click.IntRange(0, 2**32 - 1)
 out = Console(highlight=False, soft_wrap=True)
 
 
@@ -95,8 +98,17 @@ def list_(what, pattern, as_json):
                       "default_variant": e.default_variant, "aliases": list(e.aliases),
                       "summary": e.summary, "package": e.package} for e in rows])
         return
+    if not rows and pattern and not any(ch in pattern for ch in "*?["):
+        from .registry import unknown_name_message
+
+        names = sorted(set(_KIND_ARGS) | {n for k in kinds for n in reg.all_names(k)})
+        raise UsageError(unknown_name_message("kind or plugin", pattern, names))
     if not rows:
-        err.print(f"no plugins match {pattern!r}" if pattern else "no plugins installed")
+        allowed = os.environ.get("ZOO_LOAD_PLUGINS")
+        hint = f" (ZOO_LOAD_PLUGINS={allowed!r} restricts what loads)" \
+            if allowed is not None else ""
+        err.print((f"no plugins match {pattern!r}" if pattern else "no plugins installed")
+                  + hint)
         return
     table = Table(title=None)
     for col in ("kind", "name", "variants / aliases", "summary", "package"):
@@ -183,7 +195,7 @@ def plugins_(as_json):
 @click.option("--no-viz", is_flag=True, help="Draw no figures.")
 @click.option("--epochs", type=click.IntRange(min=1), help="Override the model's epochs.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a setting; scope with NAME.key. Repeat.")
 @click.option("--strategy", type=click.Choice(runner.STRATEGIES), default="default",
@@ -195,6 +207,8 @@ def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, sets, strate
         svg):
     """Train MODEL on --dataset (or in --env), evaluate it and draw figures."""
     formats = ("png", "svg") if svg else ("png",)
+    if no_viz and viz:
+        raise UsageError("--no-viz and --viz contradict each other; give one of them")
     reg = registry()
     if resume:
         if model or dataset or env or viz or sets or epochs or batch_size:
@@ -282,13 +296,17 @@ def viz(run_dir, viz, sets, svg):
               help="Samples to draw.")
 @click.option("--z", "z", help="One latent point to decode, e.g. 1.4,-1.3.")
 @click.option("--label", help="Class name or index (conditional models).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="PNG file to write.")
 def sample(run_dir, n, z, label, seed, out_file):
     """Draw samples from a trained model (or decode one point with --z) into a PNG."""
     from .runs import RunDir
     from .sampling import sample_figure
 
+    source = click.get_current_context().get_parameter_source("n")
+    if z is not None and source is not None and source.name == "COMMANDLINE":
+        raise UsageError("--z decodes one point and --n draws samples; give one of them")
+    check_output_file(out_file, (".png", ".svg", ".pdf"))
     need = DECODE if z is not None else SAMPLE
     run = RunDir.open(run_dir)
     plan = runner.plan_from_run(registry(), run, visualizers=[])
@@ -343,6 +361,7 @@ def compare(run_dirs, out_file, as_json):
     """Compare runs side by side: final metrics, parameters, time, and loss curves."""
     from .compare import compare_runs
 
+    check_output_file(out_file, (".png", ".svg", ".pdf"))
     rows, path = compare_runs(run_dirs, out_file)
     if as_json:
         _print_json({"runs": rows, "figure": str(path)})
@@ -366,12 +385,14 @@ def compare(run_dirs, out_file, as_json):
               help="Also draw every run's samples side by side into this PNG.")
 @click.option("--n", "n", type=click.IntRange(min=1, max=256), default=16, show_default=True,
               help="Samples per run in the figure.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the samples.")
 def leaderboard(run_dirs, root, sort_key, as_json, as_markdown, figure, n, seed):
     """Rank runs by their evaluated metrics: a row per run (default: every finished run)."""
     from . import leaderboard as L
     from .runs import RunDir
 
+    if figure:
+        check_output_file(figure, (".png", ".svg", ".pdf"))
     runs = [RunDir.open(p) for p in run_dirs] if run_dirs else L.finished_runs(root)
     if not runs:
         raise UsageError(f"no finished runs under {root}; train one with `zoo run`")
@@ -393,6 +414,22 @@ def leaderboard(run_dirs, root, sort_key, as_json, as_markdown, figure, n, seed)
     for r in rows:
         t.add_row(*[_fmt(r.get(k)) for k in keys])
     out.print(t)
+
+
+def check_output_file(path, suffixes) -> None:
+    """Refuse, before any work, a figure path matplotlib cannot write."""
+    if path is None:
+        return
+    from pathlib import Path
+
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        raise UsageError(f"cannot write {p}: give a file ending in {', '.join(suffixes)}")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {p}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise UsageError(f"cannot write {p}: permission denied; choose another path")
 
 
 def _fmt(v):

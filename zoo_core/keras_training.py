@@ -21,7 +21,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeRemainingColumn)
 
 from .errors import RunError, TrainingError
-from .runs import RunDir
+from .runs import RunDir, umask_mode
 
 LAST, BEST = "last.keras", "best.keras"
 
@@ -39,6 +39,29 @@ def save_atomic(model: keras.Model, path: Path) -> None:
     os.close(fd)
     try:
         model.save(tmp)
+        os.chmod(tmp, umask_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv_atomic(path: Path, rows: list[dict]) -> None:
+    """``metrics.csv``: the history as a table, epochs counted from 1 as in metrics.json."""
+    import csv
+    import io
+
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(buf.getvalue())
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -110,6 +133,7 @@ class RunRecorder(keras.callbacks.Callback):
         metrics["params"] = int(self.model.count_params())
         metrics.update(self.declared)
         self.run.write_json("metrics.json", metrics)
+        write_csv_atomic(self.run.file("metrics.csv"), metrics["history"])
         save_atomic(self.model, self.run.checkpoints / LAST)
         value = logs.get(self.monitor)
         if value is not None and self.sign * value < self.sign * self.best:
@@ -188,8 +212,7 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     nan = StopOnNaN([m.name for m in metrics])
     monitor = f"val_{monitor}" if validation is not None else monitor
     if chief:
-        cbs = [nan, RunRecorder(run, monitor, mode, declared),
-               keras.callbacks.CSVLogger(str(run.file("metrics.csv")), append=initial_epoch > 0)]
+        cbs = [nan, RunRecorder(run, monitor, mode, declared)]
     else:
         # Multi-worker: saving takes part in collectives, so every worker saves, but only
         # the chief into the run; the others into a scratch folder that is then removed.

@@ -8,6 +8,7 @@ any data loads or TensorFlow is imported. :mod:`zoo_core.runner` executes a plan
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -156,6 +157,10 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
     for key, value in (("epochs", epochs), ("batch_size", batch_size), ("env", env)):
         if value is None:
             continue
+        if key in layers[id(m_comp)]:
+            flag = "--" + key.replace("_", "-")
+            raise UsageError(f"{flag} {value} and --set {key}={layers[id(m_comp)][key]} "
+                             "contradict each other; give one of them")
         if key not in S.field_names(m_cls.Settings):
             flag = "--" + key.replace("_", "-")
             raise SettingsError(f"model '{model}' has no setting '{key}', so {flag} does not "
@@ -204,6 +209,10 @@ def check_fit(registry: Registry, plan: Plan) -> None:
                 f"visualizers that apply: {', '.join(fitting) or '(none)'}") from None
     if plan.strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{plan.strategy}'; choose {', '.join(STRATEGIES)}")
+    if plan.strategy == "multi-worker" and not os.environ.get("TF_CONFIG"):
+        raise UsageError("--strategy multi-worker needs TF_CONFIG describing the cluster and "
+                         "this worker's task (see docs/distributed.md); for one machine use "
+                         "--strategy mirrored")
     if plan.strategy not in m.cls.strategies:
         raise IncompatibleError(
             f"model '{m.name}' does not support the '{plan.strategy}' strategy; it supports "

@@ -99,6 +99,13 @@ def load_plugins() -> PluginHost:
             continue
         hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or []))
         host.loaded.append(PluginInfo(ep.name, dist, version, hooks))
+    if allowed:
+        known = {n for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+                 for n in (ep.name, ep.dist.name if ep.dist else "?")}
+        for name in sorted(allowed - known):
+            host.failures.append(PluginFailure(
+                name, "?", f"ZOO_LOAD_PLUGINS names '{name}', which is no installed zoo "
+                           "plugin package or entry point (see `pip list`)"))
     if os.environ.get("ZOO_TRACE_PLUGINS"):
         pm.trace.root.setwriter(lambda msg: print(msg, end=""))
         pm.enable_tracing()

@@ -5,7 +5,7 @@ Layout::
     runs/<model>-<dataset>-<timestamp>/
         config.json          resolved settings, seed, package versions
         manifest.json        the data used (files, checksums, split sizes)
-        metrics.csv          per-epoch metrics (Keras CSVLogger)
+        metrics.csv          per-epoch metrics (epochs from 1, as in metrics.json)
         metrics.json         the same as JSON, plus final test metrics
         state.json           progress for --resume (last completed epoch)
         checkpoints/         last.keras, best.keras (written atomically)
@@ -40,6 +40,13 @@ def package_versions(names=("zoo", "tensorflow", "tensorflow-cpu", "keras", "num
     return out
 
 
+def umask_mode() -> int:
+    """The mode a new file gets from the user's umask (mkstemp's temp files are 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Write JSON so that a crash mid-write never leaves a truncated file."""
     path = Path(path)
@@ -48,6 +55,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, indent=2, sort_keys=False, default=_jsonable)
             f.write("\n")
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -89,6 +97,10 @@ class RunDir:
                                f"continue it with `zoo run --resume {path}`")
             if path.exists() and not path.is_dir():
                 raise RunError(f"--out {path} is a file; give a folder")
+            if path.is_dir() and any(path.iterdir()):
+                held = ", ".join(sorted(p.name for p in path.iterdir())[:5])
+                raise RunError(f"--out {path} is not empty (it holds {held}); zoo writes a "
+                               "run only into a new or empty folder: choose another --out")
         else:
             stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             path = Path(root) / f"{model}-{dataset}-{stamp}"

@@ -53,7 +53,7 @@ def convert(cls, name: str, value: Any, owner: str = "") -> Any:
         out = _convert(tp, value)
     except (TypeError, ValueError):
         raise SettingsError(
-            f"{where} must be {_describe_type(tp)}, got {value!r}") from None
+            f"{where} must be {_finite(_describe_type(tp))}, got {value!r}") from None
     meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
     if "choices" in meta and out not in meta["choices"]:
         raise SettingsError(
@@ -61,6 +61,10 @@ def convert(cls, name: str, value: Any, owner: str = "") -> Any:
     if "min" in meta and out is not None and out < meta["min"]:
         raise SettingsError(f"{where} must be >= {meta['min']}, got {value!r}")
     return out
+
+
+def _finite(described: str) -> str:
+    return "a finite float" if described == "float" else described
 
 
 def _convert(tp, value):
@@ -96,7 +100,10 @@ def _convert(tp, value):
             raise ValueError(value)
         return int(str(value).replace("_", "")) if isinstance(value, str) else int(value)
     if tp is float:
-        return float(value)
+        out = float(value)
+        if out != out or out in (float("inf"), float("-inf")):
+            raise ValueError(value)
+        return out
     if tp is str:
         if not isinstance(value, str):
             raise ValueError(value)
@@ -154,5 +161,7 @@ def parse_assignments(items: typing.Iterable[str]) -> list[tuple[str | None, str
         if not key:
             raise SettingsError(f"--set expects key=value, got {item!r}")
         scope, _, bare = key.rpartition(".")
+        if any((scope or None, bare) == (s, k) for s, k, _ in out):
+            raise SettingsError(f"--set {key} is given twice; give each setting once")
         out.append((scope or None, bare, value))
     return out

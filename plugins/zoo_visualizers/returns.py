@@ -14,7 +14,8 @@ from ._figure import new_figure
 @dataclass(frozen=True)
 class ReturnsSettings:
     window: int = field(default=100, metadata={"help": "moving-average window", "min": 1})
-    threshold: float = field(default=475.0, metadata={"help": "solve threshold to draw"})
+    threshold: float | None = field(default=None, metadata={
+        "help": "solve threshold to draw (default: the environment's own reward_threshold)"})
 
 
 class Returns(Visualizer):
@@ -36,7 +37,11 @@ class Returns(Visualizer):
             w = np.minimum(np.arange(1, len(returns) + 1), s.window)
             avg = (c[1:] - c[np.arange(1, len(returns) + 1) - w]) / w
             ax.plot(steps, avg, lw=2, label=f"mean of last {s.window}")
-        ax.axhline(s.threshold, color="k", ls="--", lw=1, label=f"solved ({s.threshold:g})")
+        threshold = s.threshold
+        if threshold is None and hasattr(ctx.model, "reward_threshold"):
+            threshold = ctx.model.reward_threshold()
+        if threshold is not None:
+            ax.axhline(threshold, color="k", ls="--", lw=1, label=f"solved ({threshold:g})")
         ax.set_xlabel("environment steps")
         ax.set_ylabel("return")
         ax.legend(loc="upper left")

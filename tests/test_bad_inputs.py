@@ -1,0 +1,151 @@
+"""A sweep of bad inputs through the real `zoo` command, each in its own process: every one
+exits 1 or 2 with a one-line message and no traceback, and no file of a prepared folder
+(a user's files and a finished run) changes."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import DEBIAN, require_debian_data
+
+USAGE, FAILED = 2, 1
+
+
+def sweep(run: Path, user: Path, a_file: Path):
+    R, U = str(run), str(user)
+    data = ["--dataset", "fashion_mnist", "--set", f"data_dir={DEBIAN}"]
+    return [
+        (USAGE, ["run"], "missing MODEL"),
+        (USAGE, ["run", "nosuch", *data], "unknown model 'nosuch'"),
+        (USAGE, ["run", "vae"], "needs --dataset"),
+        (USAGE, ["run", "vae", "--dataset", "nosuch"], "unknown dataset 'nosuch'"),
+        (USAGE, ["run", "vae", *data, "--env", "CartPole-v1"], "use --dataset"),
+        (USAGE, ["run", "dqn", "--dataset", "fashion_mnist"], "use --env"),
+        (USAGE, ["run", "dqn", "--env", "CartPole-v9"], "unknown environment"),
+        (USAGE, ["run", "vae", *data, "--epochs", "0"], "--epochs"),
+        (USAGE, ["run", "vae", *data, "--batch-size", "-1"], "--batch-size"),
+        (USAGE, ["run", "vae", *data, "--seed", "-1"], "--seed"),
+        (USAGE, ["run", "vae", *data, "--seed", str(2**32)], "--seed"),
+        (USAGE, ["run", "vae", *data, "--set", "beta=nan"], "must be a finite float"),
+        (USAGE, ["run", "vae", *data, "--set", "beta=inf"], "must be a finite float"),
+        (USAGE, ["run", "vae", *data, "--set", "learning_rate=abc"], "learning_rate"),
+        (USAGE, ["run", "vae", *data, "--set", "nosuch=1"], "unknown setting 'nosuch'"),
+        (USAGE, ["run", "vae", *data, "--set", "latent_dim=0"], "must be >= 1"),
+        (USAGE, ["run", "vae", *data, "--set", "noequals"], "expects key=value"),
+        (USAGE, ["run", "vae", *data, "--set", "latent_dim=2", "--set", "latent_dim=3"],
+         "given twice"),
+        (USAGE, ["run", "vae", *data, "--viz", "nosuch"], "unknown visualizer 'nosuch'"),
+        (USAGE, ["run", "vae", *data, "--viz", "manifold", "--no-viz"], "contradict"),
+        (USAGE, ["run", "vae", *data, "--strategy", "nonsense"], "--strategy"),
+        (USAGE, ["run", "vae", *data, "--strategy", "multi-worker"], "TF_CONFIG"),
+        (USAGE, ["run", "dqn", "--env", "CartPole-v1", "--strategy", "mirrored"],
+         "does not support the 'mirrored' strategy"),
+        (USAGE, ["run", "dqn", "--env", "CartPole-v1", "--set", "env=Acrobot-v1"],
+         "contradict"),
+        (USAGE, ["run", "stub", *data], "unknown model 'stub'"),
+        (FAILED, ["run", "vae", *data, "--out", U], "is not empty"),
+        (USAGE, ["run", "vae", *data, "--out", str(a_file)], "is a file"),
+        (FAILED, ["run", "--resume", U], "not a run directory"),
+        (USAGE, ["run", "--resume", R, "--epochs", "3"], "--resume takes no other options"),
+        (FAILED, ["eval", str(user / "nothing")], "is not a folder"),
+        (USAGE, ["eval", R, "--metric", "nosuch"], "unknown metric 'nosuch'"),
+        (USAGE, ["eval", R, "--metric", "greedy_return"], "does not apply"),
+        (USAGE, ["eval", R, "--set", "k=0"], "must be >= 1"),
+        (USAGE, ["eval", R, "--metric", "fid", "--set", "n=1"], "must be >= 2"),
+        (USAGE, ["eval", R, "--set", "nosuch=3"], "unknown setting 'nosuch'"),
+        (USAGE, ["viz", R], "--viz"),
+        (USAGE, ["viz", R, "--viz", "returns"], "does not apply"),
+        (USAGE, ["sample", R, "--z", "1,2,3"], "3 values but the model's latent space has 2"),
+        (USAGE, ["sample", R, "--z", "a,b"], "comma-separated numbers"),
+        (USAGE, ["sample", R, "--n", "4", "--z", "1,2"], "give one of them"),
+        (USAGE, ["sample", R, "--out", str(user / "notes.txt")], "ending in .png"),
+        (USAGE, ["sample", R, "--out", "/nonexistent/x.png"], "does not exist"),
+        (USAGE, ["sample", R, "--label", "Sneaker"], "conditional"),
+        (USAGE, ["sample", R, "--n", "0"], "--n"),
+        (USAGE, ["compare"], "RUN_DIRS"),
+        (FAILED, ["compare", U], "not a run directory"),
+        (USAGE, ["compare", R, "--out", str(user / "notes.txt")], "ending in .png"),
+        (USAGE, ["list", "modles"], "Did you mean: models"),
+        (USAGE, ["info", "nosuch"], "unknown plugin 'nosuch'"),
+        (FAILED, ["leaderboard", "--root", str(user / "nothing")], "is not a folder"),
+        (USAGE, ["leaderboard", R, "--sort", "nosuch"], "no run has the metric 'nosuch'"),
+        (USAGE, ["nosuchcommand"], "No such command"),
+    ]
+
+
+def checksums(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def zoo(args, cwd):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("TF_CONFIG", None)
+    return subprocess.run([sys.executable, "-m", "zoo_core.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    require_debian_data()
+    root = tmp_path_factory.mktemp("sweep")
+    run = root / "run"
+    r = zoo(["run", "vae", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
+             f"data_dir={DEBIAN}", "--set", "limit=64", "--no-viz", "--out", str(run)], root)
+    assert r.returncode == 0, r.stderr[-2000:]
+    user = root / "mine"
+    user.mkdir()
+    (user / "metrics.csv").write_text("my own numbers\n")
+    (user / "model.keras").write_bytes(b"my own model")
+    a_file = root / "a_file.txt"
+    a_file.write_text("not a folder")
+    return root, run, user, a_file
+
+
+def test_at_least_forty_bad_inputs_fail_cleanly_and_change_nothing(prepared):
+    root, run, user, a_file = prepared
+    cases = sweep(run, user, a_file)
+    assert len(cases) >= 40
+    before = checksums(root)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda c: zoo(c[1], root), cases))
+    problems = []
+    for (code, args, fragment), r in zip(cases, results, strict=True):
+        output = r.stdout + r.stderr
+        message = [line for line in r.stderr.splitlines() if line.strip()]
+        if r.returncode != code:
+            problems.append(f"zoo {' '.join(args)}: exit {r.returncode}, expected {code}")
+        if "Traceback" in output:
+            problems.append(f"zoo {' '.join(args)}: traceback")
+        if fragment not in output:
+            problems.append(f"zoo {' '.join(args)}: {fragment!r} not in {output[-300:]!r}")
+        if code == FAILED and len(message) != 1:
+            problems.append(f"zoo {' '.join(args)}: not one line: {message}")
+    assert problems == []
+    assert checksums(root) == before  # nothing written, nothing clobbered
+
+
+def test_unknown_packages_in_zoo_load_plugins_are_named(tmp_path):
+    env = {**os.environ, "ZOO_LOAD_PLUGINS": "zoo-nonexistent"}
+    r = subprocess.run([sys.executable, "-m", "zoo_core.cli", "plugins"], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 0 and "ZOO_LOAD_PLUGINS names 'zoo-nonexistent'" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "zoo_core.cli", "list"], capture_output=True,
+                       text=True, env=env)
+    assert "ZOO_LOAD_PLUGINS='zoo-nonexistent' restricts what loads" in r.stderr
+
+
+def test_run_files_follow_the_umask_and_metrics_csv_counts_epochs_from_one(prepared):
+    _, run, _, _ = prepared
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("config.json", "metrics.json", "model.keras", "metrics.csv",
+                 "checkpoints/last.keras"):
+        assert (run / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+    lines = (run / "metrics.csv").read_text().splitlines()
+    assert lines[0].split(",")[0] == "epoch" and lines[1].split(",")[0] == "1"
