@@ -257,7 +257,7 @@ def eval_(run_dir, metric_names, sets, as_json):
     metrics = runner.plan_metrics(registry(), plan, metric_names or None, sets)  # refuse first
     err.print(f"metrics: {', '.join(c.name for c in metrics)}")
     model, dataset = runner.build(plan)
-    model.load(run)
+    runner.load_reporting(model, run, err)
     records = runner.evaluate(plan, metrics, model, dataset, run, err)
     if as_json:
         flat = {}
@@ -330,7 +330,7 @@ def sample(run_dir, n, z, label, seed, out_file):
                              f"{size}; e.g. --z {','.join(['0'] * min(size, 8))}"
                              f"{',...' if size > 8 else ''}")
     model, _ = runner.build(plan)
-    model.load(run)
+    runner.load_reporting(model, run, err)
     path = sample_figure(model, run, n=n, z=point, seed=seed, out=out_file,
                          title=runner.figure_title(plan, run), label=index, label_name=name)
     click.echo(str(path))

@@ -68,6 +68,8 @@ class KerasModel(Model):
     def __init__(self, settings=None, data_spec=None):
         super().__init__(settings, data_spec)
         self.net = None
+        self.loaded_from = None
+        self.damaged: list[str] = []
 
     # -- what a family provides -----------------------------------------------------------
     def build_network(self, seed: int):
@@ -150,28 +152,40 @@ class KerasModel(Model):
     def load(self, run, which: str = "final", *, seed: int | None = None) -> None:
         """Rebuild the network and restore a saved state into it (weights and optimizers).
 
-        ``which``: ``"final"`` (``model.keras``, else ``checkpoints/last.keras``) or a file
-        name under ``checkpoints/`` (``"last.keras"``, ``"best.keras"``)."""
+        ``which``: ``"final"`` (``model.keras``; if it is missing or damaged, the newest
+        intact of ``checkpoints/last.keras`` and ``best.keras``) or a file name under
+        ``checkpoints/`` (``"last.keras"``, ``"best.keras"``). :attr:`loaded_from` says
+        which file was used."""
         from .errors import RunError
-        from .keras_training import LAST
+        from .keras_training import BEST, LAST
 
-        path = run.file("model.keras") if which == "final" else run.checkpoints / which
-        if which == "final" and not path.exists():
-            path = run.checkpoints / LAST
-        if not path.is_file():
-            raise RunError(f"no model at {path}; train the run first (or resume it)")
+        if which == "final":
+            paths = [run.file("model.keras"), run.checkpoints / LAST, run.checkpoints / BEST]
+        else:
+            paths = [run.checkpoints / which]
+        present = [p for p in paths if p.is_file()]
+        if not present:
+            raise RunError(f"no model at {paths[0]}; train the run first (or resume it)")
         if seed is None:
             seed = int((run.config or {}).get("seed", 0))
-        self.net = self.build_network(seed)
-        build = getattr(self.net, "build_optimizers", None)
-        if callable(build):
-            build()
-        elif getattr(self.net, "optimizer", None) is not None:
-            self.net.optimizer.build(self.net.trainable_variables)
-        try:
-            self.net.load_weights(str(path))
-        except (ValueError, OSError) as exc:
-            raise RunError(f"cannot restore {path}: {str(exc).splitlines()[0]}") from None
+        damaged = []
+        for path in sorted(present, key=lambda p: (p != paths[0], -p.stat().st_mtime)):
+            self.net = self.build_network(seed)
+            build = getattr(self.net, "build_optimizers", None)
+            if callable(build):
+                build()
+            elif getattr(self.net, "optimizer", None) is not None:
+                self.net.optimizer.build(self.net.trainable_variables)
+            try:
+                self.net.load_weights(str(path))
+            except Exception as exc:  # a damaged file: say so, try the next one
+                damaged.append(f"{path.name} ({type(exc).__name__})")
+                continue
+            self.loaded_from = path
+            self.damaged = damaged
+            return
+        raise RunError(f"every saved model of {run.path} is damaged: {', '.join(damaged)}; "
+                       "retrain the run")
 
     # -- numbers ------------------------------------------------------------------------------
     def test_metrics(self, ctx: RunContext) -> dict[str, float]:

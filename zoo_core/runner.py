@@ -73,8 +73,20 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
         raise IncompatibleError(f"model '{plan.model.name}' cannot {', '.join(missing)}, "
                                 f"which {purpose or 'this command'} needs")
     model, dataset = build(plan)
-    model.load(run)
+    load_reporting(model, run)
     return plan, run, model, dataset
+
+
+def load_reporting(model, run: RunDir, console=None) -> None:
+    """``model.load(run)``, and a warning when a damaged file was passed over."""
+    model.load(run)
+    damaged = getattr(model, "damaged", None)
+    if damaged:
+        from rich.console import Console
+
+        (console or Console(stderr=True)).print(
+            f"[yellow]warning:[/] damaged: {', '.join(damaged)}; using "
+            f"{model.loaded_from.relative_to(run.path)}")
 
 
 def figure_title(plan: Plan, run: RunDir) -> str:
