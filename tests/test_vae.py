@@ -260,6 +260,9 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path)
                         str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip() == str(out)
+    # a clean terminal: none of TensorFlow's native start-up lines
+    assert not [line for line in r.stderr.splitlines()
+                if line.startswith(("I0000", "E0000", "W0000", "WARNING: All log"))]
     figures = sorted(p.name for p in (out / "figures").iterdir())
     assert figures == ["clusters.png", "curves.png", "manifold.png", "reconstructions.png"]
     test = json.loads((out / "metrics.json").read_text())["test"]

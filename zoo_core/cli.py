@@ -441,6 +441,9 @@ def _fmt(v):
 def main():
     # TensorFlow's C++ start-up chatter is not for users; set before it is ever imported
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from .quiet_tf import install
+
+    install()  # and the native lines that variable no longer silences
     # plugins may add commands, one plugin at a time; a failure is recorded for
     # `zoo plugins` and never stops the other plugins' commands or zoo itself
     P.register_commands(P.get_host(), cli)

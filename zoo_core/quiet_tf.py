@@ -1,0 +1,53 @@
+"""Keep TensorFlow's native start-up lines (oneDNN, CUDA probes, CPU features, absl's
+pre-init warning) off the user's terminal.
+
+TensorFlow 2.19+ writes them from C++ at import and at device set-up, and
+``TF_CPP_MIN_LOG_LEVEL`` no longer silences all of them (tensorflow/tensorflow#100442). The
+CLI installs :func:`install`: the first ``import tensorflow``, wherever a plugin does it,
+runs with file descriptor 2 pointed at /dev/null, devices are set up inside the same window,
+then stderr is restored. Python exceptions still propagate; ``ZOO_DEBUG=1`` turns this off.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import os
+import sys
+
+
+class _QuietFirstImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        uninstall()
+        _import_quietly()
+        return None  # imported now: the normal machinery finds it in sys.modules
+
+
+def _import_quietly() -> None:
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow as tf
+
+            tf.config.list_logical_devices()  # device set-up logs inside the window too
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+_finder = _QuietFirstImport()
+
+
+def install() -> None:
+    if os.environ.get("ZOO_DEBUG") or "tensorflow" in sys.modules:
+        return
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+
+
+def uninstall() -> None:
+    if _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)
