@@ -3,6 +3,7 @@ exits 1 or 2 with a one-line message and no traceback, and no file of a prepared
 (a user's files and a finished run) changes."""
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -169,3 +170,41 @@ def test_a_damaged_model_falls_back_to_an_intact_checkpoint_and_says_so(prepared
         lines = [line for line in r.stderr.splitlines() if line.strip()]
         assert r.returncode == 1 and "Traceback" not in r.stderr, (args, r.stderr[-1500:])
         assert "damaged" in lines[-1] and "last.keras" in lines[-1], lines
+
+
+def test_a_failed_start_can_be_retried_with_the_same_out(tmp_path, run_cli, fake_fashion):
+    """A data error after the folder exists marks the run failed; the same --out then
+    works once the data is fixed."""
+    import gzip
+
+    from conftest import write_fake_fashion
+
+    bad = tmp_path / "bad_data"
+    write_fake_fashion(bad)
+    (bad / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" +
+                                                                  (5).to_bytes(4, "big") +
+                                                                  bytes(5)))
+    out = tmp_path / "run"
+    args = ["run", "vae", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
+            "verify=false", "--set", "batch_size=8", "--no-viz", "--out", str(out)]
+    r = run_cli(*args, "--set", f"data_dir={bad}")
+    assert r.exit_code == 1 and "do not belong together" in r.output
+    assert json.loads((out / "status.json").read_text())["status"] == "failed"
+    r = run_cli(*args, "--set", f"data_dir={fake_fashion}")
+    assert r.exit_code == 0, r.output
+    assert not (out / "status.json").exists() and (out / "model.keras").is_file()
+
+
+def test_resume_removes_the_temp_files_an_interrupted_write_left(prepared, tmp_path):
+    import shutil
+
+    _, run, _, _ = prepared
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    for leftover in ("checkpoints/.last.abc123.keras", ".metrics.json.xyz"):
+        (copy / leftover).write_bytes(b"partial")
+    (copy / ".keep_me").write_text("not ours")
+    r = zoo(["run", "--resume", str(copy)], tmp_path)
+    assert r.returncode == 0, r.stderr[-1000:]
+    assert not (copy / "checkpoints/.last.abc123.keras").exists()
+    assert not (copy / ".metrics.json.xyz").exists() and (copy / ".keep_me").exists()

@@ -35,15 +35,20 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
     run = RunDir.create(plan.model.name, plan.source.lower().replace("-", "_"),
                         root=root, out=out)
     run.write_json("config.json", plan.to_config())
-    model, dataset = build(plan)
-    if dataset is not None:
-        run.write_json("manifest.json", dataset.manifest())
-    return _train_eval_draw(plan, run, model, dataset, console, resume=False, formats=formats,
-                            extra=extra)
+    try:
+        model, dataset = build(plan)
+        if dataset is not None:
+            run.write_json("manifest.json", dataset.manifest())
+        return _train_eval_draw(plan, run, model, dataset, console, resume=False,
+                                formats=formats, extra=extra)
+    except BaseException as exc:
+        run.mark_failed(exc)  # before a checkpoint: --out may start over in this folder
+        raise
 
 
 def resume(registry: Registry, path: str, console, formats=("png",), extra=None):
     run = RunDir.open(path)
+    run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
     plan = plan_from_run(registry, run,
                          visualizers=[v["name"] for v in cfg.get("visualizers", [])])

@@ -27,6 +27,7 @@ from typing import Any
 from .errors import RunError
 
 CONFIG = "config.json"
+STATUS = "status.json"
 
 
 def package_versions(names=("zoo", "tensorflow", "tensorflow-cpu", "keras", "numpy",
@@ -92,11 +93,15 @@ class RunDir:
                out: str | os.PathLike | None = None) -> "RunDir":
         if out is not None:
             path = Path(out)
-            if (path / CONFIG).exists():
+            if (path / CONFIG).exists() and not cls._failed_before_checkpoint(path):
                 raise RunError(f"{path} already holds a run; choose another --out or "
                                f"continue it with `zoo run --resume {path}`")
             if path.exists() and not path.is_dir():
                 raise RunError(f"--out {path} is a file; give a folder")
+            if path.is_dir() and cls._failed_before_checkpoint(path):
+                import shutil
+
+                shutil.rmtree(path)  # our own failed start: nothing in it worth keeping
             if path.is_dir() and any(path.iterdir()):
                 held = ", ".join(sorted(p.name for p in path.iterdir())[:5])
                 raise RunError(f"--out {path} is not empty (it holds {held}); zoo writes a "
@@ -115,6 +120,34 @@ class RunDir:
             raise RunError(f"cannot create run directory {path}: {exc.strerror}; "
                            "choose a writable --out") from None
         return cls(path)
+
+    @staticmethod
+    def _failed_before_checkpoint(path: Path) -> bool:
+        """A run zoo marked failed before its first checkpoint (safe to start over in)."""
+        try:
+            status = json.loads((path / STATUS).read_text())
+        except (OSError, json.JSONDecodeError):
+            return False
+        return status.get("status") == "failed" and not any(
+            (path / "checkpoints").glob("*.keras"))
+
+    def mark_failed(self, error: BaseException) -> None:
+        """Record a failure before the first checkpoint: ``--out`` may then reuse the folder."""
+        if not any(self.checkpoints.glob("*.keras")):
+            self.write_json(STATUS, {"status": "failed",
+                                     "error": str(error) or type(error).__name__})
+
+    def clean_temp(self) -> list[str]:
+        """Remove temp files an interrupted atomic write left (``.NAME.XXXX``); call only
+        when nothing writes the run (at the start of ``--resume``)."""
+        removed = []
+        for folder in (self.path, self.checkpoints):
+            for p in folder.glob(".*"):
+                if p.is_file() and (p.suffix == ".keras" or ".json." in p.name
+                                    or ".csv." in p.name):
+                    p.unlink()
+                    removed.append(p.name)
+        return removed
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "RunDir":
