@@ -208,3 +208,20 @@ def test_resume_removes_the_temp_files_an_interrupted_write_left(prepared, tmp_p
     assert r.returncode == 0, r.stderr[-1000:]
     assert not (copy / "checkpoints/.last.abc123.keras").exists()
     assert not (copy / ".metrics.json.xyz").exists() and (copy / ".keep_me").exists()
+
+
+def test_resume_refuses_a_config_edited_by_hand(prepared, tmp_path):
+    import shutil
+
+    _, run, _, _ = prepared
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    before = checksums(copy)
+    cfg = json.loads((copy / "config.json").read_text())
+    cfg["model"]["settings"]["learning_rate"] = 0.01
+    (copy / "config.json").write_text(json.dumps(cfg))
+    r = zoo(["run", "--resume", str(copy)], tmp_path)
+    assert r.returncode == 2 and "config.json was edited after the run started" in r.stderr
+    after = checksums(copy)
+    assert {k: v for k, v in after.items() if k != "config.json"} == \
+        {k: v for k, v in before.items() if k != "config.json"}

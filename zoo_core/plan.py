@@ -67,7 +67,7 @@ class Plan:
         return str(getattr(self.model.settings, "env", "") or "environment")
 
     def to_config(self) -> dict:
-        return {
+        cfg = {
             "model": self.model.to_config(),
             "dataset": self.dataset.to_config() if self.dataset else None,
             "visualizers": [v.to_config() for v in self.visualizers],
@@ -77,6 +77,18 @@ class Plan:
             "command": sys.argv[1:] if sys.argv else [],
             "versions": package_versions(),
         }
+        cfg["fingerprint"] = fingerprint(cfg)
+        return cfg
+
+
+def fingerprint(cfg: dict) -> str:
+    """SHA-256 of what decides the training (model and dataset settings, seed, strategy):
+    ``--resume`` refuses a config.json edited after the run started."""
+    import hashlib
+    import json
+
+    keep = {k: cfg.get(k) for k in ("model", "dataset", "seed", "strategy")}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
 
 
 # -- planning -------------------------------------------------------------------------------

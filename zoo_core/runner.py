@@ -50,6 +50,13 @@ def resume(registry: Registry, path: str, console, formats=("png",), extra=None)
     run = RunDir.open(path)
     run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
+    from .errors import UsageError
+    from .plan import fingerprint
+
+    if cfg.get("fingerprint") and cfg["fingerprint"] != fingerprint(cfg):
+        raise UsageError(f"{run.path}/config.json was edited after the run started; --resume "
+                         "continues what was recorded: undo the edit, or start a new run "
+                         "with the new settings")
     plan = plan_from_run(registry, run,
                          visualizers=[v["name"] for v in cfg.get("visualizers", [])])
     model, dataset = build(plan)
