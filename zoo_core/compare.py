@@ -10,7 +10,9 @@ from .errors import RunError
 from .runs import RunDir
 
 
-def compare_runs(paths, out_file) -> tuple[list[dict], Path]:
+def compare_runs(paths, out_file, *, keep_figure: bool = False):
+    """Rows of final metrics per run and the curves figure written to ``out_file``:
+    ``(rows, path)``, or ``(rows, path, figure)`` with ``keep_figure``."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -67,4 +69,4 @@ def compare_runs(paths, out_file) -> tuple[list[dict], Path]:
     fig.suptitle("curves: " + " vs ".join(r["model"] for r in rows))
     path = Path(out_file)
     fig.savefig(path)
-    return rows, path
+    return (rows, path, fig) if keep_figure else (rows, path)
