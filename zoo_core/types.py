@@ -209,12 +209,6 @@ class Model:
         return (int(d),) if d is not None else None
 
     @classmethod
-    def metric_info(cls, name: str) -> MetricInfo | None:
-        """The declaration of a metric (``val_`` names share their training metric's)."""
-        bare = name[4:] if name.startswith("val_") else name
-        return next((m for m in cls.metrics if m.name == bare), None)
-
-    @classmethod
     def describe_metrics(cls) -> dict[str, Any]:
         """What ``metrics.json`` records about the metrics (read by ``zoo compare``)."""
         return {"monitor": cls.monitor, "monitor_mode": cls.monitor_mode,
@@ -303,12 +297,8 @@ class DrawContext:
     seed: int = 0
 
 
-def missing_capabilities(required, model_cls) -> list[str]:
-    return sorted(set(required) - set(model_cls.capabilities))
-
-
 def _refuse_missing(required, model_cls) -> None:
-    missing = missing_capabilities(required, model_cls)
+    missing = sorted(set(required) - set(model_cls.capabilities))
     verbs = [c for c in missing if c in (ENCODE, DECODE, SAMPLE)]
     others = [c for c in missing if c not in verbs]
     if verbs:
