@@ -3,7 +3,6 @@ direction, a failing save never damages the previous checkpoint, the NaN stop wa
 declared metric."""
 
 import keras
-import numpy as np
 import pytest
 
 from zoo_core.keras_training import RunRecorder, StopOnNaN, save_atomic
@@ -72,4 +71,3 @@ def test_the_nan_stop_watches_every_declared_metric():
     assert stop.where is None
     stop.on_train_batch_end(1, {"d_loss": 0.5, "g_loss": float("inf")})
     assert stop.where == (5, 2, "g_loss", float("inf")) and stop.model.stop_training
-    np.testing.assert_equal(stop.where[3], np.inf)

@@ -7,6 +7,7 @@ goes through rich, machine output (``--json``) is plain JSON on stdout.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 
@@ -23,10 +24,10 @@ from .registry import KINDS
 from .types import CONDITIONAL, DECODE, SAMPLE
 
 err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 #: NumPy, TensorFlow and Python all accept seeds in [0, 2**32 - 1]
 SEED = click.IntRange(0, 2**32 - 1)
-out = Console(highlight=False, soft_wrap=True)
 
 
 class ZooCliError(click.ClickException):
@@ -318,9 +319,7 @@ def sample(run_dir, n, z, label, seed, out_file):
     point = None
     if z is not None:
         shape = cls.latent_shape_of(plan.model.settings, plan.data_spec) or ()
-        size = 1
-        for d in shape:
-            size *= d
+        size = math.prod(shape)
         try:
             point = [float(v) for v in z.split(",")]
         except ValueError:

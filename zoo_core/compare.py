@@ -40,17 +40,17 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
 
     # one panel per monitored metric (each run's own, as its model declared it), so runs
     # of families with different metric names are compared on what each one watches
+    recorded = [run.metrics() for run in runs]
     panels: dict[str, dict] = {}
-    for run in runs:
-        m = run.metrics()
+    for m in recorded:
         name = m.get("monitor") or "loss"
         name = name[4:] if name.startswith("val_") else name
         panels.setdefault(name, (m.get("metrics") or {}).get(name, {}))
     fig = Figure(figsize=(6 * len(panels), 5), layout="constrained")
     for i, (name, info) in enumerate(panels.items()):
         ax = fig.add_subplot(1, len(panels), i + 1)
-        for run, row in zip(runs, rows):
-            hist = run.metrics()["history"]
+        for m, row in zip(recorded, rows):
+            hist = m["history"]
             if name not in hist[0]:
                 continue
             epochs = [h["epoch"] for h in hist]

@@ -9,7 +9,6 @@ wires them up, and :func:`fit` is there for a model that runs ``model.fit`` itse
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import tempfile
 import time
@@ -21,7 +20,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeRemainingColumn)
 
 from .errors import RunError, TrainingError
-from .runs import RunDir, umask_mode
+from .runs import RunDir, atomic_path, write_csv_atomic
 
 LAST, BEST = "last.keras", "best.keras"
 
@@ -34,38 +33,8 @@ def seed_everything(seed: int) -> None:
 
 def save_atomic(model: keras.Model, path: Path) -> None:
     """Save a ``.keras`` file so that a crash mid-write never leaves a broken file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".keras") as tmp:
         model.save(tmp)
-        os.chmod(tmp, umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_csv_atomic(path: Path, rows: list[dict]) -> None:
-    """``metrics.csv``: the history as a table, epochs counted from 1 as in metrics.json."""
-    import csv
-    import io
-
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(buf.getvalue())
-        os.chmod(tmp, umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_model(path: Path) -> keras.Model:

@@ -15,6 +15,8 @@ Layout::
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as _dt
 import importlib.metadata
 import json
@@ -48,19 +50,37 @@ def umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON so that a crash mid-write never leaves a truncated file."""
+@contextlib.contextmanager
+def atomic_path(path: Path, suffix: str = ""):
+    """Yield a temp file beside ``path``; on success it replaces ``path`` (with the
+    umask's mode), on any error it is removed, so ``path`` is never left half-written.
+    ``--resume`` cleans up what a killed process leaves (:meth:`RunDir.clean_temp`)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem if suffix else path.name}.",
+                               suffix=suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2, sort_keys=False, default=_jsonable)
-            f.write("\n")
+        yield Path(tmp)
         os.chmod(tmp, umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON so that a crash mid-write never leaves a truncated file."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, default=_jsonable) + "\n")
+
+
+def write_csv_atomic(path: Path, rows: list[dict]) -> None:
+    """A table of dicts (``metrics.csv``: the history, epochs counted from 1)."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _jsonable(o):

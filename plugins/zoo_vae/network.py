@@ -116,12 +116,17 @@ class VAE(keras.Model):
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
         return self._update(rec, kl, per_image)
 
-    def test_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
+    def held_out_terms(self, x):
+        """(reconstruction, kl) per image with fixed noise: every held-out pass of the same
+        images gives the same numbers."""
         eps = self.noise(tf.shape(x)[0], self.encoder.outputs[0].shape[-1], stream=1, step=0)
         z_mean, z_log_var = self.encoder(x, training=False)
         logits = self.decoder(z_mean + tf.exp(0.5 * z_log_var) * eps, training=False)
-        rec, kl = reconstruction_nll(x, logits), kl_divergence(z_mean, z_log_var)
+        return reconstruction_nll(x, logits), kl_divergence(z_mean, z_log_var)
+
+    def test_step(self, data):
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        rec, kl = self.held_out_terms(x)
         return self._update(rec, kl, rec + self.beta * kl)
 
     def get_config(self):
