@@ -74,6 +74,8 @@ def test_each_stub_family_passes_the_contract_checks(family, make_dist, tmp_path
 BUILTIN = {
     "vae": dict(dataset="fashion_mnist", sets=[f"data_dir={DEBIAN}", "limit=256",
                                                "batch_size=64"], metric_sets=QUICK_METRICS),
+    "cvae": dict(dataset="fashion_mnist", sets=[f"data_dir={DEBIAN}", "limit=256",
+                                                "batch_size=64"], metric_sets=QUICK_METRICS),
     "dqn": dict(env="CartPole-v1", sets=["total_steps=400", "warmup_steps=100",
                                          "train_every=50", "updates_per_round=2",
                                          "eval_every=200", "eval_episodes=2", "hidden=8"],

@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 
 from conftest import write_fake_fashion
-from zoo_core import DECODE, ENCODE, SAMPLE, Model
+from zoo_core import CONDITIONAL, DECODE, ENCODE, SAMPLE, Model
 from zoo_core.runs import RunDir
 from zoo_core.sampling import image_grid
 from zoo_core.settings import resolve
 from zoo_core.types import DataSpec, DrawContext
 from zoo_fashion_mnist.dataset import CLASS_NAMES, FashionMNIST, FashionMNISTSettings
+from zoo_visualizers.class_grid import ClassGrid
 from zoo_visualizers.clusters import Clusters
 from zoo_visualizers.curves import Curves
+from zoo_visualizers.interpolation import Interpolation, slerp
 from zoo_visualizers.manifold import Manifold
 from zoo_visualizers.returns import Returns
 from zoo_visualizers.samples import Samples
@@ -49,6 +51,31 @@ class Known(Model):
             img[:, i * 7:(i + 1) * 7, :, 0] = (1 / (1 + np.exp(-z[:, i])))[:, None, None]
         img[:, 27, :, 0] = np.linspace(0, 1, 28)  # a ramp, so no cell is flat
         return img
+
+
+class KnownConditional(Known):
+    """Known, with the label added to the first latent value before decoding."""
+
+    capabilities = frozenset({ENCODE, DECODE, SAMPLE, CONDITIONAL})
+
+    def decode(self, z, labels=None):
+        z = np.array(z, "f4")
+        z[:, 0] += np.asarray(labels)
+        return super().decode(z)
+
+    def encode(self, x, labels=None):
+        return super().encode(x)
+
+
+class KnownELBO(Known):
+    """Known, reporting a fixed KL per latent dimension."""
+
+    capabilities = Known.capabilities | {"elbo"}
+    KL = np.array([2.0, 0.001, 0.5])
+
+    def elbo_terms(self, x, labels=None):
+        per = np.tile(self.KL, (len(x), 1))
+        return {"reconstruction": np.ones(len(x)), "kl": per.sum(1), "kl_per_dim": per}
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +177,68 @@ def test_returns_moving_average_is_the_hand_computed_one(data, run):
     assert list(raw.get_ydata()) == returns and list(raw.get_xdata()) == [10, 30, 60, 100, 150]
     assert list(avg.get_ydata()) == [10.0, 15.0, 25.0, 35.0, 45.0]
     assert list(line.get_ydata()) == [45.0, 45.0]
+
+
+def test_class_grid_rows_are_classes_and_columns_share_their_noise(data, run):
+    m = KnownConditional(2)
+    fig = ClassGrid(resolve(ClassGrid.Settings, {"n": 5})).draw(ctx(m, data, run, seed=2))
+    z = m.prior(5, 2)
+    expected = np.concatenate([m.decode(z, labels=np.full(5, c)) for c in range(10)])
+    np.testing.assert_allclose(drawn_image(fig), image_grid(expected, cols=5), atol=1e-6)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list("abcdefghij")
+
+
+def test_slerp_keeps_the_endpoints_and_interpolates_the_norm():
+    a, b = np.array([3.0, 0.0]), np.array([0.0, 1.0])
+    path = slerp(a, b, np.linspace(0, 1, 5))
+    np.testing.assert_allclose(path[0], a, atol=1e-12)
+    np.testing.assert_allclose(path[-1], b, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), np.linspace(3, 1, 5))
+    # the middle point lies on the bisector of the angle, not on the chord
+    assert path[2][0] / path[2][1] == pytest.approx(1.0)
+    # parallel endpoints: the straight line
+    np.testing.assert_allclose(slerp(a, 2 * a, np.array([0.5])), [1.5 * a])
+
+
+def test_interpolation_rows_start_and_end_at_the_original_images(data, run):
+    m = Known(2)
+    fig = Interpolation(resolve(Interpolation.Settings, {"pairs": 2, "steps": 4,
+                                                         "path": "linear"})).draw(
+        ctx(m, data, run))
+    x, y = data.arrays("test")
+    image = drawn_image(fig)
+    assert image.shape == (2 * 28, 6 * 28)
+    # the first row: an original, four decoded points, another original of a different class
+    first = x[0, ..., 0]
+    np.testing.assert_allclose(image[:28, :28], first)
+    j = int(np.argmax(y[1:] != y[0])) + 1  # the first image of another class
+    np.testing.assert_allclose(image[:28, -28:], x[j, ..., 0])
+    za, zb = m.encode(x[[0]]), m.encode(x[[j]])
+    path = np.linspace(0, 1, 4)[:, None] * (zb - za) + za
+    np.testing.assert_allclose(image[:28, 28:5 * 28], image_grid(m.decode(path), cols=4),
+                               atol=1e-6)
+
+
+def test_interpolation_without_an_encoder_walks_between_prior_draws(data, run):
+    class DecodeOnly(Known):
+        capabilities = frozenset({DECODE, SAMPLE})
+
+    m = DecodeOnly(2)
+    fig = Interpolation(resolve(Interpolation.Settings, {"pairs": 3, "steps": 5})).draw(
+        ctx(m, data, run, seed=1))
+    z = m.prior(6, 1)
+    rows = [m.decode(slerp(z[i], z[3 + i], np.linspace(0, 1, 5))) for i in range(3)]
+    np.testing.assert_allclose(drawn_image(fig), image_grid(np.concatenate(rows), cols=5),
+                               atol=1e-6)
+
+
+def test_traversal_bars_show_each_dimensions_kl_and_which_are_active(data, run):
+    m = KnownELBO(3)
+    fig = Traversal(resolve(Traversal.Settings, {"steps": 4})).draw(ctx(m, data, run))
+    bars = fig.axes[1].patches
+    np.testing.assert_allclose([b.get_width() for b in bars], KnownELBO.KL)
+    colours = [b.get_facecolor() for b in bars]
+    assert colours[0] == colours[2] != colours[1]  # the collapsed one is grey
+    assert "2 of 3 active" in fig.axes[1].get_title()
+    # without the elbo capability there is no bar panel
+    assert len(Traversal(resolve(Traversal.Settings, {})).draw(ctx(Known(3), data, run)).axes) == 1

@@ -11,7 +11,7 @@ from zoo_core.runs import RunDir
 from zoo_core.settings import resolve
 from zoo_core.types import DrawContext
 from zoo_fashion_mnist.dataset import FashionMNIST, FashionMNISTSettings
-from zoo_vae.model import ConvVAE
+from zoo_vae.model import ConditionalConvVAE, ConvVAE
 from zoo_vae.settings import VARIANTS, VAESettings
 from zoo_visualizers.manifold import Manifold
 
@@ -23,7 +23,10 @@ def data(tmp_path_factory):
 
 
 def model(variant="vae_2d"):
-    m = ConvVAE(VAESettings(**VARIANTS[variant]), FashionMNIST.spec(None))
+    if variant.startswith("cvae"):
+        m = ConditionalConvVAE(VAESettings(**VARIANTS[variant[1:]]), FashionMNIST.spec(None))
+    else:
+        m = ConvVAE(VAESettings(**VARIANTS[variant]), FashionMNIST.spec(None))
     m.build(seed=0)
     return m
 
@@ -59,10 +62,32 @@ def draw_png(name, m, data, run, tmp_path, **sets):
 @pytest.mark.parametrize("name,variant", [
     ("manifold", "vae_2d"), ("manifold", "vae_4d"), ("clusters", "vae_2d"),
     ("clusters", "vae_4d"), ("reconstructions", "vae_2d"), ("samples", "vae_4d"),
-    ("traversal", "vae_4d"), ("curves", "vae_2d")])
+    ("traversal", "vae_4d"), ("curves", "vae_2d"), ("class_grid", "cvae_2d"),
+    ("interpolation", "vae_2d"), ("interpolation", "cvae_2d"), ("manifold", "cvae_2d"),
+    ("clusters", "cvae_2d"), ("traversal", "cvae_2d"), ("reconstructions", "cvae_2d")])
 def test_each_visualizer_renders_a_png_that_is_not_blank(name, variant, data, run, tmp_path):
     draw_png(name, model(variant), data, run, tmp_path, **({"n": 8} if name == "manifold"
                                                             else {}))
+
+
+@pytest.mark.parametrize("name,sets,size", [
+    ("class_grid", {"n": 4}, (4.8, 8.6)), ("interpolation", {"pairs": 2, "steps": 5},
+                                          (0.8 * 7 + 1.0, 0.8 * 2 + 0.6))])
+def test_new_figures_have_the_size_their_settings_ask(name, sets, size, data, run, tmp_path):
+    img = draw_png(name, model("cvae_2d"), data, run, tmp_path, **sets)
+    assert img.shape[:2] == (round(size[1] * 50), round(size[0] * 50))
+
+
+@pytest.mark.parametrize("viz,model_name,reason", [
+    ("class_grid", "vae", "needs a model with the conditional capability"),
+    ("interpolation", "dqn", "needs a model that can decode")])
+def test_new_figures_are_refused_before_training_for_models_without_their_capabilities(
+        viz, model_name, reason, data):
+    source = {"env": "CartPole-v1"} if model_name == "dqn" else {
+        "dataset": "fashion_mnist", "sets": [f"data_dir={data.settings.data_dir}",
+                                             "verify=false"]}
+    with pytest.raises(IncompatibleError, match=reason):
+        runner.plan_run(plugins.get_registry(), model_name, visualizers=[viz], **source)
 
 
 def test_clusters_pairwise_panels_for_4d(data, run, tmp_path):

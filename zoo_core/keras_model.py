@@ -68,6 +68,9 @@ class KerasModel(Model):
     def __init__(self, settings=None, data_spec=None):
         super().__init__(settings, data_spec)
         self.net = None
+        #: Training steps per epoch, set before :meth:`build_network` when a run trains
+        #: (None outside training: a schedule built from it then starts where it ended).
+        self.steps_per_epoch: int | None = None
         self.loaded_from = None
         self.damaged: list[str] = []
 
@@ -114,6 +117,8 @@ class KerasModel(Model):
         x, _ = ctx.dataset.arrays(self.train_split)
         replicas = strategy.num_replicas_in_sync
         chief = strategy.extended.should_checkpoint  # the chief writes the run
+        steps = steps_per_epoch(len(x), s.batch_size)
+        self.steps_per_epoch = steps  # known to build_network (e.g. for schedules)
         with strategy.scope():
             start = 0
             if ctx.resume:
@@ -125,7 +130,6 @@ class KerasModel(Model):
                     start = 0
             if self.net is None or start == 0:
                 self.net = self.build_network(ctx.seed)
-            steps = steps_per_epoch(len(x), s.batch_size)
             train = self._pipeline(ctx.dataset, self.train_split, s.batch_size, seed=ctx.seed,
                                    first_epoch=start)
             val_split = self.validation_split()

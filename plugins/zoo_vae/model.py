@@ -1,7 +1,10 @@
 """The ``vae`` Model plugin: the seed notebook's conv VAE on :class:`zoo_core.KerasModel`.
 
 Kingma & Welling (2014), "Auto-Encoding Variational Bayes", with the Bernoulli decoder of
-the notebook; the IWAE bound of Burda et al. (2016) for ``log_likelihood``. The plugin gives
+the notebook; the IWAE bound of Burda et al. (2016) for ``log_likelihood``; beta-VAE
+(Higgins et al. 2017) as the ``beta`` setting with an optional linear KL warm-up; and the
+``cvae`` plugin, the conditional VAE of Sohn et al. (2015), with the label fed to both
+networks (see :mod:`.network`). The plugin gives
 the network (:mod:`.network`) and what it declares; the base class runs it (seeding,
 strategy, exact resume, checkpoints). This module imports no TensorFlow at import time, so
 ``zoo list`` and ``zoo info vae`` stay instant.
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, KerasModel, MetricInfo
+from zoo_core import (CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError,
+                      KerasModel, MetricInfo)
 
 from .settings import VAESettings
 
@@ -52,18 +56,38 @@ class ConvVAE(KerasModel):
 
         s = self.settings
         shape = tuple(self.data_spec.element_shape)
+        classes = self.num_classes
+        # the warm-up is counted in optimizer steps, so a resumed run continues the ramp
+        warmup = s.kl_warmup * (self.steps_per_epoch or 0) if s.kl_warmup else 0
+        if s.kl_warmup and not warmup:
+            warmup = s.kl_warmup  # outside training: any positive length; only training uses it
         previous = keras.config.dtype_policy()
         keras.config.set_dtype_policy(s.precision)  # the layers keep it; others do not
         try:
-            encoder = build_encoder(shape, s.latent_dim, s.filters, s.dense)
-            decoder = build_decoder(shape, s.latent_dim, s.filters)
-            vae = VAE(encoder, decoder, beta=s.beta, seed=seed, name="vae")
+            encoder = build_encoder(shape, s.latent_dim, s.filters, s.dense, classes)
+            decoder = build_decoder(shape, s.latent_dim, s.filters, classes)
+            vae = VAE(encoder, decoder, beta=s.beta, seed=seed, num_classes=classes,
+                      kl_warmup_steps=warmup, name="vae")
         finally:
             keras.config.set_dtype_policy(previous)
         vae.compile(optimizer=keras.optimizers.Adam(s.learning_rate),
                     steps_per_execution=s.steps_per_execution)
         vae.build((None, *shape))
+        if classes:
+            vae([keras.ops.zeros((1, *shape)), keras.ops.zeros((1,), "int32")])
         return vae
+
+    @property
+    def num_classes(self) -> int:
+        """Classes the networks are conditioned on (0: unconditional)."""
+        return self.data_spec.num_classes if CONDITIONAL in self.capabilities else 0
+
+    def _onehot(self, labels):
+        if not self.num_classes:
+            return None
+        if labels is None:
+            raise ValueError("a conditional VAE needs labels= (class indices)")
+        return np.eye(self.num_classes, dtype="float32")[np.asarray(labels, dtype="int64")]
 
     def build(self, seed: int = 0):
         """Build the network (outside a run, e.g. to inspect it) and return it."""
@@ -75,46 +99,73 @@ class ConvVAE(KerasModel):
         return self.net
 
     def test_metrics(self, ctx) -> dict:
-        """The negative ELBO on the test split, with its two terms (``zoo eval`` adds the
-        IWAE bound and bits per dimension)."""
+        """The negative ELBO (beta = 1) on the test split, with its two terms (``zoo eval``
+        adds the IWAE bound and bits per dimension)."""
         m = super().test_metrics(ctx)
         if not m:
             return {}
-        return {"neg_elbo": m["loss"], "reconstruction": m["reconstruction_loss"],
-                "kl": m["kl_loss"]}
+        rec, kl = m["reconstruction_loss"], m["kl_loss"]
+        return {"neg_elbo": rec + kl, "reconstruction": rec, "kl": kl}
 
     # -- capabilities ------------------------------------------------------------------
     def encode(self, x, labels=None):
-        z_mean, _ = self.net.encoder.predict(x, batch_size=1024, verbose=0)
+        y = self._onehot(labels)
+        z_mean, _ = self.net.encoder.predict(x if y is None else [x, y], batch_size=1024,
+                                             verbose=0)
         return np.asarray(z_mean)
 
     def decode(self, z, labels=None):
         import tensorflow as tf
 
-        logits = self.net.decoder.predict(np.asarray(z, dtype="float32"), batch_size=1024,
+        z = np.asarray(z, dtype="float32")
+        y = self._onehot(labels)
+        logits = self.net.decoder.predict(z if y is None else [z, y], batch_size=1024,
                                           verbose=0)
         return np.asarray(tf.sigmoid(logits))
 
     def log_likelihood(self, x, *, seed: int = 0, k: int = 100, labels=None,
                        batch_size: int = 0):
-        """The IWAE lower bound on log p(x) with ``k`` samples, nats per image."""
+        """The IWAE lower bound on log p(x) (log p(x|y) when conditional) with ``k``
+        samples, nats per image."""
         import tensorflow as tf
 
         from .network import iwae_nll
 
-        step = tf.function(lambda xb: iwae_nll(self.net, xb, k, seed))
+        y = self._onehot(labels)
+        step = tf.function(lambda xb, yb=None: iwae_nll(self.net, xb, k, seed, yb))
         batch = int(batch_size) or max(1, 4096 // k)
-        out = [step(tf.constant(x[i:i + batch])).numpy() for i in range(0, len(x), batch)]
+        out = []
+        for i in range(0, len(x), batch):
+            args = (tf.constant(x[i:i + batch]),)
+            if y is not None:
+                args += (tf.constant(y[i:i + batch]),)
+            out.append(step(*args).numpy())
         return -np.concatenate(out)
 
-    def elbo_terms(self, x, *, seed: int = 0, batch_size: int = 500) -> dict:
-        """Per-image reconstruction and KL terms (nats), as the test pass computes them."""
+    def elbo_terms(self, x, *, seed: int = 0, batch_size: int = 500, labels=None) -> dict:
+        """Per-image reconstruction and KL (nats), as the test pass computes them, and the
+        KL per latent dimension (``kl_per_dim``, shape (n, latent_dim)): a dimension whose
+        mean KL is near zero is collapsed, unused by the decoder."""
         import tensorflow as tf
 
+        y = self._onehot(labels)
         step = tf.function(self.net.held_out_terms)
         rec, kl = [], []
         for i in range(0, len(x), batch_size):
-            r, k = step(tf.constant(x[i:i + batch_size]))
+            args = (tf.constant(x[i:i + batch_size]),)
+            if y is not None:
+                args += (tf.constant(y[i:i + batch_size]),)
+            r, k = step(*args)
             rec.append(r.numpy())
             kl.append(k.numpy())
-        return {"reconstruction": np.concatenate(rec), "kl": np.concatenate(kl)}
+        kl_dims = np.concatenate(kl)
+        return {"reconstruction": np.concatenate(rec), "kl": kl_dims.sum(axis=1),
+                "kl_per_dim": kl_dims}
+
+
+class ConditionalConvVAE(ConvVAE):
+    """Conditional conv VAE (Sohn et al. 2015): the class label, one-hot, reaches the
+    encoder and the decoder; ``sample``/``decode`` take ``labels=``. Needs labelled data."""
+
+    capabilities = ConvVAE.capabilities | {CONDITIONAL}
+    default_visualizers = ("curves", "class_grid", "manifold", "clusters", "reconstructions")

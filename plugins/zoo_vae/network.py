@@ -4,6 +4,16 @@ The loss is the negative ELBO per image, in nats:
     -ELBO(x) = -E_q[log p(x|z)] + beta * KL(q(z|x) || N(0, I))
 with a Bernoulli decoder whose reconstruction term is computed from logits, and the KL
 summed over the latent dimensions (the seed averaged it, weighting it by 1/latent_dim).
+
+beta != 1 is the beta-VAE of Higgins et al. (2017); ``kl_warmup_steps`` raises beta linearly
+from 0 over the first steps (Bowman et al. 2016, "Generating Sentences from a Continuous
+Space"), the usual remedy for posterior collapse. The held-out pass always weighs the KL by
+the configured beta, so epochs compare; the ``elbo`` metric reports the beta = 1 bound.
+
+Conditional (``num_classes`` > 0): the conditional VAE of Sohn et al. (2015), with the class
+as a one-hot vector concatenated to the encoder's dense layer input and to the decoder's
+latent input. One-hot rather than a learned embedding: with ten classes an embedding adds
+parameters and nothing the first dense layer cannot learn from the one-hot code.
 """
 
 from __future__ import annotations
@@ -18,21 +28,32 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 # -- encoder and decoder ------------------------------------------------------------------
-def build_encoder(input_shape, latent_dim: int, filters, dense: int) -> keras.Model:
+def build_encoder(input_shape, latent_dim: int, filters, dense: int,
+                  num_classes: int = 0) -> keras.Model:
+    """Images (and, when ``num_classes``, one-hot labels) -> (z_mean, z_log_var)."""
     inputs = keras.Input(shape=input_shape)
     x = layers.Conv2D(filters[0], 3, strides=2, padding="same", activation="relu")(inputs)
     x = layers.Conv2D(filters[1], 3, strides=2, padding="same", activation="relu")(x)
     x = layers.Flatten()(x)
+    if num_classes:
+        label = keras.Input(shape=(num_classes,), name="label")
+        x = layers.Concatenate()([x, label])
+        inputs = [inputs, label]
     x = layers.Dense(dense, activation="relu")(x)
     z_mean = layers.Dense(latent_dim, name="z_mean", dtype="float32")(x)
     z_log_var = layers.Dense(latent_dim, name="z_log_var", dtype="float32")(x)
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
-def build_decoder(output_shape, latent_dim: int, filters) -> keras.Model:
+def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0) -> keras.Model:
+    """Latent points (and, when ``num_classes``, one-hot labels) -> pixel logits."""
     h, w, c = output_shape
-    inputs = keras.Input(shape=(latent_dim,))
-    x = layers.Dense((h // 4) * (w // 4) * filters[1], activation="relu")(inputs)
+    inputs = x = keras.Input(shape=(latent_dim,))
+    if num_classes:
+        label = keras.Input(shape=(num_classes,), name="label")
+        x = layers.Concatenate()([x, label])
+        inputs = [inputs, label]
+    x = layers.Dense((h // 4) * (w // 4) * filters[1], activation="relu")(x)
     x = layers.Reshape((h // 4, w // 4, filters[1]))(x)
     x = layers.Conv2DTranspose(filters[1], 3, strides=2, padding="same", activation="relu")(x)
     x = layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu")(x)
@@ -48,9 +69,14 @@ def reconstruction_nll(x, logits):
     return tf.reduce_sum(tf.reshape(per_pixel, [tf.shape(x)[0], -1]), axis=1)
 
 
+def kl_per_dimension(z_mean, z_log_var):
+    """KL(N(mu, sigma^2) || N(0, 1)) per image and latent dimension."""
+    return -0.5 * (1.0 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var))
+
+
 def kl_divergence(z_mean, z_log_var):
     """KL(N(mu, sigma^2) || N(0, I)) per image, summed over latent dimensions."""
-    return -0.5 * tf.reduce_sum(1.0 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var), axis=1)
+    return tf.reduce_sum(kl_per_dimension(z_mean, z_log_var), axis=1)
 
 
 def log_normal(z, mean, log_var):
@@ -60,12 +86,17 @@ def log_normal(z, mean, log_var):
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
 class VAE(keras.Model):
-    """Encoder + decoder with a custom train/test step; metrics are per-image means."""
+    """Encoder + decoder with a custom train/test step; metrics are per-image means.
 
-    def __init__(self, encoder, decoder, beta: float = 1.0, seed: int = 0, **kwargs):
+    A conditional VAE (``num_classes`` > 0) takes ``(images, class indices)`` batches; its
+    encoder and decoder take the one-hot label as a second input."""
+
+    def __init__(self, encoder, decoder, beta: float = 1.0, seed: int = 0,
+                 num_classes: int = 0, kl_warmup_steps: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.beta, self.seed = float(beta), int(seed)
+        self.num_classes, self.kl_warmup_steps = int(num_classes), int(kl_warmup_steps)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.rec_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
@@ -74,9 +105,28 @@ class VAE(keras.Model):
     def metrics(self):
         return [self.loss_tracker, self.rec_tracker, self.kl_tracker]
 
-    def call(self, x, training=False):
-        z_mean, _ = self.encoder(x, training=training)
-        return self.decoder(z_mean, training=training)
+    @property
+    def latent_dim(self) -> int:
+        return int(self.encoder.outputs[0].shape[-1])
+
+    # -- the two networks, with the label when conditional ------------------------------
+    def split(self, data):
+        """``(images, one-hot labels or None)`` from a batch."""
+        if not self.num_classes:
+            return (data[0] if isinstance(data, (tuple, list)) else data), None
+        x, labels = data
+        return x, tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)
+
+    def encode(self, x, y=None, training=False):
+        return self.encoder(x if y is None else [x, y], training=training)
+
+    def decode(self, z, y=None, training=False):
+        return self.decoder(z if y is None else [z, y], training=training)
+
+    def call(self, inputs, training=False):
+        x, y = self.split(inputs)
+        z_mean, _ = self.encode(x, y, training=training)
+        return self.decode(z_mean, y, training=training)
 
     def noise(self, batch, dim, stream: int, step=None):
         """Reparameterisation noise, replayable from (seed, stream, optimizer step): a
@@ -87,11 +137,19 @@ class VAE(keras.Model):
         step = self.optimizer.iterations if step is None else step
         return replayable_normal(batch, [dim], seed=self.seed, step=step, stream=stream)
 
-    def losses_of(self, x, eps):
+    def beta_at(self, step):
+        """The KL weight at optimizer step ``step``: 0 at the first step, rising linearly
+        to :attr:`beta` over ``kl_warmup_steps``, then constant."""
+        if not self.kl_warmup_steps:
+            return tf.constant(self.beta)
+        ramp = tf.cast(step, tf.float32) / float(self.kl_warmup_steps)
+        return self.beta * tf.minimum(1.0, ramp)
+
+    def losses_of(self, x, eps, y=None):
         """(reconstruction, kl) per image for noise ``eps``."""
-        z_mean, z_log_var = self.encoder(x, training=True)
+        z_mean, z_log_var = self.encode(x, y, training=True)
         z = z_mean + tf.exp(0.5 * z_log_var) * eps
-        logits = self.decoder(z, training=True)
+        logits = self.decode(z, y, training=True)
         return reconstruction_nll(x, logits), kl_divergence(z_mean, z_log_var)
 
     def _update(self, rec, kl, loss):
@@ -105,32 +163,35 @@ class VAE(keras.Model):
         return logs
 
     def train_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        eps = self.noise(tf.shape(x)[0], self.encoder.outputs[0].shape[-1], stream=0)
+        x, y = self.split(data)
+        eps = self.noise(tf.shape(x)[0], self.latent_dim, stream=0)
+        beta = self.beta_at(self.optimizer.iterations)
         with tf.GradientTape() as tape:
-            rec, kl = self.losses_of(x, eps)
-            per_image = rec + self.beta * kl
+            rec, kl = self.losses_of(x, eps, y)
+            per_image = rec + beta * kl
             # mean over the global batch, so replicas' gradients sum to the batch mean
             loss = tf.nn.compute_average_loss(per_image)
         grads = tape.gradient(loss, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
         return self._update(rec, kl, per_image)
 
-    def held_out_terms(self, x):
-        """(reconstruction, kl) per image with fixed noise: every held-out pass of the same
-        images gives the same numbers."""
-        eps = self.noise(tf.shape(x)[0], self.encoder.outputs[0].shape[-1], stream=1, step=0)
-        z_mean, z_log_var = self.encoder(x, training=False)
-        logits = self.decoder(z_mean + tf.exp(0.5 * z_log_var) * eps, training=False)
-        return reconstruction_nll(x, logits), kl_divergence(z_mean, z_log_var)
+    def held_out_terms(self, x, y=None):
+        """(reconstruction, KL per dimension) per image with fixed noise: every held-out
+        pass of the same images gives the same numbers."""
+        eps = self.noise(tf.shape(x)[0], self.latent_dim, stream=1, step=0)
+        z_mean, z_log_var = self.encode(x, y)
+        logits = self.decode(z_mean + tf.exp(0.5 * z_log_var) * eps, y)
+        return reconstruction_nll(x, logits), kl_per_dimension(z_mean, z_log_var)
 
     def test_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        rec, kl = self.held_out_terms(x)
+        x, y = self.split(data)
+        rec, kl_dims = self.held_out_terms(x, y)
+        kl = tf.reduce_sum(kl_dims, axis=1)
         return self._update(rec, kl, rec + self.beta * kl)
 
     def get_config(self):
         return {**super().get_config(), "beta": self.beta, "seed": self.seed,
+                "num_classes": self.num_classes, "kl_warmup_steps": self.kl_warmup_steps,
                 "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder)}
 
@@ -142,17 +203,19 @@ class VAE(keras.Model):
         return cls(encoder, decoder, **config)
 
 
-def iwae_nll(vae: VAE, x, k: int, seed: int):
-    """Importance-weighted estimate of -log p(x) per image (k samples from q(z|x)).
+def iwae_nll(vae: VAE, x, k: int, seed: int, y=None):
+    """Importance-weighted estimate of -log p(x) per image (k samples from q(z|x)); for a
+    conditional VAE, of -log p(x|y) with one-hot labels ``y``.
 
     log p(x) >= logmeanexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)], which is never
     below the ELBO and tightens as k grows.
     """
-    z_mean, z_log_var = vae.encoder(x, training=False)
+    z_mean, z_log_var = vae.encode(x, y)
     b, d = tf.shape(z_mean)[0], tf.shape(z_mean)[1]
     eps = tf.random.stateless_normal([k, b, d], seed=[seed, 7])
     z = z_mean[None] + tf.exp(0.5 * z_log_var)[None] * eps  # (k, b, d)
-    logits = vae.decoder(tf.reshape(z, [-1, d]), training=False)
+    yk = None if y is None else tf.tile(y, [k, 1])
+    logits = vae.decode(tf.reshape(z, [-1, d]), yk)
     xk = tf.tile(x, [k, 1, 1, 1])
     log_px_z = -tf.reshape(reconstruction_nll(xk, logits), [k, b])
     log_pz = log_normal(z, 0.0, 0.0)

@@ -15,8 +15,11 @@ class VAESettings:
         "help": "filters of the two stride-2 convolutions (the decoder mirrors them)"})
     dense: int = field(default=16, metadata={"help": "units of the encoder's dense layer",
                                              "min": 1})
-    beta: float = field(default=1.0, metadata={"help": "weight of the KL term (beta-VAE)",
-                                               "min": 0.0})
+    beta: float = field(default=1.0, metadata={
+        "help": "weight of the KL term in training (beta-VAE); the reported ELBO (neg_elbo, "
+                "the elbo metric) is always the beta = 1 bound", "min": 0.0})
+    kl_warmup: int = field(default=0, metadata={
+        "help": "epochs over which beta rises linearly from 0 (0: no warm-up)", "min": 0})
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate",
                                                          "min": 0.0})
     batch_size: int = field(default=128, metadata={"help": "images per step", "min": 1})
@@ -36,8 +39,16 @@ class VAESettings:
                                 f"32,64; got {','.join(map(str, self.filters))}")
 
 
-#: The seed notebook's two models.
+#: The seed notebook's two models, and a beta-VAE (Higgins et al. 2017: beta = 4) with room
+#: for ten factors.
 VARIANTS = {
     "vae_2d": {},
     "vae_4d": {"latent_dim": 4, "filters": (64, 128), "dense": 32},
+    "beta_vae": {"latent_dim": 10, "beta": 4.0, "dense": 64},
+}
+
+#: The conditional VAE's variants: the same networks, with the label fed to both.
+CVAE_VARIANTS = {
+    "cvae_2d": {},
+    "cvae_4d": {"latent_dim": 4, "filters": (64, 128), "dense": 32},
 }

@@ -10,8 +10,10 @@ from zoo_core import hookimpl
 
 @hookimpl
 def register_visualizers(register):
+    from .class_grid import ClassGrid
     from .clusters import Clusters
     from .curves import Curves
+    from .interpolation import Interpolation
     from .manifold import Manifold
     from .reconstructions import Reconstructions
     from .returns import Returns
@@ -20,5 +22,6 @@ def register_visualizers(register):
 
     for name, cls in (("manifold", Manifold), ("clusters", Clusters),
                       ("reconstructions", Reconstructions), ("samples", Samples),
-                      ("traversal", Traversal), ("curves", Curves), ("returns", Returns)):
+                      ("traversal", Traversal), ("curves", Curves), ("returns", Returns),
+                      ("class_grid", ClassGrid), ("interpolation", Interpolation)):
         register(name, cls)

@@ -1,4 +1,11 @@
-"""``traversal``: one row per latent dimension, swept while the others stay put."""
+"""``traversal``: one row per latent dimension, swept while the others stay put.
+
+Beside each row, for a model with the ``elbo`` capability, a bar of that dimension's mean KL
+on test images: an active dimension (KL above ``active_threshold`` nats) carries
+information about the image; a collapsed one sits at the prior and its row does not change.
+This is the first thing a beta-VAE user reads (Higgins et al. 2017; Burda et al. 2016 on
+active units).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,10 @@ class TraversalSettings:
         "help": "the base point (default: the origin)"})
     label: int = field(default=0, metadata={
         "help": "class index to decode with (conditional models)", "min": 0})
+    limit: int = field(default=2000, metadata={
+        "help": "test images for the KL-per-dimension bars", "min": 1})
+    active_threshold: float = field(default=0.01, metadata={
+        "help": "nats of mean KL above which a dimension counts as active", "min": 0.0})
 
 
 class Traversal(LatentVisualizer):
@@ -39,9 +50,37 @@ class Traversal(LatentVisualizer):
             z[i * s.steps:(i + 1) * s.steps, i] = base[i] + sweep
         images = ctx.model.decode(z, **label_kwargs(ctx.model, np.full(len(z), s.label)))
         h = images.shape[1]
-        fig = new_figure(0.9 * s.steps + 1, 0.9 * d + 1)
-        ax = fig.add_subplot()
+        kl = self.kl_per_dimension(ctx.model, ctx.dataset)
+        width = 0.9 * s.steps + 1 + (2.5 if kl is not None else 0)
+        fig = new_figure(width, 0.9 * d + 1)
+        if kl is None:
+            ax = fig.add_subplot()
+        else:
+            ax, bars = fig.subplots(1, 2, width_ratios=[0.9 * s.steps + 1, 2.5])
         gray(ax, image_grid(images, cols=s.steps))
         ax.set_yticks(np.arange(h // 2, d * h, h), [f"z[{i}]" for i in range(d)])
         ax.set_xticks(np.arange(h // 2, s.steps * h, h), np.round(sweep, 1))
+        if kl is not None:
+            from matplotlib.ticker import MaxNLocator
+
+            active = kl > s.active_threshold
+            bars.barh(np.arange(d), kl, color=np.where(active, "tab:blue", "tab:gray"))
+            bars.set_ylim(d - 0.5, -0.5)  # row i of the grid beside bar i
+            bars.set_yticks(np.arange(d), [f"z[{i}]" for i in range(d)])
+            bars.xaxis.set_major_locator(MaxNLocator(3))
+            bars.set_xlabel("mean KL (nats)")
+            bars.set_title(f"{int(active.sum())} of {d} active\n(KL > {s.active_threshold:g})",
+                           fontsize=9)
         return fig
+
+    def kl_per_dimension(self, model, dataset):
+        """Mean KL per latent dimension on test images, or None when the model does not
+        report it (no ``elbo`` capability) or there is no dataset."""
+        if "elbo" not in model.capabilities or dataset is None:
+            return None
+        x, y = dataset.arrays("test")
+        x, y = x[:self.settings.limit], y[:self.settings.limit]
+        terms = model.elbo_terms(x, **label_kwargs(model, y))
+        if "kl_per_dim" not in terms:
+            return None
+        return np.asarray(terms["kl_per_dim"]).mean(axis=0)
