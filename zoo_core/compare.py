@@ -24,11 +24,16 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
         if not hist:
             raise RunError(f"{run.path} has no training metrics yet; finish or resume it first")
         last = hist[-1]
-        row = {"run": run.path.name, "model": cfg["model"]["name"],
-               "epochs": len(hist), "params": m.get("params"),
-               "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)}
+        # an agent's history is one row per check-up with its environment step and the
+        # cumulative seconds; a Keras model's, one row per epoch with that epoch's seconds
+        agent = "step" in last
+        row = {"run": run.path.name, "model": cfg["model"]["name"]}
+        done = (run.read_json("state.json", {}) or {}).get("step", last.get("step"))
+        row |= {"steps": done} if agent else {"epochs": len(hist)}
+        row |= {"params": m.get("params"), "train_seconds": m.get("train_seconds") if agent
+                else round(sum(h.get("seconds", 0.0) for h in hist), 1)}
         for k, v in last.items():  # val_* is the test split again; "test" below has it
-            if k not in ("epoch", "seconds") and not k.startswith("val_"):
+            if k not in ("epoch", "step", "seconds") and not k.startswith("val_"):
                 row[f"train_{k}"] = v
         for k, v in (m.get("test") or {}).items():
             row[f"test_{k}"] = v
@@ -49,16 +54,18 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
     fig = Figure(figsize=(6 * len(panels), 5), layout="constrained")
     for i, (name, info) in enumerate(panels.items()):
         ax = fig.add_subplot(1, len(panels), i + 1)
+        x_name = "epoch"
         for m, row in zip(recorded, rows):
             hist = m["history"]
             if name not in hist[0]:
                 continue
-            epochs = [h["epoch"] for h in hist]
+            x_name = "step" if "step" in hist[0] else "epoch"
+            epochs = [h[x_name] for h in hist]
             line, = ax.plot(epochs, [h[name] for h in hist], label=f"{row['model']} train")
             if f"val_{name}" in hist[0]:
                 ax.plot(epochs, [h[f"val_{name}"] for h in hist], "--",
                         color=line.get_color(), label=f"{row['model']} test")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("environment step" if x_name == "step" else "epoch")
         desc = info.get("description")
         ax.set_ylabel(f"{name} ({desc})" if desc else name)
         if info.get("unit"):

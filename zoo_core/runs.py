@@ -163,7 +163,7 @@ class RunDir:
         removed = []
         for folder in (self.path, self.checkpoints):
             for p in folder.glob(".*"):
-                if p.is_file() and (p.suffix == ".keras" or ".json." in p.name
+                if p.is_file() and (p.suffix in (".keras", ".npz") or ".json." in p.name
                                     or ".csv." in p.name):
                     p.unlink()
                     removed.append(p.name)

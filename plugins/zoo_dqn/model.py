@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zoo_core import Metric, MetricInfo, MetricResult, Model, SettingsError, UsageError
+from zoo_core import Metric, MetricInfo, MetricResult, Model, SettingsError
 
 from .settings import DQNSettings
 
@@ -27,6 +27,7 @@ class DQN(Model):
     needs = "environment"
     capabilities = frozenset({EPISODES})
     strategies = ("default",)
+    resumable = True
     default_visualizers = ("returns",)
     metrics = (MetricInfo("greedy_return_10", "return", "greedy",
                           "mean return of 10 greedy episodes at a check-up"),
@@ -71,78 +72,128 @@ class DQN(Model):
         return int(self.agent.q.count_params()) if self.agent else 0
 
     def get_weights(self) -> list:
-        return list(self.agent.q_weights()) if self.agent else []
+        """The acting network's weights, then the target's and the optimizer's state."""
+        if not self.agent:
+            return []
+        return [*self.agent.q_weights(), *self.agent.target.get_weights(),
+                *(v.numpy() for v in self.agent.optimizer.variables)]
 
     # -- training ----------------------------------------------------------------------
     def train(self, ctx) -> dict:
+        """Train for ``total_steps`` environment steps, checkpointing at each greedy
+        check-up (see :mod:`.checkpoint`); ``--resume`` continues from the last one exactly
+        as the uninterrupted run would have gone on. Callbacks in
+        ``ctx.extra["callbacks"]`` get ``on_epoch_begin(k)`` after check-up ``k`` is saved
+        (how the contract kit interrupts a run)."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         from zoo_core import keras_training as kt
 
+        from . import checkpoint as ck
         from .replay import ReplayBuffer
 
-        if ctx.resume:
-            raise UsageError("dqn runs cannot be resumed; start a new run")
         s = self.settings
         env = self._build(ctx.seed)
-        rng = np.random.default_rng(ctx.seed)
-        env.action_space.seed(ctx.seed)
         buffer = ReplayBuffer(s.buffer_size, env.observation_space.shape)
-        obs, _ = env.reset(seed=ctx.seed)
-        returns, ends, history = [], [], []
-        ep_return, rounds, loss = 0.0, 0, float("nan")
-        best = (-np.inf, None)
-        t0 = time.perf_counter()
+        rng = np.random.default_rng(ctx.seed)
+        best_weights = None
+        if ctx.resume:
+            p, best_weights = ck.load(ctx.run, self.agent, buffer)
+            rng.bit_generator.state = p.rng
+            obs = ck.rebuild_env(env, p)
+            ctx.console.print(f"resuming {ctx.run.path} after step {p.step:,}")
+        else:
+            p = ck.Progress(env_reset=int(ctx.seed))
+            obs, _ = env.reset(seed=ctx.seed)
+        ctx.run.update_metrics(monitor=self.monitor, monitor_mode=self.monitor_mode,
+                               metrics=self.describe_metrics())
+        callbacks = list(ctx.extra.get("callbacks", ()))
+        best = -np.inf if p.best_score is None else p.best_score
+        t0, done_before = time.perf_counter(), p.step
         progress = Progress(TextColumn("step"), BarColumn(bar_width=20),
                             TextColumn("{task.completed:,}/{task.total:,}"),
                             TextColumn("{task.fields[stats]}"), TimeRemainingColumn(),
                             console=ctx.console)
-        with progress:
-            task = progress.add_task("", total=s.total_steps, stats="")
-            for step in range(1, s.total_steps + 1):
-                eps = 1.0 if step <= s.warmup_steps else epsilon_at(step - s.warmup_steps, s)
-                action = self.agent.act(obs, eps, rng)
-                next_obs, reward, terminated, truncated, _ = env.step(action)
-                buffer.add(obs, action, reward, next_obs, terminated)
-                ep_return += reward
-                obs = next_obs
-                if terminated or truncated:
-                    returns.append(ep_return)
-                    ends.append(step)
-                    ep_return = 0.0
-                    obs, _ = env.reset()
-                if step > s.warmup_steps and step % s.train_every == 0:
-                    if rounds % s.target_sync == 0:
-                        self.agent.sync_target()
-                    idx = buffer.sample_indices(rng, (s.updates_per_round, s.batch_size))
-                    loss = self.agent.train_round(buffer.take(idx))
-                    rounds += 1
-                if s.eval_every and step % s.eval_every == 0 and step > s.warmup_steps:
-                    score = self.greedy_returns(10, seed=ctx.seed + step).mean()
-                    history.append({"epoch": len(history) + 1, "step": step,
-                                    "mean_return_100": float(np.mean(returns[-100:]))
-                                    if returns else 0.0, "greedy_return_10": float(score),
-                                    "loss": loss,
-                                    "seconds": round(time.perf_counter() - t0, 2)})
-                    if score >= best[0]:
-                        best = (score, self.agent.q_weights())
-                if step % 500 == 0 or step == s.total_steps:
-                    sps = step / (time.perf_counter() - t0)
-                    mean100 = np.mean(returns[-100:]) if returns else 0.0
-                    progress.update(task, completed=step, stats=(
-                        f"episodes {len(returns)}  mean100 {mean100:.1f}  eps {eps:.2f}  "
-                        f"{sps:,.0f} steps/s"))
-        env.close()
-        wall = time.perf_counter() - t0
-        if best[1] is not None:  # keep the best network seen at a check-up
-            self.agent.set_q_weights(best[1])
-        ctx.run.write_json("returns.json", {"returns": returns, "steps": ends})
-        ctx.run.update_metrics(history=history, params=self.count_params(),
+
+        def checkpoint(notify=True):
+            p.rng = rng.bit_generator.state
+            ck.save(ctx.run, self.agent, buffer, p, best_weights)
+            ctx.run.update_metrics(history=p.history)
+            ctx.run.write_json("returns.json", {"returns": p.returns, "steps": p.ends})
+            for cb in callbacks if notify else ():
+                cb.on_epoch_begin(p.epoch)
+
+        try:
+            with progress:
+                task = progress.add_task("", total=s.total_steps, completed=p.step, stats="")
+                for step in range(p.step + 1, s.total_steps + 1):
+                    p.step = step
+                    eps = 1.0 if step <= s.warmup_steps else \
+                        epsilon_at(step - s.warmup_steps, s)
+                    action = self.agent.act(obs, eps, rng)
+                    next_obs, reward, terminated, truncated, _ = env.step(action)
+                    p.episode_actions.append(action)
+                    buffer.add(obs, action, reward, next_obs, terminated)
+                    p.episode_return += float(reward)
+                    obs = next_obs
+                    if terminated or truncated:
+                        p.returns.append(p.episode_return)
+                        p.ends.append(step)
+                        p.episode_return = 0.0
+                        p.env_reset = env.unwrapped.np_random.bit_generator.state
+                        p.episode_actions = []
+                        obs, _ = env.reset()
+                    if step > s.warmup_steps and step % s.train_every == 0:
+                        if p.rounds % s.target_sync == 0:
+                            self.agent.sync_target()
+                        idx = buffer.sample_indices(rng, (s.updates_per_round, s.batch_size))
+                        p.loss = self.agent.train_round(buffer.take(idx))
+                        p.rounds += 1
+                    checkup = bool(s.eval_every) and step % s.eval_every == 0 \
+                        and step > s.warmup_steps
+                    if checkup:
+                        score = float(self.greedy_returns(10, seed=ctx.seed + step).mean())
+                        seconds = p.seconds + time.perf_counter() - t0
+                        p.history.append({
+                            "epoch": p.epoch + 1, "step": step,
+                            "mean_return_100": float(np.mean(p.returns[-100:]))
+                            if p.returns else 0.0, "greedy_return_10": score,
+                            "loss": p.loss, "seconds": round(seconds, 2)})
+                        if score >= best:
+                            best, p.best_score = score, score
+                            best_weights = self.agent.q_weights()
+                    if checkup or (not s.eval_every and step % ck.CHECKPOINT_EVERY == 0):
+                        p.seconds += time.perf_counter() - t0
+                        t0 = time.perf_counter()
+                        checkpoint()
+                    if step % 500 == 0 or step == s.total_steps:
+                        sps = (step - done_before) / max(1e-9, time.perf_counter() - t0
+                                                         + p.seconds)
+                        mean100 = np.mean(p.returns[-100:]) if p.returns else 0.0
+                        progress.update(task, completed=step, stats=(
+                            f"episodes {len(p.returns)}  mean100 {mean100:.1f}  "
+                            f"eps {eps:.2f}  {sps:,.0f} steps/s"))
+        except KeyboardInterrupt:
+            last = ctx.run.read_json("state.json", {}) or {}
+            if last.get("step"):
+                ctx.console.print(f"interrupted: the checkpoint at step {last['step']:,} is "
+                                  f"kept; continue with `zoo run --resume {ctx.run.path}`")
+            raise
+        finally:
+            env.close()
+        if (ctx.run.read_json("state.json", {}) or {}).get("step") != p.step:  # the end state, so a finished run loads whole
+            p.seconds += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            checkpoint(notify=False)
+        wall = p.seconds + time.perf_counter() - t0
+        if best_weights is not None:  # keep the best network seen at a check-up
+            self.agent.set_q_weights(best_weights)
+        ctx.run.write_json("returns.json", {"returns": p.returns, "steps": p.ends})
+        ctx.run.update_metrics(history=p.history, params=self.count_params(),
                                train_seconds=round(wall, 2),
                                steps_per_second=round(s.total_steps / wall, 1))
-        kt.save_atomic(self.agent.q, ctx.run.checkpoints / kt.LAST)
         kt.save_atomic(self.agent.q, ctx.run.file("model.keras"))
-        return {"episodes": len(returns), "train_seconds": wall}
+        return {"episodes": len(p.returns), "train_seconds": wall}
 
     # -- evaluation ----------------------------------------------------------------------
     def greedy_returns(self, episodes: int, seed: int) -> np.ndarray:
@@ -181,15 +232,21 @@ class DQN(Model):
         return f"{history[-1]['step']:,} steps" if history else "0 steps"
 
     def load(self, run, which: str = "final") -> None:
+        """The final Q-network (``model.keras``), with the last checkpoint's target and
+        optimizer state when there is one (``get_weights`` then equals the trained agent's)."""
         from zoo_core import keras_training as kt
 
-        from .environment import make
-
+        from . import checkpoint as ck
         from .agent import Agent
+        from .environment import make
+        from .replay import ReplayBuffer
 
         env = make(self.settings.env)
         self.agent = Agent(env.observation_space.shape[0], int(env.action_space.n),
                            self.settings)
+        if (run.checkpoints / ck.AGENT).is_file():
+            ck.load(run, self.agent, ReplayBuffer(self.settings.buffer_size,
+                                                  env.observation_space.shape))
         env.close()
         self.agent.set_q_weights(kt.load_model(run.file("model.keras")).get_weights())
 

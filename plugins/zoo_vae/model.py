@@ -149,7 +149,7 @@ class ConvVAE(KerasModel):
         import tensorflow as tf
 
         y = self._onehot(labels)
-        step = tf.function(self.net.held_out_terms)
+        step = tf.function(lambda *a: self.net.held_out_terms(*a, per_dimension=True))
         rec, kl = [], []
         for i in range(0, len(x), batch_size):
             args = (tf.constant(x[i:i + batch_size]),)

@@ -76,7 +76,7 @@ def kl_per_dimension(z_mean, z_log_var):
 
 def kl_divergence(z_mean, z_log_var):
     """KL(N(mu, sigma^2) || N(0, I)) per image, summed over latent dimensions."""
-    return tf.reduce_sum(kl_per_dimension(z_mean, z_log_var), axis=1)
+    return -0.5 * tf.reduce_sum(1.0 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var), axis=1)
 
 
 def log_normal(z, mean, log_var):
@@ -175,18 +175,19 @@ class VAE(keras.Model):
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
         return self._update(rec, kl, per_image)
 
-    def held_out_terms(self, x, y=None):
-        """(reconstruction, KL per dimension) per image with fixed noise: every held-out
-        pass of the same images gives the same numbers."""
+    def held_out_terms(self, x, y=None, per_dimension: bool = False):
+        """(reconstruction, KL) per image with fixed noise: every held-out pass of the same
+        images gives the same numbers. ``per_dimension``: the KL of each latent dimension
+        (shape (n, latent_dim)) instead of their sum."""
         eps = self.noise(tf.shape(x)[0], self.latent_dim, stream=1, step=0)
         z_mean, z_log_var = self.encode(x, y)
         logits = self.decode(z_mean + tf.exp(0.5 * z_log_var) * eps, y)
-        return reconstruction_nll(x, logits), kl_per_dimension(z_mean, z_log_var)
+        kl = (kl_per_dimension if per_dimension else kl_divergence)(z_mean, z_log_var)
+        return reconstruction_nll(x, logits), kl
 
     def test_step(self, data):
         x, y = self.split(data)
-        rec, kl_dims = self.held_out_terms(x, y)
-        kl = tf.reduce_sum(kl_dims, axis=1)
+        rec, kl = self.held_out_terms(x, y)
         return self._update(rec, kl, rec + self.beta * kl)
 
     def get_config(self):
