@@ -232,10 +232,14 @@ def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, sets, strate
 
 
 def _report(run_dir, metrics, paths):
-    t = Table("test metric", "value", title=str(run_dir.path))
-    for k, v in metrics.items():
-        t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
-    err.print(t)
+    if metrics:  # a model without a test pass (a GAN) has nothing to table
+        t = Table("test metric", "value", title=str(run_dir.path))
+        for k, v in metrics.items():
+            t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+        err.print(t)
+    else:
+        err.print(f"{run_dir.path}: no test metrics; measure it with `zoo eval "
+                  f"{run_dir.path}`")
     for p in paths:
         err.print(f"figure: {p}")
     click.echo(str(run_dir.path))

@@ -30,9 +30,10 @@ from typing import Any, ClassVar
 from .types import CONDITIONAL, Model, RunContext
 
 
-def replayable_normal(batch, shape, *, seed, step, stream: int = 0, streams: int = 2):
+def replayable_normal(batch, shape, *, seed, step, stream: int = 0, streams: int = 2,
+                      distribution: str = "normal"):
     """Standard normal noise of shape ``(batch, *shape)`` drawn statelessly from
-    ``(seed * streams + stream, step)``.
+    ``(seed * streams + stream, step)`` (``distribution="uniform"``: uniform in [0, 1)).
 
     Pass the optimizer's ``iterations`` as ``step``: it is saved in checkpoints, so a
     resumed run draws exactly the noise an uninterrupted one would. ``stream`` separates
@@ -47,7 +48,9 @@ def replayable_normal(batch, shape, *, seed, step, stream: int = 0, streams: int
     ctx = tf.distribute.get_replica_context()
     replicas = ctx.num_replicas_in_sync if ctx is not None else 1
     replica = ctx.replica_id_in_sync_group if ctx is not None else 0
-    full = tf.random.stateless_normal([batch * replicas, *shape], seed=pair)
+    draw = tf.random.stateless_uniform if distribution == "uniform" else \
+        tf.random.stateless_normal
+    full = draw([batch * replicas, *shape], seed=pair)
     return full[replica * batch:(replica + 1) * batch]
 
 
@@ -83,6 +86,17 @@ class KerasModel(Model):
         ``self.data_spec``."""
         raise NotImplementedError
 
+    def images_per_step(self) -> int:
+        """Examples one ``train_step`` receives (default ``batch_size``; a WGAN-GP step
+        takes ``n_critic`` batches, one per critic update)."""
+        return int(self.settings.batch_size)
+
+    def epoch_callbacks(self, ctx: RunContext) -> list:
+        """Keras callbacks that add measurements to each epoch's logs (e.g. a periodic FID
+        of samples) before the run records them: their values reach ``metrics.json``, the
+        NaN stop and the best checkpoint like the network's own metrics."""
+        return []
+
     def batch_input(self, x, y):
         """What the network's ``train_step`` receives for one batch (TensorFlow ops,
         traced once): the images, or ``(images, labels)`` for a conditional model."""
@@ -117,7 +131,7 @@ class KerasModel(Model):
         x, _ = ctx.dataset.arrays(self.train_split)
         replicas = strategy.num_replicas_in_sync
         chief = strategy.extended.should_checkpoint  # the chief writes the run
-        steps = steps_per_epoch(len(x), s.batch_size)
+        steps = steps_per_epoch(len(x), self.images_per_step())
         self.steps_per_epoch = steps  # known to build_network (e.g. for schedules)
         with strategy.scope():
             start = 0
@@ -130,8 +144,8 @@ class KerasModel(Model):
                     start = 0
             if self.net is None or start == 0:
                 self.net = self.build_network(ctx.seed)
-            train = self._pipeline(ctx.dataset, self.train_split, s.batch_size, seed=ctx.seed,
-                                   first_epoch=start)
+            train = self._pipeline(ctx.dataset, self.train_split, self.images_per_step(),
+                                   seed=ctx.seed, first_epoch=start)
             val_split = self.validation_split()
             test = self._pipeline(ctx.dataset, val_split, s.batch_size, seed=ctx.seed,
                                   shuffle=False) if val_split else None
@@ -139,8 +153,10 @@ class KerasModel(Model):
                 ctx.console.print(f"{ctx.run.path} already finished {start} epochs")
             else:
                 kt.fit(self.net, train, steps=steps, epochs=s.epochs, run=ctx.run,
-                       console=ctx.console, batch_size=s.batch_size, validation=test,
-                       initial_epoch=start, callbacks=ctx.extra.get("callbacks", ()),
+                       console=ctx.console, batch_size=self.images_per_step(),
+                       validation=test, initial_epoch=start,
+                       callbacks=ctx.extra.get("callbacks", ()),
+                       measure=self.epoch_callbacks(ctx),
                        metrics=self.metrics, monitor=self.monitor, mode=self.monitor_mode,
                        declared=self.describe_metrics(), chief=chief,
                        unit="img" if (self.data_spec and self.data_spec.kind == "images")

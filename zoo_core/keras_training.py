@@ -165,7 +165,7 @@ class RichProgress(keras.callbacks.Callback):
 def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
         batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
         metrics=None, monitor: str = "loss", mode: str = "min", declared=None,
-        chief: bool = True, unit: str = "img") -> None:
+        chief: bool = True, unit: str = "img", measure=()) -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
     ``metrics``: the model's :class:`zoo_core.MetricInfo` declarations (default: ``loss``);
@@ -173,7 +173,8 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     ``validation`` pass). On Ctrl-C the current weights are saved to
     ``checkpoints/interrupted.keras`` and the interrupt is re-raised; ``last.keras`` (end
     of the last full epoch) stays what ``--resume`` continues from, so a resumed run
-    matches an uninterrupted one.
+    matches an uninterrupted one. ``measure``: callbacks that add values to each epoch's
+    logs; they run before the recorder, so what they add is recorded and monitored.
     """
     from .types import MetricInfo
 
@@ -181,13 +182,13 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     nan = StopOnNaN([m.name for m in metrics])
     monitor = f"val_{monitor}" if validation is not None else monitor
     if chief:
-        cbs = [nan, RunRecorder(run, monitor, mode, declared)]
+        cbs = [*measure, nan, RunRecorder(run, monitor, mode, declared)]
     else:
         # Multi-worker: saving takes part in collectives, so every worker saves, but only
         # the chief into the run; the others into a scratch folder that is then removed.
         scratch = RunDir(tempfile.mkdtemp(prefix="zoo-worker-"))
         scratch.checkpoints.mkdir()
-        cbs = [nan, RunRecorder(scratch, monitor, mode, declared)]
+        cbs = [*measure, nan, RunRecorder(scratch, monitor, mode, declared)]
     cbs += [RichProgress(console, epochs, steps, batch_size, {m.name: m.label for m in metrics},
                          unit=unit), *callbacks]
     try:

@@ -23,7 +23,7 @@ NATS = "nats/image"
 
 
 class ConvVAE(KerasModel):
-    """Convolutional VAE (the seed notebook's model), 2-D or 4-D latent space."""
+    """Convolutional VAE (the seed notebook's model): 2-D, 4-D, or a beta-VAE."""
 
     Settings = VAESettings
     needs = "images"

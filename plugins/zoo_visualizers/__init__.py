@@ -15,6 +15,7 @@ def register_visualizers(register):
     from .curves import Curves
     from .interpolation import Interpolation
     from .manifold import Manifold
+    from .progress import Progress
     from .reconstructions import Reconstructions
     from .returns import Returns
     from .samples import Samples
@@ -23,5 +24,6 @@ def register_visualizers(register):
     for name, cls in (("manifold", Manifold), ("clusters", Clusters),
                       ("reconstructions", Reconstructions), ("samples", Samples),
                       ("traversal", Traversal), ("curves", Curves), ("returns", Returns),
-                      ("class_grid", ClassGrid), ("interpolation", Interpolation)):
+                      ("class_grid", ClassGrid), ("interpolation", Interpolation),
+                      ("progress", Progress)):
         register(name, cls)
