@@ -37,7 +37,7 @@ def test_list_json_is_plain_json_on_stdout(run_cli):
     result = run_cli("list", "models", "vae*", "--json")
     rows = json.loads(result.stdout)
     assert [(r["name"], r["variants"], r["default_variant"]) for r in rows] == [
-        ("vae", ["vae_2d", "vae_4d"], "vae_2d")]
+        ("vae", ["vae_2d", "vae_4d", "beta_vae"], "vae_2d")]
 
 
 def test_list_pattern_without_kind(run_cli):

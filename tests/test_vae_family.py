@@ -27,6 +27,9 @@ def test_cvae_loss_equals_a_hand_computed_elbo_with_one_hot_labels():
 
     m = cvae(latent_dim=3)
     rng = np.random.default_rng(2)
+    # a prior p(z|y) away from N(0, I), as training makes it
+    m.net.prior.set_weights([0.5 * rng.standard_normal(w.shape).astype("float32")
+                             for w in m.net.prior.get_weights()])
     x = rng.random((4, 28, 28, 1), dtype=np.float32)
     labels = np.array([0, 3, 9, 3])
     eps = rng.standard_normal((4, 3)).astype(np.float32)
@@ -38,9 +41,29 @@ def test_cvae_loss_equals_a_hand_computed_elbo_with_one_hot_labels():
     logits = m.net.decoder([mu + np.exp(0.5 * lv) * eps, onehot]).numpy().astype(np.float64)
     p = 1.0 / (1.0 + np.exp(-logits))
     rec_hand = -(x * np.log(p) + (1 - x) * np.log(1 - p)).reshape(4, -1).sum(1)
-    kl_hand = -0.5 * (1 + lv - mu ** 2 - np.exp(lv)).sum(1)
+    w_mean, w_log_var = m.net.prior.get_weights()
+    p_mu, p_lv = onehot @ w_mean, onehot @ w_log_var  # p(z|y) = N(p_mu, exp(p_lv))
+    kl_hand = 0.5 * (p_lv - lv + (np.exp(lv) + (mu - p_mu) ** 2) / np.exp(p_lv) - 1).sum(1)
     np.testing.assert_allclose(rec.numpy(), rec_hand, rtol=1e-4)
     np.testing.assert_allclose(kl.numpy(), kl_hand, rtol=1e-4, atol=1e-6)
+    # with the prior at its start, N(0, I), it is the familiar closed form
+    m.net.prior.set_weights([np.zeros_like(w) for w in m.net.prior.get_weights()])
+    _, kl0 = m.net.losses_of(x_, tf.constant(eps), y)
+    np.testing.assert_allclose(kl0.numpy(), -0.5 * (1 + lv - mu ** 2 - np.exp(lv)).sum(1),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_samples_of_a_class_come_from_its_prior():
+    m = cvae()
+    w_mean, w_log_var = m.net.prior.get_weights()
+    w_mean[7] = [3.0, -2.0]  # class 7's prior centred at (3, -2), scale exp(0.5 * -2)
+    w_log_var[7] = [-2.0, -2.0]
+    m.net.prior.set_weights([w_mean, w_log_var])
+    eps = np.random.default_rng(4).standard_normal((500, 2)).astype("float32")
+    z7 = m.prior(500, 4, labels=np.full(500, 7))
+    np.testing.assert_allclose(z7, [3.0, -2.0] + np.exp(-1.0) * eps, rtol=1e-5)
+    np.testing.assert_allclose(m.prior(500, 4, labels=np.zeros(500, int)), eps, rtol=1e-6)
+    np.testing.assert_allclose(m.prior(500, 4), eps)  # no labels: the noise itself
 
 
 def test_labels_reach_both_networks():
@@ -63,9 +86,10 @@ def test_cvae_variants_are_the_vae_networks_plus_the_label():
         assert cond.net.latent_dim == plain.net.latent_dim
         # the extra weights are exactly the label's rows in the two first dense layers
         extra = cond.net.count_params() - plain.net.count_params()
-        dense = cond.settings.dense
+        dense, latent = cond.settings.dense, cond.settings.latent_dim
         first_decoder_units = 7 * 7 * cond.settings.filters[1]
-        assert extra == 10 * dense + 10 * first_decoder_units
+        # ... and the class-conditional prior's mean and log variance per class
+        assert extra == 10 * dense + 10 * first_decoder_units + 2 * 10 * latent
 
 
 def test_kl_warmup_starts_at_zero_and_reaches_beta():

@@ -261,9 +261,11 @@ class Model:
         """Images in [0, 1] decoded from latent points, in one batched call."""
         raise NotImplementedError
 
-    def prior(self, n: int, seed: int) -> "np.ndarray":
+    def prior(self, n: int, seed: int, labels=None) -> "np.ndarray":
         """``n`` latent points from the prior (default: standard normal of
-        :attr:`latent_shape`); reproducible from ``seed``."""
+        :attr:`latent_shape`); reproducible from ``seed``. A conditional model with a
+        class-conditional prior p(z|y) uses ``labels``; the same ``seed`` then gives the
+        same underlying noise for every class (``class_grid`` relies on it)."""
         import numpy as np
 
         if self.latent_shape is None:
@@ -274,10 +276,9 @@ class Model:
     def sample(self, n: int, *, seed: int, labels=None) -> "np.ndarray":
         """``n`` images in [0, 1]: the one way samples are drawn (``zoo sample``, the
         ``samples`` visualizer, the metrics). Default: :meth:`decode` of :meth:`prior`."""
-        z = self.prior(n, seed)
         if CONDITIONAL in self.capabilities:
-            return self.decode(z, labels=labels)
-        return self.decode(z)
+            return self.decode(self.prior(n, seed, labels=labels), labels=labels)
+        return self.decode(self.prior(n, seed))
 
     def log_likelihood(self, x: "np.ndarray", *, seed: int = 0, k: int = 1,
                        labels=None) -> "np.ndarray":

@@ -52,7 +52,7 @@ class ConvVAE(KerasModel):
     def build_network(self, seed: int = 0):
         import keras
 
-        from .network import VAE, build_decoder, build_encoder
+        from .network import VAE, build_decoder, build_encoder, build_prior
 
         s = self.settings
         shape = tuple(self.data_spec.element_shape)
@@ -65,9 +65,12 @@ class ConvVAE(KerasModel):
         keras.config.set_dtype_policy(s.precision)  # the layers keep it; others do not
         try:
             encoder = build_encoder(shape, s.latent_dim, s.filters, s.dense, classes)
-            decoder = build_decoder(shape, s.latent_dim, s.filters, classes)
+            decoder = build_decoder(shape, s.latent_dim, s.filters, classes,
+                                    every_layer=s.label_every_layer)
+            prior = build_prior(s.latent_dim, classes) if classes and s.conditional_prior \
+                else None
             vae = VAE(encoder, decoder, beta=s.beta, seed=seed, num_classes=classes,
-                      kl_warmup_steps=warmup, name="vae")
+                      kl_warmup_steps=warmup, prior=prior, name="vae")
         finally:
             keras.config.set_dtype_policy(previous)
         vae.compile(optimizer=keras.optimizers.Adam(s.learning_rate),
@@ -81,6 +84,15 @@ class ConvVAE(KerasModel):
     def num_classes(self) -> int:
         """Classes the networks are conditioned on (0: unconditional)."""
         return self.data_spec.num_classes if CONDITIONAL in self.capabilities else 0
+
+    def prior(self, n: int, seed: int, labels=None):
+        """Standard normal noise; with a class-conditional prior and ``labels``, mapped
+        into p(z|y) = N(mu_y, sigma_y^2) (the same noise for every class)."""
+        eps = super().prior(n, seed)
+        if self.net is None or getattr(self.net, "prior", None) is None or labels is None:
+            return eps
+        mean, log_var = (np.asarray(t) for t in self.net.prior(self._onehot(labels)))
+        return (mean + np.exp(0.5 * log_var) * eps).astype("float32")
 
     def _onehot(self, labels):
         if not self.num_classes:

@@ -13,7 +13,12 @@ the configured beta, so epochs compare; the ``elbo`` metric reports the beta = 1
 Conditional (``num_classes`` > 0): the conditional VAE of Sohn et al. (2015), with the class
 as a one-hot vector concatenated to the encoder's dense layer input and to the decoder's
 latent input. One-hot rather than a learned embedding: with ten classes an embedding adds
-parameters and nothing the first dense layer cannot learn from the one-hot code.
+parameters and nothing the first dense layer cannot learn from the one-hot code. As in Sohn
+et al., the prior may be conditional too (``conditional_prior``): p(z|y) = N(mu_y,
+diag sigma_y^2), learned (a zero-initialised linear map of the one-hot label, so training
+starts from N(0, I)); the KL is then to p(z|y), and samples of class y come from p(z|y),
+where that class's encodings lie, rather than from a standard normal whose mass partly
+falls where the class has none (measured: see docs/vae-family.md).
 """
 
 from __future__ import annotations
@@ -45,18 +50,36 @@ def build_encoder(input_shape, latent_dim: int, filters, dense: int,
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
-def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0) -> keras.Model:
-    """Latent points (and, when ``num_classes``, one-hot labels) -> pixel logits."""
+def label_maps(label, size):
+    """One-hot labels (batch, C) as constant feature maps (batch, H, W, C)."""
+    x = layers.Reshape((1, 1, label.shape[-1]))(label)
+    return layers.UpSampling2D(size=size)(x)
+
+
+def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0,
+                  every_layer: bool = False) -> keras.Model:
+    """Latent points (and, when ``num_classes``, one-hot labels) -> pixel logits.
+
+    ``every_layer``: the label also enters each transposed convolution, as constant
+    feature maps beside its input."""
     h, w, c = output_shape
     inputs = x = keras.Input(shape=(latent_dim,))
     if num_classes:
         label = keras.Input(shape=(num_classes,), name="label")
         x = layers.Concatenate()([x, label])
         inputs = [inputs, label]
+
+    def with_label(x, size):
+        if not (num_classes and every_layer):
+            return x
+        return layers.Concatenate()([x, label_maps(label, size)])
+
     x = layers.Dense((h // 4) * (w // 4) * filters[1], activation="relu")(x)
     x = layers.Reshape((h // 4, w // 4, filters[1]))(x)
-    x = layers.Conv2DTranspose(filters[1], 3, strides=2, padding="same", activation="relu")(x)
-    x = layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Conv2DTranspose(filters[1], 3, strides=2, padding="same", activation="relu")(
+        with_label(x, (h // 4, w // 4)))
+    x = layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu")(
+        with_label(x, (h // 2, w // 2)))
     # logits: the sigmoid lives in the loss, where it is numerically stable
     logits = layers.Conv2DTranspose(c, 3, padding="same", dtype="float32", name="logits")(x)
     return keras.Model(inputs, logits, name="decoder")
@@ -72,6 +95,22 @@ def reconstruction_nll(x, logits):
 def kl_per_dimension(z_mean, z_log_var):
     """KL(N(mu, sigma^2) || N(0, 1)) per image and latent dimension."""
     return -0.5 * (1.0 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var))
+
+
+def kl_to_prior(z_mean, z_log_var, p_mean, p_log_var):
+    """KL(N(mu, sigma^2) || N(p_mean, p_sigma^2)) per image and latent dimension."""
+    return 0.5 * (p_log_var - z_log_var
+                  + (tf.exp(z_log_var) + tf.square(z_mean - p_mean)) * tf.exp(-p_log_var) - 1.0)
+
+
+def build_prior(latent_dim: int, num_classes: int) -> keras.Model:
+    """One-hot labels -> (mean, log variance) of p(z|y); all zeros at the start: N(0, I)."""
+    label = keras.Input(shape=(num_classes,), name="label")
+    mean = layers.Dense(latent_dim, use_bias=False, kernel_initializer="zeros",
+                        name="prior_mean", dtype="float32")(label)
+    log_var = layers.Dense(latent_dim, use_bias=False, kernel_initializer="zeros",
+                           name="prior_log_var", dtype="float32")(label)
+    return keras.Model(label, [mean, log_var], name="prior")
 
 
 def kl_divergence(z_mean, z_log_var):
@@ -92,9 +131,10 @@ class VAE(keras.Model):
     encoder and decoder take the one-hot label as a second input."""
 
     def __init__(self, encoder, decoder, beta: float = 1.0, seed: int = 0,
-                 num_classes: int = 0, kl_warmup_steps: int = 0, **kwargs):
+                 num_classes: int = 0, kl_warmup_steps: int = 0, prior=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
+        self.prior = prior  # p(z|y) for a conditional prior; None: N(0, I)
         self.beta, self.seed = float(beta), int(seed)
         self.num_classes, self.kl_warmup_steps = int(num_classes), int(kl_warmup_steps)
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -123,6 +163,15 @@ class VAE(keras.Model):
     def decode(self, z, y=None, training=False):
         return self.decoder(z if y is None else [z, y], training=training)
 
+    def kl_terms(self, z_mean, z_log_var, y=None, per_dimension: bool = False):
+        """KL(q(z|x[,y]) || p(z[|y])) per image (or per image and dimension)."""
+        if self.prior is None or y is None:
+            fn = kl_per_dimension if per_dimension else kl_divergence
+            return fn(z_mean, z_log_var)
+        p_mean, p_log_var = self.prior(y)
+        kl = kl_to_prior(z_mean, z_log_var, p_mean, p_log_var)
+        return kl if per_dimension else tf.reduce_sum(kl, axis=1)
+
     def call(self, inputs, training=False):
         x, y = self.split(inputs)
         z_mean, _ = self.encode(x, y, training=training)
@@ -150,7 +199,7 @@ class VAE(keras.Model):
         z_mean, z_log_var = self.encode(x, y, training=True)
         z = z_mean + tf.exp(0.5 * z_log_var) * eps
         logits = self.decode(z, y, training=True)
-        return reconstruction_nll(x, logits), kl_divergence(z_mean, z_log_var)
+        return reconstruction_nll(x, logits), self.kl_terms(z_mean, z_log_var, y)
 
     def _update(self, rec, kl, loss):
         self.loss_tracker.update_state(loss)
@@ -182,8 +231,8 @@ class VAE(keras.Model):
         eps = self.noise(tf.shape(x)[0], self.latent_dim, stream=1, step=0)
         z_mean, z_log_var = self.encode(x, y)
         logits = self.decode(z_mean + tf.exp(0.5 * z_log_var) * eps, y)
-        kl = (kl_per_dimension if per_dimension else kl_divergence)(z_mean, z_log_var)
-        return reconstruction_nll(x, logits), kl
+        return reconstruction_nll(x, logits), self.kl_terms(z_mean, z_log_var, y,
+                                                             per_dimension)
 
     def test_step(self, data):
         x, y = self.split(data)
@@ -194,14 +243,18 @@ class VAE(keras.Model):
         return {**super().get_config(), "beta": self.beta, "seed": self.seed,
                 "num_classes": self.num_classes, "kl_warmup_steps": self.kl_warmup_steps,
                 "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder)}
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "prior": None if self.prior is None else
+                keras.saving.serialize_keras_object(self.prior)}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
         decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
+        prior = config.pop("prior", None)
+        prior = None if prior is None else keras.saving.deserialize_keras_object(prior)
+        return cls(encoder, decoder, prior=prior, **config)
 
 
 def iwae_nll(vae: VAE, x, k: int, seed: int, y=None):
@@ -219,7 +272,11 @@ def iwae_nll(vae: VAE, x, k: int, seed: int, y=None):
     logits = vae.decode(tf.reshape(z, [-1, d]), yk)
     xk = tf.tile(x, [k, 1, 1, 1])
     log_px_z = -tf.reshape(reconstruction_nll(xk, logits), [k, b])
-    log_pz = log_normal(z, 0.0, 0.0)
+    if vae.prior is not None and y is not None:
+        p_mean, p_log_var = vae.prior(y)
+        log_pz = log_normal(z, p_mean[None], p_log_var[None])
+    else:
+        log_pz = log_normal(z, 0.0, 0.0)
     log_qz = log_normal(z, z_mean[None], z_log_var[None])
     log_w = log_px_z + log_pz - log_qz
     return -(tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(tf.cast(k, log_w.dtype)))

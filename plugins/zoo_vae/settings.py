@@ -20,6 +20,12 @@ class VAESettings:
                 "the elbo metric) is always the beta = 1 bound", "min": 0.0})
     kl_warmup: int = field(default=0, metadata={
         "help": "epochs over which beta rises linearly from 0 (0: no warm-up)", "min": 0})
+    label_every_layer: bool = field(default=False, metadata={
+        "help": "cvae: the label also enters each transposed convolution of the decoder, "
+                "as constant feature maps"})
+    conditional_prior: bool = field(default=True, metadata={
+        "help": "cvae: learn p(z|y) = N(mu_y, sigma_y^2) per class (Sohn et al. 2015) "
+                "instead of N(0, I)"})
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate",
                                                          "min": 0.0})
     batch_size: int = field(default=128, metadata={"help": "images per step", "min": 1})

@@ -91,9 +91,10 @@ class Interpolation(Visualizer):
             kw_a, kw_b = label_kwargs(model, y[a]), label_kwargs(model, y[b])
             return (model.encode(x[a], **kw_a), model.encode(x[b], **kw_b), x[a], x[b],
                     y[a] if conditional else None)
-        z = model.prior(2 * s.pairs, seed)
         labels = np.arange(s.pairs) % max(1, model.data_spec.num_classes) if conditional \
             else None
+        kw = {} if labels is None else {"labels": np.concatenate([labels, labels])}
+        z = model.prior(2 * s.pairs, seed, **kw)
         return z[:s.pairs], z[s.pairs:], None, None, labels
 
     def path(self, a, b) -> np.ndarray:
