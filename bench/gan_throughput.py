@@ -15,6 +15,9 @@ is the median over its epochs after the first (the first includes tracing), and 
 prints the median and the spread (min-max) over rounds.
 
     python bench/gan_throughput.py [--epochs 2] [--rounds 2]
+
+(``--limit N`` trains on the first N images only: a quick check that the script runs, not a
+figure to report.)
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def keras_io_style(epochs: int) -> list[float]:
+def keras_io_style(epochs: int, limit: int = 0) -> list[float]:
     """Seconds per epoch of the plain-Keras peer."""
     import keras
     import tensorflow as tf
@@ -42,7 +45,7 @@ def keras_io_style(epochs: int) -> list[float]:
 
     latent, n_critic, batch, gp_weight = 128, 5, 64, 10.0
     x, _ = FashionMNIST(FashionMNIST.Settings()).arrays("train")
-    x = (x * 2.0 - 1.0).astype("float32")  # keras-io: (x - 127.5) / 127.5
+    x = (x[:limit or None] * 2.0 - 1.0).astype("float32")  # keras-io: (x - 127.5) / 127.5
 
     class WGAN(keras.Model):
         def __init__(self, discriminator, generator):
@@ -105,26 +108,28 @@ def keras_io_style(epochs: int) -> list[float]:
     return timer.times
 
 
-def zoo_side(epochs: int) -> list[float]:
+def zoo_side(epochs: int, limit: int = 0) -> list[float]:
     """Seconds per epoch of `zoo run wgan_gp`, from the run's own metrics.json."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
         zoo = Path(sys.executable).with_name("zoo")
         subprocess.run([str(zoo), "run", "wgan_gp", "--dataset", "fashion_mnist", "--epochs",
                         str(epochs), "--set", "fid_every=0", "--set", "progress_points=0",
+                        *(["--set", f"limit={limit}"] if limit else []),
                         "--no-viz", "--out", str(out)], check=True, capture_output=True)
         return [h["seconds"] for h in json.loads((out / "metrics.json").read_text())["history"]]
 
 
-def measure(side: str, epochs: int) -> float:
+def measure(side: str, epochs: int, limit: int = 0) -> float:
     """Training images/s of one side in a fresh process (median of epochs 2..)."""
     if side == "zoo":
-        times = zoo_side(epochs)
+        times = zoo_side(epochs, limit)
     else:
-        out = subprocess.run([sys.executable, __file__, "--worker", "--epochs", str(epochs)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, __file__, "--worker", "--epochs", str(epochs),
+                              "--limit", str(limit)], capture_output=True, text=True,
+                             check=True)
         times = json.loads(out.stdout.strip().splitlines()[-1])
-    return 60_000 / statistics.median(times[1:] or times)
+    return (limit or 60_000) / statistics.median(times[1:] or times)
 
 
 def main():
@@ -132,19 +137,25 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(keras_io_style(args.epochs)))
+        print(json.dumps(keras_io_style(args.epochs, args.limit)))
         return
     import multiprocessing
 
-    print(f"cpus {multiprocessing.cpu_count()}, epochs per process {args.epochs}, "
-          f"rounds {args.rounds}", flush=True)
+    import tensorflow as tf
+
+    print(f"cpus {multiprocessing.cpu_count()}, tensorflow {tf.__version__}, intra-op threads "
+          f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'}, epochs per "
+          f"process {args.epochs}, rounds {args.rounds}, images per epoch "
+          f"{args.limit or 60_000:,}", flush=True)
     got = {"keras-io style": [], "zoo": []}
     for r in range(args.rounds):
         order = ("keras-io style", "zoo") if r % 2 == 0 else ("zoo", "keras-io style")
         for side in order:
-            got[side].append(measure("zoo" if side == "zoo" else "keras", args.epochs))
+            got[side].append(measure("zoo" if side == "zoo" else "keras", args.epochs,
+                                     args.limit))
             print(f"round {r + 1} {side:15s} {got[side][-1]:8,.0f} critic img/s", flush=True)
     peer, zoo = (statistics.median(got[k]) for k in ("keras-io style", "zoo"))
     print(f"{'side':15s} {'median img/s':>12s} {'spread':>16s}")

@@ -214,4 +214,4 @@ def test_metrics_are_listed_and_described_like_the_other_kinds(run_cli):
     assert {"elbo", "nll", "greedy_return"} <= {m["name"] for m in listed}
     info = json.loads(run_cli("info", "nll", "--json").stdout)
     assert info["kind"] == "metric" and info["requires"] == ["likelihood"]
-    assert info["applies_to"] == ["vae"]
+    assert info["applies_to"] == ["cvae", "vae"]

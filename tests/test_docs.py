@@ -133,9 +133,20 @@ def test_every_hook_has_a_reference_heading_with_its_exact_signature():
         assert f"### `{sig}`" in text
 
 
-@pytest.mark.parametrize("figure", ["manifold_vae_2d.png", "clusters_vae_2d.png",
-                                    "compare_2d_4d.png", "dqn_returns.png"])
-def test_figures_shown_in_the_docs_are_committed(figure):
-    assert (DOCS / "figures" / figure).is_file()
-    assert f"figures/{figure}" in (DOCS / "quickstart.md").read_text() + (
-        DOCS / "dqn.md").read_text()
+def _figures_in_docs():
+    import re
+
+    return sorted({(page.name, m) for page in DOCS.glob("*.md")
+                   for m in re.findall(r"\]\((figures/[^)]+)\)", page.read_text())})
+
+
+@pytest.mark.parametrize("page,figure", _figures_in_docs())
+def test_figures_shown_in_the_docs_are_committed(page, figure):
+    assert (DOCS / figure).is_file(), f"{page} shows {figure}, which is not committed"
+
+
+def test_the_docs_show_the_figures_of_each_family():
+    shown = {f for _, f in _figures_in_docs()}
+    for figure in ("manifold_vae_2d.png", "clusters_vae_2d.png", "compare_2d_4d.png",
+                   "dqn_returns.png", "leaderboard_samples.png"):
+        assert f"figures/{figure}" in shown
