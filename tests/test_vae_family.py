@@ -196,3 +196,24 @@ def test_a_label_is_refused_for_an_unconditional_model(tmp_path, run_cli):
     r = run_cli("sample", str(run.path), "--label", "Sneaker")
     assert r.exit_code == 2 and "--label applies to conditional models; 'vae_2d' is not" \
         in r.output
+
+
+def test_a_run_whose_network_changed_since_is_refused_as_such_not_as_damaged(
+        run_cli, tmp_path):
+    """A run trained before a setting changed the network (here: without the conditional
+    prior, which a newer plugin builds) cannot be loaded into today's network: one line
+    says so, and no file is touched."""
+    import json
+
+    plugins.reset()
+    run, _, _ = runner.execute(plan("cvae", epochs=1, sets=["conditional_prior=false"]),
+                               QUIET, out=str(tmp_path / "old"))
+    cfg = json.loads((run.path / "config.json").read_text())
+    cfg["model"]["settings"]["conditional_prior"] = True  # what the plugin now builds
+    (run.path / "config.json").write_text(json.dumps(cfg))
+    before = {p.name: p.read_bytes() for p in (run.path / "checkpoints").iterdir()}
+    r = run_cli("sample", str(run.path), "--label", "Bag")
+    assert r.exit_code == 1
+    assert "are intact but do not fit the network its settings build now" in r.output
+    assert "damaged" not in r.output and "Traceback" not in r.output
+    assert {p.name: p.read_bytes() for p in (run.path / "checkpoints").iterdir()} == before

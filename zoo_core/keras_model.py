@@ -25,6 +25,7 @@ This module imports no TensorFlow until a model trains or loads.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 from .types import CONDITIONAL, Model, RunContext
@@ -188,7 +189,7 @@ class KerasModel(Model):
             raise RunError(f"no model at {paths[0]}; train the run first (or resume it)")
         if seed is None:
             seed = int((run.config or {}).get("seed", 0))
-        damaged = []
+        damaged, mismatched = [], []
         for path in sorted(present, key=lambda p: (p != paths[0], -p.stat().st_mtime)):
             self.net = self.build_network(seed)
             build = getattr(self.net, "build_optimizers", None)
@@ -197,14 +198,26 @@ class KerasModel(Model):
             elif getattr(self.net, "optimizer", None) is not None:
                 self.net.optimizer.build(self.net.trainable_variables)
             try:
-                self.net.load_weights(str(path))
+                with warnings.catch_warnings():  # Keras warns before it raises; one line is ours
+                    warnings.simplefilter("ignore")
+                    self.net.load_weights(str(path))
             except Exception as exc:  # a damaged file: say so, try the next one
-                damaged.append(f"{path.name} ({type(exc).__name__})")
+                if _intact_archive(path):
+                    mismatched.append(path.name)
+                else:
+                    damaged.append(f"{path.name} ({type(exc).__name__})")
                 continue
             self.loaded_from = path
             self.damaged = damaged
             return
-        raise RunError(f"every saved model of {run.path} is damaged: {', '.join(damaged)}; "
+        if mismatched and not damaged:
+            versions = (run.config or {}).get("versions", {})
+            raise RunError(
+                f"the saved models of {run.path} ({', '.join(mismatched)}) are intact but do "
+                f"not fit the network its settings build now: the plugin changed since the "
+                f"run was trained (zoo {versions.get('zoo', '?')} then); retrain the run")
+        raise RunError(f"every saved model of {run.path} is damaged: "
+                       f"{', '.join(damaged + [m + ' (mismatch)' for m in mismatched])}; "
                        "retrain the run")
 
     # -- numbers ------------------------------------------------------------------------------
@@ -227,6 +240,18 @@ class KerasModel(Model):
         for opt in _optimizers(self.net):
             weights += [v.numpy() for v in opt.variables]
         return weights
+
+
+def _intact_archive(path) -> bool:
+    """True when a ``.keras`` file is a whole zip archive (so a failed load means the file
+    does not fit the network, not that it is damaged)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _optimizers(net) -> list:
