@@ -168,6 +168,19 @@ def test_curves_plot_the_recorded_history(data, run):
     assert loss_ax.get_ylabel() == "nats/image" and "negative ELBO" in loss_ax.get_title()
 
 
+def test_curves_draw_a_metric_measured_every_few_epochs_where_it_was_measured(data, run):
+    """A GAN with fid_every=2 logs its FID at epochs 2 and 4 only."""
+    hist = [{"epoch": e, "g_loss": 1.0 + e, **({"fid": 100.0 / e} if e % 2 == 0 else {})}
+            for e in (1, 2, 3, 4)]
+    run.write_json("metrics.json", {"history": hist, "metrics": {
+        "fid": {"unit": "feature units^2", "description": "FID"}, "g_loss": {}}})
+    fig = Curves().draw(ctx(Known(2), data, run))
+    fid_ax, g_ax = fig.axes
+    (line,) = fid_ax.get_lines()
+    assert list(line.get_xdata()) == [2, 4] and list(line.get_ydata()) == [50.0, 25.0]
+    assert list(g_ax.get_lines()[0].get_xdata()) == [1, 2, 3, 4]
+
+
 def test_returns_moving_average_is_the_hand_computed_one(data, run):
     returns = [10.0, 20.0, 30.0, 40.0, 50.0]
     run.write_json("returns.json", {"returns": returns, "steps": [10, 30, 60, 100, 150]})
