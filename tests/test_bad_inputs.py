@@ -199,7 +199,8 @@ def test_a_failed_start_can_be_retried_with_the_same_out(tmp_path, run_cli, fake
     assert json.loads((out / "status.json").read_text())["status"] == "failed"
     r = run_cli(*args, "--set", f"data_dir={fake_fashion}")
     assert r.exit_code == 0, r.output
-    assert not (out / "status.json").exists() and (out / "model.keras").is_file()
+    assert json.loads((out / "status.json").read_text())["status"] == "finished"
+    assert (out / "model.keras").is_file()
 
 
 def test_resume_removes_the_temp_files_an_interrupted_write_left(prepared, tmp_path):

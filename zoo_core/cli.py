@@ -204,9 +204,14 @@ def plugins_(as_json):
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory to create.")
 @click.option("--resume", type=click.Path(), help="Continue an interrupted run directory.")
 @click.option("--svg", is_flag=True, help="Also save figures as SVG.")
+@click.option("--tensorboard/--no-tensorboard", default=True, show_default=True,
+              help="Write TensorBoard summaries to RUN/tensorboard/.")
 def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, sets, strategy, out, resume,
-        svg):
-    """Train MODEL on --dataset (or in --env), evaluate it and draw figures."""
+        svg, tensorboard):
+    """Train MODEL on --dataset (or in --env), evaluate it and draw figures.
+
+    `tensorboard --logdir runs/` shows every run's curves and sample images side by side."""
+    _terminate_as_interrupt()
     formats = ("png", "svg") if svg else ("png",)
     if no_viz and viz:
         raise UsageError("--no-viz and --viz contradict each other; give one of them")
@@ -225,10 +230,25 @@ def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, sets, strate
                                sets=sets,
                                epochs=epochs, batch_size=batch_size, seed=seed,
                                strategy=strategy)
+        plan.tensorboard = tensorboard
         for note in plan.notes:
             err.print(f"[yellow]note:[/] {note}")
         run_dir, test, paths = runner.execute(plan, err, out=out, formats=formats)
     _report(run_dir, test, paths)
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a scheduler, `kill`) stops a run the way Ctrl-C does: checkpoints kept, the
+    run marked interrupted, `--resume` possible."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (a test's runner): leave it
+        pass
 
 
 def _report(run_dir, metrics, paths):
@@ -243,6 +263,43 @@ def _report(run_dir, metrics, paths):
     for p in paths:
         err.print(f"figure: {p}")
     click.echo(str(run_dir.path))
+
+
+# -- zoo runs -------------------------------------------------------------------------------
+@cli.command("runs")
+@click.argument("root", required=False, default="runs")
+@click.option("--model", "model_glob", metavar="PATTERN", help="Only models matching, e.g. 'vae*'.")
+@click.option("--status", type=click.Choice(("running", "finished", "interrupted", "failed",
+                                             "unknown")), help="Only runs with this status.")
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+def runs_command(root, model_glob, status, as_json):
+    """The runs under ROOT (default runs/): status, progress, the monitored metric, size."""
+    from .run_index import human_size, list_runs
+
+    rows = list_runs(root, model=model_glob, status=status)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        err.print(f"no runs under {root}" + (" match" if model_glob or status else ""))
+        return
+    colour = {"finished": "green", "running": "cyan", "interrupted": "yellow",
+              "failed": "red"}
+    t = Table("run", "model", "source", "seed", "status", "progress", "monitor (best)",
+              "started", "size")
+    for r in rows:
+        progress = "–" if r["done"] is None else (
+            f"{r['done']:,}/{r['planned']:,} {r['unit']}" if r["planned"] else
+            f"{r['done']:,} {r['unit']}")
+        best = "–" if r["best"] is None else f"{r['monitor']} {r['best']:.4g}"
+        st = f"[{colour.get(r['status'], 'white')}]{r['status']}[/]" + (
+            f" ({r['note']})" if r["note"] and r["status"] != "failed" else "")
+        if r["status"] == "failed" and r["note"]:
+            st += f": {r['note'][:60]}"
+        t.add_row(r["run"], r["model"] or "?", r["source"] or "?", str(r["seed"]), st,
+                  progress, best, (r["started"] or "")[5:16].replace("T", " "),
+                  human_size(r["bytes"]))
+    out.print(t)
 
 
 # -- zoo eval / viz / sample / compare ------------------------------------------------------

@@ -98,6 +98,39 @@ class KerasModel(Model):
         NaN stop and the best checkpoint like the network's own metrics."""
         return []
 
+    def tensorboard_images(self, ctx: RunContext):
+        """``(tag, draw)`` for the image summary every few epochs: 16 samples when the
+        model samples, else 8 test images over their encode-decode round trip; None for neither."""
+        import numpy as np
+
+        from .types import DECODE, ENCODE, SAMPLE
+
+        conditional = CONDITIONAL in self.capabilities
+        if SAMPLE in self.capabilities:
+            n = 16
+            kw = {"labels": np.arange(n, dtype="int32") % max(1, self.data_spec.num_classes)
+                  } if conditional else {}
+            return "samples", lambda: self.sample(n, seed=ctx.seed, **kw)
+        if {ENCODE, DECODE} <= self.capabilities and ctx.dataset is not None:
+            x, y = ctx.dataset.arrays("test")
+            kw = {"labels": y[:8]} if conditional else {}
+            return "round_trip", lambda: np.concatenate(
+                [x[:8], self.decode(self.encode(x[:8], **kw), **kw)])
+        return None
+
+    def _tensorboard_images(self, ctx: RunContext) -> list:
+        from . import keras_training as kt
+
+        chosen = self.tensorboard_images(ctx) if ctx.tensorboard else None
+        if chosen is None:
+            return []
+        tag, draw = chosen
+        return [kt.TensorBoardImages(ctx.run.file("tensorboard"), draw, tag=tag,
+                                     every=self.tensorboard_every, epochs=self.settings.epochs)]
+
+    #: Epochs between TensorBoard image summaries (and after the last epoch).
+    tensorboard_every: ClassVar[int] = 5
+
     def batch_input(self, x, y):
         """What the network's ``train_step`` receives for one batch (TensorFlow ops,
         traced once): the images, or ``(images, labels)`` for a conditional model."""
@@ -156,8 +189,10 @@ class KerasModel(Model):
                 kt.fit(self.net, train, steps=steps, epochs=s.epochs, run=ctx.run,
                        console=ctx.console, batch_size=self.images_per_step(),
                        validation=test, initial_epoch=start,
-                       callbacks=ctx.extra.get("callbacks", ()),
+                       callbacks=[*self._tensorboard_images(ctx),
+                                  *ctx.extra.get("callbacks", ())],
                        measure=self.epoch_callbacks(ctx),
+                       tensorboard=ctx.run.file("tensorboard") if ctx.tensorboard else None,
                        metrics=self.metrics, monitor=self.monitor, mode=self.monitor_mode,
                        declared=self.describe_metrics(), chief=chief,
                        unit="img" if (self.data_spec and self.data_spec.kind == "images")

@@ -165,7 +165,7 @@ class RichProgress(keras.callbacks.Callback):
 def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
         batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
         metrics=None, monitor: str = "loss", mode: str = "min", declared=None,
-        chief: bool = True, unit: str = "img", measure=()) -> None:
+        chief: bool = True, unit: str = "img", measure=(), tensorboard=None) -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
     ``metrics``: the model's :class:`zoo_core.MetricInfo` declarations (default: ``loss``);
@@ -175,6 +175,8 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     of the last full epoch) stays what ``--resume`` continues from, so a resumed run
     matches an uninterrupted one. ``measure``: callbacks that add values to each epoch's
     logs; they run before the recorder, so what they add is recorded and monitored.
+    ``tensorboard``: a folder for Keras' ``TensorBoard`` callback (scalars per epoch; the
+    chief only), or None.
     """
     from .types import MetricInfo
 
@@ -189,6 +191,9 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
         scratch = RunDir(tempfile.mkdtemp(prefix="zoo-worker-"))
         scratch.checkpoints.mkdir()
         cbs = [*measure, nan, RunRecorder(scratch, monitor, mode, declared)]
+    if tensorboard is not None and chief:
+        cbs.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard), write_graph=False,
+                                               update_freq="epoch", profile_batch=0))
     cbs += [RichProgress(console, epochs, steps, batch_size, {m.name: m.label for m in metrics},
                          unit=unit), *callbacks]
     try:
@@ -214,3 +219,30 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
 
 def initial_epoch(run: RunDir) -> int:
     return int((run.read_json("state.json", {}) or {}).get("epoch", 0))
+
+
+class TensorBoardImages(keras.callbacks.Callback):
+    """An image summary every ``every`` epochs (and after the last) under
+    ``log_dir/images``: ``draw()`` returns images in [0, 1], shape (n, H, W[, C]), tiled
+    into one grid (a model's samples, or test images above their encode-decode round trip)."""
+
+    def __init__(self, log_dir, draw, *, tag: str, every: int, epochs: int):
+        super().__init__()
+        self.log_dir, self.draw, self.tag = Path(log_dir) / "images", draw, tag
+        self.every, self.epochs = max(1, int(every)), int(epochs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every and epoch + 1 != self.epochs:
+            return
+        import numpy as np
+        import tensorflow as tf
+
+        from .sampling import image_grid
+
+        grid = np.clip(np.asarray(image_grid(self.draw()), "float32"), 0.0, 1.0)
+        if grid.ndim == 2:
+            grid = grid[..., None]
+        writer = tf.summary.create_file_writer(str(self.log_dir))
+        with writer.as_default():
+            tf.summary.image(self.tag, grid[None], step=epoch + 1)
+        writer.close()

@@ -52,6 +52,7 @@ class Plan:
     seed: int
     strategy: str = "default"
     notes: list[str] = field(default_factory=list)
+    tensorboard: bool = True  # scalars and images under RUN/tensorboard/
 
     @property
     def data_spec(self) -> DataSpec | None:
@@ -73,6 +74,7 @@ class Plan:
             "visualizers": [v.to_config() for v in self.visualizers],
             "seed": self.seed,
             "strategy": self.strategy,
+            "tensorboard": self.tensorboard,
             "created": _dt.datetime.now().isoformat(timespec="seconds"),
             "command": sys.argv[1:] if sys.argv else [],
             "versions": package_versions(),
@@ -356,8 +358,10 @@ def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=())
     except (KeyError, TypeError):
         raise UsageError(f"{run.path}/config.json names no model; is it a zoo run?") from None
     ds = (cfg.get("dataset") or {}).get("name")
-    return plan_run(registry, model, dataset=ds, visualizers=visualizers, sets=sets,
+    plan = plan_run(registry, model, dataset=ds, visualizers=visualizers, sets=sets,
                     seed=cfg.get("seed", 0), strategy=cfg.get("strategy", "default"),
                     saved=cfg)
+    plan.tensorboard = bool(cfg.get("tensorboard", False))
+    return plan
 
 

@@ -35,6 +35,7 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
     run = RunDir.create(plan.model.name, plan.source.lower().replace("-", "_"),
                         root=root, out=out)
     run.write_json("config.json", plan.to_config())
+    run.set_status("running")
     try:
         model, dataset = build(plan)
         if dataset is not None:
@@ -59,18 +60,25 @@ def resume(registry: Registry, path: str, console, formats=("png",), extra=None)
                          "with the new settings")
     plan = plan_from_run(registry, run,
                          visualizers=[v["name"] for v in cfg.get("visualizers", [])])
-    model, dataset = build(plan)
-    return _train_eval_draw(plan, run, model, dataset, console, resume=True, formats=formats,
-                            extra=extra)
+    run.set_status("running")
+    try:
+        model, dataset = build(plan)
+        return _train_eval_draw(plan, run, model, dataset, console, resume=True,
+                                formats=formats, extra=extra)
+    except BaseException as exc:
+        run.mark_failed(exc)
+        raise
 
 
 def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats, extra=None):
     ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
-                     strategy=plan.strategy, resume=resume, extra=dict(extra or {}))
+                     strategy=plan.strategy, resume=resume, extra=dict(extra or {}),
+                     tensorboard=plan.tensorboard)
     model.train(ctx)
     test = model.test_metrics(ctx) or {}
     run.update_metrics(test=test)
     paths = draw(plan, model, dataset, run, formats=formats)
+    run.set_status("finished")
     return run, test, paths
 
 

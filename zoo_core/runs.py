@@ -8,6 +8,8 @@ Layout::
         metrics.csv          per-epoch metrics (epochs from 1, as in metrics.json)
         metrics.json         the same as JSON, plus final test metrics
         state.json           progress for --resume (last completed epoch)
+        status.json          running, finished, interrupted or failed (written by the run)
+        tensorboard/         TensorBoard event files (scalars per epoch, sample images)
         checkpoints/         last.keras, best.keras (written atomically)
         model.keras          the final model
         figures/             PNG (and SVG) figures
@@ -143,19 +145,33 @@ class RunDir:
 
     @staticmethod
     def _failed_before_checkpoint(path: Path) -> bool:
-        """A run zoo marked failed before its first checkpoint (safe to start over in)."""
+        """A run that stopped (failed or interrupted) before its first checkpoint: safe to
+        start over in."""
         try:
             status = json.loads((path / STATUS).read_text())
         except (OSError, json.JSONDecodeError):
             return False
-        return status.get("status") == "failed" and not any(
-            (path / "checkpoints").glob("*.keras"))
+        return status.get("status") in ("failed", "interrupted") and not any(
+            p.is_file() for p in (path / "checkpoints").glob("*"))
+
+    def set_status(self, status: str, **extra) -> None:
+        """Record what the run is doing (``running``, ``finished``, ``interrupted``,
+        ``failed``), by whom (pid, host) and when; ``zoo runs`` reads it."""
+        import socket
+
+        self.write_json(STATUS, {"status": status, "pid": os.getpid(),
+                                 "host": socket.gethostname(),
+                                 "updated": _dt.datetime.now().isoformat(timespec="seconds"),
+                                 **extra})
 
     def mark_failed(self, error: BaseException) -> None:
-        """Record a failure before the first checkpoint: ``--out`` may then reuse the folder."""
-        if not any(self.checkpoints.glob("*.keras")):
-            self.write_json(STATUS, {"status": "failed",
-                                     "error": str(error) or type(error).__name__})
+        """Record how a run stopped: ``interrupted`` (Ctrl-C, SIGTERM) or ``failed`` with
+        the error. Before the first checkpoint ``--out`` may reuse the folder; after it,
+        ``--resume`` continues from the checkpoint."""
+        interrupted = isinstance(error, KeyboardInterrupt)
+        self.set_status("interrupted" if interrupted else "failed",
+                        **({} if interrupted else {"error": str(error) or
+                                                   type(error).__name__}))
 
     def clean_temp(self) -> list[str]:
         """Remove temp files an interrupted atomic write left (``.NAME.XXXX``); call only

@@ -137,6 +137,8 @@ class RunContext:
     """What a model gets when it trains, and a metric when it measures, within a run.
 
     ``extra["callbacks"]``: Keras callbacks added to training (tests use it to interrupt).
+    ``tensorboard``: write TensorBoard summaries under ``run/tensorboard/`` (scalars per
+    epoch, an image every few epochs); models that train otherwise log what they can.
     """
 
     run: "RunDir"
@@ -146,6 +148,7 @@ class RunContext:
     strategy: str = "default"
     resume: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    tensorboard: bool = False
 
 
 class Model:

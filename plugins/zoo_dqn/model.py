@@ -108,6 +108,7 @@ class DQN(Model):
         ctx.run.update_metrics(monitor=self.monitor, monitor_mode=self.monitor_mode,
                                metrics=self.describe_metrics())
         callbacks = list(ctx.extra.get("callbacks", ()))
+        board = _Board(ctx.run.file("tensorboard") if ctx.tensorboard else None)
         best = -np.inf if p.best_score is None else p.best_score
         t0, done_before = time.perf_counter(), p.step
         progress = Progress(TextColumn("step"), BarColumn(bar_width=20),
@@ -137,6 +138,7 @@ class DQN(Model):
                     p.episode_return += float(reward)
                     obs = next_obs
                     if terminated or truncated:
+                        board.scalars(step, episode_return=p.episode_return)
                         p.returns.append(p.episode_return)
                         p.ends.append(step)
                         p.episode_return = 0.0
@@ -159,6 +161,8 @@ class DQN(Model):
                             "mean_return_100": float(np.mean(p.returns[-100:]))
                             if p.returns else 0.0, "greedy_return_10": score,
                             "loss": p.loss, "seconds": round(seconds, 2)})
+                        board.scalars(step, **{k: v for k, v in p.history[-1].items()
+                                               if k not in ("epoch", "step", "seconds")})
                         if score >= best:
                             best, p.best_score = score, score
                             best_weights = self.agent.q_weights()
@@ -181,6 +185,7 @@ class DQN(Model):
             raise
         finally:
             env.close()
+            board.close()
         if (ctx.run.read_json("state.json", {}) or {}).get("step") != p.step:  # the end state, so a finished run loads whole
             p.seconds += time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -249,6 +254,31 @@ class DQN(Model):
                                                   env.observation_space.shape))
         env.close()
         self.agent.set_q_weights(kt.load_model(run.file("model.keras")).get_weights())
+
+
+class _Board:
+    """TensorBoard scalars of an agent (episode returns by environment step, the check-up
+    scores), or nothing when ``folder`` is None."""
+
+    def __init__(self, folder):
+        self.writer = None
+        if folder is not None:
+            import tensorflow as tf
+
+            self.writer = tf.summary.create_file_writer(str(folder / "train"))
+
+    def scalars(self, step: int, **values) -> None:
+        if self.writer is None:
+            return
+        import tensorflow as tf
+
+        with self.writer.as_default():
+            for name, value in values.items():
+                tf.summary.scalar(name, float(value), step=step)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,117 @@
+"""Experiments: TensorBoard summaries of every run, and `zoo runs` with the status each run
+records itself (finished, interrupted by a signal, failed)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import DEBIAN, require_debian_data, write_fake_fashion
+
+TINY = ["--dataset", "fashion_mnist", "--set", f"data_dir={DEBIAN}", "--set", "limit=256",
+        "--set", "batch_size=64", "--no-viz"]
+
+
+def zoo(*args, cwd, wait=True):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "zoo_core.cli", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if not wait:
+        return proc
+    out, err = proc.communicate(timeout=600)
+    return proc.returncode, out, err
+
+
+def events(folder: Path) -> list:
+    """(tag, step, plugin) of every summary value in the event files under ``folder``,
+    read with TensorFlow's own reader."""
+    import tensorflow as tf
+
+    found = []
+    for f in sorted(folder.rglob("events.out.tfevents.*")):
+        for e in tf.compat.v1.train.summary_iterator(str(f)):
+            for v in e.summary.value:
+                found.append((f.parent.name, v.tag, e.step, v.metadata.plugin_data.plugin_name))
+    return found
+
+
+def test_a_run_writes_its_declared_scalars_per_epoch_and_sample_images(tmp_path):
+    require_debian_data()
+    code, out, err = zoo("run", "vae", *TINY, "--epochs", "3", "--out", "r", cwd=tmp_path)
+    assert code == 0, err
+    found = events(tmp_path / "r" / "tensorboard")
+    for name in ("loss", "reconstruction_loss", "kl_loss"):  # what the VAE declares
+        for split in ("train", "validation"):
+            steps = sorted(s for d, tag, s, _ in found if d == split and tag == f"epoch_{name}")
+            assert steps == [0, 1, 2], (split, name, steps)
+    images = [(tag, s) for d, tag, s, plugin in found if d == "images" and plugin == "images"]
+    assert images == [("samples", 3)]  # every 5 epochs and after the last
+    code, out, err = zoo("run", "vae", *TINY, "--epochs", "1", "--no-tensorboard", "--out",
+                         "quiet", cwd=tmp_path)
+    assert code == 0 and not (tmp_path / "quiet" / "tensorboard").exists()
+
+
+def test_an_agent_logs_episode_returns_and_its_checkups(tmp_path):
+    code, out, err = zoo("run", "dqn", "--env", "CartPole-v1", "--set", "total_steps=600",
+                         "--set", "warmup_steps=200", "--set", "train_every=50", "--set",
+                         "updates_per_round=2", "--set", "eval_every=300", "--set",
+                         "eval_episodes=2", "--set", "hidden=8", "--no-viz", "--out", "a",
+                         cwd=tmp_path)
+    assert code == 0, err
+    found = events(tmp_path / "a" / "tensorboard")
+    returns = json.loads((tmp_path / "a" / "returns.json").read_text())
+    logged = [(s, tag) for _, tag, s, _ in found if tag == "episode_return"]
+    assert [s for s, _ in logged] == returns["steps"]
+    assert sorted(s for _, tag, s, _ in found if tag == "greedy_return_10") == [300, 600]
+
+
+def test_zoo_runs_shows_what_each_run_recorded(tmp_path):
+    require_debian_data()
+    root = tmp_path / "runs"
+    root.mkdir()
+    # finished
+    assert zoo("run", "vae", *TINY, "--epochs", "2", "--out", "runs/done", cwd=tmp_path)[0] == 0
+    # interrupted: SIGTERM to a real run after its first checkpoint
+    proc = zoo("run", "vae", *TINY, "--epochs", "50", "--out", "runs/cut", cwd=tmp_path,
+               wait=False)
+    state = root / "cut" / "state.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not state.exists():
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    # failed: the data breaks after the run folder exists
+    bad = write_fake_fashion(tmp_path / "bad")
+    (bad / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip")
+    code, _, err = zoo("run", "vae", "--dataset", "fashion_mnist", "--set",
+                       f"data_dir={bad}", "--set", "verify=false", "--no-viz", "--out",
+                       "runs/broken", cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err
+
+    code, out, _ = zoo("runs", "--json", cwd=tmp_path)
+    assert code == 0
+    rows = {r["run"]: r for r in json.loads(out)}
+    assert {k: rows[k]["status"] for k in rows} == {
+        "done": "finished", "cut": "interrupted", "broken": "failed"}
+    assert (rows["done"]["done"], rows["done"]["planned"]) == (2, 2)
+    assert 1 <= rows["cut"]["done"] < 50 and rows["cut"]["planned"] == 50
+    assert rows["broken"]["note"] and rows["done"]["monitor"] == "val_loss"
+    history = json.loads((root / "done" / "metrics.json").read_text())["history"]
+    assert rows["done"]["best"] == min(h["val_loss"] for h in history)
+    assert rows["done"]["bytes"] > 0 and rows["done"]["model"] == "vae_2d"
+    # filters, and the table
+    code, out, _ = zoo("runs", "--status", "interrupted", "--json", cwd=tmp_path)
+    assert [r["run"] for r in json.loads(out)] == ["cut"]
+    code, out, _ = zoo("runs", "runs", "--model", "dqn*", "--json", cwd=tmp_path)
+    assert json.loads(out) == []
+    code, out, _ = zoo("runs", cwd=tmp_path)
+    assert code == 0 and "interrupted" in out and "2/2 epochs" in out
+    # the interrupted run resumes and then says finished
+    code, _, err = zoo("run", "--resume", "runs/cut", cwd=tmp_path)
+    assert code == 0, err
+    code, out, _ = zoo("runs", "--json", cwd=tmp_path)
+    assert {r["run"]: r["status"] for r in json.loads(out)}["cut"] == "finished"

@@ -1,0 +1,134 @@
+"""``zoo runs``: the runs under a folder, one row each, from what each run recorded.
+
+Status comes from ``status.json``, which the run writes itself (``running`` at the start,
+``finished`` at the end, ``interrupted`` on Ctrl-C or SIGTERM, ``failed`` with the error). A
+run recorded as running whose process is gone from this host (killed hard) shows as
+``interrupted``, with that said. Runs made before ``status.json`` existed are ``finished``
+when they hold a final model and test metrics, else ``unknown``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import socket
+from pathlib import Path
+
+from .errors import RunError
+from .runs import CONFIG, STATUS, RunDir
+
+STATUSES = ("running", "finished", "interrupted", "failed", "unknown")
+
+
+def find_runs(root: str | os.PathLike, depth: int = 3) -> list[RunDir]:
+    """Run folders (holding ``config.json``) under ``root``, at most ``depth`` levels down,
+    sorted by path."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RunError(f"{root} is not a folder; pass the folder that holds your runs "
+                       "(default: runs/)")
+    found = []
+    for here, dirs, files in os.walk(root):
+        level = len(Path(here).relative_to(root).parts)
+        if CONFIG in files:
+            found.append(RunDir(here))
+            dirs[:] = []  # a run's own folders hold no runs
+        elif level >= depth:
+            dirs[:] = []
+        dirs.sort()
+    return sorted(found, key=lambda r: str(r.path))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def status_of(run: RunDir) -> tuple[str, str]:
+    """``(status, note)`` as the run recorded it."""
+    try:
+        rec = json.loads((run.path / STATUS).read_text())
+    except (OSError, json.JSONDecodeError):
+        rec = None
+    if rec is None:
+        m = run.read_json("metrics.json", {}) or {}
+        if run.file("model.keras").is_file() and m.get("test") is not None:
+            return "finished", "inferred"
+        return "unknown", ""
+    status = rec.get("status", "unknown")
+    if status == "running" and rec.get("host") == socket.gethostname() \
+            and rec.get("pid") and not _alive(int(rec["pid"])):
+        return "interrupted", "process gone"
+    return status, rec.get("error", "")
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def human_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def row_of(run: RunDir) -> dict:
+    """One run's row: name, model, source, seed, status, progress, monitored metric,
+    started, size."""
+    cfg = run.config or {}
+    settings = (cfg.get("model") or {}).get("settings") or {}
+    m = run.read_json("metrics.json", {}) or {}
+    state = run.read_json("state.json", {}) or {}
+    hist = m.get("history") or []
+    if "total_steps" in settings:  # an agent: environment steps
+        unit, planned = "steps", settings["total_steps"]
+        done = state.get("step", hist[-1].get("step", 0) if hist else 0)
+        if run.file("model.keras").is_file() and not state:
+            done = planned
+    else:
+        unit, planned = "epochs", settings.get("epochs")
+        done = max(len(hist), int(state.get("epoch", 0)))
+    status, note = status_of(run)
+    monitor, key = m.get("monitor"), None
+    best = None
+    if monitor:
+        key = f"val_{monitor}" if hist and f"val_{monitor}" in hist[0] else monitor
+        values = [h[key] for h in hist if key in h]
+        if values:
+            best = (min if m.get("monitor_mode", "min") == "min" else max)(values)
+    dataset = (cfg.get("dataset") or {}).get("name")
+    env = settings.get("env")
+    return {"run": run.path.name, "path": str(run.path),
+            "model": (cfg.get("model") or {}).get("name"), "source": dataset or env,
+            "seed": cfg.get("seed"), "status": status, "note": note,
+            "done": done, "planned": planned, "unit": unit,
+            "monitor": key if monitor else None, "best": best, "started": cfg.get("created"),
+            "bytes": _size(run.path)}
+
+
+def list_runs(root, *, model: str | None = None, status: str | None = None) -> list[dict]:
+    """Rows for the runs under ``root``; ``model`` is a glob on the model name (``vae*``),
+    ``status`` one of :data:`STATUSES`."""
+    rows = []
+    for run in find_runs(root):
+        try:
+            row = row_of(run)
+        except RunError as exc:  # a run whose JSON is damaged: still listed
+            row = {"run": run.path.name, "path": str(run.path), "model": None,
+                   "source": None, "seed": None, "status": "unknown", "note": str(exc),
+                   "done": None, "planned": None, "unit": "", "monitor": None, "best": None,
+                   "started": None, "bytes": _size(run.path)}
+        if model and not fnmatch.fnmatch(row["model"] or "", model):
+            continue
+        if status and row["status"] != status:
+            continue
+        rows.append(row)
+    return rows
