@@ -217,3 +217,12 @@ def test_a_run_whose_network_changed_since_is_refused_as_such_not_as_damaged(
     assert "are intact but do not fit the network its settings build now" in r.output
     assert "damaged" not in r.output and "Traceback" not in r.output
     assert {p.name: p.read_bytes() for p in (run.path / "checkpoints").iterdir()} == before
+
+
+def test_the_label_can_also_enter_every_decoder_layer():
+    plain, every = cvae(), cvae(label_every_layer=True)
+    f0, f1 = plain.settings.filters
+    # each transposed convolution sees 10 more input channels: 3x3 kernels
+    assert every.net.count_params() - plain.net.count_params() == 9 * 10 * (f1 + f0)
+    z = np.zeros((1, 2), "float32")
+    assert np.abs(every.decode(z, labels=[2]) - every.decode(z, labels=[5])).max() > 1e-4
