@@ -252,7 +252,7 @@ def _terminate_as_interrupt() -> None:
 
 
 def _report(run_dir, metrics, paths):
-    if metrics:  # a model without a test pass (a GAN) has nothing to table
+    if metrics:  # a model without a test pass has nothing to table
         t = Table("test metric", "value", title=str(run_dir.path))
         for k, v in metrics.items():
             t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))

@@ -88,8 +88,8 @@ class KerasModel(Model):
         raise NotImplementedError
 
     def images_per_step(self) -> int:
-        """Examples one ``train_step`` receives (default ``batch_size``; a WGAN-GP step
-        takes ``n_critic`` batches, one per critic update)."""
+        """Examples one ``train_step`` receives (default ``batch_size``; a step that makes
+        several updates, each on its own batch, takes that many batches)."""
         return int(self.settings.batch_size)
 
     def epoch_callbacks(self, ctx: RunContext) -> list:
