@@ -197,44 +197,120 @@ def plugins_(as_json):
 @click.option("--epochs", type=click.IntRange(min=1), help="Override the model's epochs.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed.")
+@click.option("--seeds", metavar="S1,S2,...",
+              help="Several seeds, e.g. 0,1,2: one run each in a group folder, mean ± std.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a setting; scope with NAME.key. Repeat.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Experiment file (TOML, see configs/); flags given beside it override it.")
+@click.option("--like", "like_run", type=click.Path(file_okay=False),
+              help="Repeat this run's config (model, data, settings, seed); flags override.")
 @click.option("--strategy", type=click.Choice(runner.STRATEGIES), default="default",
               show_default=True, help="tf.distribute strategy.")
-@click.option("--out", type=click.Path(file_okay=False), help="Run directory to create.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Run directory to create (with --seeds: the group's folder).")
 @click.option("--resume", type=click.Path(), help="Continue an interrupted run directory.")
 @click.option("--svg", is_flag=True, help="Also save figures as SVG.")
 @click.option("--tensorboard/--no-tensorboard", default=True, show_default=True,
               help="Write TensorBoard summaries to RUN/tensorboard/.")
-def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, sets, strategy, out, resume,
-        svg, tensorboard):
+def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, seeds, sets, config_file,
+        like_run, strategy, out, resume, svg, tensorboard):
     """Train MODEL on --dataset (or in --env), evaluate it and draw figures.
 
     `tensorboard --logdir runs/` shows every run's curves and sample images side by side."""
+    from . import experiment as X
+
     _terminate_as_interrupt()
     formats = ("png", "svg") if svg else ("png",)
+    given = _given_flags(click.get_current_context())
     if no_viz and viz:
         raise UsageError("--no-viz and --viz contradict each other; give one of them")
     reg = registry()
     if resume:
-        if model or dataset or env or viz or sets or epochs or batch_size:
+        if given & {"model", "dataset", "env", "viz", "no_viz", "sets", "epochs", "batch_size",
+                    "seed", "seeds", "config_file", "like_run", "strategy"}:
             raise UsageError("--resume takes no other options: the run's config.json says "
                              "what to train")
         run_dir, test, paths = runner.resume(reg, resume, err, formats=formats)
+        _report(run_dir, test, paths)
+        return
+    if config_file and like_run:
+        raise UsageError("--config and --like both say what to run; give one of them")
+    if seeds and "seed" in given:
+        raise UsageError("--seed and --seeds contradict each other; give one of them")
+    lines = None
+    if config_file or like_run:
+        if model:
+            raise UsageError(f"{'--config' if config_file else '--like'} names the model; "
+                             f"drop MODEL ('{model}') or drop "
+                             f"{'--config' if config_file else '--like'}")
+        exp, lines = X.load(config_file) if config_file else (X.from_run(like_run), None)
     else:
         if not model:
             raise UsageError("missing MODEL; e.g. `zoo run vae --dataset fashion_mnist` "
-                             "(see `zoo list models`)")
-        plan = runner.plan_run(reg, model, dataset=dataset, env=env,
-                               visualizers=[] if no_viz else (list(viz) if viz else None),
-                               sets=sets,
-                               epochs=epochs, batch_size=batch_size, seed=seed,
-                               strategy=strategy)
-        plan.tensorboard = tensorboard
-        for note in plan.notes:
-            err.print(f"[yellow]note:[/] {note}")
-        run_dir, test, paths = runner.execute(plan, err, out=out, formats=formats)
-    _report(run_dir, test, paths)
+                             "(see `zoo list models`, or give --config FILE)")
+        exp = X.Experiment(model=model)
+    overrides = {k: v for k, v in (("dataset", dataset), ("env", env), ("epochs", epochs),
+                                   ("batch_size", batch_size)) if k in given}
+    if "strategy" in given or not (config_file or like_run):
+        overrides["strategy"] = strategy
+    if no_viz or viz:
+        overrides["visualizers"] = [] if no_viz else list(viz)
+    seed_list = _parse_seeds(seeds) if seeds else (
+        [seed] if "seed" in given or not exp.seeds else exp.seeds)
+    board = tensorboard if "tensorboard" in given or exp.tensorboard is None \
+        else exp.tensorboard
+    plans = []
+    for s in seed_list:
+        plan = X.plan(reg, exp, lines, sets=sets, seed=s, overrides=overrides)
+        plan.tensorboard = board
+        plans.append(plan)
+        lines = None  # the file is checked line by line once
+    for note in plans[0].notes:
+        err.print(f"[yellow]note:[/] {note}")
+    if len(plans) == 1:
+        run_dir, test, paths = runner.execute(plans[0], err, out=out, formats=formats)
+        _report(run_dir, test, paths)
+        return
+    from .groups import run_group
+
+    path, summary = run_group(plans, err, out=out, formats=formats)
+    _report_group(path, summary, seed_list)
+
+
+def _given_flags(ctx) -> set[str]:
+    """The parameters the user typed (not left at their defaults)."""
+    from click.core import ParameterSource
+
+    return {name for name in ctx.params
+            if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
+                                                  ParameterSource.ENVIRONMENT)}
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        out = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise UsageError(f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; "
+                         f"got {text!r}") from None
+    if not out or any(not 0 <= s <= 2**32 - 1 for s in out):
+        raise UsageError(f"--seeds takes seeds in [0, {2**32 - 1}], e.g. 0,1,2; got {text!r}")
+    if len(set(out)) != len(out):
+        raise UsageError(f"--seeds repeats a seed ({text}); give each once")
+    return out
+
+
+def _report_group(path, summary, seeds):
+    if summary:
+        t = Table("test metric", "mean ± std", *[f"seed {s}" for s in seeds],
+                  title=f"{path} ({len(seeds)} seeds)")
+        for k, rec in summary.items():
+            t.add_row(k, f"{rec['mean']:.4f} ± {rec['std']:.4f}",
+                      *[f"{rec['values'][str(s)]:.4f}" for s in seeds])
+        err.print(t)
+    else:
+        err.print(f"{path}: no test metrics to aggregate")
+    click.echo(str(path))
 
 
 def _terminate_as_interrupt() -> None:
@@ -270,7 +346,8 @@ def _report(run_dir, metrics, paths):
 @click.argument("root", required=False, default="runs")
 @click.option("--model", "model_glob", metavar="PATTERN", help="Only models matching, e.g. 'vae*'.")
 @click.option("--status", type=click.Choice(("running", "finished", "interrupted", "failed",
-                                             "unknown")), help="Only runs with this status.")
+                                             "pruned", "unknown")),
+              help="Only runs with this status.")
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
 def runs_command(root, model_glob, status, as_json):
     """The runs under ROOT (default runs/): status, progress, the monitored metric, size."""
@@ -284,7 +361,7 @@ def runs_command(root, model_glob, status, as_json):
         err.print(f"no runs under {root}" + (" match" if model_glob or status else ""))
         return
     colour = {"finished": "green", "running": "cyan", "interrupted": "yellow",
-              "failed": "red"}
+              "failed": "red", "pruned": "magenta"}
     t = Table("run", "model", "source", "seed", "status", "progress", "monitor (best)",
               "started", "size")
     for r in rows:
@@ -300,6 +377,113 @@ def runs_command(root, model_glob, status, as_json):
                   progress, best, (r["started"] or "")[5:16].replace("T", " "),
                   human_size(r["bytes"]))
     out.print(t)
+
+
+# -- zoo tune -------------------------------------------------------------------------------
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--dataset", "-d", help="Dataset plugin name.")
+@click.option("--env", help="Environment id (models that act in an environment).")
+@click.option("--space", "spaces", multiple=True, metavar="KEY=RANGE",
+              help="A setting to search: lr=1e-4:1e-2:log, epochs=1:5, latent_dim=2,4,8. "
+                   "Repeat.")
+@click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Trials to finish (complete, pruned or failed).")
+@click.option("--metric", help="What to optimise: a test metric or a per-epoch metric. "
+                               "Default: the model's monitored metric.")
+@click.option("--direction", type=click.Choice(("minimize", "maximize")),
+              help="Default: the monitored metric's own, else minimize.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="A fixed setting for every trial; scope with NAME.key. Repeat.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Epochs of every trial.")
+@click.option("--seed", type=SEED, default=0, show_default=True,
+              help="Seed of every trial and of the sampler.")
+@click.option("--pruner", type=click.Choice(("median", "none")), default="median",
+              show_default=True, help="Stop trials below the median of earlier ones.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Search folder to create.")
+@click.option("--resume", type=click.Path(file_okay=False),
+              help="Continue an interrupted search folder (--trials may raise its count).")
+@click.option("--tensorboard/--no-tensorboard", default=True, show_default=True,
+              help="TensorBoard summaries in each trial's run folder.")
+@click.option("--json", "as_json", is_flag=True, help="The trials as plain JSON on stdout.")
+def tune(model, dataset, env, spaces, trials, metric, direction, sets, epochs, seed, pruner,
+         out_dir, resume, tensorboard, as_json):
+    """Search MODEL's settings with Optuna: each trial a run folder, bad ones pruned, the
+    best written as a config file (OUT/best.toml)."""
+    import datetime as _dt
+    from pathlib import Path
+
+    from . import tune as T
+
+    _terminate_as_interrupt()
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise UsageError("zoo tune needs Optuna: pip install 'zoo[tune]' (or pip install "
+                         "optuna)") from None
+    given = _given_flags(click.get_current_context())
+    reg = registry()
+    if resume:
+        if given & {"model", "dataset", "env", "spaces", "metric", "direction", "sets",
+                    "epochs", "seed", "pruner", "out_dir"}:
+            raise UsageError("--resume takes only --trials: the search's tune.json says "
+                             "what to search")
+        path = Path(resume)
+        spec = T.load_spec(path)
+        if "trials" in given:
+            spec.trials = trials
+    else:
+        if not model:
+            raise UsageError("missing MODEL; e.g. `zoo tune vae_2d --dataset fashion_mnist "
+                             "--space learning_rate=1e-4:1e-2:log`")
+        if not spaces:
+            raise UsageError("give at least one --space KEY=RANGE, e.g. "
+                             "--space learning_rate=1e-4:1e-2:log")
+        parsed = [T.parse_space(s) for s in spaces]
+        if len({s.key for s in parsed}) != len(parsed):
+            raise UsageError("a --space key is given twice; give each once")
+        spec = T.TuneSpec(model=model, dataset=dataset, env=env,
+                          spaces=[T.asdict(s) for s in parsed], metric="", direction="",
+                          trials=trials, seed=seed, sets=list(sets), epochs=epochs,
+                          pruner=pruner, tensorboard=tensorboard)
+        base = T.check(reg, spec)
+        mon, mode = T.default_metric(base)
+        spec.metric = metric or mon
+        spec.direction = direction or (mode if spec.metric == mon else "minimize")
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = Path(out_dir) if out_dir else Path("runs") / f"tune-{base.model.name}-{stamp}"
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise UsageError(f"--out {path} is not an empty folder; choose another, or "
+                             f"continue that search with `zoo tune --resume {path}`")
+    err.print(f"search: {spec.model}, {spec.metric} ({spec.direction}), {spec.trials} trials, "
+              f"into {path}")
+
+    def done(number, run_path, state, value):
+        shown = "–" if value is None else f"{value:.6g}"
+        err.print(f"trial {number}: {state}, {spec.metric} = {shown} ({run_path})")
+
+    study = T.search(reg, spec, path, err, resume=bool(resume), on_trial=done)
+    best = T.write_best(study, path, spec)
+    rows = T.trial_rows(study, spec)
+    if as_json:
+        _print_json({"search": str(path), "metric": spec.metric, "direction": spec.direction,
+                     "trials": rows, "best_config": str(best) if best else None})
+        return
+    keys = list(dict.fromkeys(k for r in rows for k in r["params"]))
+    t = Table("trial", "state", spec.metric, "epochs", *keys, "run",
+              title=f"{path}: {spec.metric} ({spec.direction})")
+    best_n = study.best_trial.number if best else None
+    for r in rows:
+        mark = " ★" if r["trial"] == best_n else ""
+        t.add_row(str(r["trial"]) + mark, r["state"], _fmt(r["value"]),
+                  _fmt(r["epochs"]), *[_fmt(r["params"].get(k)) for k in keys], r["run"] or "")
+    out.print(t)
+    if best:
+        err.print(f"best: trial {best_n}; `zoo run --config {best}` repeats it")
+    else:
+        err.print("no trial completed; nothing to write as best.toml")
+    click.echo(str(path))
 
 
 # -- zoo eval / viz / sample / compare ------------------------------------------------------
@@ -426,7 +610,7 @@ def compare(run_dirs, out_file, as_json):
     if as_json:
         _print_json({"runs": rows, "figure": str(path)})
         return
-    keys = [k for k in rows[0] if k != "run"]
+    keys = [k for k in rows[0] if k not in ("run", "members")]
     t = Table("", *[r["run"] for r in rows], title="comparison")
     for k in keys:
         t.add_row(k, *[_fmt(r.get(k)) for r in rows])
@@ -453,15 +637,17 @@ def leaderboard(run_dirs, root, sort_key, as_json, as_markdown, figure, n, seed)
 
     if figure:
         check_output_file(figure, (".png", ".svg", ".pdf"))
-    runs = [RunDir.open(p) for p in run_dirs] if run_dirs else L.finished_runs(root)
+    from .groups import expand
+
+    runs = expand(run_dirs) if run_dirs else L.finished_runs(root)
     if not runs:
         raise UsageError(f"no finished runs under {root}; train one with `zoo run`")
     rows, units, higher = L.rows_of(runs)
     rows = L.sort_rows(rows, sort_key, higher)
     if figure:
-        by_name = {r.path.name: r for r in runs}
-        path = L.sample_figure(registry(), [by_name[r["run"]] for r in rows], figure, n=n,
-                               seed=seed)
+        by_path = {str(r.path): r for r in runs}
+        path = L.sample_figure(registry(), [by_path[(r.get("members") or [r["path"]])[0]]
+                                            for r in rows], figure, n=n, seed=seed)
         err.print(f"figure: {path}")
     if as_json:
         _print_json({"rows": rows, "units": units, "higher_is_better": sorted(higher)})
@@ -469,7 +655,7 @@ def leaderboard(run_dirs, root, sort_key, as_json, as_markdown, figure, n, seed)
     if as_markdown:
         click.echo(L.markdown(rows, units))
         return
-    keys = list(dict.fromkeys(k for r in rows for k in r))
+    keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in ("members", "path")]
     t = Table(*[f"{k}\n({units[k]})" if units.get(k) else k for k in keys], title="leaderboard")
     for r in rows:
         t.add_row(*[_fmt(r.get(k)) for k in keys])
@@ -493,6 +679,8 @@ def check_output_file(path, suffixes) -> None:
 
 
 def _fmt(v):
+    if isinstance(v, dict) and "mean" in v:  # a seed group's number
+        return f"{_fmt(float(v['mean']))} ± {_fmt(float(v['std']))}"
     if isinstance(v, float):
         return f"{v:.4f}" if abs(v) < 1e5 else f"{v:.4g}"
     return "-" if v is None else str(v)

@@ -1,6 +1,8 @@
 """``zoo compare``: the seed's closing analysis, run against run, for any families.
 
-Reads only the run directories (what each model declared is in its ``metrics.json``)."""
+Reads only the run directories (what each model declared is in its ``metrics.json``). Runs
+that differ only in their seed (a ``--seeds`` group, or runs named one by one) are one
+column: each number as mean ± std, each curve as its mean with the spread shaded."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    runs = [RunDir.open(p) for p in paths]
+    from .groups import aggregate, expand, group_runs
+
+    runs = expand(paths)
     rows = []
     for run in runs:
         cfg, m = run.config, run.metrics()
@@ -27,7 +31,7 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
         # an agent's history is one row per check-up with its environment step and the
         # cumulative seconds; a Keras model's, one row per epoch with that epoch's seconds
         agent = "step" in last
-        row = {"run": run.path.name, "model": cfg["model"]["name"]}
+        row = {"run": run.path.name, "model": cfg["model"]["name"], "seed": cfg.get("seed")}
         done = (run.read_json("state.json", {}) or {}).get("step", last.get("step"))
         row |= {"steps": done} if agent else {"epochs": len(hist)}
         row |= {"params": m.get("params"), "train_seconds": m.get("train_seconds") if agent
@@ -40,14 +44,16 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
         for k, v in (m.get("eval") or {}).items():
             row[f"eval_{k}"] = v
         rows.append(row)
+    groups = group_runs(runs)
+    rows = aggregate(rows, runs)
     keys = list(dict.fromkeys(k for r in rows for k in r))
     rows = [{k: r.get(k) for k in keys} for r in rows]
 
     # one panel per monitored metric (each run's own, as its model declared it), so runs
     # of families with different metric names are compared on what each one watches
-    recorded = [run.metrics() for run in runs]
+    recorded = [[run.metrics() for run in g] for g in groups]
     panels: dict[str, dict] = {}
-    for m in recorded:
+    for m in (g[0] for g in recorded):
         name = m.get("monitor") or "loss"
         name = name[4:] if name.startswith("val_") else name
         panels.setdefault(name, (m.get("metrics") or {}).get(name, {}))
@@ -55,16 +61,19 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
     for i, (name, info) in enumerate(panels.items()):
         ax = fig.add_subplot(1, len(panels), i + 1)
         x_name = "epoch"
-        for m, row in zip(recorded, rows):
-            hist = m["history"]
-            if name not in hist[0]:
+        for ms, row in zip(recorded, rows):
+            hists = [m["history"] for m in ms]
+            if name not in hists[0][0]:
                 continue
-            x_name = "step" if "step" in hist[0] else "epoch"
-            epochs = [h[x_name] for h in hist]
-            line, = ax.plot(epochs, [h[name] for h in hist], label=f"{row['model']} train")
-            if f"val_{name}" in hist[0]:
-                ax.plot(epochs, [h[f"val_{name}"] for h in hist], "--",
-                        color=line.get_color(), label=f"{row['model']} test")
+            x_name = "step" if "step" in hists[0][0] else "epoch"
+            n = min(len(h) for h in hists)
+            epochs = [h[x_name] for h in hists[0][:n]]
+            label = row["model"] + (f" ({len(hists)} seeds)" if len(hists) > 1 else "")
+            line = _curve(ax, epochs, [[h[name] for h in hist[:n]] for hist in hists], "-",
+                          None, f"{label} train")
+            if f"val_{name}" in hists[0][0]:
+                _curve(ax, epochs, [[h[f"val_{name}"] for h in hist[:n]] for hist in hists],
+                       "--", line.get_color(), f"{label} test")
         ax.set_xlabel("environment step" if x_name == "step" else "epoch")
         desc = info.get("description")
         ax.set_ylabel(f"{name} ({desc})" if desc else name)
@@ -77,3 +86,17 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
     path = Path(out_file)
     fig.savefig(path)
     return (rows, path, fig) if keep_figure else (rows, path)
+
+
+def _curve(ax, x, series, style, color, label):
+    """One run's curve, or a group's mean with mean ± std shaded."""
+    import numpy as np
+
+    y = np.asarray(series, dtype=float)
+    mean = y.mean(axis=0)
+    line, = ax.plot(x, mean, style, color=color, label=label)
+    if len(y) > 1:
+        std = y.std(axis=0, ddof=1)
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2,
+                        linewidth=0)
+    return line

@@ -17,17 +17,26 @@ BASE = ("run", "model", "source", "seed", "params", "train_seconds")
 
 
 def finished_runs(root: str | Path) -> list[RunDir]:
+    """The runs under ``root`` with a final model, the members of seed groups included."""
+    from .groups import GROUP
+
     root = Path(root)
     if not root.is_dir():
         raise RunError(f"{root} is not a folder; train something first (`zoo run ...`) or "
                        "name run directories")
-    return [RunDir(p) for p in sorted(root.iterdir())
-            if (p / "config.json").is_file() and (p / "model.keras").is_file()]
+    found = []
+    for p in sorted(root.iterdir()):
+        if (p / GROUP).is_file():
+            found += [RunDir(q) for q in sorted(p.iterdir()) if (q / "model.keras").is_file()]
+        elif (p / "config.json").is_file() and (p / "model.keras").is_file():
+            found.append(RunDir(p))
+    return found
 
 
 def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str]]:
-    """One row per run: the base columns and the latest value of every evaluated metric;
-    with the metrics' units and the names where higher is better."""
+    """One row per run (per seed group: mean ± std, see :func:`zoo_core.groups.aggregate`):
+    the base columns and the latest value of every evaluated metric; with the metrics'
+    units and the names where higher is better."""
     rows, units, higher = [], {}, set()
     for run in runs:
         cfg, m = run.config, run.metrics()
@@ -42,8 +51,11 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str]]:
             row.update(record.get("values", {}))
             units.update(record.get("units", {}))
             higher.update(record.get("higher_is_better", []))
+        row["path"] = str(run.path)
         rows.append(row)
-    return rows, units, higher
+    from .groups import aggregate
+
+    return aggregate(rows, runs), units, higher
 
 
 def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
@@ -53,13 +65,15 @@ def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
         names = sorted({k for r in rows for k in r if k not in BASE})
         raise UsageError(f"no run has the metric '{key}'; evaluated metrics: "
                          f"{', '.join(names) or '(none: run `zoo eval RUN` first)'}")
+    from .groups import value_of
+
     present = [r for r in rows if r.get(key) is not None]
     missing = [r for r in rows if r.get(key) is None]
-    return sorted(present, key=lambda r: r[key], reverse=key in higher) + missing
+    return sorted(present, key=lambda r: value_of(r[key]), reverse=key in higher) + missing
 
 
 def markdown(rows: list[dict], units: dict[str, str]) -> str:
-    keys = list(dict.fromkeys(k for r in rows for k in r))
+    keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in ("members", "path")]
     head = [f"{k} ({units[k]})" if units.get(k) else k for k in keys]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(keys)]
     for r in rows:
@@ -68,6 +82,8 @@ def markdown(rows: list[dict], units: dict[str, str]) -> str:
 
 
 def _cell(v) -> str:
+    if isinstance(v, dict) and "mean" in v:  # a seed group: mean ± std
+        return f"{_cell(float(v['mean']))} ± {_cell(float(v['std']))}"
     if v is None:
         return "–"
     if isinstance(v, float):

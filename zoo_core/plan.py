@@ -122,10 +122,11 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
              env: str | None = None, visualizers: Iterable[str] | None = None,
              sets: Iterable[str] = (), epochs: int | None = None,
              batch_size: int | None = None, seed: int = 0, strategy: str = "default",
-             saved: dict | None = None) -> Plan:
+             saved: dict | None = None, assignments: Iterable[tuple] = ()) -> Plan:
     """Resolve names and settings and check that everything fits. Imports no TensorFlow.
 
-    ``saved`` (a run's ``config.json``) supplies settings to rebuild a run exactly.
+    ``saved`` (a run's ``config.json``) supplies settings to rebuild a run exactly;
+    ``assignments`` (``(scope, key, value)``, e.g. from a config file) apply before ``sets``.
     """
     m_res = registry.resolve("model", model)
     m_cls = m_res.entry.cls
@@ -165,7 +166,7 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
     if d_comp:
         comps.append((d_comp, ("dataset", d_comp.resolved.entry.name, d_comp.name)))
     comps += [(v, (v.resolved.entry.name, v.name)) for v in v_comps]
-    layers = _route(S.parse_assignments(sets), comps)
+    layers = _route(list(assignments) + S.parse_assignments(sets), comps)
 
     flags = {}
     for key, value in (("epochs", epochs), ("batch_size", batch_size), ("env", env)):

@@ -1,7 +1,8 @@
 """``zoo runs``: the runs under a folder, one row each, from what each run recorded.
 
 Status comes from ``status.json``, which the run writes itself (``running`` at the start,
-``finished`` at the end, ``interrupted`` on Ctrl-C or SIGTERM, ``failed`` with the error). A
+``finished`` at the end, ``interrupted`` on Ctrl-C or SIGTERM, ``failed`` with the error,
+``pruned`` when ``zoo tune`` stopped it early). A
 run recorded as running whose process is gone from this host (killed hard) shows as
 ``interrupted``, with that said. Runs made before ``status.json`` existed are ``finished``
 when they hold a final model and test metrics, else ``unknown``.
@@ -18,7 +19,7 @@ from pathlib import Path
 from .errors import RunError
 from .runs import CONFIG, STATUS, RunDir
 
-STATUSES = ("running", "finished", "interrupted", "failed", "unknown")
+STATUSES = ("running", "finished", "interrupted", "failed", "pruned", "unknown")
 
 
 def find_runs(root: str | os.PathLike, depth: int = 3) -> list[RunDir]:
@@ -65,6 +66,8 @@ def status_of(run: RunDir) -> tuple[str, str]:
     if status == "running" and rec.get("host") == socket.gethostname() \
             and rec.get("pid") and not _alive(int(rec["pid"])):
         return "interrupted", "process gone"
+    if status == "pruned" and rec.get("epoch"):
+        return status, f"after epoch {rec['epoch']}"
     return status, rec.get("error", "")
 
 
@@ -126,6 +129,11 @@ def list_runs(root, *, model: str | None = None, status: str | None = None) -> l
                    "source": None, "seed": None, "status": "unknown", "note": str(exc),
                    "done": None, "planned": None, "unit": "", "monitor": None, "best": None,
                    "started": None, "bytes": _size(run.path)}
+        try:  # a seed group's members: group/seed-0
+            rel = run.path.relative_to(root)
+            row["run"] = str(rel) if rel.parts else row["run"]
+        except ValueError:
+            pass
         if model and not fnmatch.fnmatch(row["model"] or "", model):
             continue
         if status and row["status"] != status:

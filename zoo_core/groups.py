@@ -1,0 +1,167 @@
+"""Seed groups: the same run with several seeds, in one folder, reported as mean ± std.
+
+``zoo run MODEL ... --seeds 0,1,2`` trains ``GROUP/seed-0``, ``GROUP/seed-1``, ... (each a
+normal run folder) and writes ``GROUP/group.json``: the members and, per test metric, the
+per-seed values, their mean and their sample standard deviation (n - 1 in the denominator;
+0 for one seed). ``zoo compare`` and ``zoo leaderboard`` aggregate runs the same way:
+runs that differ only in their seed form one group.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from pathlib import Path
+
+from .errors import RunError
+from .runs import RunDir, write_json_atomic
+
+GROUP = "group.json"
+
+
+def mean_std(values) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof = 1; 0.0 for a single value)."""
+    values = [float(v) for v in values]
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def summarize(per_seed: dict[int, dict]) -> dict[str, dict]:
+    """``{metric: {"mean", "std", "values": {seed: value}}}`` over the metrics every seed
+    reported as a number."""
+    seeds = list(per_seed)
+    names = [k for k in dict.fromkeys(k for m in per_seed.values() for k in m)
+             if all(_number(per_seed[s].get(k)) for s in seeds)]
+    out = {}
+    for k in names:
+        mean, std = mean_std(per_seed[s][k] for s in seeds)
+        out[k] = {"mean": mean, "std": std, "values": {str(s): per_seed[s][k] for s in seeds}}
+    return out
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def group_path(model: str, source: str, *, root="runs", out=None) -> Path:
+    if out is not None:
+        path = Path(out)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise RunError(f"--out {path} is not an empty folder; a seed group is written "
+                           "only into a new or empty folder: choose another --out")
+        return path
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(root) / f"{model}-{source}-seeds-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path(root) / f"{model}-{source}-seeds-{stamp}-{n}"
+    return path
+
+
+def run_group(plans, console, *, out=None, root="runs", formats=("png",)):
+    """Execute one plan per seed into one group folder; returns ``(path, summary)``.
+    ``group.json`` is rewritten after each member, so an interrupted group says which
+    seeds finished."""
+    from .runner import execute
+
+    first = plans[0]
+    source = first.source.lower().replace("-", "_")
+    path = group_path(first.model.name, source, root=root, out=out)
+    path.mkdir(parents=True, exist_ok=True)
+    record = {"group": "seeds", "model": first.model.name, "source": first.source,
+              "seeds": [p.seed for p in plans], "runs": [], "summary": {},
+              "created": _dt.datetime.now().isoformat(timespec="seconds")}
+    write_json_atomic(path / GROUP, record)
+    per_seed = {}
+    for p in plans:
+        console.print(f"[bold]seed {p.seed}[/] ({len(per_seed) + 1} of {len(plans)})")
+        run, test, _ = execute(p, console, out=str(path / f"seed-{p.seed}"), formats=formats)
+        per_seed[p.seed] = test
+        record["runs"].append(run.path.name)
+        record["summary"] = summarize(per_seed)
+        write_json_atomic(path / GROUP, record)
+    return path, record["summary"]
+
+
+def read_group(path) -> dict | None:
+    p = Path(path) / GROUP
+    if not p.is_file():
+        return None
+    import json
+
+    try:
+        return json.loads(p.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunError(f"{p} cannot be read ({exc}); it is rewritten by `zoo run --seeds`")
+
+
+def expand(paths) -> list[RunDir]:
+    """Run folders named, with each seed group replaced by its member runs."""
+    runs = []
+    for p in paths:
+        g = read_group(p)
+        if g is not None:
+            members = [RunDir(Path(p) / name) for name in g.get("runs", [])]
+            if not members:
+                raise RunError(f"{p} is a seed group with no finished member yet")
+            runs += members
+        else:
+            runs.append(RunDir.open(p))
+    return runs
+
+
+def same_config_key(cfg: dict) -> str:
+    """What runs of one group share: the config without its seed and bookkeeping."""
+    import json
+
+    keep = {k: cfg.get(k) for k in ("model", "dataset", "strategy")}
+    keep["visualizers"] = None
+    return json.dumps(keep, sort_keys=True, default=str)
+
+
+def group_runs(runs: list[RunDir]) -> list[list[RunDir]]:
+    """Runs grouped by identical config apart from the seed, in first-seen order."""
+    groups: dict[str, list[RunDir]] = {}
+    for r in runs:
+        groups.setdefault(same_config_key(r.config), []).append(r)
+    return list(groups.values())
+
+
+def aggregate(rows: list[dict], runs: list[RunDir], *, keep=("model", "source")) -> list[dict]:
+    """One row per group of runs that differ only in their seed: numbers become
+    ``{"mean", "std", "n"}``, the seeds are listed, ``members`` names the runs. A run with
+    no twin keeps its own row."""
+    index = {id(r): row for r, row in zip(runs, rows)}
+    out = []
+    for members in group_runs(runs):
+        if len(members) == 1:
+            out.append(index[id(members[0])])
+            continue
+        mrows = [index[id(r)] for r in members]
+        parents = {r.path.parent for r in members}
+        parent = next(iter(parents))
+        label = (parent.name if len(parents) == 1 and (parent / GROUP).is_file()
+                 else f"{members[0].path.name} +{len(members) - 1}")
+        row = {"run": label}
+        for k in dict.fromkeys(k for r in mrows for k in r):
+            if k == "run":
+                continue
+            values = [r.get(k) for r in mrows]
+            if k == "seed":
+                row[k] = ",".join(str(v) for v in values)
+            elif k in keep or not all(_number(v) for v in values) or len(set(values)) == 1:
+                row[k] = values[0] if len(set(map(str, values))) == 1 else None
+            else:
+                mean, std = mean_std(values)
+                row[k] = {"mean": mean, "std": std, "n": len(values)}
+        row["members"] = [str(r.path) for r in members]
+        out.append(row)
+    return out
+
+
+def value_of(v):
+    """The number to rank or plot a cell by (a group's mean)."""
+    return v["mean"] if isinstance(v, dict) and "mean" in v else v
