@@ -5,7 +5,9 @@ TensorFlow 2.19+ writes them from C++ at import and at device set-up, and
 ``TF_CPP_MIN_LOG_LEVEL`` no longer silences all of them (tensorflow/tensorflow#100442). The
 CLI installs :func:`install`: the first ``import tensorflow``, wherever a plugin does it,
 runs with file descriptor 2 pointed at /dev/null, devices are set up inside the same window,
-then stderr is restored. Python exceptions still propagate; ``ZOO_DEBUG=1`` turns this off.
+then stderr is restored, and TensorFlow's Python logger is set to errors only (its
+retracing warnings speak to library authors). Python exceptions still propagate;
+``ZOO_DEBUG=1`` turns this off.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def _import_quietly() -> None:
             import tensorflow as tf
 
             tf.config.list_logical_devices()  # device set-up logs inside the window too
+            # tf.function's retracing advice is for library authors, not users of the CLI
+            tf.get_logger().setLevel("ERROR")
     finally:
         os.dup2(saved, 2)
         os.close(saved)

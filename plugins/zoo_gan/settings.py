@@ -40,13 +40,13 @@ class DCGANSettings:
 
 @dataclass(frozen=True)
 class WGANGPSettings(DCGANSettings):
-    learning_rate: float = field(default=1e-4, metadata={"help": "Adam learning rate (both "
+    learning_rate: float = field(default=2e-4, metadata={"help": "Adam learning rate (both "
                                                                  "networks)", "min": 0.0})
-    beta_1: float = field(default=0.0, metadata={"help": "Adam beta_1", "min": 0.0})
+    beta_1: float = field(default=0.5, metadata={"help": "Adam beta_1", "min": 0.0})
     beta_2: float = field(default=0.9, metadata={"help": "Adam beta_2", "min": 0.0})
     batch_size: int = field(default=64, metadata={"help": "images per critic update",
                                                   "min": 1})
-    epochs: int = field(default=10, metadata={"help": "passes over the training split",
+    epochs: int = field(default=20, metadata={"help": "passes over the training split",
                                               "min": 1})
     n_critic: int = field(default=5, metadata={
         "help": "critic updates per generator update (each on its own batch)", "min": 1})
