@@ -238,15 +238,25 @@ def test_compare_reads_agents_by_environment_step(tmp_path, run_cli):
                     str(tmp_path / name))
         assert r.exit_code == 0, r.output
     r = run_cli("compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out",
-                str(tmp_path / "c.png"), "--json")
+                str(tmp_path / "c.png"), "--json", "--each")
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)["runs"]
     assert [row["steps"] for row in rows] == [700, 700] and "epochs" not in rows[0]
+    # without --each the two seeds are one group: steps shared, returns as mean ± std
+    r = run_cli("compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out",
+                str(tmp_path / "c.png"), "--json")
+    group, = json.loads(r.stdout)["runs"]
+    assert group["steps"] == 700 and group["seed"] == "0,1"
+    returns = [row["test_mean_return"] for row in rows]
+    expected = returns[0] if returns[0] == returns[1] else {
+        "mean": pytest.approx(sum(returns) / 2), "std": pytest.approx(
+            abs(returns[0] - returns[1]) / 2 ** 0.5), "n": 2}
+    assert group["test_mean_return"] == expected
     assert rows[0]["test_mean_return"] > 0 and rows[0]["train_seconds"] > 0
     from zoo_core.compare import compare_runs
 
     _, _, fig = compare_runs([tmp_path / "a", tmp_path / "b"], tmp_path / "d.png",
-                             keep_figure=True)
+                             keep_figure=True, group=False)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "environment step" and ax.get_title() == "greedy_return_10"
     assert list(ax.get_lines()[0].get_xdata()) == [250, 500]

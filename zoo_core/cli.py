@@ -231,7 +231,17 @@ def run(model, dataset, env, viz, no_viz, epochs, batch_size, seed, seeds, sets,
                     "seed", "seeds", "config_file", "like_run", "strategy"}:
             raise UsageError("--resume takes no other options: the run's config.json says "
                              "what to train")
+        from .groups import read_group, resume_group
+
+        if read_group(resume) is not None:  # a seed group: its unfinished members
+            path, summary, seeds = resume_group(reg, resume, err, formats=formats)
+            _report_group(path, summary, seeds)
+            return
         run_dir, test, paths = runner.resume(reg, resume, err, formats=formats)
+        if read_group(run_dir.path.parent) is not None:
+            from .groups import refresh
+
+            refresh(run_dir.path.parent)
         _report(run_dir, test, paths)
         return
     if config_file and like_run:
@@ -306,7 +316,8 @@ def _report_group(path, summary, seeds):
                   title=f"{path} ({len(seeds)} seeds)")
         for k, rec in summary.items():
             t.add_row(k, f"{rec['mean']:.4f} ± {rec['std']:.4f}",
-                      *[f"{rec['values'][str(s)]:.4f}" for s in seeds])
+                      *[f"{rec['values'][str(s)]:.4f}" if str(s) in rec["values"] else "–"
+                        for s in seeds])
         err.print(t)
     else:
         err.print(f"{path}: no test metrics to aggregate")
@@ -477,7 +488,8 @@ def tune(model, dataset, env, spaces, trials, metric, direction, sets, epochs, s
     for r in rows:
         mark = " ★" if r["trial"] == best_n else ""
         t.add_row(str(r["trial"]) + mark, r["state"], _fmt(r["value"]),
-                  _fmt(r["epochs"]), *[_fmt(r["params"].get(k)) for k in keys], r["run"] or "")
+                  _fmt(r["epochs"]), *[_fmt_param(r["params"].get(k)) for k in keys],
+                  r["run"] or "")
     out.print(t)
     if best:
         err.print(f"best: trial {best_n}; `zoo run --config {best}` repeats it")
@@ -600,13 +612,18 @@ def _label(plan, label):
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_file", type=click.Path(dir_okay=False),
               default="compare.png", show_default=True, help="PNG of the loss curves.")
+@click.option("--each", is_flag=True,
+              help="One column per run, even for runs that differ only in their seed.")
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
-def compare(run_dirs, out_file, as_json):
-    """Compare runs side by side: final metrics, parameters, time, and loss curves."""
+def compare(run_dirs, out_file, each, as_json):
+    """Compare runs side by side: final metrics, parameters, time, and loss curves.
+
+    Runs that differ only in their seed (a --seeds group, or runs named one by one) are one
+    column, mean ± std, their curves shaded; --each keeps them apart."""
     from .compare import compare_runs
 
     check_output_file(out_file, (".png", ".svg", ".pdf"))
-    rows, path = compare_runs(run_dirs, out_file)
+    rows, path = compare_runs(run_dirs, out_file, group=not each)
     if as_json:
         _print_json({"runs": rows, "figure": str(path)})
         return
@@ -676,6 +693,11 @@ def check_output_file(path, suffixes) -> None:
         raise UsageError(f"cannot write {p}: the folder {parent} does not exist")
     if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise UsageError(f"cannot write {p}: permission denied; choose another path")
+
+
+def _fmt_param(v):
+    """A searched value: three significant digits (a learning rate of 8.5e-3 reads so)."""
+    return f"{v:.3g}" if isinstance(v, float) else _fmt(v)
 
 
 def _fmt(v):

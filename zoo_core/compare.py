@@ -12,9 +12,10 @@ from .errors import RunError
 from .runs import RunDir
 
 
-def compare_runs(paths, out_file, *, keep_figure: bool = False):
+def compare_runs(paths, out_file, *, keep_figure: bool = False, group: bool = True):
     """Rows of final metrics per run and the curves figure written to ``out_file``:
-    ``(rows, path)``, or ``(rows, path, figure)`` with ``keep_figure``."""
+    ``(rows, path)``, or ``(rows, path, figure)`` with ``keep_figure``. ``group=False``
+    keeps runs that differ only in their seed apart (one column each)."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -44,8 +45,9 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False):
         for k, v in (m.get("eval") or {}).items():
             row[f"eval_{k}"] = v
         rows.append(row)
-    groups = group_runs(runs)
-    rows = aggregate(rows, runs)
+    groups = group_runs(runs) if group else [[r] for r in runs]
+    if group:
+        rows = aggregate(rows, runs)
     keys = list(dict.fromkeys(k for r in rows for k in r))
     rows = [{k: r.get(k) for k in keys} for r in rows]
 

@@ -73,17 +73,63 @@ def run_group(plans, console, *, out=None, root="runs", formats=("png",)):
     path.mkdir(parents=True, exist_ok=True)
     record = {"group": "seeds", "model": first.model.name, "source": first.source,
               "seeds": [p.seed for p in plans], "runs": [], "summary": {},
-              "created": _dt.datetime.now().isoformat(timespec="seconds")}
+              "created": _dt.datetime.now().isoformat(timespec="seconds"),
+              "config": first.to_config()}  # what --resume plans the missing seeds from
     write_json_atomic(path / GROUP, record)
-    per_seed = {}
-    for p in plans:
-        console.print(f"[bold]seed {p.seed}[/] ({len(per_seed) + 1} of {len(plans)})")
-        run, test, _ = execute(p, console, out=str(path / f"seed-{p.seed}"), formats=formats)
-        per_seed[p.seed] = test
-        record["runs"].append(run.path.name)
-        record["summary"] = summarize(per_seed)
-        write_json_atomic(path / GROUP, record)
+    for i, p in enumerate(plans):
+        console.print(f"[bold]seed {p.seed}[/] ({i + 1} of {len(plans)})")
+        execute(p, console, out=str(path / f"seed-{p.seed}"), formats=formats)
+        record = refresh(path)
     return path, record["summary"]
+
+
+def refresh(path) -> dict:
+    """Recount a group's finished members and rewrite its summary; returns the record."""
+    from .run_index import status_of
+
+    path = Path(path)
+    record = read_group(path)
+    per_seed, names = {}, []
+    for s in record["seeds"]:
+        run = RunDir(path / f"seed-{s}")
+        if (run.path / "config.json").is_file() and status_of(run)[0] == "finished":
+            per_seed[s] = run.metrics().get("test") or {}
+            names.append(run.path.name)
+    record["runs"], record["summary"] = names, summarize(per_seed) if per_seed else {}
+    write_json_atomic(path / GROUP, record)
+    return record
+
+
+def resume_group(registry, path, console, *, formats=("png",)):
+    """``zoo run --resume GROUP``: resume each interrupted member, train the seeds never
+    started, then rewrite the summary. Finished members are not touched."""
+    from .errors import UsageError
+    from .experiment import Experiment, plan
+    from .run_index import status_of
+    from .runner import execute, resume
+
+    path = Path(path)
+    record = read_group(path)
+    cfg = record.get("config")
+    if not cfg:
+        raise UsageError(f"{path}/group.json records no config; resume its members one by one")
+    exp = Experiment(model=cfg["model"]["name"], dataset=(cfg.get("dataset") or {}).get("name"),
+                     visualizers=[v["name"] for v in cfg.get("visualizers", [])],
+                     strategy=cfg.get("strategy"), saved=cfg)
+    for s in record["seeds"]:
+        run = RunDir(path / f"seed-{s}")
+        state = status_of(run)[0] if (run.path / "config.json").is_file() else None
+        if state == "finished":
+            continue
+        console.print(f"[bold]seed {s}[/]: " + ("resumed" if state else "started"))
+        if state and any((run.path / "checkpoints").glob("*.keras")):
+            resume(registry, str(run.path), console, formats=formats)
+        else:  # never started, or stopped before its first checkpoint
+            p = plan(registry, exp, seed=s)
+            p.tensorboard = bool(cfg.get("tensorboard", True))
+            execute(p, console, out=str(run.path), formats=formats)
+    record = refresh(path)
+    return path, record["summary"], record["seeds"]
 
 
 def read_group(path) -> dict | None:

@@ -144,7 +144,11 @@ class ConvVAE(KerasModel):
         from .network import iwae_nll
 
         y = self._onehot(labels)
-        step = tf.function(lambda xb, yb=None: iwae_nll(self.net, xb, k, seed, yb))
+        # one traced function per (k, seed), kept: `zoo eval` calls this once per chunk of
+        # 500 images, and a fresh tf.function each time would trace the graph every call
+        step = self._traced(("iwae", k, seed),
+                            lambda: tf.function(lambda xb, yb=None: iwae_nll(self.net, xb, k,
+                                                                             seed, yb)))
         batch = int(batch_size) or max(1, 4096 // k)
         out = []
         for i in range(0, len(x), batch):
@@ -154,6 +158,15 @@ class ConvVAE(KerasModel):
             out.append(step(*args).numpy())
         return -np.concatenate(out)
 
+    def _traced(self, key, make):
+        """A tf.function cached per network and ``key`` (tracing costs seconds)."""
+        cache = self.__dict__.get("_traced_cache")
+        if cache is None or cache["net"] is not self.net:  # a new network: trace anew
+            cache = self.__dict__["_traced_cache"] = {"net": self.net}
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
+
     def elbo_terms(self, x, *, seed: int = 0, batch_size: int = 500, labels=None) -> dict:
         """Per-image reconstruction and KL (nats), as the test pass computes them, and the
         KL per latent dimension (``kl_per_dim``, shape (n, latent_dim)): a dimension whose
@@ -161,7 +174,8 @@ class ConvVAE(KerasModel):
         import tensorflow as tf
 
         y = self._onehot(labels)
-        step = tf.function(lambda *a: self.net.held_out_terms(*a, per_dimension=True))
+        step = self._traced(("elbo_terms",), lambda: tf.function(
+            lambda *a: self.net.held_out_terms(*a, per_dimension=True)))
         rec, kl = [], []
         for i in range(0, len(x), batch_size):
             args = (tf.constant(x[i:i + batch_size]),)
