@@ -39,8 +39,10 @@ bench: setup data
 	$(BIN)/python bench/load_fashion_mnist.py
 	$(BIN)/python bench/manifold.py
 	$(BIN)/python bench/vae_throughput.py
+	$(BIN)/python bench/gan_throughput.py
 	$(BIN)/python bench/dqn_cartpole.py
 	$(BIN)/python bench/sample_metrics.py
+	$(BIN)/python bench/iwae.py
 
 clean:
 	rm -rf $(VENV) runs *.egg-info

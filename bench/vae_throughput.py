@@ -1,13 +1,19 @@
-"""VAE training throughput: zoo's pipeline and model vs the seed notebook's plain script.
+"""VAE training throughput: zoo against the seed notebook as the notebook runs it.
 
-Both train the same architecture on the real Fashion-MNIST train split for the same number
-of steps at batch 128, after a warm-up; images/s is the median of the repeats. One
-invocation measures both sides, each in a fresh process (the seed's script is measured
-before and after zoo's, and averaged): zoo as `zoo run` trains (op determinism on), the
-seed's script as the notebook runs it (off). The seed's way: `model.fit` on a NumPy array, sigmoid output and
-`binary_crossentropy` in a custom train_step.
+The notebook's side is its own code: the conv VAE with its custom ``train_step`` (three
+metrics returned), ``vae.compile(optimizer=keras.optimizers.Adam())`` and
+``vae.fit(x, epochs=..., batch_size=128)`` on the NumPy array of the 60,000 training images.
+zoo's side is the ``vae_2d`` / ``vae_4d`` network built and compiled by its plugin exactly as
+``zoo run`` builds it (same seed path, op determinism on, its ``tf.data`` pipeline of the same
+60,000 images, batch 128), trained with ``fit`` on that pipeline. Both sides train only
+(no test pass, no checkpoints) for ``--epochs`` full epochs; the figure is images/s of the
+epochs after the first (the first traces the step). Each side runs in its own process, the
+order alternating between rounds; the table gives the median over rounds and the spread
+(min-max), and the ratio of the medians. The machine's CPU flags and thread settings are
+printed with the figures.
 
-    python bench/vae_throughput.py [--steps 150] [--repeats 3]
+    python bench/vae_throughput.py [--epochs 2] [--rounds 2] [--variants vae_2d,vae_4d]
+                                   [--configs f32,bf16,spe8,...]
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -22,31 +29,40 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from keras import layers  # noqa: E402
-
-from zoo_fashion_mnist.dataset import FashionMNIST  # noqa: E402
-from zoo_vae.model import ConvVAE  # noqa: E402
-from zoo_vae.settings import VARIANTS, VAESettings  # noqa: E402
-
-
-# -- the seed notebook's model, as it writes it ---------------------------------------------
-class Sampling(layers.Layer):
-    def call(self, inputs):
-        z_mean, z_log_var = inputs
-        eps = keras.random.normal(tf.shape(z_mean))
-        return z_mean + tf.exp(0.5 * z_log_var) * eps
+BATCH = 128
+#: zoo settings tried against the notebook (label, --set values, environment)
+CONFIGS = {
+    "f32": ("zoo, float32 (default)", {}, {}),
+    "bf16": ("zoo, mixed_bfloat16", {"precision": "mixed_bfloat16"}, {}),
+    "spe8": ("zoo, steps_per_execution=8", {"steps_per_execution": 8}, {}),
+    "jit": ("zoo, jit_compile (XLA)", {"jit_compile": True}, {}),
+    "nodet": ("zoo, op determinism off", {}, {"ZOO_BENCH_NO_DETERMINISM": "1"}),
+    "threads": ("zoo, intra-op 2, inter-op 1", {},
+                {"TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "1"}),
+}
 
 
-def seed_vae(latent_dim, f0, f1, dense):
+# -- the notebook's model, as it writes it ----------------------------------------------------
+def notebook_vae(latent_dim, f0, f1, dense):
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    class Sampling(layers.Layer):
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            batch = tf.shape(z_mean)[0]
+            dim = tf.shape(z_mean)[1]
+            epsilon = tf.random.normal(shape=(batch, dim))
+            return z_mean + tf.exp(0.5 * z_log_var) * epsilon
+
     inp = keras.Input(shape=(28, 28, 1))
     x = layers.Conv2D(f0, 3, activation="relu", strides=2, padding="same")(inp)
     x = layers.Conv2D(f1, 3, activation="relu", strides=2, padding="same")(x)
     x = layers.Flatten()(x)
     x = layers.Dense(dense, activation="relu")(x)
-    z_mean = layers.Dense(latent_dim)(x)
-    z_log_var = layers.Dense(latent_dim)(x)
+    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
     encoder = keras.Model(inp, [z_mean, z_log_var, Sampling()([z_mean, z_log_var])])
     lat = keras.Input(shape=(latent_dim,))
     x = layers.Dense(7 * 7 * f1, activation="relu")(lat)
@@ -57,88 +73,166 @@ def seed_vae(latent_dim, f0, f1, dense):
     decoder = keras.Model(lat, out)
 
     class VAE(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.encoder, self.decoder = encoder, decoder
+        def __init__(self, encoder, decoder, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder = encoder
+            self.decoder = decoder
 
         def train_step(self, data):
+            if isinstance(data, tuple):
+                data = data[0]
             with tf.GradientTape() as tape:
-                z_mean, z_log_var, z = self.encoder(data)
-                rec = self.decoder(z)
-                rec_loss = tf.reduce_mean(keras.losses.binary_crossentropy(data, rec)) * 784
-                kl = -0.5 * tf.reduce_mean(1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var))
-                loss = rec_loss + kl
-            grads = tape.gradient(loss, self.trainable_weights)
+                z_mean, z_log_var, z = encoder(data)
+                reconstruction = decoder(z)
+                reconstruction_loss = tf.reduce_mean(
+                    keras.losses.binary_crossentropy(data, reconstruction))
+                reconstruction_loss *= 28 * 28
+                kl_loss = 1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var)
+                kl_loss = tf.reduce_mean(kl_loss)
+                kl_loss *= -0.5
+                total_loss = reconstruction_loss + kl_loss
+            grads = tape.gradient(total_loss, self.trainable_weights)
             self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-            return {"loss": loss}
+            return {"loss": total_loss, "reconstruction_loss": reconstruction_loss,
+                    "kl_loss": kl_loss}
 
-    vae = VAE()
+    vae = VAE(encoder, decoder)
     vae.compile(optimizer=keras.optimizers.Adam())
     return vae
 
 
-def rates(side: str, variant: str, extra: dict, steps: int, repeats: int) -> list[float]:
-    """Images/s of ``repeats`` timed runs of ``steps`` steps, after a warm-up."""
+def epoch_timer():
+    import keras
+
+    class Timer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.t0)
+
+    return Timer()
+
+
+def worker(side: str, variant: str, config: str, epochs: int) -> dict:
+    """Train one side for ``epochs`` full epochs; images/s of each epoch."""
+    from zoo_fashion_mnist.dataset import FashionMNIST
+    from zoo_vae.settings import VARIANTS
+
     data = FashionMNIST(FashionMNIST.Settings())
     v = VARIANTS[variant]
-    if side == "seed":
+    timer = epoch_timer()
+    if side == "notebook":
         x, _ = data.arrays("train")
-        vae = seed_vae(v.get("latent_dim", 2), *v.get("filters", (32, 64)), v.get("dense", 16))
-
-        def run(n):
-            vae.fit(x[:n * 128], epochs=1, batch_size=128, verbose=0)
+        vae = notebook_vae(v.get("latent_dim", 2), *v.get("filters", (32, 64)),
+                           v.get("dense", 16))
+        vae.fit(x, epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[timer])
+        n = len(x)
     else:
-        tf.config.experimental.enable_op_determinism()  # as `zoo run` trains
-        model = ConvVAE(VAESettings(**v, **extra), FashionMNIST.spec(None))
-        model.build(seed=0)
-        ds = data.pipeline("train", 128, seed=0).map(lambda x, y: x)
+        import tensorflow as tf
 
-        def run(n):
-            model.vae.fit(ds, steps_per_epoch=n, epochs=1, shuffle=False, verbose=0)
-    run(5)  # trace and warm up
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        run(steps)
-        out.append(steps * 128 / (time.perf_counter() - t0))
-    return out
+        from zoo_vae.model import ConvVAE
+        from zoo_vae.settings import VAESettings
+
+        label, sets, env = CONFIGS[config]
+        if not os.environ.get("ZOO_BENCH_NO_DETERMINISM"):
+            tf.config.experimental.enable_op_determinism()  # as `zoo run` trains
+        settings = {**v, **{k: val for k, val in sets.items() if k != "jit_compile"}}
+        model = ConvVAE(VAESettings(**settings), FashionMNIST.spec(None))
+        x, _ = data.arrays("train")
+        n = len(x)
+        steps = -(-n // BATCH)
+        model.steps_per_epoch = steps
+        net = model.build_network(seed=0)
+        if sets.get("jit_compile"):
+            net.jit_compile = True
+        ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x)
+        net.fit(ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0,
+                callbacks=[timer])
+    return {"img_s": [n / s for s in timer.seconds]}
 
 
-CONFIGS = {"f32": ("float32 (default)", {}),
-           "spe8": ("float32, steps_per_execution=8", {"steps_per_execution": 8}),
-           "bf16": ("mixed_bfloat16", {"precision": "mixed_bfloat16"})}
+def cpu_info() -> str:
+    flags = set()
+    model = platform.processor()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    shown = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16",
+                         "amx_tile", "amx_int8") if f in flags]
+    return f"{model}; {os.cpu_count()} logical CPUs; flags: {' '.join(shown) or '?'}"
 
 
-def measure(side, variant, config, steps, repeats) -> float:
-    """One side in its own process, so each runs as it would on its own."""
+def thread_info() -> str:
+    import tensorflow as tf
+
+    env = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                                      "TF_NUM_INTEROP_THREADS", "TF_ENABLE_ONEDNN_OPTS")
+           if k in os.environ}
+    return (f"TensorFlow {tf.__version__}, intra-op threads "
+            f"{tf.config.threading.get_intra_op_parallelism_threads() or 'auto'}, inter-op "
+            f"{tf.config.threading.get_inter_op_parallelism_threads() or 'auto'}; "
+            f"environment: {env or 'none set'}")
+
+
+def measure(side, variant, config, epochs) -> list[float]:
+    env = dict(os.environ, **CONFIGS.get(config, (None, None, {}))[2]) if side == "zoo" \
+        else dict(os.environ)
     out = subprocess.run([sys.executable, __file__, "--worker", side, "--variant", variant,
-                          "--config", config, "--steps", str(steps), "--repeats",
-                          str(repeats)], capture_output=True, text=True, check=True)
-    return statistics.median(json.loads(out.stdout.strip().splitlines()[-1]))
+                          "--config", config, "--epochs", str(epochs)], capture_output=True,
+                         text=True, env=env)
+    if out.returncode:
+        raise SystemExit(f"{side} {variant} {config} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])["img_s"]
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=150)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--worker", choices=("zoo", "seed"))
+    ap.add_argument("--epochs", type=int, default=2, help="full epochs per process (>= 2)")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--variants", default="vae_2d,vae_4d")
+    ap.add_argument("--configs", default="f32", help=f"zoo sides: {','.join(CONFIGS)}")
+    ap.add_argument("--worker", choices=("zoo", "notebook"))
     ap.add_argument("--variant", default="vae_2d")
     ap.add_argument("--config", default="f32")
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(rates(args.worker, args.variant, CONFIGS[args.config][1], args.steps,
-                               args.repeats)))
+        print(json.dumps(worker(args.worker, args.variant, args.config, args.epochs)))
         return
-    print(f"{'model':8s} {'zoo setting':32s} {'zoo img/s':>10s} {'seed img/s':>11s} "
-          f"{'ratio':>6s}", flush=True)
-    for variant in ("vae_2d", "vae_4d"):
-        seed = [measure("seed", variant, "f32", args.steps, args.repeats)]
-        zoo = {c: measure("zoo", variant, c, args.steps, args.repeats) for c in CONFIGS}
-        seed.append(measure("seed", variant, "f32", args.steps, args.repeats))
-        s = statistics.mean(seed)
-        for c, (label, _) in CONFIGS.items():
-            print(f"{variant:8s} {label:32s} {zoo[c]:10,.0f} {s:11,.0f} {zoo[c] / s:6.2f}",
-                  flush=True)
+    if args.epochs < 2:
+        raise SystemExit("--epochs must be at least 2 (the first epoch traces the step)")
+    configs = args.configs.split(",")
+    print(f"# {cpu_info()}\n# {thread_info()}\n# {args.epochs} full epochs of 60,000 images "
+          f"per process, batch {BATCH}, images/s of epochs 2..{args.epochs}; {args.rounds} "
+          "rounds, order alternating", flush=True)
+    results: dict = {}
+    for r in range(args.rounds):
+        for variant in args.variants.split(","):
+            sides = [("notebook", "f32")] + [("zoo", c) for c in configs]
+            for side, c in (sides if r % 2 == 0 else sides[::-1]):
+                rates = measure(side, variant, c, args.epochs)[1:]
+                results.setdefault((variant, side, c), []).append(statistics.median(rates))
+                print(f"#   round {r + 1}: {variant} {side} {c}: "
+                      f"{statistics.median(rates):,.0f} img/s", flush=True)
+    print(f"\n{'model':8s} {'side':32s} {'median img/s':>12s} {'spread':>15s} "
+          f"{'vs notebook':>11s}")
+    for variant in args.variants.split(","):
+        base = statistics.median(results[(variant, "notebook", "f32")])
+        for side, c in [("notebook", "f32")] + [("zoo", c) for c in configs]:
+            vals = results[(variant, side, c)]
+            label = "notebook (model.fit on NumPy)" if side == "notebook" else CONFIGS[c][0]
+            med = statistics.median(vals)
+            print(f"{variant:8s} {label:32s} {med:12,.0f} {min(vals):7,.0f}-{max(vals):<7,.0f} "
+                  f"{med / base:10.2f}x", flush=True)
 
 
 if __name__ == "__main__":
