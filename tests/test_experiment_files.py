@@ -263,3 +263,15 @@ def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run
     assert len(new) == 1 and new[0]["params"] == killed.params
     assert [t["state"] for t in after if t["trial"] == killed.number] == ["interrupted"]
     assert len(list(out.glob("trial-*"))) == 4
+
+
+def test_tune_stops_at_once_on_a_metric_no_run_records(run_cli, tmp_path):
+    require_debian_data()
+    fixed = [a for a in TINY_FLAGS[3:] if a != "--no-viz"]
+    r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", *fixed, "--epochs", "1",
+                "--space", "learning_rate=1e-4:1e-2:log", "--metric", "fdi", "--trials", "3",
+                "--out", str(tmp_path / "t"))
+    assert r.exit_code == 2, r.output
+    assert "--metric fdi: trial 0 recorded no such metric" in r.output
+    assert "neg_elbo" in r.output and "val_loss" in r.output
+    assert sorted(p.name for p in (tmp_path / "t").glob("trial-*")) == ["trial-000"]

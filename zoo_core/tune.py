@@ -288,12 +288,13 @@ def search(registry, spec: TuneSpec, out: Path, console, *, resume: bool = False
                 on_trial(trial.number, run.path, "pruned", None)
             continue
         value = objective_value(run, test, spec.metric, spec.direction)
-        if value is None:
+        if value is None:  # a misnamed metric: every further trial would miss it too
             trial.set_user_attr("error", f"the run recorded no '{spec.metric}'")
             study.tell(trial, state=TrialState.FAIL)
-            if on_trial:
-                on_trial(trial.number, run.path, "failed", None)
-            continue
+            hist = (run.metrics().get("history") or [{}])[-1]
+            names = sorted({*test, *(k for k in hist if k not in ("epoch", "seconds"))})
+            raise UsageError(f"--metric {spec.metric}: trial {trial.number} recorded no such "
+                             f"metric; it recorded {', '.join(names) or 'none'}")
         study.tell(trial, value)
         if on_trial:
             on_trial(trial.number, run.path, "complete", value)
