@@ -168,9 +168,14 @@ def _zoo(*args, cwd):
     import subprocess
     import sys
 
+    import signal
+
+    # a shell starts background jobs with SIGINT ignored, and the child would inherit that:
+    # give it the default disposition, so Python turns Ctrl-C into KeyboardInterrupt
     return subprocess.Popen([sys.executable, "-m", "zoo_core.cli", *args], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "COLUMNS": "200"})
+                            env={**os.environ, "COLUMNS": "200"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 # long enough (about 5 s of steps after the second check-up) that a SIGINT sent by a poller
