@@ -422,7 +422,6 @@ def tune(model, dataset, env, spaces, trials, metric, direction, sets, epochs, s
          out_dir, resume, tensorboard, as_json):
     """Search MODEL's settings with Optuna: each trial a run folder, bad ones pruned, the
     best written as a config file (OUT/best.toml)."""
-    import datetime as _dt
     from pathlib import Path
 
     from . import tune as T
@@ -462,8 +461,9 @@ def tune(model, dataset, env, spaces, trials, metric, direction, sets, epochs, s
         mon, mode = T.default_metric(base)
         spec.metric = metric or mon
         spec.direction = direction or (mode if spec.metric == mon else "minimize")
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = Path(out_dir) if out_dir else Path("runs") / f"tune-{base.model.name}-{stamp}"
+        from .runs import fresh_path
+
+        path = Path(out_dir) if out_dir else fresh_path("runs", f"tune-{base.model.name}")
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise UsageError(f"--out {path} is not an empty folder; choose another, or "
                              f"continue that search with `zoo tune --resume {path}`")
@@ -650,7 +650,6 @@ def compare(run_dirs, out_file, each, as_json):
 def leaderboard(run_dirs, root, sort_key, as_json, as_markdown, figure, n, seed):
     """Rank runs by their evaluated metrics: a row per run (default: every finished run)."""
     from . import leaderboard as L
-    from .runs import RunDir
 
     if figure:
         check_output_file(figure, (".png", ".svg", ".pdf"))

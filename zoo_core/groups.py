@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 from .errors import RunError
-from .runs import RunDir, write_json_atomic
+from .runs import RunDir, fresh_path, write_json_atomic
 
 GROUP = "group.json"
 
@@ -52,13 +52,7 @@ def group_path(model: str, source: str, *, root="runs", out=None) -> Path:
             raise RunError(f"--out {path} is not an empty folder; a seed group is written "
                            "only into a new or empty folder: choose another --out")
         return path
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = Path(root) / f"{model}-{source}-seeds-{stamp}"
-    n = 1
-    while path.exists():
-        n += 1
-        path = Path(root) / f"{model}-{source}-seeds-{stamp}-{n}"
-    return path
+    return fresh_path(root, f"{model}-{source}-seeds")
 
 
 def run_group(plans, console, *, out=None, root="runs", formats=("png",)):

@@ -102,6 +102,18 @@ def _jsonable(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+def fresh_path(root, stem: str) -> Path:
+    """``root/STEM-<time>`` (``-2``, ``-3``... when taken): where a new run, seed group or
+    search goes when no ``--out`` is given."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(root) / f"{stem}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path(root) / f"{stem}-{stamp}-{n}"
+    return path
+
+
 class RunDir:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -129,12 +141,7 @@ class RunDir:
                 raise RunError(f"--out {path} is not empty (it holds {held}); zoo writes a "
                                "run only into a new or empty folder: choose another --out")
         else:
-            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            path = Path(root) / f"{model}-{dataset}-{stamp}"
-            n = 1
-            while path.exists():
-                n += 1
-                path = Path(root) / f"{model}-{dataset}-{stamp}-{n}"
+            path = fresh_path(root, f"{model}-{dataset}")
         try:
             (path / "checkpoints").mkdir(parents=True, exist_ok=True)
             (path / "figures").mkdir(exist_ok=True)
