@@ -9,7 +9,7 @@ threads. With a trained run (``--run runs/vae_2d-30``) the bound itself is print
 faster variant can be checked to stay within 0.05 nats of it.
 
     python bench/iwae.py [--run RUN] [--variant vae_2d] [--k 100] [--n 10000]
-                         [--batch 0] [--precision float32|bfloat16]
+                         [--batch 0] [--precision float32,bfloat16]
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=0, help="images per call (0: the default)")
+    ap.add_argument("--precision", default="float32,bfloat16",
+                    help="decoder precisions to time, comma-separated")
     args = ap.parse_args()
 
     import numpy as np
@@ -85,17 +87,23 @@ def main():
     print("matmul 4096^3 peak: " + ", ".join(f"{d} {g:,.0f} GFLOP/s" for d, g in peaks.items()))
     dec, enc = model.net.decoder, model.net.encoder
     flops = layer_flops(dec, args.n * args.k) + layer_flops(enc, args.n)
-    model.log_likelihood(x[:50], k=args.k, batch_size=args.batch)  # trace once
-    t0 = time.perf_counter()
-    log_px = model.log_likelihood(x, k=args.k, batch_size=args.batch)
-    seconds = time.perf_counter() - t0
-    gflops = flops / seconds / 1e9
-    print(f"IWAE k={args.k} on {args.n:,} images: {seconds:.1f} s, {args.n / seconds:,.0f} img/s, "
-          f"{flops / 1e12:.2f} TFLOP, {gflops:,.0f} GFLOP/s "
-          f"({gflops / peaks['float32']:.0%} of the float32 matmul peak)")
-    print(f"bound: -log p(x) <= {-float(np.mean(log_px)):.3f} nats"
-          + ("" if args.run else " (fresh weights: not a result)"))
-
+    bounds = {}
+    for precision in args.precision.split(","):
+        kw = {"k": args.k, "batch_size": args.batch, "precision": precision}
+        model.log_likelihood(x[:50], **kw)  # trace once
+        t0 = time.perf_counter()
+        log_px = model.log_likelihood(x, **kw)
+        seconds = time.perf_counter() - t0
+        gflops = flops / seconds / 1e9
+        bounds[precision] = -float(np.mean(log_px.astype("float64")))
+        print(f"{precision:8s} IWAE k={args.k} on {args.n:,} images: {seconds:6.1f} s, "
+              f"{args.n / seconds:,.0f} img/s, {flops / 1e12:.2f} TFLOP, {gflops:,.0f} GFLOP/s "
+              f"({gflops / peaks[precision]:.0%} of the {precision} matmul peak); "
+              f"bound -log p(x) <= {bounds[precision]:.3f} nats"
+              + ("" if args.run else " (fresh weights: not a result)"))
+    if len(bounds) == 2:
+        a, b = bounds.values()
+        print(f"bound difference: {b - a:+.3f} nats")
 
 if __name__ == "__main__":
     main()

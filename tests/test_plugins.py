@@ -126,3 +126,20 @@ def test_bare_name_means_the_default_variant():
     reg = plugins.get_registry()
     assert reg.resolve("model", "vae").variant == "vae_2d"
     assert reg.resolve("model", "vae_4d").overrides["latent_dim"] == 4
+
+
+def test_listing_plugins_loads_neither_tensorflow_nor_numpy():
+    """`zoo list`, `zoo info` and `--help` read the registry only: the plugins' modules keep
+    numpy, TensorFlow and matplotlib out of their import-time code, so these stay quick."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from zoo_core.cli import cli\n"
+            "for args in (['list'], ['info', 'vae'], ['--help']):\n"
+            "    result = CliRunner().invoke(cli, args)\n"
+            "    assert result.exit_code == 0, result.output\n"
+            "heavy = sorted({'numpy', 'tensorflow', 'keras', 'matplotlib'} & set(sys.modules))\n"
+            "print(','.join(heavy) or 'none')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "none"

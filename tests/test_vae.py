@@ -308,3 +308,62 @@ def test_mixed_bfloat16_builds_trains_and_leaves_the_global_policy_as_it_found_i
     assert vae.encoder.layers[1].compute_dtype == "bfloat16"
     assert vae.decoder.get_layer("logits").dtype_policy.name == "float32"  # logits in f32
     assert keras.config.dtype_policy().name == before
+
+
+def test_the_decoders_last_layer_computes_what_keras_conv2d_transpose_computes(tmp_path):
+    """zoo_vae's stride-1 Conv2DTranspose (a matrix product and shifted sums, for speed)
+    gives Keras's outputs and gradients, and loads weights Keras's layer saved."""
+    import tensorflow as tf
+
+    from zoo_vae.layers import Conv2DTranspose
+
+    x = tf.random.stateless_normal([4, 9, 7, 5], seed=[1, 2])
+
+    def both(**kw):
+        ref = keras.layers.Conv2DTranspose(**kw, bias_initializer="random_normal")
+        ours = Conv2DTranspose(**kw)
+        for layer in (ref, ours):
+            layer.build(x.shape)
+        ours.set_weights(ref.get_weights())
+        return ref, ours
+
+    def value_and_grads(layer):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(tf.sin(y))
+        return [y, *tape.gradient(loss, [x, *layer.trainable_weights])]
+
+    for kw in ({"filters": 1, "kernel_size": 3, "padding": "same"},
+               {"filters": 3, "kernel_size": (5, 3), "padding": "same", "activation": "relu"},
+               {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}):  # fallback
+        ref, ours = both(**kw)
+        for a, b in zip(value_and_grads(ref), value_and_grads(ours), strict=True):
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4)
+
+    ref, _ = both(filters=1, kernel_size=3, padding="same")
+    model = keras.Sequential([keras.Input(x.shape[1:]), ref])
+    model.save_weights(tmp_path / "keras.weights.h5")
+    loaded = keras.Sequential([keras.Input(x.shape[1:]),
+                               Conv2DTranspose(1, 3, padding="same")])
+    loaded.load_weights(tmp_path / "keras.weights.h5")
+    np.testing.assert_allclose(loaded(x), model(x), rtol=1e-5, atol=1e-5)
+
+
+def test_the_iwae_bound_in_bfloat16_stays_within_005_nats_of_float32(trained):
+    run, _, _ = trained
+    _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))
+    x = _test_images(200)
+    f32 = -model.log_likelihood(x, k=10).mean()
+    bf16 = -model.log_likelihood(x, k=10, precision="bfloat16").mean()
+    assert f32 != bf16  # the decodes really ran in another precision
+    assert abs(bf16 - f32) < 0.05
+    with pytest.raises(ValueError, match="float32 or bfloat16"):
+        model.log_likelihood(x[:2], k=2, precision="float16")
+
+
+def _test_images(n):
+    from zoo_fashion_mnist.dataset import FashionMNIST
+
+    require_debian_data()
+    return FashionMNIST().arrays("test")[0][:n]

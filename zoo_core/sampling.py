@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
+    import numpy as np
 
 
 def image_grid(images: np.ndarray, cols: int | None = None) -> np.ndarray:
     """Tile ``(n, h, w[, c])`` images into one ``(rows*h, cols*w)`` array."""
+    import numpy as np
     images = np.asarray(images)
     if images.ndim == 4:
         images = images[..., 0] if images.shape[-1] == 1 else images
@@ -28,6 +31,7 @@ def sample_figure(model, run, *, n: int = 64, z=None, seed: int = 0, out=None, t
     """Draw ``n`` samples (or decode the one point ``z``) into a PNG; return its path.
 
     ``label``: the class a conditional model is asked for (all ``n`` samples)."""
+    import numpy as np
     from matplotlib.figure import Figure
 
     from .types import CONDITIONAL

@@ -284,9 +284,11 @@ class Model:
         return self.decode(self.prior(n, seed))
 
     def log_likelihood(self, x: "np.ndarray", *, seed: int = 0, k: int = 1,
-                       labels=None) -> "np.ndarray":
+                       labels=None, precision: str = "float32") -> "np.ndarray":
         """log p(x) per example in :attr:`likelihood_unit` (a lower bound when
-        :attr:`likelihood` is ``"bound"``, tightened by ``k`` samples)."""
+        :attr:`likelihood` is ``"bound"``, tightened by ``k`` samples). ``precision``:
+        ``"bfloat16"`` lets a model run its heavy part in bfloat16 (a model that cannot
+        ignores it); the result stays float32."""
         raise NotImplementedError
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from zoo_core import Metric, MetricInfo, MetricResult, Model, SettingsError
 
 from .settings import DQNSettings
+
+if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
+    import numpy as np
 
 EPISODES = "episodes"  # capability: the run records episode returns
 
@@ -85,6 +87,7 @@ class DQN(Model):
         as the uninterrupted run would have gone on. Callbacks in
         ``ctx.extra["callbacks"]`` get ``on_epoch_begin(k)`` after check-up ``k`` is saved
         (how the contract kit interrupts a run)."""
+        import numpy as np
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         from zoo_core import keras_training as kt
@@ -204,6 +207,7 @@ class DQN(Model):
     def greedy_returns(self, episodes: int, seed: int) -> np.ndarray:
         """Returns of ``episodes`` greedy episodes, run side by side in a vector env."""
         import gymnasium as gym
+        import numpy as np
 
         envs = gym.make_vec(self.settings.env, num_envs=min(episodes, 20),
                             vectorization_mode="sync")

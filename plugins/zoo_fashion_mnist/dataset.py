@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+from zoo_core import DataError, Dataset, DataSpec
 
-from zoo_core import DataError, DataSpec, Dataset
+from . import sources
 
-from . import idx, sources
+if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
+    import numpy as np
 
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot")
@@ -39,6 +40,7 @@ class FashionMNIST(Dataset):
     provides_features = True
 
     def __init__(self, settings=None):
+        import numpy as np
         super().__init__(settings)
         self._digests: dict[str, str] = {}
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -54,6 +56,8 @@ class FashionMNIST(Dataset):
         return sources.find(self.settings.data_dir, download=self.settings.download)
 
     def _read(self, key: str) -> tuple[np.ndarray, str]:
+        from . import idx  # numpy: loaded when data is read, not when zoo lists plugins
+
         name = sources.FILES[key]
         path = self.source.path / name
         data = idx.read_bytes(path)
@@ -82,6 +86,7 @@ class FashionMNIST(Dataset):
 
     def arrays(self, split: str):
         """``x``: float32 (N, 28, 28, 1) in [0, 1]; ``y``: int32 (N,)."""
+        import numpy as np
         if split not in SPLITS:
             raise DataError(f"unknown split '{split}' of fashion_mnist; choose "
                             f"{', '.join(SPLITS)}")

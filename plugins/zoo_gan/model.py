@@ -11,8 +11,6 @@ fixed latent points are decoded after every epoch into ``sample_progress.npz`` f
 
 from __future__ import annotations
 
-import numpy as np
-
 from zoo_core import DECODE, SAMPLE, IncompatibleError, KerasModel, MetricInfo
 
 from .settings import DCGANSettings, WGANGPSettings
@@ -86,6 +84,7 @@ class GAN(KerasModel):
 
     # -- capabilities -----------------------------------------------------------------
     def decode(self, z, labels=None):
+        import numpy as np
         images = self.net.generator.predict(np.asarray(z, dtype="float32"), batch_size=1024,
                                             verbose=0)
         return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0)

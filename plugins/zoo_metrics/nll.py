@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import Literal
 
 from zoo_core import LIKELIHOOD, Metric, MetricResult
 from zoo_core.progress import chunks, track
@@ -21,6 +20,9 @@ class NLLSettings:
         "help": "samples per example for a bound (importance samples); ignored if exact",
         "min": 1})
     split: str = field(default="test", metadata={"help": "which split to measure"})
+    precision: Literal["float32", "bfloat16"] = field(default="float32", metadata={
+        "help": "bfloat16: the model's heavy part (a VAE's k decodes) in bfloat16; on a CPU "
+                "with avx512_bf16 about 1.2x faster, the vae_2d bound 0.004 nats apart"})
 
 
 class NegativeLogLikelihood(Metric):
@@ -30,12 +32,15 @@ class NegativeLogLikelihood(Metric):
     requires = frozenset({LIKELIHOOD})
 
     def compute(self, model, ctx) -> MetricResult:
+        import numpy as np
         s = self.settings
         x, y = ctx.dataset.arrays(s.split)
         conditional = "conditional" in model.capabilities
         parts = []
         for i, j in track(ctx, chunks(len(x), 500), f"log-likelihood of {len(x):,} images"):
             kw = {"labels": y[i:j]} if conditional else {}
+            if s.precision != "float32":
+                kw["precision"] = s.precision
             parts.append(model.log_likelihood(x[i:j], seed=ctx.seed, k=s.k, **kw))
         log_px = np.asarray(np.concatenate(parts), np.float64)
         nll = float(-log_px.mean())
@@ -46,4 +51,5 @@ class NegativeLogLikelihood(Metric):
             values["nll_bits_per_dim"] = nll / (int(np.prod(x.shape[1:])) * math.log(2.0))
             units["nll_bits_per_dim"] = "bits/dim"
         kind = "exact" if model.likelihood == "exact" else f"bound (k={s.k})"
-        return MetricResult(values, units, {"kind": kind, "images": len(x), "split": s.split})
+        return MetricResult(values, units, {"kind": kind, "images": len(x), "split": s.split,
+                                            "precision": s.precision})

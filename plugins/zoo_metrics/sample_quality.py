@@ -15,12 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from zoo_core import CONDITIONAL, SAMPLE, Metric, MetricResult
 from zoo_core.progress import chunks, track
-
-from . import stats
 
 
 @dataclass(frozen=True)
@@ -32,12 +28,14 @@ class SampleSettings:
 
 
 def _labels(model, n):
+    import numpy as np
     classes = model.data_spec.num_classes if model.data_spec else 1
     return np.arange(n, dtype="int32") % max(1, classes)
 
 
 def sample_features(model, ctx, n: int, chunk: int = 1000):
     """``(features, probs, labels)`` of ``n`` samples, cached in the evaluation context."""
+    import numpy as np
     key = ("sample_features", n, ctx.seed)
     if key not in ctx.extra:
         extractor = extractor_of(ctx)
@@ -57,6 +55,7 @@ def sample_features(model, ctx, n: int, chunk: int = 1000):
 
 
 def real_features(ctx, split: str, n: int):
+    import numpy as np
     key = ("real_features", split, n)
     if key not in ctx.extra:
         x, _ = ctx.dataset.arrays(split)
@@ -95,6 +94,8 @@ class FID(SampleMetric):
         s = self.settings
         fake, _, _ = sample_features(model, ctx, s.n)
         real, _ = real_features(ctx, s.split, s.n)
+        from . import stats
+
         value = stats.frechet_distance(*stats.gaussian_stats(real), *stats.gaussian_stats(fake))
         return MetricResult({"fid": value}, {"fid": "feature units^2"},
                             self.notes(ctx, len(real)))
@@ -115,6 +116,8 @@ class KID(SampleMetric):
         s = self.settings
         fake, _, _ = sample_features(model, ctx, s.n)
         real, _ = real_features(ctx, s.split, s.n)
+        from . import stats
+
         mean, std = stats.kid(real, fake, subsets=s.subsets, subset_size=s.subset_size,
                               seed=ctx.seed)
         return MetricResult({"kid": mean, "kid_std": std}, {}, self.notes(ctx, len(real)))
@@ -133,6 +136,8 @@ class ClassifierScore(SampleMetric):
 
     def compute(self, model, ctx) -> MetricResult:
         _, probs, _ = sample_features(model, ctx, self.settings.n)
+        from . import stats
+
         mean, std = stats.classifier_score(probs, self.settings.splits)
         return MetricResult({"classifier_score": mean, "classifier_score_std": std}, {},
                             self.notes(ctx))
@@ -153,6 +158,8 @@ class PrecisionRecall(SampleMetric):
         s = self.settings
         fake, _, _ = sample_features(model, ctx, s.n)
         real, _ = real_features(ctx, s.split, s.n)
+        from . import stats
+
         p, r = stats.precision_recall(real, fake, s.k)
         return MetricResult({"precision": p, "recall": r}, {},
                             {**self.notes(ctx, len(real)), "k": s.k})
@@ -164,8 +171,11 @@ class ClassCoverage(SampleMetric):
     higher_is_better = frozenset({"class_entropy", "rarest_class_share"})
 
     def compute(self, model, ctx) -> MetricResult:
+        import numpy as np
         _, probs, _ = sample_features(model, ctx, self.settings.n)
         classes = probs.shape[1]
+        from . import stats
+
         values = stats.class_coverage(probs, classes)
         return MetricResult(values, {"class_entropy": "nats"},
                             {**self.notes(ctx), "uniform_entropy": float(np.log(classes))})
@@ -179,6 +189,7 @@ class ConditionalAccuracy(SampleMetric):
     higher_is_better = frozenset({"conditional_accuracy"})
 
     def compute(self, model, ctx) -> MetricResult:
+        import numpy as np
         _, probs, labels = sample_features(model, ctx, self.settings.n)
         hit = np.argmax(probs, axis=1) == labels
         per_class = {f"accuracy_{c}": float(hit[labels == c].mean())

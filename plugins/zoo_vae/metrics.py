@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from zoo_core import Metric, MetricResult
 
 
@@ -32,6 +30,8 @@ class ELBO(Metric):
     requires = frozenset({"elbo"})
 
     def compute(self, model, ctx) -> MetricResult:
+        import numpy as np
+
         from zoo_core import CONDITIONAL
 
         x, y = ctx.dataset.arrays(self.settings.split)

@@ -12,10 +12,16 @@ strategy, exact resume, checkpoints). This module imports no TensorFlow at impor
 
 from __future__ import annotations
 
-import numpy as np
-
-from zoo_core import (CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError,
-                      KerasModel, MetricInfo)
+from zoo_core import (
+    CONDITIONAL,
+    DECODE,
+    ENCODE,
+    LIKELIHOOD,
+    SAMPLE,
+    IncompatibleError,
+    KerasModel,
+    MetricInfo,
+)
 
 from .settings import VAESettings
 
@@ -88,6 +94,7 @@ class ConvVAE(KerasModel):
     def prior(self, n: int, seed: int, labels=None):
         """Standard normal noise; with a class-conditional prior and ``labels``, mapped
         into p(z|y) = N(mu_y, sigma_y^2) (the same noise for every class)."""
+        import numpy as np
         eps = super().prior(n, seed)
         if self.net is None or getattr(self.net, "prior", None) is None or labels is None:
             return eps
@@ -95,6 +102,7 @@ class ConvVAE(KerasModel):
         return (mean + np.exp(0.5 * log_var) * eps).astype("float32")
 
     def _onehot(self, labels):
+        import numpy as np
         if not self.num_classes:
             return None
         if labels is None:
@@ -121,12 +129,14 @@ class ConvVAE(KerasModel):
 
     # -- capabilities ------------------------------------------------------------------
     def encode(self, x, labels=None):
+        import numpy as np
         y = self._onehot(labels)
         z_mean, _ = self.net.encoder.predict(x if y is None else [x, y], batch_size=1024,
                                              verbose=0)
         return np.asarray(z_mean)
 
     def decode(self, z, labels=None):
+        import numpy as np
         import tensorflow as tf
 
         z = np.asarray(z, dtype="float32")
@@ -136,19 +146,24 @@ class ConvVAE(KerasModel):
         return np.asarray(tf.sigmoid(logits))
 
     def log_likelihood(self, x, *, seed: int = 0, k: int = 100, labels=None,
-                       batch_size: int = 0):
+                       batch_size: int = 0, precision: str = "float32"):
         """The IWAE lower bound on log p(x) (log p(x|y) when conditional) with ``k``
-        samples, nats per image."""
+        samples, nats per image. ``precision="bfloat16"`` runs the k decodes in a bfloat16
+        copy of the decoder (the rest in float32)."""
+        import numpy as np
         import tensorflow as tf
 
         from .network import iwae_nll
 
+        if precision not in ("float32", "bfloat16"):
+            raise ValueError(f"precision must be float32 or bfloat16, not {precision!r}")
         y = self._onehot(labels)
+        decoder = None if precision == "float32" else self._traced(
+            ("decoder", precision), lambda: self._decoder_copy("mixed_" + precision))
         # one traced function per (k, seed), kept: `zoo eval` calls this once per chunk of
         # 500 images, and a fresh tf.function each time would trace the graph every call
-        step = self._traced(("iwae", k, seed),
-                            lambda: tf.function(lambda xb, yb=None: iwae_nll(self.net, xb, k,
-                                                                             seed, yb)))
+        step = self._traced(("iwae", k, seed, precision), lambda: tf.function(
+            lambda xb, yb=None: iwae_nll(self.net, xb, k, seed, yb, decoder=decoder)))
         batch = int(batch_size) or max(1, 4096 // k)
         out = []
         for i in range(0, len(x), batch):
@@ -157,6 +172,23 @@ class ConvVAE(KerasModel):
                 args += (tf.constant(y[i:i + batch]),)
             out.append(step(*args).numpy())
         return -np.concatenate(out)
+
+    def _decoder_copy(self, policy: str):
+        """The trained decoder rebuilt under another Keras dtype policy, same weights."""
+        import keras
+
+        from .network import build_decoder
+
+        s = self.settings
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(policy)
+        try:
+            copy = build_decoder(tuple(self.data_spec.element_shape), s.latent_dim, s.filters,
+                                 self.num_classes, every_layer=s.label_every_layer)
+        finally:
+            keras.config.set_dtype_policy(previous)
+        copy.set_weights(self.net.decoder.get_weights())
+        return copy
 
     def _traced(self, key, make):
         """A tf.function cached per network and ``key`` (tracing costs seconds)."""
@@ -171,6 +203,7 @@ class ConvVAE(KerasModel):
         """Per-image reconstruction and KL (nats), as the test pass computes them, and the
         KL per latent dimension (``kl_per_dim``, shape (n, latent_dim)): a dimension whose
         mean KL is near zero is collapsed, unused by the decoder."""
+        import numpy as np
         import tensorflow as tf
 
         y = self._onehot(labels)

@@ -29,6 +29,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from . import layers as zoo_layers
+
 LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -81,7 +83,7 @@ def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0,
     x = layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu")(
         with_label(x, (h // 2, w // 2)))
     # logits: the sigmoid lives in the loss, where it is numerically stable
-    logits = layers.Conv2DTranspose(c, 3, padding="same", dtype="float32", name="logits")(x)
+    logits = zoo_layers.Conv2DTranspose(c, 3, padding="same", dtype="float32", name="logits")(x)
     return keras.Model(inputs, logits, name="decoder")
 
 
@@ -257,19 +259,22 @@ class VAE(keras.Model):
         return cls(encoder, decoder, prior=prior, **config)
 
 
-def iwae_nll(vae: VAE, x, k: int, seed: int, y=None):
+def iwae_nll(vae: VAE, x, k: int, seed: int, y=None, decoder=None):
     """Importance-weighted estimate of -log p(x) per image (k samples from q(z|x)); for a
     conditional VAE, of -log p(x|y) with one-hot labels ``y``.
 
     log p(x) >= logmeanexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)], which is never
-    below the ELBO and tightens as k grows.
+    below the ELBO and tightens as k grows. ``decoder``: another decoder with the same
+    weights (a bfloat16 copy) for the k decodes, which are nearly all of the work; the
+    log-densities and the sum over pixels stay in float32.
     """
     z_mean, z_log_var = vae.encode(x, y)
     b, d = tf.shape(z_mean)[0], tf.shape(z_mean)[1]
     eps = tf.random.stateless_normal([k, b, d], seed=[seed, 7])
     z = z_mean[None] + tf.exp(0.5 * z_log_var)[None] * eps  # (k, b, d)
     yk = None if y is None else tf.tile(y, [k, 1])
-    logits = vae.decode(tf.reshape(z, [-1, d]), yk)
+    zk = tf.reshape(z, [-1, d])
+    logits = vae.decode(zk, yk) if decoder is None else decoder(zk if yk is None else [zk, yk])
     xk = tf.tile(x, [k, 1, 1, 1])
     log_px_z = -tf.reshape(reconstruction_nll(xk, logits), [k, b])
     if vae.prior is not None and y is not None:

@@ -3,12 +3,13 @@ conditional models."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, ClassVar
 
 from zoo_core import CONDITIONAL, DECODE, ENCODE, IncompatibleError, Visualizer
 from zoo_core.sampling import image_grid  # noqa: F401  (re-exported for the visualizers)
+
+if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
+    import numpy as np
 
 
 def new_figure(width: float, height: float):
@@ -33,6 +34,7 @@ def require_latent(model_cls, settings, spec, at_least: int) -> int:
 
 def label_kwargs(model, labels) -> dict:
     """``{"labels": labels}`` for a conditional model, nothing for the others."""
+    import numpy as np
     if CONDITIONAL not in model.capabilities:
         return {}
     return {"labels": np.asarray(labels, dtype="int32")}
@@ -40,6 +42,7 @@ def label_kwargs(model, labels) -> dict:
 
 def cycled_labels(model, n: int) -> np.ndarray:
     """Labels 0, 1, ..., C-1, 0, 1, ... for ``n`` samples of a conditional model."""
+    import numpy as np
     classes = model.data_spec.num_classes if model.data_spec else 1
     return np.arange(n, dtype="int32") % max(1, classes)
 

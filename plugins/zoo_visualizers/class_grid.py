@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from zoo_core import CONDITIONAL, DECODE, IncompatibleError, Visualizer
 
 from ._figure import gray, image_grid, new_figure
@@ -35,6 +33,7 @@ class ClassGrid(Visualizer):
             raise IncompatibleError("needs a model with a latent space")
 
     def draw(self, ctx):
+        import numpy as np
         m, cols = ctx.model, self.settings.n
         names = m.data_spec.class_names
         labels = np.repeat(np.arange(len(names), dtype="int32"), cols)

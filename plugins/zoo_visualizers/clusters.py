@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
-
-import numpy as np
-
+from typing import TYPE_CHECKING, Literal
 
 from ._figure import LatentVisualizer, label_kwargs, new_figure
+
+if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class ClustersSettings:
 
 def pca_2d(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Project onto the top two principal components; also return explained variance."""
+    import numpy as np
     zc = z - z.mean(axis=0)
     _, s, vt = np.linalg.svd(zc, full_matrices=False)
     return zc @ vt[:2].T, (s[:2] ** 2) / max((s ** 2).sum(), 1e-12)
@@ -33,6 +34,7 @@ class Clusters(LatentVisualizer):
     needs_dataset = True
 
     def draw(self, ctx):
+        import numpy as np
         s = self.settings
         x, y = ctx.dataset.arrays(s.split)
         x, y = x[:s.limit], y[:s.limit]

@@ -12,13 +12,14 @@ that class.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal
 
 from zoo_core import DECODE, ENCODE, IncompatibleError, Visualizer
 
 from ._figure import gray, image_grid, label_kwargs, new_figure
+
+if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class InterpolationSettings:
 def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Points on the great circle from ``a`` to ``b`` (norms interpolated linearly), one
     per ``t`` in [0, 1]; the straight line when the two are (anti)parallel."""
+    import numpy as np
     a, b = np.asarray(a, "float64").ravel(), np.asarray(b, "float64").ravel()
     t = np.asarray(t, "float64")[:, None]
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
@@ -80,6 +82,7 @@ class Interpolation(Visualizer):
     def endpoints(self, model, dataset, seed):
         """``(z_a, z_b, originals_a, originals_b, labels)``; originals None without
         an encoder."""
+        import numpy as np
         s = self.settings
         conditional = bool(label_kwargs(model, [0]))
         if ENCODE in model.capabilities and dataset is not None:
@@ -98,12 +101,14 @@ class Interpolation(Visualizer):
         return z[:s.pairs], z[s.pairs:], None, None, labels
 
     def path(self, a, b) -> np.ndarray:
+        import numpy as np
         t = np.linspace(0.0, 1.0, self.settings.steps)
         if self.settings.path == "linear":
             return (1 - t[:, None]) * a.ravel()[None] + t[:, None] * b.ravel()[None]
         return slerp(a, b, t)
 
     def draw(self, ctx):
+        import numpy as np
         s, m = self.settings, ctx.model
         za, zb, xa, xb, labels = self.endpoints(m, ctx.dataset, ctx.seed)
         shape = za.shape[1:]

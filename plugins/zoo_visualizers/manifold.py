@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from zoo_core import IncompatibleError
 
 from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figure
@@ -34,6 +32,7 @@ class Manifold(LatentVisualizer):
 
     def plane(self, model, dataset):
         """The varied dims, and the base point the others are held at."""
+        import numpy as np
         s, d = self.settings, model.latent_dim
         if d == 2:
             return (0, 1), np.zeros(2, dtype="float32")
@@ -63,6 +62,7 @@ class Manifold(LatentVisualizer):
     def grid(self, model, dataset):
         """``(images, grid_x, grid_y, dims, base)``: the n*n cells, row-major, top row at
         the largest z[dims[1]], decoded in one batched call (the seed made n*n calls)."""
+        import numpy as np
         s = self.settings
         dims, base = self.plane(model, dataset)
         grid_x = np.linspace(-s.scale, s.scale, s.n)
@@ -75,6 +75,7 @@ class Manifold(LatentVisualizer):
         return images, grid_x, grid_y, dims, base
 
     def draw(self, ctx):
+        import numpy as np
         s = self.settings
         images, grid_x, grid_y, dims, base = self.grid(ctx.model, ctx.dataset)
         h = images.shape[1]

@@ -9,12 +9,14 @@ is how a GAN's training is best seen (its losses do not go down).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from zoo_core import IncompatibleError, Visualizer
 
 from ._figure import gray, image_grid, new_figure
+
+if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
+    import numpy as np
 
 PROGRESS_FILE = "sample_progress.npz"
 
@@ -33,6 +35,7 @@ class Progress(Visualizer):
 
     @staticmethod
     def recorded(run) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
         path = run.file(PROGRESS_FILE)
         if not path.is_file():
             raise IncompatibleError(f"{path} is missing: the run recorded no samples during "
@@ -41,6 +44,7 @@ class Progress(Visualizer):
             return z["epochs"], z["images"]
 
     def draw(self, ctx):
+        import numpy as np
         epochs, images = self.recorded(ctx.run)
         pick = np.unique(np.linspace(0, len(epochs) - 1, min(self.settings.rows,
                                                                len(epochs))).round().astype(int))

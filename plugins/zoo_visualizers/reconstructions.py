@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from zoo_core import DECODE, ENCODE, Visualizer
 
 from ._figure import gray, image_grid, label_kwargs, new_figure
@@ -25,6 +23,7 @@ class Reconstructions(Visualizer):
     needs_dataset = True
 
     def draw(self, ctx):
+        import numpy as np
         x, y = ctx.dataset.arrays(self.settings.split)
         x, y = x[:self.settings.n], y[:self.settings.n]
         labels = label_kwargs(ctx.model, y)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from zoo_core import Visualizer
 
 from ._figure import new_figure
@@ -25,6 +23,7 @@ class Returns(Visualizer):
     requires = frozenset({"episodes"})
 
     def draw(self, ctx):
+        import numpy as np
         s = self.settings
         rec = ctx.run.read_json("returns.json", {}) or {}
         returns = np.asarray(rec.get("returns", []), dtype=float)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from zoo_core import SettingsError
 
 from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figure
@@ -38,6 +36,7 @@ class Traversal(LatentVisualizer):
     Settings = TraversalSettings
 
     def draw(self, ctx):
+        import numpy as np
         s, d = self.settings, ctx.model.latent_dim
         base = np.zeros(d, dtype="float32")
         if s.base:
@@ -76,6 +75,7 @@ class Traversal(LatentVisualizer):
     def kl_per_dimension(self, model, dataset):
         """Mean KL per latent dimension on test images, or None when the model does not
         report it (no ``elbo`` capability) or there is no dataset."""
+        import numpy as np
         if "elbo" not in model.capabilities or dataset is None:
             return None
         x, y = dataset.arrays("test")

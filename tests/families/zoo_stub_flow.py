@@ -83,7 +83,7 @@ class StubFlow(KerasModel):
         x = np.asarray(self.net.mu) + np.asarray(z) * np.exp(np.asarray(self.net.s))
         return np.clip(x, 0.0, 1.0).astype("float32")
 
-    def log_likelihood(self, x, *, seed=0, k=1, labels=None):
+    def log_likelihood(self, x, *, seed=0, k=1, labels=None, precision="float32"):
         return np.asarray(self.net.log_prob(np.asarray(x, "float32")))
 
 

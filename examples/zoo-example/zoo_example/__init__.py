@@ -3,9 +3,7 @@ visualizer, registered through the ``zoo`` entry-point group like the built-ins.
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from zoo_core import CONDITIONAL, DECODE, DataSpec, Dataset, Visualizer, hookimpl
+from zoo_core import CONDITIONAL, DECODE, Dataset, DataSpec, Visualizer, hookimpl
 
 
 @dataclass(frozen=True)
@@ -23,6 +21,7 @@ class Shapes(Dataset):
         return DataSpec("images", (28, 28, 1), "float32", ("square", "bar"), ("train", "test"))
 
     def arrays(self, split):
+        import numpy as np
         rng = np.random.default_rng(0 if split == "train" else 1)
         n = self.settings.size
         x = np.zeros((n, 28, 28, 1), np.float32)
@@ -41,6 +40,7 @@ class PixelHistogram(Visualizer):
     requires = frozenset({DECODE})
 
     def draw(self, ctx):
+        import numpy as np
         from matplotlib.figure import Figure
 
         m = ctx.model
