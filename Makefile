@@ -38,11 +38,12 @@ bench: setup data
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/load_fashion_mnist.py
 	$(BIN)/python bench/manifold.py
-	$(BIN)/python bench/vae_throughput.py
+	$(BIN)/python bench/vae_throughput.py --rounds 3 --configs f32,bf16
 	$(BIN)/python bench/gan_throughput.py
 	$(BIN)/python bench/dqn_cartpole.py
 	$(BIN)/python bench/sample_metrics.py
 	$(BIN)/python bench/iwae.py
+	$(BIN)/python bench/summary.py
 
 clean:
 	rm -rf $(VENV) runs *.egg-info

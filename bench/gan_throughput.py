@@ -162,6 +162,14 @@ def main():
     for k, v in got.items():
         print(f"{k:15s} {statistics.median(v):12,.0f} {min(v):8,.0f}-{max(v):,.0f}")
     print(f"ratio zoo / keras-io style: {zoo / peer:.2f}")
+    from benchlib import record, row
+
+    record("gan_throughput", [row(
+        "wgan_gp training, critic img/s (keras-io WGAN-GP script)", f"{zoo:,.0f}",
+        f"{peer:,.0f}", f"{zoo / peer:.2f}x",
+        f"zoo {min(got['zoo']):,.0f}-{max(got['zoo']):,.0f}, peer "
+        f"{min(got['keras-io style']):,.0f}-{max(got['keras-io style']):,.0f} "
+        f"({args.rounds} rounds)", "at least the peer")])
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ def main():
 
     import numpy as np
     import tensorflow as tf
+    from benchlib import record, row
 
     from zoo_fashion_mnist.dataset import FashionMNIST
     from zoo_vae.model import ConvVAE
@@ -87,7 +88,7 @@ def main():
     print("matmul 4096^3 peak: " + ", ".join(f"{d} {g:,.0f} GFLOP/s" for d, g in peaks.items()))
     dec, enc = model.net.decoder, model.net.encoder
     flops = layer_flops(dec, args.n * args.k) + layer_flops(enc, args.n)
-    bounds = {}
+    bounds, rows = {}, []
     for precision in args.precision.split(","):
         kw = {"k": args.k, "batch_size": args.batch, "precision": precision}
         model.log_likelihood(x[:50], **kw)  # trace once
@@ -101,9 +102,17 @@ def main():
               f"({gflops / peaks[precision]:.0%} of the {precision} matmul peak); "
               f"bound -log p(x) <= {bounds[precision]:.3f} nats"
               + ("" if args.run else " (fresh weights: not a result)"))
+        rows.append(row(f"IWAE k={args.k}, {args.n:,} test images, decodes in {precision}: s "
+                        f"(GFLOP/s, share of the {precision} matmul peak)",
+                        f"{seconds:.1f} ({gflops:,.0f}, {gflops / peaks[precision]:.0%})",
+                        target="<= 60"))
     if len(bounds) == 2:
         a, b = bounds.values()
         print(f"bound difference: {b - a:+.3f} nats")
+        rows.append(row("IWAE bound, bfloat16 minus float32, nats"
+                        + (f" ({args.run})" if args.run else " (fresh weights)"), f"{b - a:+.3f}",
+                        target="within 0.05"))
+    record("iwae", rows)
 
 if __name__ == "__main__":
     main()

@@ -60,6 +60,15 @@ def main():
     Console().print(f"reference points: FID(train vs test) = {fid:.3f} (the floor); "
                     f"FID(uniform noise vs test) = {fid_noise:.1f}")
     rate = 2 * args.n / statistics.median(times["features"])
+    from benchlib import record, row
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    record("sample_metrics", [
+        row(f"feature pass, {args.n:,} + {args.n:,} images, s", f"{med['features']:.2f}",
+            spread=f"{min(times['features']):.2f}-{max(times['features']):.2f}",
+            target="<= 30"),
+        row("FID + KID + precision/recall on those features, s",
+            f"{med['fid'] + med['kid'] + med['precision_recall']:.2f}")])
     Console().print(f"feature pass: {rate:,.0f} images/s; FID(train vs test) = {fid:.3f}, "
                     f"KID = {kid[0]:.5f} ± {kid[1]:.5f}, precision/recall = "
                     f"{pr[0]:.3f}/{pr[1]:.3f}")

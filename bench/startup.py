@@ -38,6 +38,11 @@ def main():
     print(f"{'command':32s} {'median s':>9s} {'spread':>13s} {'vs import tensorflow':>21s}")
     for name, (t, lo, hi) in results.items():
         print(f"{name:32s} {t:9.3f} {lo:6.3f}-{hi:.3f} {t / tf:20.2f}x")
+    from benchlib import record, row
+
+    record("startup", [row(f"{name}, s (median of 5)", f"{t:.3f}", spread=f"{lo:.3f}-{hi:.3f}",
+                           target="< 0.3" if name == "zoo list" else "")
+                       for name, (t, lo, hi) in results.items()])
 
 
 if __name__ == "__main__":

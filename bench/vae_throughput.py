@@ -14,6 +14,7 @@ printed with the figures.
 
     python bench/vae_throughput.py [--epochs 2] [--rounds 2] [--variants vae_2d,vae_4d]
                                    [--configs f32,bf16,spe8,...]
+    python bench/vae_throughput.py --from-log OUTPUT   # tabulate an earlier run's lines
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
+import re
 import statistics
 import subprocess
 import sys
 import time
+
+from benchlib import cpu_info, record, row
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -156,22 +159,6 @@ def worker(side: str, variant: str, config: str, epochs: int) -> dict:
     return {"img_s": [n / s for s in timer.seconds]}
 
 
-def cpu_info() -> str:
-    flags = set()
-    model = platform.processor()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    shown = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16",
-                         "amx_tile", "amx_int8") if f in flags]
-    return f"{model}; {os.cpu_count()} logical CPUs; flags: {' '.join(shown) or '?'}"
-
-
 def thread_info() -> str:
     import tensorflow as tf
 
@@ -195,12 +182,56 @@ def measure(side, variant, config, epochs) -> list[float]:
     return json.loads(out.stdout.strip().splitlines()[-1])["img_s"]
 
 
+ROUND_LINE = re.compile(r"^#   round (\d+): (\w+) (zoo|notebook) (\w+): ([\d,]+) img/s$")
+
+
+def report(results: dict, variants: list[str], configs: list[str], rounds: int,
+           when: float | None = None) -> None:
+    """The table of medians, spreads and ratios; kept for ``bench/summary.py``."""
+    print(f"\n{'model':8s} {'side':32s} {'median img/s':>12s} {'spread':>15s} "
+          f"{'vs notebook':>11s}")
+    rows = []
+    for variant in variants:
+        nb = results[(variant, "notebook", "f32")]
+        base = statistics.median(nb)
+        for side, c in [("notebook", "f32")] + [("zoo", c) for c in configs]:
+            vals = results[(variant, side, c)]
+            label = "notebook (model.fit on NumPy)" if side == "notebook" else CONFIGS[c][0]
+            med = statistics.median(vals)
+            print(f"{variant:8s} {label:32s} {med:12,.0f} {min(vals):7,.0f}-{max(vals):<7,.0f} "
+                  f"{med / base:10.2f}x", flush=True)
+            if side == "zoo":
+                rows.append(row(
+                    f"{variant} training img/s, {label.removeprefix('zoo, ')}; peer: the "
+                    "notebook", f"{med:,.0f}", f"{base:,.0f}", f"{med / base:.2f}x",
+                    f"{min(vals):,.0f}-{max(vals):,.0f} vs {min(nb):,.0f}-{max(nb):,.0f}, "
+                    f"{rounds} rounds", ">= 1.3x"))
+    record("vae_throughput", rows, when)
+
+
+def from_log(path: str) -> None:
+    """Tabulate the per-process lines of an earlier run's output (one stopped early too)."""
+    results: dict = {}
+    rounds = 0
+    for line in open(path):
+        m = ROUND_LINE.match(line.strip())
+        if m:
+            r, variant, side, config, rate = m.groups()
+            results.setdefault((variant, side, config), []).append(float(rate.replace(",", "")))
+            rounds = max(rounds, int(r))
+    variants = list(dict.fromkeys(k[0] for k in results))
+    configs = list(dict.fromkeys(k[2] for k in results if k[1] == "zoo"))
+    report(results, variants, configs, rounds, when=os.path.getmtime(path))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=2, help="full epochs per process (>= 2)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--variants", default="vae_2d,vae_4d")
     ap.add_argument("--configs", default="f32", help=f"zoo sides: {','.join(CONFIGS)}")
+    ap.add_argument("--from-log", metavar="FILE",
+                    help="only tabulate the round lines of an earlier run's output")
     ap.add_argument("--worker", choices=("zoo", "notebook"))
     ap.add_argument("--variant", default="vae_2d")
     ap.add_argument("--config", default="f32")
@@ -208,6 +239,8 @@ def main():
     if args.worker:
         print(json.dumps(worker(args.worker, args.variant, args.config, args.epochs)))
         return
+    if args.from_log:
+        return from_log(args.from_log)
     if args.epochs < 2:
         raise SystemExit("--epochs must be at least 2 (the first epoch traces the step)")
     configs = args.configs.split(",")
@@ -223,16 +256,7 @@ def main():
                 results.setdefault((variant, side, c), []).append(statistics.median(rates))
                 print(f"#   round {r + 1}: {variant} {side} {c}: "
                       f"{statistics.median(rates):,.0f} img/s", flush=True)
-    print(f"\n{'model':8s} {'side':32s} {'median img/s':>12s} {'spread':>15s} "
-          f"{'vs notebook':>11s}")
-    for variant in args.variants.split(","):
-        base = statistics.median(results[(variant, "notebook", "f32")])
-        for side, c in [("notebook", "f32")] + [("zoo", c) for c in configs]:
-            vals = results[(variant, side, c)]
-            label = "notebook (model.fit on NumPy)" if side == "notebook" else CONFIGS[c][0]
-            med = statistics.median(vals)
-            print(f"{variant:8s} {label:32s} {med:12,.0f} {min(vals):7,.0f}-{max(vals):<7,.0f} "
-                  f"{med / base:10.2f}x", flush=True)
+    report(results, args.variants.split(","), configs, args.rounds)
 
 
 if __name__ == "__main__":

@@ -165,10 +165,18 @@ def test_seeds_make_a_group_with_mean_and_std_of_each_test_metric(run_cli, tmp_p
     row, = json.loads(r.output[r.output.index("{"):])["runs"]
     assert row["run"] == "g" and row["seed"] == "0,1"
     assert math.isclose(row["test_neg_elbo"]["mean"], record["summary"]["neg_elbo"]["mean"])
-    # the leaderboard finds the members under the root and shows them as one row
+    # the leaderboard finds the members under the root and shows them as one row, each
+    # evaluated metric as mean ± std over the seeds
+    evaluated = []
+    for s in (0, 1):
+        assert run_cli("eval", str(group / f"seed-{s}"), "--metric", "elbo").exit_code == 0
+        evaluated.append(json.loads((group / f"seed-{s}" / "metrics.json").read_text())
+                         ["eval"]["neg_elbo"])
     r = run_cli("leaderboard", "--root", str(tmp_path / "runs"), "--markdown")
     assert r.exit_code == 0, r.output
-    assert r.output.count("| g | vae_2d |") == 1 and " ± " in r.output
+    assert r.output.count("| g | vae_2d |") == 1
+    assert f"| {statistics.mean(evaluated):.4g} ± {statistics.stdev(evaluated):.4g} |" in \
+        r.output
     # a group stopped before its last seed: --resume trains only what is missing
     import shutil
 
