@@ -59,11 +59,13 @@ def label_maps(label, size):
 
 
 def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0,
-                  every_layer: bool = False) -> keras.Model:
+                  every_layer: bool = False, logits_dtype: str | None = "float32"
+                  ) -> keras.Model:
     """Latent points (and, when ``num_classes``, one-hot labels) -> pixel logits.
 
     ``every_layer``: the label also enters each transposed convolution, as constant
-    feature maps beside its input."""
+    feature maps beside its input. ``logits_dtype``: the last layer's dtype (float32, so
+    training's loss sees float32 logits under mixed precision; None: the global policy)."""
     h, w, c = output_shape
     inputs = x = keras.Input(shape=(latent_dim,))
     if num_classes:
@@ -83,7 +85,8 @@ def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0,
     x = layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu")(
         with_label(x, (h // 2, w // 2)))
     # logits: the sigmoid lives in the loss, where it is numerically stable
-    logits = zoo_layers.Conv2DTranspose(c, 3, padding="same", dtype="float32", name="logits")(x)
+    logits = zoo_layers.Conv2DTranspose(c, 3, padding="same", dtype=logits_dtype,
+                                        name="logits")(x)
     return keras.Model(inputs, logits, name="decoder")
 
 
@@ -275,6 +278,7 @@ def iwae_nll(vae: VAE, x, k: int, seed: int, y=None, decoder=None):
     yk = None if y is None else tf.tile(y, [k, 1])
     zk = tf.reshape(z, [-1, d])
     logits = vae.decode(zk, yk) if decoder is None else decoder(zk if yk is None else [zk, yk])
+    logits = tf.cast(logits, x.dtype)  # the likelihood in float32 whatever decoded
     xk = tf.tile(x, [k, 1, 1, 1])
     log_px_z = -tf.reshape(reconstruction_nll(xk, logits), [k, b])
     if vae.prior is not None and y is not None:
