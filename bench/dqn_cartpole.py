@@ -34,7 +34,7 @@ def main():
                                    visualizers=[], seed=seed, sets=args.sets)
             run, test, _ = runner.execute(plan, console, out=os.path.join(tmp, f"s{seed}"))
             m = run.metrics()
-            solved += test["solved"]
+            solved += int(test["solved"])
             returns.append(test["mean_return"])
             rates.append(m["steps_per_second"])
             table.add_row(str(seed), f"{test['mean_return']:.1f}", f"{test['std_return']:.1f}",

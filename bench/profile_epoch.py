@@ -76,7 +76,8 @@ def main():
     net.fit(ds, steps_per_epoch=20, epochs=1, verbose=0)  # trace the step
 
     # the compiled step called directly: on the pipeline, then on one batch held in memory
-    step = net.make_train_function()
+    net.make_train_function()
+    step = net.train_function
 
     def seconds_per_step(iterator):
         step(iterator)
