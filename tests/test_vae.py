@@ -367,3 +367,18 @@ def _test_images(n):
 
     require_debian_data()
     return FashionMNIST().arrays("test")[0][:n]
+
+
+def test_eval_nll_in_bfloat16_says_so_and_stays_near_the_float32_bound(trained, run_cli):
+    run, _, _ = trained
+    got = {}
+    for precision in ("float32", "bfloat16"):
+        result = run_cli("eval", str(run.path), "--metric", "nll", "--set", "k=5",
+                         "--set", f"precision={precision}", "--json")
+        assert result.exit_code == 0, result.output
+        m = json.loads(result.stdout)
+        assert m["details"]["nll"]["notes"]["precision"] == precision
+        got[precision] = m["nll"]
+    assert got["bfloat16"] != got["float32"] and abs(got["bfloat16"] - got["float32"]) < 0.05
+    refused = run_cli("eval", str(run.path), "--metric", "nll", "--set", "precision=fp16")
+    assert refused.exit_code == 2 and "precision" in refused.output

@@ -6,6 +6,7 @@ upper bound on -log p(x) that tightens with ``k``, and the result says which it 
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -36,11 +37,14 @@ class NegativeLogLikelihood(Metric):
         s = self.settings
         x, y = ctx.dataset.arrays(s.split)
         conditional = "conditional" in model.capabilities
+        # a model written before `precision` joined the contract computes in float32
+        precision = s.precision if "precision" in inspect.signature(
+            model.log_likelihood).parameters else "float32"
         parts = []
         for i, j in track(ctx, chunks(len(x), 500), f"log-likelihood of {len(x):,} images"):
             kw = {"labels": y[i:j]} if conditional else {}
-            if s.precision != "float32":
-                kw["precision"] = s.precision
+            if precision != "float32":
+                kw["precision"] = precision
             parts.append(model.log_likelihood(x[i:j], seed=ctx.seed, k=s.k, **kw))
         log_px = np.asarray(np.concatenate(parts), np.float64)
         nll = float(-log_px.mean())
@@ -52,4 +56,4 @@ class NegativeLogLikelihood(Metric):
             units["nll_bits_per_dim"] = "bits/dim"
         kind = "exact" if model.likelihood == "exact" else f"bound (k={s.k})"
         return MetricResult(values, units, {"kind": kind, "images": len(x), "split": s.split,
-                                            "precision": s.precision})
+                                            "precision": precision})

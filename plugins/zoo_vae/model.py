@@ -12,16 +12,8 @@ strategy, exact resume, checkpoints). This module imports no TensorFlow at impor
 
 from __future__ import annotations
 
-from zoo_core import (
-    CONDITIONAL,
-    DECODE,
-    ENCODE,
-    LIKELIHOOD,
-    SAMPLE,
-    IncompatibleError,
-    KerasModel,
-    MetricInfo,
-)
+from zoo_core import (CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError,
+                      KerasModel, MetricInfo)
 
 from .settings import VAESettings
 
