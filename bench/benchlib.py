@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 LAST = Path(__file__).parent / "last"
@@ -53,3 +54,21 @@ def record(benchmark: str, rows: list[dict], when: float | None = None) -> Path:
         "machine": cpu_info(),
         "rows": rows}, indent=1))
     return path
+
+
+def epoch_timer():
+    """A Keras callback that keeps each epoch's wall seconds in ``.seconds``."""
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seconds: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.t0)
+
+    return EpochTimer()

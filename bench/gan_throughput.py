@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -88,24 +87,15 @@ def keras_io_style(epochs: int, limit: int = 0) -> list[float]:
             self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
             return {"d_loss": d_loss, "g_loss": g_loss}
 
-    class EpochTimes(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t0 = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.t0)
-
     wgan = WGAN(build_discriminator((28, 28, 1), (64, 128), batch_norm=False, name="critic"),
                 build_generator((28, 28, 1), latent, (64, 128)))
     wgan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
                  g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
-    timer = EpochTimes()
+    from benchlib import epoch_timer
+
+    timer = epoch_timer()
     wgan.fit(x, batch_size=batch * n_critic, epochs=epochs, callbacks=[timer], verbose=0)
-    return timer.times
+    return timer.seconds
 
 
 def zoo_side(epochs: int, limit: int = 0) -> list[float]:

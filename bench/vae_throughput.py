@@ -26,9 +26,8 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 
-from benchlib import cpu_info, record, row
+from benchlib import cpu_info, epoch_timer, record, row
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -102,23 +101,6 @@ def notebook_vae(latent_dim, f0, f1, dense):
     vae = VAE(encoder, decoder)
     vae.compile(optimizer=keras.optimizers.Adam())
     return vae
-
-
-def epoch_timer():
-    import keras
-
-    class Timer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t0 = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.t0)
-
-    return Timer()
 
 
 def worker(side: str, variant: str, config: str, epochs: int) -> dict:
