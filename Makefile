@@ -42,7 +42,7 @@ bench: setup data
 	$(BIN)/python bench/gan_throughput.py
 	$(BIN)/python bench/dqn_cartpole.py
 	$(BIN)/python bench/sample_metrics.py
-	$(BIN)/python bench/iwae.py
+	$(BIN)/python bench/iwae.py --repeats 3
 	$(BIN)/python bench/summary.py
 
 clean:

@@ -350,6 +350,51 @@ def test_the_decoders_last_layer_computes_what_keras_conv2d_transpose_computes(t
     np.testing.assert_allclose(loaded(x), model(x), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+@pytest.mark.parametrize("labels", ["none", "input", "every_layer"])
+def test_the_fast_decoder_computes_the_keras_decoders_logits(shape, labels):
+    """FastDecoder (fused ops, output phases kept apart) is the same function as the
+    decoder build_decoder makes: plain, conditional, label at every layer, 1 or 3 channels."""
+    import tensorflow as tf
+
+    from zoo_vae.fast_decoder import FastDecoder
+    from zoo_vae.network import build_decoder
+
+    num_classes = 0 if labels == "none" else 10
+    decoder = build_decoder(shape, 3, (8, 16), num_classes,
+                            every_layer=labels == "every_layer")
+    rng = np.random.default_rng(0)  # non-zero biases, so a misplaced one would show
+    decoder.set_weights([w + 0.1 * rng.normal(size=w.shape).astype("float32")
+                         for w in decoder.get_weights()])
+    z = rng.normal(size=(6, 3)).astype("float32")
+    inputs = [z, np.eye(10, dtype="float32")[[0, 3, 9, 1, 1, 5]]] if num_classes else z
+    want = np.asarray(decoder(inputs))
+    got = FastDecoder(decoder, "float32")(inputs)
+    assert got.shape == want.shape and got.dtype == tf.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    in_bf16 = FastDecoder(decoder, "bfloat16")(inputs)
+    assert in_bf16.dtype == tf.bfloat16
+    np.testing.assert_allclose(tf.cast(in_bf16, tf.float32), want, atol=0.05)
+
+
+def test_the_fast_decoder_refuses_another_shape_and_the_bound_falls_back(trained):
+    """A decoder FastDecoder was not made for is refused with ValueError, and the IWAE bound
+    then decodes with the Keras decoder: the same bound as the fast path's in float32."""
+    from zoo_vae.fast_decoder import FastDecoder
+
+    other = keras.Sequential([keras.Input((2,)), keras.layers.Dense(28 * 28),
+                              keras.layers.Reshape((28, 28, 1))])
+    with pytest.raises(ValueError, match="FastDecoder"):
+        FastDecoder(other)
+    run, _, _ = trained
+    _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))
+    x = _test_images(50)
+    fast = model.log_likelihood(x, k=4)
+    model._traced_cache[("decoder", "float32")] = None  # as if FastDecoder had refused
+    model._traced_cache.pop(("iwae", 4, 0, "float32"))
+    np.testing.assert_allclose(model.log_likelihood(x, k=4), fast, rtol=1e-5)
+
+
 def test_the_iwae_bound_in_bfloat16_stays_within_005_nats_of_float32(trained):
     run, _, _ = trained
     _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))

@@ -150,8 +150,7 @@ class ConvVAE(KerasModel):
         if precision not in ("float32", "bfloat16"):
             raise ValueError(f"precision must be float32 or bfloat16, not {precision!r}")
         y = self._onehot(labels)
-        decoder = None if precision == "float32" else self._traced(
-            ("decoder", precision), lambda: self._decoder_copy("mixed_" + precision))
+        decoder = self._traced(("decoder", precision), lambda: self._eval_decoder(precision))
         # one traced function per (k, seed), kept: `zoo eval` calls this once per chunk of
         # 500 images, and a fresh tf.function each time would trace the graph every call
         step = self._traced(("iwae", k, seed, precision), lambda: tf.function(
@@ -164,6 +163,17 @@ class ConvVAE(KerasModel):
                 args += (tf.constant(y[i:i + batch]),)
             out.append(step(*args).numpy())
         return -np.concatenate(out)
+
+    def _eval_decoder(self, precision: str):
+        """The decoder for the k decodes: :class:`zoo_vae.fast_decoder.FastDecoder` (the same
+        function with fused ops, about a fifth faster), or, for a decoder of another shape,
+        the Keras one (float32) or its copy under the bfloat16 policy."""
+        from .fast_decoder import FastDecoder
+
+        try:
+            return FastDecoder(self.net.decoder, precision)
+        except ValueError:
+            return None if precision == "float32" else self._decoder_copy("mixed_" + precision)
 
     def _decoder_copy(self, policy: str):
         """The trained decoder rebuilt under another Keras dtype policy, every layer (the

@@ -262,6 +262,18 @@ class VAE(keras.Model):
         return cls(encoder, decoder, prior=prior, **config)
 
 
+@tf.function(jit_compile=True)
+def _reconstruction_nll_k(x, logits):
+    """reconstruction_nll of each of the k decodes (k * b logits, sample-major) against its
+    image, (k, b), in float32 whatever decoded; one XLA-fused pass over the logits instead
+    of a tiled copy of x and five element-wise ops (a few percent of the bound's time)."""
+    b = tf.shape(x)[0]
+    logits = tf.reshape(tf.cast(logits, x.dtype), [-1, b, tf.reduce_prod(tf.shape(x)[1:])])
+    labels = tf.broadcast_to(tf.reshape(x, [1, b, -1]), tf.shape(logits))
+    return tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits),
+                         axis=2)
+
+
 def iwae_nll(vae: VAE, x, k: int, seed: int, y=None, decoder=None):
     """Importance-weighted estimate of -log p(x) per image (k samples from q(z|x)); for a
     conditional VAE, of -log p(x|y) with one-hot labels ``y``.
@@ -278,9 +290,7 @@ def iwae_nll(vae: VAE, x, k: int, seed: int, y=None, decoder=None):
     yk = None if y is None else tf.tile(y, [k, 1])
     zk = tf.reshape(z, [-1, d])
     logits = vae.decode(zk, yk) if decoder is None else decoder(zk if yk is None else [zk, yk])
-    logits = tf.cast(logits, x.dtype)  # the likelihood in float32 whatever decoded
-    xk = tf.tile(x, [k, 1, 1, 1])
-    log_px_z = -tf.reshape(reconstruction_nll(xk, logits), [k, b])
+    log_px_z = -_reconstruction_nll_k(x, logits)  # (k, b)
     if vae.prior is not None and y is not None:
         p_mean, p_log_var = vae.prior(y)
         log_pz = log_normal(z, p_mean[None], p_log_var[None])
