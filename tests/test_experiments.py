@@ -74,8 +74,9 @@ def test_zoo_runs_shows_what_each_run_recorded(tmp_path):
     root.mkdir()
     # finished
     assert zoo("run", "vae", *TINY, "--epochs", "2", "--out", "runs/done", cwd=tmp_path)[0] == 0
-    # interrupted: SIGTERM to a real run after its first checkpoint
-    proc = zoo("run", "vae", *TINY, "--epochs", "50", "--out", "runs/cut", cwd=tmp_path,
+    # interrupted: SIGTERM to a real run after its first checkpoint (its later epochs take
+    # seconds; the signal lands within milliseconds)
+    proc = zoo("run", "vae", *TINY, "--epochs", "10", "--out", "runs/cut", cwd=tmp_path,
                wait=False)
     state = root / "cut" / "state.json"
     deadline = time.time() + 300
@@ -98,7 +99,7 @@ def test_zoo_runs_shows_what_each_run_recorded(tmp_path):
     assert {k: rows[k]["status"] for k in rows} == {
         "done": "finished", "cut": "interrupted", "broken": "failed"}
     assert (rows["done"]["done"], rows["done"]["planned"]) == (2, 2)
-    assert 1 <= rows["cut"]["done"] < 50 and rows["cut"]["planned"] == 50
+    assert 1 <= rows["cut"]["done"] < 10 and rows["cut"]["planned"] == 10
     assert rows["broken"]["note"] and rows["done"]["monitor"] == "val_loss"
     history = json.loads((root / "done" / "metrics.json").read_text())["history"]
     assert rows["done"]["best"] == min(h["val_loss"] for h in history)
