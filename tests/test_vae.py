@@ -375,6 +375,10 @@ def test_the_fast_decoder_computes_the_keras_decoders_logits(shape, labels):
     in_bf16 = FastDecoder(decoder, "bfloat16")(inputs)
     assert in_bf16.dtype == tf.bfloat16
     np.testing.assert_allclose(tf.cast(in_bf16, tf.float32), want, atol=0.05)
+    fast = FastDecoder(decoder, "float32")  # weights changed afterwards are followed
+    decoder.set_weights([w[::-1] if w.ndim == 1 else w for w in decoder.get_weights()])
+    np.testing.assert_allclose(fast(inputs), decoder(inputs), rtol=1e-5, atol=1e-5)
+    assert np.abs(np.asarray(decoder(inputs)) - want).max() > 1e-3  # they did change
 
 
 def test_the_fast_decoder_refuses_another_shape_and_the_bound_falls_back(trained):

@@ -55,49 +55,44 @@ class FastDecoder:
                              "4 divides")
         self.dtype = tf.as_dtype(dtype)
         self.conditional = isinstance(decoder.input, (list, tuple))
-
-        def cast(w):
-            return tf.constant(np.asarray(w), self.dtype)
-
-        self.dense = [cast(v) for v in dense[0].get_weights()]
+        # the layers, not a copy of their weights: a decoder trained further is followed
+        self.dense, self.convs = dense[0], convs
         self.grid = (h // 4, w // 4)  # the Dense output's spatial shape
-        self.dense_channels = dense[0].units // (self.grid[0] * self.grid[1])
-        (k1, b1), (k2, b2), (k3, b3) = (la.get_weights() for la in convs)
+        self.dense_channels = self.dense.units // (self.grid[0] * self.grid[1])
         # a decoder built with every_layer=True feeds the label maps to each convolution
-        self.every_layer = k1.shape[3] != self.dense_channels
-        self.first = [cast(k) for k in _phase_kernels(k1)], cast(b1)
-        self.second = [cast(k) for k in _phase_kernels(k2)], cast(b2)
-        c_out, c_in = k3.shape[2], k3.shape[3]
-        # logits taps: tap (i, j) of output channel o, as columns (i, j, o) of one matrix
-        self.taps = cast(np.transpose(k3[::-1, ::-1], (3, 0, 1, 2)).reshape(c_in, 9 * c_out))
-        shift, gather = _phase_shifts(c_out)
-        self.shift, self.gather = cast(shift), cast(gather)
-        self.logits_bias = cast(b3)
-        self.channels = c_out
+        self.every_layer = convs[0].kernel.shape[3] != self.dense_channels
+        self.channels = convs[2].filters
+        self.shift, self.gather = (tf.constant(v, self.dtype)
+                                   for v in _phase_shifts(self.channels))
 
     def __call__(self, inputs):
+        dt = self.dtype
         z, y = (inputs if self.conditional else (inputs, None))
-        x = tf.cast(z, self.dtype)
+        x = tf.cast(z, dt)
         if y is not None:
-            y = tf.cast(y, self.dtype)
+            y = tf.cast(y, dt)
             x = tf.concat([x, y], -1)
-        w, b = self.dense
-        x = tf.nn.relu(tf.matmul(x, w) + b)  # oneDNN fuses this one itself
+        x = tf.nn.relu(tf.matmul(x, tf.cast(self.dense.kernel, dt))
+                       + tf.cast(self.dense.bias, dt))  # oneDNN fuses this one itself
         h, wd = self.grid
         x = tf.reshape(x, (-1, h, wd, self.dense_channels))
+        first, second, logits = self.convs
         x = self._with_label(x, y, (h, wd))
-        x = _interleave(_phases(x, *self.first))  # the first transposed convolution
+        x = _interleave(_phases(x, first, dt))  # the first transposed convolution
         x = self._with_label(x, y, (2 * h, 2 * wd))
-        phases = _phases(x, *self.second)
-        # the logits layer, per phase: taps by matrix product, shifted into place, summed
-        c_in, c = self.taps.shape[0], self.channels
-        taps = tf.concat([tf.reshape(tf.matmul(tf.reshape(p, (-1, c_in)), self.taps),
+        phases = _phases(x, second, dt)
+        # the logits layer, per phase: taps by matrix product, shifted into place, summed;
+        # tap (i, j) of output channel o is column (i, j, o) of one matrix
+        k = tf.cast(logits.kernel, dt)  # (3, 3, out, in)
+        c_in, c = k.shape[3], self.channels
+        taps = tf.reshape(tf.transpose(tf.reverse(k, [0, 1]), (3, 0, 1, 2)), (c_in, 9 * c))
+        taps = tf.concat([tf.reshape(tf.matmul(tf.reshape(p, (-1, c_in)), taps),
                                      (-1, 2 * h, 2 * wd, 9 * c)) for p in phases], -1)
         taps = tf.nn.depthwise_conv2d(taps, self.shift, [1, 1, 1, 1], "SAME")
         out = tf.matmul(tf.reshape(taps, (-1, 36 * c)), self.gather)  # (a, b, channel)
         out = tf.reshape(out, (-1, 2 * h, 2 * wd, 2, 2, c))
         out = tf.reshape(tf.transpose(out, (0, 1, 3, 2, 4, 5)), (-1, 4 * h, 4 * wd, c))
-        return out + self.logits_bias
+        return out + tf.cast(logits.bias, dt)
 
     def _with_label(self, x, y, size):
         if not self.every_layer:
@@ -109,11 +104,12 @@ _PADS = ([[0, 0], [1, 0], [1, 0], [0, 0]], [[0, 0], [1, 0], [0, 0], [0, 0]],
          [[0, 0], [0, 0], [1, 0], [0, 0]], "VALID")
 
 
-def _phases(x, kernels, bias):
-    """A 3x3 stride-2 "same" transposed convolution with ReLU as its four output phases
-    (even/even, even/odd, odd/even, odd/odd), each a Conv2D with bias and ReLU fused."""
+def _phases(x, layer, dtype):
+    """A 3x3 stride-2 "same" transposed convolution with ReLU (``layer``) as its four output
+    phases (even/even, even/odd, odd/even, odd/odd), each a Conv2D with bias and ReLU fused."""
+    bias = tf.cast(layer.bias, dtype)
     return [tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k, 1, pad), bias))
-            for k, pad in zip(kernels, _PADS)]
+            for k, pad in zip(_phase_kernels(tf.cast(layer.kernel, dtype)), _PADS)]
 
 
 def _interleave(phases):
@@ -141,9 +137,11 @@ def _phase_kernels(kernel):
     odd/odd. Output row 2i takes input row i through kernel row 0 and row i - 1 through
     row 2; output row 2i + 1 takes row i through kernel row 1 (TensorFlow pads "same" at the
     end), so the even phases look one row back: the convolutions pad one row at the top."""
-    k = np.transpose(kernel, (0, 1, 3, 2))
-    back = [2, 0]  # window rows (i - 1, i) <- kernel rows (2, 0)
-    return (k[back][:, back], k[back][:, 1:2], k[1:2][:, back], k[1:2, 1:2])
+    k = tf.transpose(kernel, (0, 1, 3, 2))
+    back = tf.gather(k, [2, 0], axis=0)  # window rows (i - 1, i) <- kernel rows (2, 0)
+    middle = k[1:2]
+    return (tf.gather(back, [2, 0], axis=1), back[:, 1:2], tf.gather(middle, [2, 0], axis=1),
+            middle[:, 1:2])
 
 
 def _phase_shifts(channels: int):
