@@ -381,22 +381,30 @@ def test_the_fast_decoder_computes_the_keras_decoders_logits(shape, labels):
     assert np.abs(np.asarray(decoder(inputs)) - want).max() > 1e-3  # they did change
 
 
-def test_the_fast_decoder_refuses_another_shape_and_the_bound_falls_back(trained):
+def test_the_fast_decoder_refuses_another_shape_and_the_bound_falls_back(trained,
+                                                                          monkeypatch):
     """A decoder FastDecoder was not made for is refused with ValueError, and the IWAE bound
-    then decodes with the Keras decoder: the same bound as the fast path's in float32."""
-    from zoo_vae.fast_decoder import FastDecoder
+    then decodes with the Keras decoder (the same bound as the fast path's in float32) or,
+    in bfloat16, with its bfloat16 copy."""
+    from zoo_vae import fast_decoder
 
     other = keras.Sequential([keras.Input((2,)), keras.layers.Dense(28 * 28),
                               keras.layers.Reshape((28, 28, 1))])
     with pytest.raises(ValueError, match="FastDecoder"):
-        FastDecoder(other)
+        fast_decoder.FastDecoder(other)
     run, _, _ = trained
-    _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))
     x = _test_images(50)
+    _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))
     fast = model.log_likelihood(x, k=4)
-    model._traced_cache[("decoder", "float32")] = None  # as if FastDecoder had refused
-    model._traced_cache.pop(("iwae", 4, 0, "float32"))
+
+    def refuse(decoder, dtype):
+        raise ValueError("FastDecoder: not this one")
+
+    monkeypatch.setattr(fast_decoder, "FastDecoder", refuse)
+    _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))
     np.testing.assert_allclose(model.log_likelihood(x, k=4), fast, rtol=1e-5)
+    bf16 = model.log_likelihood(x, k=4, precision="bfloat16")
+    assert abs(bf16.mean() - fast.mean()) < 0.05 and not np.array_equal(bf16, fast)
 
 
 def test_the_iwae_bound_in_bfloat16_stays_within_005_nats_of_float32(trained):
