@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from benchlib import LAST
 
@@ -41,8 +42,6 @@ def main():
     else:
         from rich.console import Console
         from rich.table import Table
-
-        import sys
 
         table = Table(*COLUMNS, title="zoo benchmarks: the latest figures")
         for r in rows:

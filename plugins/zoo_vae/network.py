@@ -265,8 +265,9 @@ class VAE(keras.Model):
 @tf.function(jit_compile=True)
 def _reconstruction_nll_k(x, logits):
     """reconstruction_nll of each of the k decodes (k * b logits, sample-major) against its
-    image, (k, b), in float32 whatever decoded; one XLA-fused pass over the logits instead
-    of a tiled copy of x and five element-wise ops (a few percent of the bound's time)."""
+    image, (k, b), in float32 whatever decoded: one XLA-fused pass over the logits with the
+    images broadcast, no tiled copy of x. (Calling reconstruction_nll on the broadcast
+    images instead took twice as long under XLA: 12.5 against 6.5 ms for 4,000 decodes.)"""
     b = tf.shape(x)[0]
     logits = tf.reshape(tf.cast(logits, x.dtype), [-1, b, tf.reduce_prod(tf.shape(x)[1:])])
     labels = tf.broadcast_to(tf.reshape(x, [1, b, -1]), tf.shape(logits))
