@@ -49,7 +49,7 @@ def interfaces() -> str:
         for n, v in attrs:
             fn = v.__func__ if isinstance(v, (classmethod, staticmethod)) else v
             if inspect.isfunction(fn):
-                sig = str(inspect.signature(fn)).replace("'", "")
+                sig = _signature(fn)
                 first = _doc(fn).split("\n\n")[0].replace("\n", " ")
                 out.append(f"- `{n}{sig}`" + (f": {first}" if first else ""))
             elif isinstance(v, property):
@@ -87,6 +87,30 @@ def commands() -> str:
                             max_content_width=88)
         out += [f"### `zoo {name}`", "", "```text", cmd.get_help(ctx), "```", ""]
     return "\n".join(out)
+
+
+class _Annotation:
+    """An annotation shown as its text without quotes (``"np.ndarray"``, or the
+    ``'np.ndarray'`` inside ``tuple['np.ndarray', ...]``)."""
+
+    def __init__(self, annotation):
+        text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+        self.text = text.replace("'", "").replace('"', "")
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _signature(fn) -> str:
+    """``fn``'s signature with its annotations unquoted and its string defaults quoted."""
+    sig = inspect.signature(fn)
+
+    def plain(a):
+        return a if a is inspect.Signature.empty else _Annotation(a)
+
+    return str(sig.replace(
+        parameters=[p.replace(annotation=plain(p.annotation)) for p in sig.parameters.values()],
+        return_annotation=plain(sig.return_annotation)))
 
 
 def render() -> str:
