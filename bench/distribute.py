@@ -20,7 +20,8 @@ STEPS, BATCH = 100, 128
 SCRIPT = """
 import os, sys
 from rich.console import Console
-from zoo_core import plugins, runner
+from zoo_core import plugins
+from zoo_core.run import runner
 plan = runner.plan_run(plugins.get_registry(), "vae", dataset="fashion_mnist", visualizers=[],
                        sets=["limit=%d", "batch_size=%d", "train_split=all"], epochs=2,
                        seed=0,

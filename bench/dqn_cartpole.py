@@ -17,7 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from zoo_core import plugins, runner  # noqa: E402
+from zoo_core import plugins  # noqa: E402
+from zoo_core.run import runner
 
 
 def main():

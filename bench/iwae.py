@@ -81,7 +81,7 @@ def main():
     x = data.arrays("test")[0][:args.n]
     if args.run:
         from zoo_core.cli import registry
-        from zoo_core.runner import open_trained
+        from zoo_core.run.runner import open_trained
 
         _, _, model, _ = open_trained(registry(), args.run)
     else:

@@ -12,7 +12,10 @@ from pathlib import Path
 import click
 
 from zoo_core import cli as zoo_cli
-from zoo_core import hookspecs, keras_model, runs, testing, types
+from zoo_core import hookspecs, testing
+from zoo_core.keras import model as keras_model
+from zoo_core.run import run_dir as runs
+from zoo_core import contract as types
 
 HEADER = """# Reference
 

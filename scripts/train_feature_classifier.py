@@ -6,7 +6,7 @@
 Seeded (``--seed``) with deterministic ops, on the train split; prints the test accuracy and
 writes the weights (``.npz``) with a JSON record beside them (accuracy, settings, SHA-256).
 Works for any registered labelled dataset (``--set`` passes its settings); a dataset plugin
-ships the file and returns :class:`zoo_core.features.FeatureExtractor` from its
+ships the file and returns :class:`zoo_fashion_mnist.feature_classifier.FeatureExtractor` from its
 ``feature_extractor()``.
 """
 
@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from zoo_core import plugins  # noqa: E402
 from zoo_core import settings as S  # noqa: E402
-from zoo_core.features import save_weights, train_classifier  # noqa: E402
+from zoo_fashion_mnist.feature_classifier import save_weights, train_classifier  # noqa: E402
 
 
 def main():

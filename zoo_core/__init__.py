@@ -5,12 +5,12 @@ Metric classes through the hooks in :mod:`zoo_core.hookspecs`; heavy libraries l
 when a plugin's object is used. :class:`KerasModel` is the base for Keras families.
 """
 
-from .errors import (DataError, DuplicateNameError, IncompatibleError, RunError,
+from zoo_core.errors import (DataError, DuplicateNameError, IncompatibleError, RunError,
                      SettingsError, TrainingError, UnknownNameError, UsageError, ZooError)
-from .hookspecs import hookimpl
-from .keras_model import KerasModel, replayable_normal
-from .runs import RunDir
-from .types import (CAPABILITIES, CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, DataSpec,
+from zoo_core.hookspecs import hookimpl
+from zoo_core.keras.model import KerasModel, replayable_normal
+from zoo_core.run.run_dir import RunDir
+from zoo_core.contract import (CAPABILITIES, CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, DataSpec,
                     Dataset, DrawContext, Metric, MetricInfo, MetricResult, Model, RunContext,
                     Visualizer)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import pluggy
 
-from . import hookspecs
-from .registry import Registry
+from zoo_core import hookspecs
+from zoo_core.registry import Registry
 
 ENTRY_POINT_GROUP = "zoo"
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .errors import DuplicateNameError, UnknownNameError, ZooError
-from .types import Dataset, Metric, Model, Visualizer
+from zoo_core.errors import DuplicateNameError, UnknownNameError, ZooError
+from zoo_core.contract import Dataset, Metric, Model, Visualizer
 
 KINDS = ("model", "dataset", "visualizer", "metric")
 BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer, "metric": Metric}

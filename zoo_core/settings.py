@@ -12,7 +12,7 @@ import difflib
 import typing
 from typing import Any, Mapping
 
-from .errors import SettingsError
+from zoo_core.errors import SettingsError
 
 
 @dataclasses.dataclass(frozen=True)

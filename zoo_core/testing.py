@@ -21,13 +21,18 @@ It checks, with the plugin installed (registered through its entry point):
 5. every installed metric that applies gives finite numbers, and every one that does not
    is refused before any work.
 
-Models that train in an environment pass ``env=`` instead of a dataset. The interruption is
+A model that trains on no dataset names its source as a setting (``sets=["env=..."]``,
+for an environment).
+With no settings given, the model's own :attr:`zoo_core.Model.tiny_run` is used. The
+training goes through :func:`zoo_core.run.runner.execute`, the path ``zoo run`` takes. The
+interruption is
 a Keras callback that raises ``KeyboardInterrupt`` (what Ctrl-C raises), handed to the model
 through ``RunContext.extra["callbacks"]``, which :class:`zoo_core.KerasModel` honours.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import subprocess
@@ -35,12 +40,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import plugins
-from . import settings as S
-from .errors import IncompatibleError
-from .plan import Plan, applicable_metrics, plan_metrics, plan_run
-from .runs import RunDir
-from .types import CONDITIONAL, DrawContext, ENCODE, LIKELIHOOD, SAMPLE, RunContext
+from zoo_core import plugins
+from zoo_core import settings as S
+from zoo_core.errors import IncompatibleError
+from zoo_core.run.plan import Plan, applicable_metrics, plan_metrics, plan_run
+from zoo_core.run.run_dir import RunDir
+from zoo_core.contract import CONDITIONAL, DrawContext, ENCODE, LIKELIHOOD, SAMPLE, RunContext
 
 
 @dataclass
@@ -72,25 +77,21 @@ def _model_name(registry, model) -> str:
                          "in the 'zoo' group) before checking it")
 
 
-def _plan(registry, name, dataset, env, sets, epochs, visualizers=()) -> Plan:
+def _plan(registry, name, dataset, sets, epochs, visualizers=()) -> Plan:
     cls = registry.resolve("model", name).entry.cls
     kw = {"epochs": epochs} if "epochs" in S.field_names(cls.Settings) else {}
-    return plan_run(registry, name, dataset=dataset, env=env, visualizers=list(visualizers),
-                    sets=list(sets), seed=0, **kw)
+    return plan_run(registry, name, dataset=dataset, visualizers=list(visualizers),
+                    sets=list(sets), seed=0, tensorboard=False, **kw)
 
 
 def _train(plan: Plan, out: Path, extra=None):
-    """``runner.execute`` without drawing, keeping the trained model in memory."""
-    from .runner import build
+    """``runner.execute`` (drawing nothing), keeping the trained model in memory."""
+    from zoo_core.run.runner import execute
 
-    run = RunDir.create(plan.model.name, "check", out=out)
-    run.write_json("config.json", plan.to_config())
-    model, dataset = build(plan)
-    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=_quiet(),
-                     strategy=plan.strategy, extra=dict(extra or {}))
-    model.train(ctx)
-    run.update_metrics(test=model.test_metrics(ctx) or {})
-    return run, model, dataset
+    kept = {}
+    run, _, _ = execute(dataclasses.replace(plan, visualizers=[]), _quiet(), out=str(out),
+                        extra=extra, on_trained=lambda model, data: kept.update(m=model, d=data))
+    return run, kept["m"], kept["d"]
 
 
 def _interrupt_after_first_epoch():
@@ -115,7 +116,7 @@ def _same_arrays(a: list, b: list) -> bool:
 
 
 def _loaded(plan: Plan, run: RunDir):
-    from .runner import build
+    from zoo_core.run.runner import build
 
     model, dataset = build(plan)
     model.load(run)
@@ -146,18 +147,25 @@ def _not_blank(fig, path: Path) -> float:
     return float(img.var())
 
 
-def check_model_plugin(model, dataset: str | None = None, *, workdir, env: str | None = None,
-                       sets=(), epochs: int = 3, metric_sets=(), viz_sets=(),
+def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
+                       epochs: int | None = None, metric_sets=None, viz_sets=None,
                        resume: bool = True) -> ContractReport:
     """Run the contract checks for one registered model; raise ``AssertionError`` on the
     first broken promise. ``sets``: ``--set`` items for a tiny run (``limit=256``);
-    ``metric_sets``/``viz_sets``: settings that keep metrics and figures quick."""
+    ``metric_sets``/``viz_sets``: settings that keep metrics and figures quick. What is not
+    given comes from the model's :attr:`~zoo_core.Model.tiny_run` (then: 3 epochs)."""
     import numpy as np
 
     registry = plugins.get_registry()
     name = _model_name(registry, model)
+    tiny = dict(registry.resolve("model", name).entry.cls.tiny_run)
+    dataset = dataset if dataset is not None else tiny.get("dataset")
+    sets = list(sets if sets is not None else tiny.get("sets", ()))
+    epochs = epochs if epochs is not None else tiny.get("epochs", 3)
+    metric_sets = list(metric_sets if metric_sets is not None else tiny.get("metric_sets", ()))
+    viz_sets = list(viz_sets if viz_sets is not None else tiny.get("viz_sets", ()))
     workdir = Path(workdir)
-    plan = _plan(registry, name, dataset, env, sets, epochs)
+    plan = _plan(registry, name, dataset, sets, epochs)
     cls = plan.model.cls
 
     # 1. a tiny run trains and records what the model declares
@@ -184,11 +192,11 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, env: str |
         else:
             raise AssertionError(f"{name}: ignored RunContext.extra['callbacks'], so the "
                                  "check could not interrupt it")
-        state = RunDir(cut).read_json("state.json", {}) or {}
+        state = RunDir(cut).state()
         assert state.get("epoch") == 1, f"{name}: after the interruption state.json says " \
                                         f"{state}, expected epoch 1"
-        env_vars = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        proc = subprocess.run([sys.executable, "-c", _RESUME, str(cut)], env=env_vars,
+        proc = subprocess.run([sys.executable, "-c", _RESUME, str(cut),
+                               os.pathsep.join(p for p in sys.path if p)],
                               capture_output=True, text=True)
         assert proc.returncode == 0, f"{name}: resume failed:\n{proc.stderr[-3000:]}"
         resumed = RunDir(cut)
@@ -222,7 +230,7 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, env: str |
         except IncompatibleError:
             before_dirs = sorted(workdir.iterdir())
             try:
-                _plan(registry, name, dataset, env, sets, epochs, visualizers=[e.name])
+                _plan(registry, name, dataset, sets, epochs, visualizers=[e.name])
             except IncompatibleError as exc:
                 msg = str(exc)
                 assert "\n" not in msg and "needs" in msg, f"{e.name}: unclear refusal {msg!r}"
@@ -265,7 +273,9 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, env: str |
 
 _RESUME = """
 import os, sys
+sys.path[:0] = sys.argv[2].split(os.pathsep)  # what the checking process imports from
 from rich.console import Console
-from zoo_core import plugins, runner
+from zoo_core import plugins
+from zoo_core.run import runner
 runner.resume(plugins.get_registry(), sys.argv[1], Console(file=open(os.devnull, "w")))
 """

@@ -15,3 +15,12 @@ def register_metrics(register):
     from .model import GreedyReturn
 
     register("greedy_return", GreedyReturn)
+
+
+@hookimpl
+def register_commands(cli):
+    """``--env ID`` on ``zoo run`` and ``zoo tune``: the DQN's ``env`` setting as a flag."""
+    from zoo_core.cli.output import add_setting_option
+
+    add_setting_option("env", "Environment id (models that act in an environment), e.g. "
+                              "CartPole-v1.")

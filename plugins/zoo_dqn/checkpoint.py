@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo_core.runs import atomic_path
+from zoo_core.run.run_dir import atomic_path
 
 AGENT = "agent.npz"
 CHECKPOINT_EVERY = 5_000  # steps, when there are no check-ups
@@ -58,7 +58,7 @@ def save(run, agent, buffer, progress: Progress, best_weights) -> None:
     ``state.json`` for the readers of the run."""
     import json
 
-    from zoo_core import keras_training as kt
+    from zoo_core.keras import training as kt
 
     arrays = {f"q_{i}": w for i, w in enumerate(agent.q.get_weights())}
     arrays |= {f"target_{i}": w for i, w in enumerate(agent.target.get_weights())}

@@ -27,6 +27,13 @@ class DQN(Model):
 
     Settings = DQNSettings
     needs = "environment"
+    source_setting = "env"  # zoo run dqn --env CartPole-v1
+    progress_unit, progress_setting = "step", "total_steps"
+    #: the contract kit's run: a few seconds on 2 cores
+    tiny_run = {"sets": ["env=CartPole-v1", "total_steps=400", "warmup_steps=100",
+                         "train_every=50", "updates_per_round=2", "eval_every=200",
+                         "eval_episodes=2", "hidden=8"],
+                "metric_sets": ["episodes=2"], "viz_sets": ["n=4", "limit=128"]}
     capabilities = frozenset({EPISODES})
     strategies = ("default",)
     resumable = True
@@ -59,7 +66,7 @@ class DQN(Model):
         check_env(s.env)
 
     def _build(self, seed):
-        from zoo_core.keras_training import seed_everything
+        from zoo_core.keras.training import seed_everything
 
         from .agent import Agent
         from .environment import make
@@ -90,7 +97,7 @@ class DQN(Model):
         import numpy as np
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        from zoo_core import keras_training as kt
+        from zoo_core.keras import training as kt
 
         from . import checkpoint as ck
         from .replay import ReplayBuffer
@@ -243,7 +250,7 @@ class DQN(Model):
     def load(self, run, which: str = "final") -> None:
         """The final Q-network (``model.keras``), with the last checkpoint's target and
         optimizer state when there is one (``get_weights`` then equals the trained agent's)."""
-        from zoo_core import keras_training as kt
+        from zoo_core.keras import training as kt
 
         from . import checkpoint as ck
         from .agent import Agent

@@ -116,7 +116,7 @@ class FashionMNIST(Dataset):
         features and class probabilities, for FID and the other sample metrics."""
         from pathlib import Path
 
-        from zoo_core.features import FeatureExtractor
+        from zoo_fashion_mnist.feature_classifier import FeatureExtractor
 
         return FeatureExtractor(Path(__file__).with_name(sources.CLASSIFIER),
                                 sources.CLASSIFIER_SHA256, (28, 28, 1), len(CLASS_NAMES))

@@ -28,10 +28,20 @@ class GAN(KerasModel):
 
     needs = "images"
     capabilities = frozenset({DECODE, SAMPLE, SAMPLE_PROGRESS})
+    #: the contract kit's run: a few seconds on 2 cores
+    tiny_run = {"dataset": "fashion_mnist",
+                "sets": ["limit=256", "latent_dim=16", "filters=8,16", "batch_size=32",
+                         "fid_samples=64"],
+                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+                "viz_sets": ["n=4", "limit=128"]}
     default_visualizers = ("curves", "samples", "progress", "interpolation")
     validate = False  # no test step: the FID check-ups measure the run
     monitor = "fid"
     kind = "dcgan"
+
+    @classmethod
+    def latent_shape_of(cls, settings, spec):
+        return (int(settings.latent_dim),)
 
     @classmethod
     def check_data(cls, settings, spec) -> None:
@@ -116,6 +126,8 @@ class WGANGP(GAN):
 
     Settings = WGANGPSettings
     kind = "wgan_gp"
+    tiny_run = {**GAN.tiny_run, "sets": [*GAN.tiny_run["sets"][:3], "batch_size=16",
+                                         "fid_samples=64"]}
     metrics = (FID,
                MetricInfo("critic_loss", "", "critic", "critic loss, -W + lambda * GP"),
                MetricInfo("g_loss", "", "g", "generator loss, -E D(G(z))"),

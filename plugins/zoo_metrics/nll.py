@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from zoo_core import LIKELIHOOD, Metric, MetricResult
-from zoo_core.progress import chunks, track
+from zoo_metrics.progress import chunks, track
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zoo_core import CONDITIONAL, SAMPLE, Metric, MetricResult
-from zoo_core.progress import chunks, track
+from zoo_metrics.progress import chunks, track
 
 
 @dataclass(frozen=True)

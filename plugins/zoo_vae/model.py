@@ -26,6 +26,10 @@ class ConvVAE(KerasModel):
     Settings = VAESettings
     needs = "images"
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD, "elbo"})
+    #: the contract kit's run: a few seconds on 2 cores
+    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=256", "batch_size=64"],
+                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+                "viz_sets": ["n=4", "limit=128"]}
     default_visualizers = ("curves", "manifold", "clusters", "reconstructions")
     metrics = (MetricInfo("loss", NATS, "loss", "negative ELBO"),
                MetricInfo("reconstruction_loss", NATS, "rec", "-E_q log p(x|z)"),
@@ -33,6 +37,10 @@ class ConvVAE(KerasModel):
     monitor = "loss"
     likelihood = "bound"
     likelihood_unit = "nats"
+
+    @classmethod
+    def latent_shape_of(cls, settings, spec):
+        return (int(settings.latent_dim),)
 
     @classmethod
     def check_data(cls, settings, spec) -> None:

@@ -186,7 +186,7 @@ class VAE(keras.Model):
         """Reparameterisation noise, replayable from (seed, stream, optimizer step): a
         resumed run draws the same noise as an uninterrupted one (see
         :func:`zoo_core.replayable_normal`)."""
-        from zoo_core.keras_model import replayable_normal
+        from zoo_core.keras.model import replayable_normal
 
         step = self.optimizer.iterations if step is None else step
         return replayable_normal(batch, [dim], seed=self.seed, step=step, stream=stream)

@@ -15,7 +15,7 @@ def register_visualizers(register):
     from .curves import Curves
     from .interpolation import Interpolation
     from .manifold import Manifold
-    from .progress import Progress
+    from .training_progress import Progress
     from .reconstructions import Reconstructions
     from .returns import Returns
     from .samples import Samples
@@ -27,3 +27,10 @@ def register_visualizers(register):
                       ("class_grid", ClassGrid), ("interpolation", Interpolation),
                       ("progress", Progress)):
         register(name, cls)
+
+
+@hookimpl
+def register_commands(cli):
+    from .sample_command import sample
+
+    cli.add_command(sample)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from zoo_core import CONDITIONAL, DECODE, ENCODE, IncompatibleError, Visualizer
-from zoo_core.sampling import image_grid  # noqa: F401  (re-exported for the visualizers)
+from zoo_core.grid import image_grid  # noqa: F401  (re-exported for the visualizers)
 
 if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
     import numpy as np

@@ -1,0 +1,125 @@
+"""``zoo leaderboard``: every finished run's evaluations in one table, and their samples side
+by side.
+
+Reads the run directories only (``config.json``, ``metrics.json``); a metric's unit and
+direction come from what ``zoo eval`` recorded. The sample figure loads each model and draws
+the same number of samples with the same seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zoo_core.errors import RunError, UsageError
+from zoo_core.run.run_dir import RunDir
+
+BASE = ("run", "model", "source", "seed", "params", "train_seconds")
+
+
+def finished_runs(root: str | Path) -> list[RunDir]:
+    """The runs under ``root`` with a final model, the members of seed groups included."""
+    from zoo_core.run.seed_groups import GROUP
+
+    root = Path(root)
+    if not root.is_dir():
+        raise RunError(f"{root} is not a folder; train something first (`zoo run ...`) or "
+                       "name run directories")
+    found = []
+    for p in sorted(root.iterdir()):
+        if (p / GROUP).is_file():
+            found += [RunDir(q) for q in sorted(p.iterdir()) if (q / "model.keras").is_file()]
+        elif (p / "config.json").is_file() and (p / "model.keras").is_file():
+            found.append(RunDir(p))
+    return found
+
+
+def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str]]:
+    """One row per run (per seed group: mean ± std, see :func:`zoo_reports.aggregate.aggregate`):
+    the base columns and the latest value of every evaluated metric; with the metrics'
+    units and the names where higher is better."""
+    rows, units, higher = [], {}, set()
+    for run in runs:
+        cfg, m = run.config, run.metrics()
+        hist = m.get("history", [])
+        source = (cfg.get("dataset") or {}).get("name") or \
+            (cfg.get("model") or {}).get("settings", {}).get("env", "")
+        row = {"run": run.path.name, "model": cfg.get("model", {}).get("name"),
+               "source": source, "seed": cfg.get("seed"), "params": m.get("params"),
+               "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)
+               if hist else m.get("train_seconds")}
+        for record in m.get("evaluations", []):
+            row.update(record.get("values", {}))
+            units.update(record.get("units", {}))
+            higher.update(record.get("higher_is_better", []))
+        row["path"] = str(run.path)
+        rows.append(row)
+    from zoo_reports.aggregate import aggregate
+
+    return aggregate(rows, runs), units, higher
+
+
+def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
+    if key is None:
+        return rows
+    if not any(key in r for r in rows):
+        names = sorted({k for r in rows for k in r if k not in BASE})
+        raise UsageError(f"no run has the metric '{key}'; evaluated metrics: "
+                         f"{', '.join(names) or '(none: run `zoo eval RUN` first)'}")
+    from zoo_reports.aggregate import value_of
+
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+    return sorted(present, key=lambda r: value_of(r[key]), reverse=key in higher) + missing
+
+
+def markdown(rows: list[dict], units: dict[str, str]) -> str:
+    keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in ("members", "path")]
+    head = [f"{k} ({units[k]})" if units.get(k) else k for k in keys]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        lines.append("| " + " | ".join(_cell(r.get(k)) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def _cell(v) -> str:
+    if isinstance(v, dict) and "mean" in v:  # a seed group: mean ± std
+        return f"{_cell(float(v['mean']))} ± {_cell(float(v['std']))}"
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    return str(v)
+
+
+def sample_figure(registry, runs: list[RunDir], out: Path, *, n: int = 16, seed: int = 0):
+    """A grid of ``n`` samples per run, side by side, all drawn with ``seed``."""
+    from matplotlib.figure import Figure
+
+    from zoo_core.run.plan import plan_from_run
+    from zoo_core.run.runner import build
+    from zoo_core.grid import image_grid
+    from zoo_core.contract import CONDITIONAL, SAMPLE
+
+    import numpy as np
+
+    able = []
+    for run in runs:
+        plan = plan_from_run(registry, run, visualizers=[])
+        if SAMPLE in plan.model.cls.capabilities:
+            able.append((run, plan))
+    if not able:
+        raise UsageError("none of these runs has a model that can sample")
+    fig = Figure(figsize=(3 * len(able), 3.4), layout="constrained")
+    for i, (run, plan) in enumerate(able):
+        model, _ = build(plan)
+        model.load(run)
+        kw = {}
+        if CONDITIONAL in model.capabilities:
+            kw["labels"] = np.arange(n) % model.data_spec.num_classes
+        ax = fig.add_subplot(1, len(able), i + 1)
+        ax.imshow(image_grid(model.sample(n, seed=seed, **kw)), cmap="Greys_r", vmin=0, vmax=1)
+        ax.set_axis_off()
+        ax.set_title(f"{plan.model.name}\n{run.path.name}", fontsize=8)
+    fig.suptitle(f"{n} samples per run, seed {seed}")
+    fig.savefig(out)
+    return Path(out)

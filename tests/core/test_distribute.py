@@ -1,0 +1,107 @@
+"""`--strategy` on tf.distribute: mirrored over 2 logical CPUs matches one device; two
+workers on loopback end with identical weights. Each run is its own process, because
+devices and collectives are fixed when TensorFlow starts."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import keras
+import zoo_vae.network  # noqa: F401  (registers the VAE class for loading)
+import numpy as np
+
+from conftest import DEBIAN, require_debian_data
+
+SCRIPT = """
+import os, sys
+from rich.console import Console
+from zoo_core import plugins
+from zoo_core.run import runner
+plan = runner.plan_run(plugins.get_registry(), "vae", dataset="fashion_mnist", visualizers=[],
+                       sets=["data_dir=%s", "limit=256", "batch_size=64"], epochs=2, seed=0,
+                       strategy=sys.argv[1])
+quiet = Console(file=open(os.devnull, "w"))
+mode = sys.argv[3] if len(sys.argv) > 3 else "run"
+if mode == "resume":
+    runner.resume(plugins.get_registry(), sys.argv[2], quiet)
+    sys.exit()
+extra = {}
+if mode == "cut":
+    import keras
+
+    class Cut(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+    extra = {"callbacks": [Cut()]}
+try:
+    runner.execute(plan, quiet, out=sys.argv[2], extra=extra)
+except KeyboardInterrupt:
+    sys.exit(0 if mode == "cut" else 1)
+""" % DEBIAN
+
+
+def start(strategy, out, mode="run", **env):
+    return subprocess.Popen([sys.executable, "-c", SCRIPT, strategy, str(out), mode],
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc, timeout=600):
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-3000:]
+
+
+def weights(run):
+    return keras.models.load_model(run / "model.keras", safe_mode=True).get_weights()
+
+
+def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
+    require_debian_data()
+    finish(start("default", tmp_path / "one"))
+    finish(start("mirrored", tmp_path / "two", ZOO_LOGICAL_CPUS="2"))
+    one = json.loads((tmp_path / "one" / "metrics.json").read_text())
+    two = json.loads((tmp_path / "two" / "metrics.json").read_text())
+    assert (one["replicas"], two["replicas"]) == (1, 2)
+    assert two["global_batch_size"] == 64 and two["per_replica_batch_size"] == 32
+    cfg = json.loads((tmp_path / "two" / "config.json").read_text())
+    assert cfg["strategy"] == "mirrored"
+    for a, b in zip(one["history"], two["history"], strict=True):
+        for key in ("loss", "reconstruction_loss", "kl_loss", "val_loss"):
+            assert np.isfinite(b[key])
+            np.testing.assert_allclose(b[key], a[key], rtol=1e-4)
+    for a, b in zip(weights(tmp_path / "one"), weights(tmp_path / "two"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+    # interrupted after epoch 1 and resumed in a new process, under the same strategy
+    finish(start("mirrored", tmp_path / "cut", "cut", ZOO_LOGICAL_CPUS="2"))
+    assert json.loads((tmp_path / "cut" / "state.json").read_text())["epoch"] == 1
+    finish(start("mirrored", tmp_path / "cut", "resume", ZOO_LOGICAL_CPUS="2"))
+    resumed = json.loads((tmp_path / "cut" / "metrics.json").read_text())
+    assert resumed["replicas"] == 2 and len(resumed["history"]) == 2
+    for a, b in zip(weights(tmp_path / "two"), weights(tmp_path / "cut"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
+    require_debian_data()
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    procs = [start("multi-worker", tmp_path / f"w{i}", TF_CONFIG=json.dumps(
+        {"cluster": cluster, "task": {"type": "worker", "index": i}})) for i in range(2)]
+    for p in procs:
+        finish(p)
+    for a, b in zip(weights(tmp_path / "w0"), weights(tmp_path / "w1"), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # only the chief (worker 0) writes checkpoints and metrics
+    assert (tmp_path / "w0" / "checkpoints" / "last.keras").is_file()
+    assert not (tmp_path / "w1" / "checkpoints" / "last.keras").exists()
+    m = json.loads((tmp_path / "w0" / "metrics.json").read_text())
+    assert m["replicas"] == 2 and len(m["history"]) == 2

@@ -1,0 +1,73 @@
+"""The shared Keras run machinery: the best checkpoint follows the declared monitor and its
+direction, a failing save never damages the previous checkpoint, the NaN stop watches every
+declared metric."""
+
+import keras
+import pytest
+
+from zoo_core.keras.training import RunRecorder, StopOnNaN, save_atomic
+from zoo_core.run.run_dir import RunDir
+
+
+def marked_net():
+    net = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    return net
+
+
+def mark(net, value):
+    net.layers[0].kernel.assign([[float(value)]])
+
+
+def saved_mark(path):
+    return float(keras.models.load_model(path).layers[0].kernel.numpy()[0, 0])
+
+
+@pytest.mark.parametrize("mode,scores,best_epoch", [("min", [3.0, 1.0, 2.0], 1),
+                                                    ("max", [1.0, 3.0, 2.0], 1),
+                                                    ("max", [1.0, 2.0, 3.0], 2)])
+def test_best_checkpoint_holds_the_epoch_with_the_best_monitored_value(tmp_path, mode, scores,
+                                                                       best_epoch):
+    net = marked_net()
+    run = RunDir.create("m", "d", out=tmp_path / "r")
+    rec = RunRecorder(run, "val_score", mode, {"monitor": "score"})
+    rec.set_model(net)
+    for epoch, score in enumerate(scores):
+        mark(net, epoch)
+        rec.on_epoch_begin(epoch)
+        rec.on_epoch_end(epoch, {"loss": 1.0, "val_score": score})
+    assert saved_mark(run.checkpoints / "best.keras") == best_epoch
+    assert saved_mark(run.checkpoints / "last.keras") == len(scores) - 1
+    state = run.read_json("state.json")
+    assert state == {"epoch": 3, "best": scores[best_epoch], "monitor": "val_score",
+                     "mode": mode}
+    assert run.metrics()["monitor"] == "score"
+
+
+def test_a_failing_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    net = marked_net()
+    mark(net, 1)
+    target = tmp_path / "last.keras"
+    save_atomic(net, target)
+    before = target.read_bytes()
+    mark(net, 2)
+
+    def broken_save(path, *a, **k):
+        with open(path, "wb") as f:
+            f.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(net, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_atomic(net, target)
+    assert target.read_bytes() == before and saved_mark(target) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.keras"]  # no temp file left
+
+
+def test_the_nan_stop_watches_every_declared_metric():
+    stop = StopOnNaN(["d_loss", "g_loss"])
+    stop.set_model(marked_net())
+    stop.on_epoch_begin(4)
+    stop.on_train_batch_end(0, {"d_loss": 0.5, "g_loss": 0.7})
+    assert stop.where is None
+    stop.on_train_batch_end(1, {"d_loss": 0.5, "g_loss": float("inf")})
+    assert stop.where == (5, 2, "g_loss", float("inf")) and stop.model.stop_training

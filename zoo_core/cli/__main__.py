@@ -1,0 +1,3 @@
+from zoo_core.cli.main import main
+
+main()

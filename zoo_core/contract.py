@@ -1,0 +1,398 @@
+"""What a Model, a Dataset, a Visualizer and a Metric plugin provide: the family-neutral
+contract.
+
+Plugins subclass these. Everything the planner needs to check that a model, a dataset,
+visualizers and metrics fit together is on the class or computed from settings and the
+data spec, so the check runs before any data is loaded or TensorFlow is imported.
+
+Capabilities a model may declare (a visualizer or metric names the ones it needs):
+
+=============== ====================================================================
+``encode``      ``encode(x, labels=None)`` -> latent points (means), shape ``latent_shape``
+``decode``      ``decode(z, labels=None)`` -> images in [0, 1]
+``sample``      ``sample(n, seed=..., labels=None)`` -> images in [0, 1]
+``likelihood``  ``log_likelihood(x, seed=..., k=...)`` -> log p(x) per example, in
+                :attr:`Model.likelihood_unit`; :attr:`Model.likelihood` says ``"exact"``
+                or ``"bound"`` (a lower bound, e.g. the IWAE bound with ``k`` samples)
+``conditional`` the methods above take ``labels=`` (class indices); needs labelled data
+=============== ====================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from zoo_core.errors import IncompatibleError
+from zoo_core.settings import NoSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    from matplotlib.figure import Figure
+    from rich.console import Console
+
+    from zoo_core.run.run_dir import RunDir
+
+#: Capabilities a model may declare; visualizers, metrics and commands ask for them.
+ENCODE, DECODE, SAMPLE = "encode", "decode", "sample"
+LIKELIHOOD, CONDITIONAL = "likelihood", "conditional"
+CAPABILITIES = (ENCODE, DECODE, SAMPLE, LIKELIHOOD, CONDITIONAL)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What a dataset yields, known without loading it."""
+
+    kind: str  # "images"
+    element_shape: tuple[int, ...]  # e.g. (28, 28, 1)
+    dtype: str  # e.g. "float32"
+    class_names: tuple[str, ...]  # empty for unlabelled data
+    splits: tuple[str, ...]  # e.g. ("train", "test", "all")
+
+    @property
+    def labelled(self) -> bool:
+        """True when examples come with class labels (``class_names`` is not empty)."""
+        return bool(self.class_names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A metric a model reports while training: its name in the logs, unit and meaning.
+
+    Progress bars, the NaN stop, the best checkpoint, ``curves`` and ``zoo compare`` read
+    these declarations instead of guessing from names.
+    """
+
+    name: str  # the key in Keras' logs, e.g. "loss" or "d_loss"
+    unit: str = ""  # e.g. "nats/image"
+    short: str = ""  # label in the progress line (default: name)
+    description: str = ""  # what it measures, e.g. "noise prediction error"
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+
+class Dataset:
+    """A named source of examples (labelled when its spec has class names).
+
+    Subclasses set :attr:`Settings` and implement :meth:`spec` and :meth:`arrays`. The default
+    :meth:`pipeline` turns the arrays into a ``tf.data`` pipeline. A dataset that ships a
+    feature network (for sample-quality metrics such as FID) sets :attr:`provides_features`
+    and implements :meth:`feature_extractor`.
+    """
+
+    Settings: ClassVar[type] = NoSettings
+    provides_features: ClassVar[bool] = False
+
+    def __init__(self, settings=None):
+        self.settings = settings if settings is not None else self.Settings()
+
+    @classmethod
+    def spec(cls, settings) -> DataSpec:
+        """Shape, dtype, class names and splits for these settings (no loading)."""
+        raise NotImplementedError
+
+    def arrays(self, split: str) -> tuple["np.ndarray", "np.ndarray"]:
+        """``(x, y)`` of a split: ``x`` float32 in [0, 1] with a channel axis, ``y`` int."""
+        raise NotImplementedError
+
+    def pipeline(self, split: str, batch_size: int, *, seed: int, shuffle: bool = True,
+                 first_epoch: int = 0, transform=None):
+        """A ``tf.data.Dataset`` of ``(x, y)`` batches; see :func:`zoo_core.keras.pipeline.pipeline`."""
+        from zoo_core.keras.pipeline import pipeline
+
+        x, y = self.arrays(split)
+        return pipeline(x, y, batch_size, seed=seed, shuffle=shuffle, first_epoch=first_epoch,
+                        transform=transform or self.transform)
+
+    #: Optional per-batch transform ``fn(x, seed) -> x`` (seed: a stateless RNG seed pair).
+    transform = None
+
+    def feature_extractor(self):
+        """A callable ``images -> (features, class_probabilities)`` for sample metrics."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Where the data comes from, for ``zoo info`` (may look for files, must not load).
+
+        A flat dict of JSON values, shown one line per key, e.g.
+        ``{"found": "/usr/share/datasets/fashion-mnist", "train": 60000, "test": 10000}``."""
+        return {}
+
+    def manifest(self) -> dict[str, Any]:
+        """What a run used, written as the run's ``manifest.json``: JSON values, e.g.
+        ``{"source": "...", "files": {"name": "sha256"}, "splits": {"train": 60000}}``.
+        Default: :meth:`describe`."""
+        return self.describe()
+
+
+@dataclass
+class RunContext:
+    """What a model gets when it trains, and a metric when it measures, within a run.
+
+    ``extra["callbacks"]``: Keras callbacks added to training (tests use it to interrupt).
+    ``tensorboard``: write TensorBoard summaries under ``run/tensorboard/`` (scalars per
+    epoch, an image every few epochs); models that train otherwise log what they can.
+    """
+
+    run: "RunDir"
+    dataset: Dataset | None
+    seed: int
+    console: "Console"
+    strategy: str = "default"
+    resume: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+    tensorboard: bool = False
+
+
+class Model:
+    """A trainable model, of any family.
+
+    Declares what it needs (``"images"`` or ``"environment"``), what it can do
+    (:data:`CAPABILITIES`), the metrics it reports while training (:attr:`metrics`,
+    :attr:`monitor`, :attr:`monitor_mode`) and its latent shape (:meth:`latent_shape_of`).
+    Keras families subclass :class:`zoo_core.KerasModel`, which implements the run
+    (:meth:`train`, :meth:`load`, resume); other models implement those two themselves.
+
+    To be distributable (``zoo run --strategy mirrored``), a model lists the strategy in
+    :attr:`strategies`, builds its variables inside the ``tf.distribute`` scope it is given
+    and reduces its losses over the global batch.
+    """
+
+    Settings: ClassVar[type] = NoSettings
+    needs: ClassVar[str] = "images"
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    strategies: ClassVar[tuple[str, ...]] = ("default",)
+    default_visualizers: ClassVar[tuple[str, ...]] = ()
+    #: Metrics reported per epoch; the first is shown first everywhere.
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (MetricInfo("loss"),)
+    #: The metric that picks ``best.keras`` (its ``val_`` form when there is a test pass).
+    monitor: ClassVar[str] = "loss"
+    monitor_mode: ClassVar[str] = "min"  # or "max"
+    #: ``"exact"`` or ``"bound"`` for models with the ``likelihood`` capability.
+    likelihood: ClassVar[str | None] = None
+    likelihood_unit: ClassVar[str] = "nats"
+    #: True when ``zoo run --resume`` continues the run exactly.
+    resumable: ClassVar[bool] = False
+    #: A model that trains on no dataset names the setting that says what it trains on
+    #: (e.g. an environment id); the run folder is named after its value and a plugin can
+    #: offer it as a flag (:func:`zoo_core.cli.output.add_setting_option`).
+    source_setting: ClassVar[str | None] = None
+    #: The unit training counts in: the key of each ``metrics.json`` history row and of
+    #: ``state.json`` (``"epoch"``), and the setting that plans how many (``"epochs"``).
+    progress_unit: ClassVar[str] = "epoch"
+    progress_setting: ClassVar[str] = "epochs"
+    #: A run of a few seconds for the contract kit (:func:`zoo_core.testing.check_model_plugin`
+    #: with no settings of its own, as the suite checks every registered model): its
+    #: keyword arguments, e.g. ``{"dataset": "fashion_mnist", "sets": ["limit=256"]}``.
+    tiny_run: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, settings=None, data_spec: DataSpec | None = None):
+        self.settings = settings if settings is not None else self.Settings()
+        self.data_spec = data_spec
+
+    # -- declarations, checked before anything is built -----------------------------------
+    @classmethod
+    def check_data(cls, settings, spec: DataSpec) -> None:
+        """Raise :class:`IncompatibleError` if this model cannot train on ``spec``."""
+        if spec.kind != cls.needs:
+            raise IncompatibleError(
+                f"{cls.__name__} needs {cls.needs} but the dataset provides {spec.kind}")
+        if CONDITIONAL in cls.capabilities and not spec.labelled:
+            raise IncompatibleError(f"{cls.__name__} is conditional and needs a labelled "
+                                    "dataset; this one has no class names")
+
+    @classmethod
+    def check_settings(cls, settings) -> None:
+        """Raise :class:`SettingsError` or :class:`IncompatibleError` for settings that
+        cannot work together (checked before the run directory exists)."""
+
+    @classmethod
+    def latent_shape_of(cls, settings, spec: DataSpec | None) -> tuple[int, ...] | None:
+        """The shape of one latent point (what ``encode`` returns and ``decode`` and
+        :meth:`prior` take), or None without a latent space (the default). A family
+        computes it from its settings and the data spec, e.g. ``(settings.size,)`` or,
+        for a flow, ``spec.element_shape``."""
+        return None
+
+    @classmethod
+    def describe_metrics(cls) -> dict[str, Any]:
+        """What ``metrics.json`` records about the metrics (read by ``zoo compare``)."""
+        return {"monitor": cls.monitor, "monitor_mode": cls.monitor_mode,
+                "progress_unit": cls.progress_unit,
+                "metrics": {m.name: {"unit": m.unit, "description": m.description}
+                            for m in cls.metrics}}
+
+    # -- the life of a run ---------------------------------------------------------------
+    def train(self, ctx: RunContext) -> dict[str, float]:
+        """Train (or continue training, when ``ctx.resume``) and return final metrics."""
+        raise NotImplementedError
+
+    def test_metrics(self, ctx: RunContext) -> dict[str, float]:
+        """Quick held-out metrics reported at the end of ``zoo run`` (default: none).
+
+        Thorough evaluation is the metric plugins' job (``zoo eval``)."""
+        return {}
+
+    def load(self, run: "RunDir", which: str = "final") -> None:
+        """Restore a run's model: ``"final"`` (``model.keras``, else the last checkpoint)
+        or a checkpoint file name such as ``"last.keras"`` or ``"best.keras"``."""
+        raise NotImplementedError
+
+    def count_params(self) -> int:
+        return 0
+
+    def get_weights(self) -> list:
+        """Every trained array (compared by the contract checks); empty if none."""
+        return []
+
+    def progress_label(self, history: list[dict]) -> str:
+        """How far training got, for figure titles: e.g. ``"epoch 30"``."""
+        done = history[-1].get(self.progress_unit, len(history)) if history else 0
+        return f"{self.progress_unit} {done:,}" if isinstance(done, int) else \
+            f"{self.progress_unit} {done}"
+
+    # -- capabilities (only for models that declare them) ----------------------------------
+    @property
+    def latent_shape(self) -> tuple[int, ...] | None:
+        return self.latent_shape_of(self.settings, self.data_spec)
+
+    @property
+    def latent_dim(self) -> int | None:
+        """The number of latent values (the product of :attr:`latent_shape`)."""
+        shape = self.latent_shape
+        return None if shape is None else math.prod(shape)
+
+    def encode(self, x: "np.ndarray", labels=None) -> "np.ndarray":
+        """Latent means of a batch of images."""
+        raise NotImplementedError
+
+    def decode(self, z: "np.ndarray", labels=None) -> "np.ndarray":
+        """Images in [0, 1] decoded from latent points, in one batched call."""
+        raise NotImplementedError
+
+    def prior(self, n: int, seed: int, labels=None) -> "np.ndarray":
+        """``n`` latent points from the prior (default: standard normal of
+        :attr:`latent_shape`); reproducible from ``seed``. A conditional model with a
+        class-conditional prior p(z|y) uses ``labels``; the same ``seed`` then gives the
+        same underlying noise for every class (``class_grid`` relies on it)."""
+        import numpy as np
+
+        if self.latent_shape is None:
+            raise NotImplementedError(f"{type(self).__name__} declares no latent_shape_of")
+        return np.random.default_rng(seed).standard_normal(
+            (n, *self.latent_shape)).astype("float32")
+
+    def sample(self, n: int, *, seed: int, labels=None) -> "np.ndarray":
+        """``n`` images in [0, 1]: the one way samples are drawn (``zoo sample``, the
+        ``samples`` visualizer, the metrics). Default: :meth:`decode` of :meth:`prior`."""
+        if CONDITIONAL in self.capabilities:
+            return self.decode(self.prior(n, seed, labels=labels), labels=labels)
+        return self.decode(self.prior(n, seed))
+
+    def log_likelihood(self, x: "np.ndarray", *, seed: int = 0, k: int = 1,
+                       labels=None, precision: str = "float32") -> "np.ndarray":
+        """log p(x) per example in :attr:`likelihood_unit` (a lower bound when
+        :attr:`likelihood` is ``"bound"``, tightened by ``k`` samples). ``precision``:
+        ``"bfloat16"`` lets a model run its heavy part in bfloat16 (a model that cannot
+        ignores it); the result stays float32."""
+        raise NotImplementedError
+
+
+@dataclass
+class DrawContext:
+    """What a visualizer gets: the trained model, its data and run, and a figure title."""
+
+    model: Model
+    dataset: Dataset | None
+    run: "RunDir"
+    title: str
+    seed: int = 0
+
+
+def _refuse_missing(required, model_cls) -> None:
+    missing = sorted(set(required) - set(model_cls.capabilities))
+    verbs = [c for c in missing if c in (ENCODE, DECODE, SAMPLE)]
+    others = [c for c in missing if c not in verbs]
+    if verbs:
+        raise IncompatibleError(f"needs a model that can {' and '.join(verbs)}")
+    if others:
+        raise IncompatibleError(f"needs a model with the {' and '.join(others)} "
+                                f"capabilit{'ies' if len(others) > 1 else 'y'}")
+
+
+class Visualizer:
+    """Draws one figure from a trained model.
+
+    :attr:`requires` lists the model capabilities it needs (default: none);
+    :meth:`check_model` refuses a model before training when they are missing, and may
+    refuse more (it sees the model's settings and the data spec).
+    """
+
+    Settings: ClassVar[type] = NoSettings
+    requires: ClassVar[frozenset[str]] = frozenset()
+    needs_dataset: ClassVar[bool] = False
+
+    def __init__(self, settings=None):
+        self.settings = settings if settings is not None else self.Settings()
+
+    @classmethod
+    def check_model(cls, model_cls: type[Model], model_settings,
+                    data_spec: DataSpec | None = None) -> None:
+        _refuse_missing(cls.requires, model_cls)
+
+    def draw(self, ctx: DrawContext) -> "Figure":
+        raise NotImplementedError
+
+
+@dataclass
+class MetricResult:
+    """What one metric measured: values with their units, and how they were measured."""
+
+    values: dict[str, float]
+    units: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)  # e.g. {"bound": "IWAE, k=100"}
+
+
+class Metric:
+    """Measures a trained model (``zoo eval``).
+
+    Declares what it needs: model capabilities (:attr:`requires`), a labelled dataset
+    (:attr:`needs_labels`), the dataset's feature extractor (:attr:`needs_features`), or
+    an environment (:attr:`needs` = ``"environment"``). :meth:`check` refuses a model
+    and dataset that do not fit, before any work.
+    """
+
+    Settings: ClassVar[type] = NoSettings
+    requires: ClassVar[frozenset[str]] = frozenset()
+    needs: ClassVar[str] = "images"
+    needs_labels: ClassVar[bool] = False
+    needs_features: ClassVar[bool] = False
+    #: Result names where a higher value is better (the rest: lower is better).
+    higher_is_better: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, settings=None):
+        self.settings = settings if settings is not None else self.Settings()
+
+    @classmethod
+    def check(cls, model_cls: type[Model], model_settings, data_spec: DataSpec | None,
+              dataset_cls: type[Dataset] | None) -> None:
+        """Raise :class:`IncompatibleError` naming what is missing."""
+        if model_cls.needs != cls.needs:
+            raise IncompatibleError(f"measures models trained on {cls.needs}")
+        _refuse_missing(cls.requires, model_cls)
+        if cls.needs_labels and not (data_spec and data_spec.labelled):
+            raise IncompatibleError("needs a labelled dataset")
+        if cls.needs_features and not (dataset_cls and dataset_cls.provides_features):
+            raise IncompatibleError(
+                "needs a dataset that provides a feature extractor "
+                "(Dataset.provides_features and Dataset.feature_extractor())")
+
+    def compute(self, model: Model, ctx: RunContext) -> MetricResult:
+        raise NotImplementedError

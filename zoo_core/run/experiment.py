@@ -1,0 +1,299 @@
+"""Experiment files: a run (or a group of seeds) written down in TOML, and runs repeated.
+
+``zoo run --config experiment.toml`` reads one; ``zoo run --like RUN`` repeats a run from its
+``config.json``; ``zoo tune`` writes its best trial as one. The file says what the flags say,
+with the settings scoped exactly like ``--set``::
+
+    model = "vae_2d"                       # a model or variant name, as `zoo run MODEL`
+    dataset = "fashion_mnist"              # or the model's own source setting
+    visualizers = ["manifold", "curves"]   # optional; [] for none; default: the model's
+    seed = 0                               # or: seeds = [0, 1, 2] (a group, mean ± std)
+    strategy = "default"
+    tensorboard = true
+
+    [settings]                             # unscoped, like --set epochs=30
+    epochs = 30
+
+    [settings.dataset]                     # scoped, like --set dataset.limit=1000
+    limit = 1000
+
+    [settings.manifold]
+    n = 20
+
+Every value is checked the way the flags are, before anything runs, and an error names the
+file and the line. Flags given beside ``--config`` override it; ``--set`` entries are
+applied after the file's settings.
+
+Pure: no TensorFlow. TOML is read with the standard library's ``tomllib``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoo_core.errors import UsageError, ZooError
+
+TOP_KEYS = {"model": str, "dataset": str, "visualizers": list, "seed": int,
+            "seeds": list, "strategy": str, "tensorboard": bool, "settings": dict}
+#: Any other top-level key with a plain value is a model setting given as a flag (the
+#: setting a model trains on instead of a dataset, e.g. ``env = "CartPole-v1"``); the
+#: planner refuses it, at its line, when the model has no such setting.
+FLAG_TYPES = (str, int, float, bool)
+SEED_MAX = 2**32 - 1
+
+
+class ConfigError(UsageError):
+    """A config file that cannot be used; the message starts with ``FILE:LINE:``."""
+
+
+@dataclass
+class Experiment:
+    """What a config file (or a saved run) asks for; the CLI's flags override it."""
+
+    model: str | None = None
+    dataset: str | None = None
+    #: model settings given as top-level keys, as flags (``env = "CartPole-v1"``)
+    flags: dict[str, Any] = field(default_factory=dict)
+    visualizers: list[str] | None = None
+    seeds: list[int] | None = None
+    strategy: str | None = None
+    tensorboard: bool | None = None
+    #: ``(scope or None, key, value)`` in file order, typed values as TOML gives them
+    assignments: list[tuple[str | None, str, Any]] = field(default_factory=list)
+    #: a run's config.json, when repeating one (its exact settings)
+    saved: dict | None = None
+    source: str = ""
+
+
+# -- reading ----------------------------------------------------------------------------------
+def load(path: str | Path) -> tuple[Experiment, "LineFinder"]:
+    """Parse and shape-check a TOML experiment file (names are checked by :func:`plan`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"config file {path} does not exist; give the path of a .toml file "
+                         "(see configs/ for examples)")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        n = line.group(1) if line else (len(text.splitlines()) or 1
+                                         if "end of document" in str(exc) else None)
+        where = f"{path}:{n}" if n else str(path)
+        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    lines = LineFinder(path, text)
+    exp = Experiment(source=str(path))
+    for key, value in data.items():
+        if key not in TOP_KEYS:
+            if isinstance(value, FLAG_TYPES):
+                exp.flags[key] = value
+                continue
+            raise ConfigError(f"{lines.at(None, key)}: unknown key '{key}'; a config file "
+                              f"takes {', '.join(TOP_KEYS)}, or a model setting that names "
+                              "what the model trains on")
+        want = TOP_KEYS[key]
+        if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+            raise ConfigError(f"{lines.at(None, key)}: '{key}' must be "
+                              f"{_type_name(want)}, got {value!r}")
+    if "seed" in data and "seeds" in data:
+        raise ConfigError(f"{lines.at(None, 'seeds')}: give 'seed' or 'seeds', not both")
+    exp.model = data.get("model")
+    exp.dataset = data.get("dataset")
+    if "visualizers" in data:
+        if not all(isinstance(v, str) for v in data["visualizers"]):
+            raise ConfigError(f"{lines.at(None, 'visualizers')}: 'visualizers' must be a list "
+                              "of names, e.g. [\"manifold\", \"curves\"]")
+        exp.visualizers = list(data["visualizers"])
+    if "seed" in data:
+        exp.seeds = [_seed(data["seed"], lines.at(None, "seed"))]
+    if "seeds" in data:
+        exp.seeds = [_seed(s, lines.at(None, "seeds")) for s in data["seeds"]]
+        if not exp.seeds:
+            raise ConfigError(f"{lines.at(None, 'seeds')}: 'seeds' is empty; give at least one")
+        if len(set(exp.seeds)) != len(exp.seeds):
+            raise ConfigError(f"{lines.at(None, 'seeds')}: 'seeds' repeats a seed")
+    exp.strategy = data.get("strategy")
+    exp.tensorboard = data.get("tensorboard")
+    for key, value in data.get("settings", {}).items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(v, dict):
+                    raise ConfigError(f"{lines.at(('settings', key), k)}: settings nest one "
+                                      f"level ([settings.{key}]); '{k}' is a table")
+                exp.assignments.append((key, k, v))
+        else:
+            exp.assignments.append((None, key, value))
+    return exp, lines
+
+
+def _seed(value, where) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        raise ConfigError(f"{where}: a seed must be a whole number in [0, {SEED_MAX}], "
+                          f"got {value!r}")
+    return value
+
+
+def _type_name(tp) -> str:
+    return {str: "a string", int: "a whole number", list: "a list", bool: "true or false",
+            dict: "a table"}[tp]
+
+
+class LineFinder:
+    """Where a key is written in a TOML file (for error messages): ``FILE:LINE``."""
+
+    def __init__(self, path: Path | str, text: str = ""):
+        self.path = str(path)
+        self.positions: dict[tuple, int] = {}
+        table: tuple = ()
+        for n, raw in enumerate(text.splitlines(), start=1):
+            line = raw.split("#", 1)[0].strip()
+            head = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\]", line)
+            if head:
+                table = tuple(p.strip().strip('"') for p in head.group(1).split("."))
+                self.positions.setdefault((table, None), n)
+                continue
+            key = re.match(r'"?([A-Za-z0-9_\-.]+)"?\s*=', line)
+            if key:
+                parts = tuple(p.strip('"') for p in key.group(1).split("."))
+                self.positions.setdefault((table + parts[:-1], parts[-1]), n)
+
+    def at(self, table, key) -> str:
+        table = tuple(table) if table else ()
+        n = self.positions.get((table, key)) or self.positions.get((table, None))
+        return f"{self.path}:{n}" if n else self.path
+
+    def of_assignment(self, scope, key) -> str:
+        return self.at(("settings", scope) if scope else ("settings",), key)
+
+
+# -- a saved run ------------------------------------------------------------------------------
+def from_run(path: str | Path) -> Experiment:
+    """What ``zoo run --like RUN`` repeats: RUN's model, data, visualizers, seed and every
+    setting exactly as its ``config.json`` recorded them."""
+    from zoo_core.run.run_dir import RunDir
+
+    run = RunDir.open(path)
+    cfg = run.config
+    try:
+        model = cfg["model"]["name"]
+    except (KeyError, TypeError):
+        raise UsageError(f"{run.path}/config.json names no model; is it a zoo run?") from None
+    return Experiment(model=model, dataset=(cfg.get("dataset") or {}).get("name"),
+                      visualizers=[v["name"] for v in cfg.get("visualizers", [])],
+                      seeds=[int(cfg.get("seed", 0))], strategy=cfg.get("strategy"),
+                      tensorboard=cfg.get("tensorboard"), saved=cfg, source=str(run.path))
+
+
+# -- planning ---------------------------------------------------------------------------------
+def plan(registry, exp: Experiment, lines: LineFinder | None = None, *, sets=(),
+         seed: int | None = None, overrides: dict | None = None):
+    """The one :class:`~zoo_core.run.plan.Plan` of an experiment with the command line's
+    overrides (``overrides``: dataset, visualizers, strategy, epochs, batch_size,
+    tensorboard and ``flags``, the given ones only; ``sets``: ``--set`` text, applied
+    last): flags beat the file, the file beats the model's defaults. Planned once; only
+    when that fails is a file's part planned alone, to report the line at fault."""
+    from zoo_core.run.plan import plan_run
+
+    o = dict(overrides or {})
+    model = exp.model
+    if not model:
+        where = lines.path if lines else exp.source
+        raise ConfigError(f"{where}: no model; add model = \"NAME\" (see `zoo list models`)")
+    tensorboard = o.get("tensorboard", True if exp.tensorboard is None else exp.tensorboard)
+    kw = dict(dataset=o.get("dataset", exp.dataset),
+              visualizers=o.get("visualizers", exp.visualizers),
+              strategy=o.get("strategy", exp.strategy or "default"),
+              seed=seed if seed is not None else (exp.seeds or [0])[0], saved=exp.saved,
+              tensorboard=tensorboard)
+    flags = {**exp.flags, **(o.get("flags") or {})}
+    # --epochs / --batch-size beside the file replace the file's value of that setting
+    flagged = {k for k in ("epochs", "batch_size") if o.get(k) is not None} | set(flags)
+    try:
+        res = registry.resolve("model", model)
+    except ZooError as exc:
+        raise (ConfigError(f"{lines.at(None, 'model')}: {exc}") if lines else exc) from None
+    from zoo_core import settings as S
+
+    for key in exp.flags:  # a top-level key that is no setting of the model: a typo
+        if key not in S.field_names(res.entry.cls.Settings):
+            where = lines.at(None, key) if lines else exp.source
+            raise ConfigError(f"{where}: unknown key '{key}'; a config file takes "
+                              f"{', '.join(TOP_KEYS)}, or a setting of model "
+                              f"'{res.display_name}' that names what it trains on")
+    scopes = {None, "model", model, res.entry.name, res.display_name}
+    kept = [a for a in exp.assignments if not (a[1] in flagged and a[0] in scopes)]
+    try:
+        return plan_run(registry, model, sets=sets, assignments=kept, flags=flags,
+                        epochs=o.get("epochs"), batch_size=o.get("batch_size"), **kw)
+    except ZooError:
+        if lines is None:
+            raise
+    # the file is at fault somewhere: plan each part alone so the error names its line
+    try:
+        plan_run(registry, model, flags=exp.flags, **kw)
+    except ZooError as exc:
+        key = next((k for k in exp.flags if f"'{k}'" in str(exc) or f"--{k}" in str(exc)),
+                   None)
+        raise ConfigError(f"{lines.at(None, key or _blame(str(exc), exp))}: {exc}") from None
+    for a in exp.assignments:
+        try:
+            plan_run(registry, model, assignments=[a], flags=exp.flags, **kw)
+        except ZooError as exc:
+            raise ConfigError(f"{lines.of_assignment(a[0], a[1])}: {exc}") from None
+    return plan_run(registry, model, sets=sets, assignments=kept, flags=flags,
+                    epochs=o.get("epochs"), batch_size=o.get("batch_size"), **kw)
+
+
+def _blame(message: str, exp: Experiment) -> str:
+    """The top-level key a planning error is about."""
+    text = message.lower()
+    for key in ("visualizer", "strategy", "dataset"):
+        if key in text and getattr(exp, key + ("s" if key == "visualizer" else ""), None):
+            return key + ("s" if key == "visualizer" else "")
+    return "model"
+
+
+# -- writing ----------------------------------------------------------------------------------
+def dumps(cfg: dict, *, seeds: list[int] | None = None, comment: str = "",
+          visualizers: bool = True) -> str:
+    """A config file for a run's ``config.json``: every recorded setting, scoped (not just
+    the ones that differ from today's defaults, which may change); ``zoo run --config``
+    replays it. ``visualizers=False`` leaves the figures to the model's defaults."""
+    lines = [f"# {c}" for c in comment.splitlines()] if comment else []
+    lines.append(f"model = {_toml(cfg['model']['name'])}")
+    if cfg.get("dataset"):
+        lines.append(f"dataset = {_toml(cfg['dataset']['name'])}")
+    if visualizers:
+        lines.append(f"visualizers = {_toml([v['name'] for v in cfg.get('visualizers', [])])}")
+    if seeds and len(seeds) > 1:
+        lines.append(f"seeds = {_toml(list(seeds))}")
+    else:
+        lines.append(f"seed = {_toml(int((seeds or [cfg.get('seed', 0)])[0]))}")
+    lines.append(f"strategy = {_toml(cfg.get('strategy', 'default'))}")
+    lines.append(f"tensorboard = {_toml(bool(cfg.get('tensorboard', True)))}")
+    sections = [("model", cfg["model"])]
+    if cfg.get("dataset"):
+        sections.append(("dataset", cfg["dataset"]))
+    sections += [(v["name"], v) for v in cfg.get("visualizers", [])] if visualizers else []
+    for scope, part in sections:
+        values = {k: v for k, v in (part.get("settings") or {}).items() if v is not None}
+        if values:
+            lines += ["", f"[settings.{scope}]"]
+            lines += [f"{k} = {_toml(v)}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} to TOML")

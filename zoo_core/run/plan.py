@@ -1,0 +1,370 @@
+"""Planning a run: names -> classes -> settings -> fit check. Pure: no TensorFlow, no data.
+
+Everything here works on names, classes, settings and data specs only, so a model, dataset,
+visualizer, metric or strategy that does not fit is refused before a run directory exists,
+any data loads or TensorFlow is imported. :mod:`zoo_core.run.runner` executes a plan.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from zoo_core import settings as S
+from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooError
+from zoo_core.registry import Registry, Resolved
+from zoo_core.run.run_dir import RunDir, package_versions
+from zoo_core.contract import DataSpec
+
+STRATEGIES = ("default", "mirrored", "multi-worker")
+
+
+@dataclass
+class Component:
+    """A resolved plugin and its settings, within a plan."""
+
+    role: str  # "model", "dataset", "visualizer" or "metric"
+    resolved: Resolved
+    settings: Any
+
+    @property
+    def name(self) -> str:
+        return self.resolved.display_name
+
+    @property
+    def cls(self) -> type:
+        return self.resolved.entry.cls
+
+    def to_config(self) -> dict:
+        e = self.resolved.entry
+        return {"name": self.name, "plugin": e.name, "package": e.package,
+                "settings": S.as_dict(self.settings)}
+
+
+@dataclass
+class Plan:
+    model: Component
+    dataset: Component | None
+    visualizers: list[Component]
+    seed: int
+    strategy: str = "default"
+    notes: list[str] = field(default_factory=list)
+    tensorboard: bool = True  # scalars and images under RUN/tensorboard/
+
+    @property
+    def data_spec(self) -> DataSpec | None:
+        if self.dataset is None:
+            return None
+        return self.dataset.cls.spec(self.dataset.settings)
+
+    @property
+    def source(self) -> str:
+        """What the model trains on: the dataset's name, or the value of the setting the
+        model declares as its source (:attr:`zoo_core.Model.source_setting`)."""
+        if self.dataset is not None:
+            return self.dataset.name
+        key = self.model.cls.source_setting
+        return str(getattr(self.model.settings, key, "") or key) if key else "none"
+
+    def to_config(self) -> dict:
+        cfg = {
+            "model": self.model.to_config(),
+            "dataset": self.dataset.to_config() if self.dataset else None,
+            "visualizers": [v.to_config() for v in self.visualizers],
+            "seed": self.seed,
+            "strategy": self.strategy,
+            "tensorboard": self.tensorboard,
+            "created": _dt.datetime.now().isoformat(timespec="seconds"),
+            "command": sys.argv[1:] if sys.argv else [],
+            "versions": package_versions(),
+        }
+        cfg["fingerprint"] = fingerprint(cfg)
+        return cfg
+
+
+def fingerprint(cfg: dict) -> str:
+    """SHA-256 of what decides the training (model and dataset settings, seed, strategy):
+    ``--resume`` refuses a config.json edited after the run started."""
+    import hashlib
+    import json
+
+    keep = {k: cfg.get(k) for k in ("model", "dataset", "seed", "strategy")}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# -- planning -------------------------------------------------------------------------------
+def _route(assignments, components: list[tuple[Component, tuple[str, ...]]]):
+    """Send each ``--set`` to the components it names (or, unscoped, to all that have it)."""
+    layers: dict[int, dict[str, str]] = {id(c): {} for c, _ in components}
+    for scope, key, value in assignments:
+        if scope is not None:
+            targets = [c for c, scopes in components if scope in scopes]
+            if not targets:
+                names = sorted({s for _, scopes in components for s in scopes})
+                raise SettingsError(f"--set {scope}.{key}: '{scope}' is not part of this run; "
+                                    f"scopes: {', '.join(names)}")
+            for c in targets:
+                if key not in S.field_names(c.cls.Settings):
+                    raise SettingsError(S.unknown_key_message(
+                        key, S.field_names(c.cls.Settings), f"{c.role} '{c.name}'"))
+        else:
+            targets = [c for c, _ in components if key in S.field_names(c.cls.Settings)]
+            if not targets:
+                valid = sorted({f for c, _ in components for f in S.field_names(c.cls.Settings)})
+                raise SettingsError(S.unknown_key_message(key, valid, "this run"))
+        for c in targets:
+            layers[id(c)][key] = value
+    return layers
+
+
+def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
+             visualizers: Iterable[str] | None = None, sets: Iterable[str] = (),
+             epochs: int | None = None, batch_size: int | None = None,
+             flags: dict[str, Any] | None = None, seed: int = 0, strategy: str = "default",
+             saved: dict | None = None, assignments: Iterable[tuple] = (),
+             tensorboard: bool = True) -> Plan:
+    """Resolve names and settings and check that everything fits. Imports no TensorFlow.
+
+    ``flags``: model settings given as flags (``--epochs``, a plugin's ``--env``), refused
+    beside a ``--set`` of the same key; ``saved`` (a run's ``config.json``) supplies
+    settings to rebuild a run exactly; ``assignments`` (``(scope, key, value)``, e.g. from a
+    config file) apply before ``sets``.
+    """
+    m_res = registry.resolve("model", model)
+    m_cls = m_res.entry.cls
+    notes: list[str] = []
+    flags = {k: v for k, v in {**(flags or {}), "epochs": epochs,
+                               "batch_size": batch_size}.items() if v is not None}
+
+    # the data: a dataset, or the setting the model trains on
+    d_comp = None
+    src = m_cls.source_setting
+    if src is not None:
+        if dataset:
+            raise IncompatibleError(f"model '{model}' takes no dataset: it trains on its "
+                                    f"'{src}' setting; use --{src} instead of --dataset")
+    else:
+        if not dataset:
+            names = ", ".join(registry.all_names("dataset")) or "(none installed)"
+            raise UsageError(f"model '{model}' needs --dataset NAME; available: {names}")
+        d_res = registry.resolve("dataset", dataset)
+        d_comp = Component("dataset", d_res, None)
+
+    # the visualizers: given, or the model's defaults that are installed
+    if visualizers is None:
+        wanted = []
+        for v in getattr(m_cls, "default_visualizers", ()):
+            if v in registry.all_names("visualizer"):
+                wanted.append(v)
+            else:
+                notes.append(f"default visualizer '{v}' is not installed; skipped")
+    else:
+        wanted = list(dict.fromkeys(visualizers))
+    v_comps = [Component("visualizer", registry.resolve("visualizer", v), None) for v in wanted]
+
+    # settings: defaults < variant < saved run < flags < --set
+    m_comp = Component("model", m_res, None)
+    comps = [(m_comp, ("model", m_res.entry.name, m_res.display_name))]
+    if d_comp:
+        comps.append((d_comp, ("dataset", d_comp.resolved.entry.name, d_comp.name)))
+    comps += [(v, (v.resolved.entry.name, v.name)) for v in v_comps]
+    layers = _route(list(assignments) + S.parse_assignments(sets), comps)
+
+    for key, value in flags.items():
+        flag = "--" + key.replace("_", "-")
+        if key in layers[id(m_comp)]:
+            raise UsageError(f"{flag} {value} and --set {key}={layers[id(m_comp)][key]} "
+                             "contradict each other; give one of them")
+        if key not in S.field_names(m_cls.Settings):
+            hint = "; use --dataset NAME" if src is None and key not in ("epochs",
+                                                                         "batch_size") else ""
+            raise SettingsError(f"model '{model}' has no setting '{key}', so {flag} does not "
+                                f"apply{hint}; its settings: "
+                                f"{', '.join(S.field_names(m_cls.Settings))}")
+    saved = saved or {}
+
+    def saved_settings(role_cfg):
+        return (role_cfg or {}).get("settings", {})
+
+    m_comp.settings = S.resolve(m_cls.Settings, m_res.overrides, saved_settings(saved.get("model")),
+                                flags, layers[id(m_comp)], owner=f"model '{m_comp.name}'")
+    if d_comp:
+        d_comp.settings = S.resolve(d_comp.cls.Settings, d_comp.resolved.overrides,
+                                    saved_settings(saved.get("dataset")), layers[id(d_comp)],
+                                    owner=f"dataset '{d_comp.name}'")
+    saved_viz = {v["name"]: v for v in saved.get("visualizers", [])}
+    for v in v_comps:
+        v.settings = S.resolve(v.cls.Settings, v.resolved.overrides,
+                               saved_settings(saved_viz.get(v.name)), layers[id(v)],
+                               owner=f"visualizer '{v.name}'")
+
+    plan = Plan(m_comp, d_comp, v_comps, seed=seed, strategy=strategy, notes=notes,
+                tensorboard=tensorboard)
+    check_fit(registry, plan)
+    return plan
+
+
+def check_fit(registry: Registry, plan: Plan) -> None:
+    """Refuse a model/dataset/visualizer/strategy combination that cannot work."""
+    m = plan.model
+    m.cls.check_settings(m.settings)
+    spec = plan.data_spec
+    if plan.dataset is not None:
+        try:
+            m.cls.check_data(m.settings, spec)
+        except IncompatibleError as exc:
+            raise IncompatibleError(
+                f"model '{m.name}' does not fit dataset '{plan.dataset.name}': {exc}") from None
+    for v in plan.visualizers:
+        try:
+            v.cls.check_model(m.cls, m.settings, spec)
+        except IncompatibleError as exc:
+            fitting = applicable_visualizers(registry, m, spec)
+            raise IncompatibleError(
+                f"visualizer '{v.name}' does not apply to model '{m.name}' ({exc}); "
+                f"visualizers that apply: {', '.join(fitting) or '(none)'}") from None
+    if plan.strategy not in STRATEGIES:
+        raise UsageError(f"unknown strategy '{plan.strategy}'; choose {', '.join(STRATEGIES)}")
+    if plan.strategy == "multi-worker" and not os.environ.get("TF_CONFIG"):
+        raise UsageError("--strategy multi-worker needs TF_CONFIG describing the cluster and "
+                         "this worker's task (see docs/distributed.md); for one machine use "
+                         "--strategy mirrored")
+    if plan.strategy not in m.cls.strategies:
+        raise IncompatibleError(
+            f"model '{m.name}' does not support the '{plan.strategy}' strategy; it supports "
+            f"{', '.join(m.cls.strategies)}")
+
+
+def applicable_visualizers(registry: Registry, m: Component,
+                           spec: DataSpec | None = None) -> list[str]:
+    out = []
+    for e in registry.entries("visualizer"):
+        try:
+            e.cls.check_model(m.cls, m.settings, spec)
+        except IncompatibleError:
+            continue
+        out.append(e.name)
+    return out
+
+
+def applicable_metrics(registry: Registry, plan: Plan) -> list[str]:
+    out = []
+    dataset_cls = plan.dataset.cls if plan.dataset else None
+    for e in registry.entries("metric"):
+        try:
+            e.cls.check(plan.model.cls, plan.model.settings, plan.data_spec, dataset_cls)
+        except IncompatibleError:
+            continue
+        out.append(e.name)
+    return out
+
+
+def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = None,
+                 sets: Iterable[str] = ()) -> list[Component]:
+    """The metrics ``zoo eval`` runs on a planned run: the ones named (each refused with
+    what it needs when it does not apply) or every one that applies, with ``--set``
+    settings routed to them (``k=100`` or scoped, ``nll.k=100``)."""
+    fitting = applicable_metrics(registry, plan)
+    if names:
+        comps = [Component("metric", registry.resolve("metric", n), None)
+                 for n in dict.fromkeys(names)]
+        dataset_cls = plan.dataset.cls if plan.dataset else None
+        for c in comps:
+            try:
+                c.cls.check(plan.model.cls, plan.model.settings, plan.data_spec, dataset_cls)
+            except IncompatibleError as exc:
+                raise IncompatibleError(
+                    f"metric '{c.name}' does not apply to model '{plan.model.name}' on "
+                    f"{plan.source} ({exc}); metrics that apply: "
+                    f"{', '.join(fitting) or '(none)'}") from None
+    else:
+        comps = [Component("metric", registry.resolve("metric", n), None) for n in fitting]
+    if not comps:
+        raise IncompatibleError(f"no installed metric applies to model '{plan.model.name}'; "
+                                "see `zoo list metrics`")
+    layers = _route(S.parse_assignments(sets),
+                    [(c, (c.resolved.entry.name, c.name)) for c in comps])
+    for c in comps:
+        c.settings = S.resolve(c.cls.Settings, c.resolved.overrides, layers[id(c)],
+                               owner=f"metric '{c.name}'")
+    return comps
+
+
+def fits_of(registry: Registry, entry, settings) -> dict:
+    """What a registry entry fits with, from class declarations only (for ``zoo info``)."""
+    if entry.kind == "model":
+        cls = entry.cls
+        comp = Component("model", registry.resolve("model", entry.name), settings)
+        fits, spec = [], None
+        for d in registry.entries("dataset"):
+            try:
+                d_spec = d.cls.spec(S.resolve(d.cls.Settings))
+                cls.check_data(settings, d_spec)
+                fits.append(d.name)
+                spec = spec or d_spec
+            except ZooError:
+                pass
+        doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities),
+               "metrics_reported": [m.name for m in cls.metrics], "monitor": cls.monitor,
+               "visualizers": applicable_visualizers(registry, comp, spec),
+               "strategies": list(cls.strategies)}
+        if cls.likelihood:
+            doc["likelihood"] = f"{cls.likelihood} ({cls.likelihood_unit})"
+        if cls.source_setting is None:
+            doc["fits"] = fits
+        return doc
+    if entry.kind == "dataset":
+        spec = entry.cls.spec(settings)
+        ds = entry.cls(settings)
+        return {"data": {"shape": list(spec.element_shape), "dtype": spec.dtype,
+                         "classes": len(spec.class_names), "splits": list(spec.splits),
+                         "features": entry.cls.provides_features},
+                "source": ds.describe()}
+    applies = []
+    for m in registry.entries("model"):
+        ms = S.resolve(m.cls.Settings, m.variants.get(m.default_variant, {})
+                       if m.default_variant else {})
+        spec = _first_spec(registry, m.cls, ms)
+        try:
+            if entry.kind == "visualizer":
+                entry.cls.check_model(m.cls, ms, spec)
+            else:
+                d_cls = _first_dataset(registry, m.cls, ms)
+                entry.cls.check(m.cls, ms, spec, d_cls)
+            applies.append(m.name)
+        except ZooError:
+            pass
+    return {"applies_to": applies, "requires": sorted(entry.cls.requires)}
+
+
+def _first_dataset(registry, model_cls, settings):
+    for d in registry.entries("dataset"):
+        try:
+            model_cls.check_data(settings, d.cls.spec(S.resolve(d.cls.Settings)))
+            return d.cls
+        except ZooError:
+            continue
+    return None
+
+
+def _first_spec(registry, model_cls, settings):
+    d = _first_dataset(registry, model_cls, settings)
+    return d.spec(S.resolve(d.Settings)) if d is not None else None
+
+
+def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=()) -> Plan:
+    """Rebuild the plan a run was made with (for resume, eval, viz, sample)."""
+    cfg = run.config
+    try:
+        model = cfg["model"]["name"]
+    except (KeyError, TypeError):
+        raise UsageError(f"{run.path}/config.json names no model; is it a zoo run?") from None
+    ds = (cfg.get("dataset") or {}).get("name")
+    return plan_run(registry, model, dataset=ds, visualizers=visualizers, sets=sets,
+                    seed=cfg.get("seed", 0), strategy=cfg.get("strategy", "default"),
+                    saved=cfg, tensorboard=bool(cfg.get("tensorboard", False)))
+
+

@@ -1,0 +1,343 @@
+"""A run directory: everything one ``zoo run`` produced, enough to rebuild it.
+
+Layout::
+
+    runs/<model>-<dataset>-<timestamp>/
+        config.json          resolved settings, seed, package versions
+        manifest.json        the data used (files, checksums, split sizes)
+        metrics.csv          per-epoch metrics (epochs from 1, as in metrics.json)
+        metrics.json         the same as JSON, plus final test metrics
+        state.json           progress for --resume (last completed epoch)
+        status.json          running, finished, interrupted or failed (written by the run)
+        tensorboard/         TensorBoard event files (scalars per epoch, sample images)
+        checkpoints/         last.keras, best.keras (written atomically)
+        model.keras          the final model
+        figures/             PNG (and SVG) figures
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as _dt
+import importlib.metadata
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from zoo_core.errors import RunError
+
+CONFIG = "config.json"
+STATUS = "status.json"
+METRICS = "metrics.json"
+STATE = "state.json"
+#: What a run writes into its folder: all that a failed start may remove before reusing it.
+WRITTEN = (CONFIG, STATUS, METRICS, STATE, "manifest.json", "metrics.csv", "model.keras",
+           "checkpoints", "figures", "tensorboard")
+
+
+def package_versions() -> dict:
+    """Python's version and those of zoo and every package it requires (from zoo's own
+    metadata, so the list follows ``pyproject.toml``, never a list kept here)."""
+    import re
+
+    out = {"python": platform.python_version()}
+    try:
+        wanted = ["zoo"] + [re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0]
+                            for r in importlib.metadata.requires("zoo") or []
+                            if "extra ==" not in r]
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover (not installed)
+        wanted = []
+    for n in dict.fromkeys(wanted + ["tensorflow-cpu"]):
+        try:
+            out[n] = importlib.metadata.version(n)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def umask_mode() -> int:
+    """The mode a new file gets from the user's umask (mkstemp's temp files are 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, suffix: str = ""):
+    """Yield a temp file beside ``path``; on success it replaces ``path`` (with the
+    umask's mode), on any error it is removed, so ``path`` is never left half-written.
+    ``--resume`` cleans up what a killed process leaves (:meth:`RunDir.clean_temp`)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem if suffix else path.name}.",
+                               suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, umask_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON so that a crash mid-write never leaves a truncated file."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, default=_jsonable) + "\n")
+
+
+def write_csv_atomic(path: Path, rows: list[dict]) -> None:
+    """A table of dicts (``metrics.csv``: the history, epochs counted from 1)."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _jsonable(o):
+    try:
+        import numpy as np
+
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def fresh_path(root, stem: str) -> Path:
+    """``root/STEM-<time>`` (``-2``, ``-3``... when taken): where a new run, seed group or
+    search goes when no ``--out`` is given."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(root) / f"{stem}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path(root) / f"{stem}-{stamp}-{n}"
+    return path
+
+
+class RunDir:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def __repr__(self):
+        return f"RunDir({str(self.path)!r})"
+
+    # -- creating and opening -----------------------------------------------------------
+    @classmethod
+    def create(cls, model: str, dataset: str, *, root: str | os.PathLike = "runs",
+               out: str | os.PathLike | None = None) -> "RunDir":
+        if out is not None:
+            path = Path(out)
+            if (path / CONFIG).exists() and not cls._failed_before_checkpoint(path):
+                raise RunError(f"{path} already holds a run; choose another --out or "
+                               f"continue it with `zoo run --resume {path}`")
+            if path.exists() and not path.is_dir():
+                raise RunError(f"--out {path} is a file; give a folder")
+            if path.is_dir() and cls._failed_before_checkpoint(path):
+                cls._remove_written(path)  # our own failed start; anything else is kept
+            if path.is_dir() and any(path.iterdir()):
+                held = ", ".join(sorted(p.name for p in path.iterdir())[:5])
+                raise RunError(f"--out {path} is not empty (it holds {held}); zoo writes a "
+                               "run only into a new or empty folder: choose another --out")
+        else:
+            path = fresh_path(root, f"{model}-{dataset}")
+        try:
+            (path / "checkpoints").mkdir(parents=True, exist_ok=True)
+            (path / "figures").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise RunError(f"cannot create run directory {path}: {exc.strerror}; "
+                           "choose a writable --out") from None
+        return cls(path)
+
+    @staticmethod
+    def _remove_written(path: Path) -> None:
+        import shutil
+
+        for name in WRITTEN:
+            p = path / name
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            elif p.exists() or p.is_symlink():
+                p.unlink()
+
+    @staticmethod
+    def _failed_before_checkpoint(path: Path) -> bool:
+        """A run that stopped (failed or interrupted) before its first checkpoint: safe to
+        start over in."""
+        try:
+            status = json.loads((path / STATUS).read_text())
+        except (OSError, json.JSONDecodeError):
+            return False
+        return status.get("status") in ("failed", "interrupted") and not any(
+            p.is_file() for p in (path / "checkpoints").glob("*"))
+
+    def set_status(self, status: str, **extra) -> None:
+        """Record what the run is doing (``running``, ``finished``, ``interrupted``,
+        ``failed``), by whom (pid, host) and when; ``zoo runs`` reads it."""
+        import socket
+
+        self.write_json(STATUS, {"status": status, "pid": os.getpid(),
+                                 "host": socket.gethostname(),
+                                 "updated": _dt.datetime.now().isoformat(timespec="seconds"),
+                                 **extra})
+
+    def status(self) -> tuple[str, str]:
+        """``(status, note)`` as the run recorded it in ``status.json``. A run recorded as
+        running whose process is gone from this host (killed hard) is ``interrupted``.
+        Runs made before ``status.json`` existed are ``finished`` when they hold a final
+        model and test metrics, else ``unknown``."""
+        import socket
+
+        try:
+            rec = json.loads((self.path / STATUS).read_text())
+        except (OSError, json.JSONDecodeError):
+            rec = None
+        if not isinstance(rec, dict):
+            m = self.read_json(METRICS, {}) or {}
+            if self.file("model.keras").is_file() and isinstance(m, dict) \
+                    and m.get("test") is not None:
+                return "finished", "inferred"
+            return "unknown", ""
+        status = str(rec.get("status", "unknown"))
+        if status == "running" and rec.get("host") == socket.gethostname() \
+                and isinstance(rec.get("pid"), int) and not _alive(rec["pid"]):
+            return "interrupted", "process gone"
+        if status == "pruned" and rec.get("epoch"):
+            return status, f"after epoch {rec['epoch']}"
+        return status, str(rec.get("error", ""))
+
+    def mark_failed(self, error: BaseException) -> None:
+        """Record how a run stopped: ``interrupted`` (Ctrl-C, SIGTERM) or ``failed`` with
+        the error. Before the first checkpoint ``--out`` may reuse the folder; after it,
+        ``--resume`` continues from the checkpoint."""
+        interrupted = isinstance(error, KeyboardInterrupt)
+        self.set_status("interrupted" if interrupted else "failed",
+                        **({} if interrupted else {"error": str(error) or
+                                                   type(error).__name__}))
+
+    def clean_temp(self) -> list[str]:
+        """Remove temp files an interrupted atomic write left (``.NAME.XXXX``); call only
+        when nothing writes the run (at the start of ``--resume``)."""
+        removed = []
+        for folder in (self.path, self.checkpoints):
+            for p in folder.glob(".*"):
+                if p.is_file() and (p.suffix in (".keras", ".npz") or ".json." in p.name
+                                    or ".csv." in p.name):
+                    p.unlink()
+                    removed.append(p.name)
+        return removed
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "RunDir":
+        p = Path(path)
+        if not p.is_dir():
+            raise RunError(f"{p} is not a folder; pass a run directory made by `zoo run`")
+        if not (p / CONFIG).is_file():
+            raise RunError(f"{p} is not a run directory (no {CONFIG}); pass a folder made "
+                           "by `zoo run`")
+        (p / "figures").mkdir(exist_ok=True)
+        (p / "checkpoints").mkdir(exist_ok=True)
+        return cls(p)
+
+    # -- files --------------------------------------------------------------------------
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def figures(self) -> Path:
+        return self.path / "figures"
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        target = self.path / name
+        write_json_atomic(target, obj)
+        return target
+
+    def read_json(self, name: str, default: Any = None) -> Any:
+        p = self.path / name
+        if not p.exists():
+            return default
+        try:
+            return json.loads(p.read_text())
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{p} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+
+    @property
+    def config(self) -> dict:
+        return self.read_json(CONFIG) or {}
+
+    # -- what the run recorded: every write of metrics.json and state.json is here ----------
+    def metrics(self) -> dict:
+        """``{"history": [per-epoch dicts], "test": {...}, ...}`` (empty before training)."""
+        m = self.read_json(METRICS, None)
+        if not isinstance(m, dict):
+            return {"history": [], "test": {}}
+        if not isinstance(m.get("history"), list):
+            m["history"] = []
+        return m
+
+    def update_metrics(self, **parts) -> None:
+        """Set top-level entries of ``metrics.json`` (e.g. ``test=``, ``params=``)."""
+        m = self.metrics()
+        m.update(parts)
+        self.write_json(METRICS, m)
+
+    def record_step(self, row: dict, *, key: str = "epoch", history: list | None = None,
+                    **parts) -> list[dict]:
+        """Record one unit of progress: ``row`` (with ``row[key]``, counted from 1) replaces
+        any recorded row at or after it (a resumed run re-recording), ``metrics.json`` and
+        ``metrics.csv`` are rewritten, ``parts`` set beside the history. ``history``: the
+        whole history to write instead (a loop that keeps its own). Returns the history."""
+        m = self.metrics()
+        if history is None:
+            history = [h for h in m["history"] if h.get(key, 0) < row[key]] + [row]
+        m["history"] = list(history)
+        m.update(parts)
+        self.write_json(METRICS, m)
+        write_csv_atomic(self.file("metrics.csv"), m["history"])
+        return m["history"]
+
+    def record_evaluations(self, records: list[dict]) -> None:
+        """Append measurements to ``metrics.json["evaluations"]`` and keep the latest
+        value of each in ``metrics.json["eval"]`` (``zoo eval``)."""
+        m = self.metrics()
+        m.setdefault("evaluations", []).extend(records)
+        latest = dict(m.get("eval") or {})
+        for r in records:
+            latest.update(r["values"])
+        m["eval"] = latest
+        self.write_json(METRICS, m)
+
+    def state(self) -> dict:
+        """What ``--resume`` continues from (``state.json``): e.g. ``{"epoch": 3}``."""
+        s = self.read_json(STATE, {})
+        return s if isinstance(s, dict) else {}
+
+    def write_state(self, state: dict) -> None:
+        self.write_json(STATE, state)

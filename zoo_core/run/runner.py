@@ -1,0 +1,175 @@
+"""Running a plan: run directory -> train -> test metrics -> draw; and ``zoo eval``.
+
+:mod:`zoo_core.run.plan` decides what runs (pure, before anything exists); this module does it.
+The names planning defines are re-exported here, so ``runner.plan_run`` keeps working.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from zoo_core.errors import IncompatibleError
+from zoo_core.run.plan import (STRATEGIES, Component, Plan, applicable_metrics,  # noqa: F401
+                   applicable_visualizers, check_fit, plan_from_run, plan_metrics, plan_run)
+from zoo_core.registry import Registry
+from zoo_core.run.run_dir import RunDir
+from zoo_core.contract import DrawContext, RunContext
+
+
+# -- executing ------------------------------------------------------------------------------
+def build(plan: Plan):
+    """Instantiate the dataset and the model of a plan (heavy imports happen later)."""
+    dataset = plan.dataset.cls(plan.dataset.settings) if plan.dataset else None
+    model = plan.model.cls(plan.model.settings, plan.data_spec)
+    return model, dataset
+
+
+def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
+            formats: tuple[str, ...] = ("png",), extra: dict | None = None,
+            on_trained=None) -> tuple[RunDir, dict, list[Path]]:
+    """Train, evaluate and draw a planned run; returns the run, test metrics, figure paths.
+
+    ``extra`` reaches the model as ``RunContext.extra`` (e.g. ``{"callbacks": [...]}``);
+    ``on_trained(model, dataset)`` is called with the trained model still in memory.
+    """
+    run = RunDir.create(plan.model.name, plan.source.lower().replace("-", "_"),
+                        root=root, out=out)
+    run.write_json("config.json", plan.to_config())
+    run.set_status("running")
+    try:
+        model, dataset = build(plan)
+        if dataset is not None:
+            run.write_json("manifest.json", dataset.manifest())
+        return _train_eval_draw(plan, run, model, dataset, console, resume=False,
+                                formats=formats, extra=extra, on_trained=on_trained)
+    except BaseException as exc:
+        run.mark_failed(exc)  # before a checkpoint: --out may start over in this folder
+        raise
+
+
+def resume(registry: Registry, path: str, console, formats=("png",), extra=None):
+    run = RunDir.open(path)
+    run.clean_temp()  # what an interrupted atomic write left behind
+    cfg = run.config
+    from zoo_core.errors import UsageError
+    from zoo_core.run.plan import fingerprint
+
+    if cfg.get("fingerprint") and cfg["fingerprint"] != fingerprint(cfg):
+        raise UsageError(f"{run.path}/config.json was edited after the run started; --resume "
+                         "continues what was recorded: undo the edit, or start a new run "
+                         "with the new settings")
+    plan = plan_from_run(registry, run,
+                         visualizers=[v["name"] for v in cfg.get("visualizers", [])])
+    run.set_status("running")
+    try:
+        model, dataset = build(plan)
+        return _train_eval_draw(plan, run, model, dataset, console, resume=True,
+                                formats=formats, extra=extra)
+    except BaseException as exc:
+        run.mark_failed(exc)
+        raise
+
+
+def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats, extra=None,
+                     on_trained=None):
+    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
+                     strategy=plan.strategy, resume=resume, extra=dict(extra or {}),
+                     tensorboard=plan.tensorboard)
+    model.train(ctx)
+    test = model.test_metrics(ctx) or {}
+    run.update_metrics(test=test)
+    if on_trained is not None:
+        on_trained(model, dataset)
+    paths = draw(plan, model, dataset, run, formats=formats)
+    run.set_status("finished")
+    return run, test, paths
+
+
+def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
+                 requires: frozenset[str] = frozenset(), purpose: str = "",
+                 before_load=None, console=None):
+    """The one way a command opens a saved run: its plan (rebuilt from ``config.json``),
+    the run, its model loaded from ``model.keras`` (or the last checkpoint) and its
+    dataset. ``requires``: capabilities checked before loading; ``before_load(plan)``:
+    more checks that must refuse before the model loads (``zoo eval``'s metrics)."""
+    run = RunDir.open(path)
+    plan = plan_from_run(registry, run, visualizers=visualizers, sets=sets)
+    missing = sorted(set(requires) - plan.model.cls.capabilities)
+    if missing:
+        raise IncompatibleError(f"model '{plan.model.name}' cannot {', '.join(missing)}, "
+                                f"which {purpose or 'this command'} needs")
+    if before_load is not None:
+        before_load(plan)
+    model, dataset = build(plan)
+    load_reporting(model, run, console)
+    return plan, run, model, dataset
+
+
+def load_reporting(model, run: RunDir, console=None) -> None:
+    """``model.load(run)``, and a warning when a damaged file was passed over."""
+    model.load(run)
+    damaged = getattr(model, "damaged", None)
+    if damaged:
+        from rich.console import Console
+
+        (console or Console(stderr=True)).print(
+            f"[yellow]warning:[/] damaged: {', '.join(damaged)}; using "
+            f"{model.loaded_from.relative_to(run.path)}")
+
+
+def figure_title(plan: Plan, run: RunDir) -> str:
+    """E.g. "vae_2d on fashion_mnist, epoch 30"; the model says how far it got."""
+    hist = run.metrics().get("history", [])
+    progress = plan.model.cls(plan.model.settings, None).progress_label(hist)
+    return f"{plan.model.name} on {plan.source}, {progress}"
+
+
+def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path]:
+    """Draw each visualizer of the plan into ``run/figures``; return the files written."""
+    paths = []
+    title = figure_title(plan, run)
+    for v in plan.visualizers:
+        viz = v.cls(v.settings)
+        fig = viz.draw(DrawContext(model=model, dataset=dataset, run=run, title=title,
+                                   seed=plan.seed))
+        if not fig.get_suptitle():
+            fig.suptitle(f"{v.name}: {title}")
+        for fmt in formats:
+            p = run.figures / f"{v.name}.{fmt}"
+            fig.savefig(p, format=fmt)
+            paths.append(p)
+        fig.clear()
+    return paths
+
+
+def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
+             console) -> dict:
+    """Run planned metrics on a loaded model; each measurement is appended to
+    ``metrics.json["evaluations"]`` (with its settings) and the latest values of each
+    are kept in ``metrics.json["eval"]``. Returns ``{metric: record}``."""
+    import datetime as _dt
+
+    from zoo_core import settings as S
+
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24),
+                        MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=console, transient=True)
+    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
+                     extra={"progress": progress})
+    records = {}
+    for c in metrics:
+        t0 = time.perf_counter()
+        with progress:
+            result = c.cls(c.settings).compute(model, ctx)
+        records[c.name] = {
+            "metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
+            "units": result.units, "notes": result.notes,
+            "higher_is_better": sorted(c.cls.higher_is_better & set(result.values)),
+            "seconds": round(time.perf_counter() - t0, 2),
+            "when": _dt.datetime.now().isoformat(timespec="seconds")}
+    run.record_evaluations(list(records.values()))
+    return records
