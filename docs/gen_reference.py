@@ -82,13 +82,31 @@ def helpers() -> str:
 
 
 def commands() -> str:
+    """The core's commands and those the built-in plugins add (``zoo_reports``,
+    ``zoo_tune``, ``zoo_visualizers``' ``sample``, the DQN's ``--env``), whatever else is
+    installed."""
+    import os
+
+    from zoo_core import plugins
+
     out = ["## Commands\n"]
     group = zoo_cli.cli
-    for name in sorted(group.commands):
-        cmd = group.commands[name]
-        ctx = click.Context(cmd, info_name=f"zoo {name}", terminal_width=88,
-                            max_content_width=88)
-        out += [f"### `zoo {name}`", "", "```text", cmd.get_help(ctx), "```", ""]
+    before = os.environ.get("ZOO_LOAD_PLUGINS")
+    os.environ["ZOO_LOAD_PLUGINS"] = "zoo"  # the built-ins only
+    plugins.reset()
+    try:
+        group.plugin_commands()
+        for name in sorted(group.commands):
+            cmd = group.commands[name]
+            ctx = click.Context(cmd, info_name=f"zoo {name}", terminal_width=88,
+                                max_content_width=88)
+            out += [f"### `zoo {name}`", "", "```text", cmd.get_help(ctx), "```", ""]
+    finally:
+        if before is None:
+            os.environ.pop("ZOO_LOAD_PLUGINS")
+        else:
+            os.environ["ZOO_LOAD_PLUGINS"] = before
+        plugins.reset()
     return "\n".join(out)
 
 

@@ -5,9 +5,11 @@ from zoo_core import hookimpl
 
 @hookimpl
 def register_models(register):
-    from .model import DQN
+    from .model import DQN, DoubleDQNModel
 
     register("dqn", DQN)
+    register("double_dqn", DoubleDQNModel,
+             summary="Double DQN (van Hasselt et al. 2016): the DQN's loop, its own targets")
 
 
 @hookimpl

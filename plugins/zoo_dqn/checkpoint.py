@@ -53,16 +53,14 @@ class Progress:
         return len(self.history)
 
 
-def save(run, agent, buffer, progress: Progress, best_weights) -> None:
-    """Write the checkpoint (``agent.npz`` holds all of it), then the Q-network and
-    ``state.json`` for the readers of the run."""
+def save(run, algorithm, buffer, progress: Progress, best_weights) -> None:
+    """Write the checkpoint (``agent.npz`` holds all of it), then the policy network and
+    ``state.json`` (through the run's own API) for the readers of the run."""
     import json
 
     from zoo_core.keras import training as kt
 
-    arrays = {f"q_{i}": w for i, w in enumerate(agent.q.get_weights())}
-    arrays |= {f"target_{i}": w for i, w in enumerate(agent.target.get_weights())}
-    arrays |= {f"opt_{i}": v.numpy() for i, v in enumerate(agent.optimizer.variables)}
+    arrays = dict(algorithm.arrays())
     if best_weights is not None:
         arrays |= {f"best_{i}": w for i, w in enumerate(best_weights)}
     arrays |= {f"buffer_{k}": v for k, v in buffer.state().items()}
@@ -70,14 +68,14 @@ def save(run, agent, buffer, progress: Progress, best_weights) -> None:
     with atomic_path(run.checkpoints / AGENT, suffix=".npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
-    kt.save_atomic(agent.q, run.checkpoints / kt.LAST)
-    run.write_json("state.json", {"epoch": progress.epoch, "step": progress.step,
-                                  "episode_steps": len(progress.episode_actions)})
+    kt.save_atomic(algorithm.policy(), run.checkpoints / kt.LAST)
+    run.write_state({"epoch": progress.epoch, "step": progress.step,
+                     "episode_steps": len(progress.episode_actions)})
 
 
-def load(run, agent, buffer) -> tuple[Progress, list | None]:
-    """Restore what :func:`save` wrote into ``agent`` and ``buffer``; return the progress
-    and the best check-up's weights (or None)."""
+def load(run, algorithm, buffer) -> tuple[Progress, list | None]:
+    """Restore what :func:`save` wrote into ``algorithm`` and ``buffer``; return the
+    progress and the best check-up's weights (or None)."""
     import json
 
     from zoo_core.errors import RunError
@@ -98,11 +96,7 @@ def load(run, agent, buffer) -> tuple[Progress, list | None]:
                       key=lambda k: int(k[len(prefix):]))
         return [arrays[k] for k in keys]
 
-    agent.q.set_weights(group("q_"))
-    agent.target.set_weights(group("target_"))
-    for var, value in zip(agent.optimizer.variables, group("opt_"), strict=True):
-        var.assign(value)
-    agent.set_q_weights()
+    algorithm.restore(group)
     buffer.restore({k[len("buffer_"):]: v for k, v in arrays.items()
                     if k.startswith("buffer_")})
     best = group("best_") or None

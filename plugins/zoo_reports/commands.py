@@ -22,7 +22,7 @@ def add_commands(group: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
     def runs_command(root, model_glob, status, as_json):
         """The runs under ROOT (default runs/): status, progress, the monitored metric, size."""
-        from .run_index import human_size, list_runs
+        from zoo_reports.listing import human_size, list_runs
 
         rows = list_runs(root, model=model_glob, status=status)
         if as_json:

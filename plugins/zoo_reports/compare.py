@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from zoo_core.errors import RunError
-from zoo_core.run.run_dir import RunDir
 
 
 def compare_runs(paths, out_file, *, keep_figure: bool = False, group: bool = True):

@@ -306,7 +306,7 @@ def write_best(study, out: Path, spec: TuneSpec) -> Path | None:
     """``OUT/best.toml``: the best complete trial's run as a config file."""
     from optuna.trial import TrialState
 
-    from zoo_core.run.experiment import dumps
+    from zoo_tune.config_file import dumps
     from zoo_core.run.run_dir import RunDir
 
     if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):

@@ -8,7 +8,6 @@ through rich, machine output (``--json``) is plain JSON on stdout.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 
@@ -17,8 +16,7 @@ from rich.table import Table
 
 from zoo_core import plugins as P
 from zoo_core import settings as S
-from zoo_core.cli.output import (SEED, attach_setting_options, err, fmt, given_flags, out,
-                                 print_json, takes_setting_options, terminate_as_interrupt)
+from zoo_core.cli.output import attach_setting_options, err, fmt, out, print_json
 from zoo_core.errors import UsageError, ZooError
 from zoo_core.registry import KINDS
 from zoo_core.run import runner
@@ -200,140 +198,6 @@ def plugins_(as_json):
     warn_conflicts(host.registry)
 
 
-# -- zoo run --------------------------------------------------------------------------------
-@takes_setting_options
-@cli.command()
-@click.argument("model", required=False)
-@click.option("--dataset", "-d", help="Dataset plugin name (models that train on data).")
-@click.option("--viz", "viz", multiple=True,
-              help="Visualizer to draw after training; repeat. Default: the model's own.")
-@click.option("--no-viz", is_flag=True, help="Draw no figures.")
-@click.option("--epochs", type=click.IntRange(min=1), help="Override the model's epochs.")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size.")
-@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed.")
-@click.option("--seeds", metavar="S1,S2,...",
-              help="Several seeds, e.g. 0,1,2: one run each in a group folder, mean ± std.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting; scope with NAME.key. Repeat.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Experiment file (TOML, see configs/); flags given beside it override it.")
-@click.option("--like", "like_run", type=click.Path(file_okay=False),
-              help="Repeat this run's config (model, data, settings, seed); flags override.")
-@click.option("--strategy", type=click.Choice(runner.STRATEGIES), default="default",
-              show_default=True, help="tf.distribute strategy.")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="Run directory to create (with --seeds: the group's folder).")
-@click.option("--resume", type=click.Path(), help="Continue an interrupted run directory.")
-@click.option("--svg", is_flag=True, help="Also save figures as SVG.")
-@click.option("--tensorboard/--no-tensorboard", default=True, show_default=True,
-              help="Write TensorBoard summaries to RUN/tensorboard/.")
-def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, config_file,
-        like_run, strategy, out, resume, svg, tensorboard, **setting_flags):
-    """Train MODEL on --dataset (or on what its own flag names), evaluate it and draw
-    figures.
-
-    `tensorboard --logdir runs/` shows every run's curves and sample images side by side."""
-    from zoo_core.run import experiment as X
-    from zoo_core.run import seed_groups
-
-    terminate_as_interrupt()
-    formats = ("png", "svg") if svg else ("png",)
-    given = given_flags(click.get_current_context())
-    if no_viz and viz:
-        raise UsageError("--no-viz and --viz contradict each other; give one of them")
-    reg = registry()
-    if resume:
-        if given - {"resume", "svg", "out", "tensorboard"}:
-            raise UsageError("--resume takes no other options: the run's config.json says "
-                             "what to train")
-        if seed_groups.read_group(resume) is not None:  # a seed group: its unfinished members
-            path, summary, seed_list = seed_groups.resume_group(reg, resume, err,
-                                                                formats=formats)
-            _report_group(path, summary, seed_list)
-            return
-        run_dir, test, paths = runner.resume(reg, resume, err, formats=formats)
-        if seed_groups.read_group(run_dir.path.parent) is not None:
-            seed_groups.refresh(run_dir.path.parent)
-        _report(run_dir, test, paths)
-        return
-    if config_file and like_run:
-        raise UsageError("--config and --like both say what to run; give one of them")
-    if seeds and "seed" in given:
-        raise UsageError("--seed and --seeds contradict each other; give one of them")
-    lines = None
-    if config_file or like_run:
-        flag = "--config" if config_file else "--like"
-        if model:
-            raise UsageError(f"{flag} names the model; drop MODEL ('{model}') or drop {flag}")
-        exp, lines = X.load(config_file) if config_file else (X.from_run(like_run), None)
-    elif not model:
-        raise UsageError("missing MODEL; e.g. `zoo run MODEL --dataset NAME` (see "
-                         "`zoo list models` and `zoo list datasets`, or give --config FILE)")
-    else:
-        exp = X.Experiment(model=model)
-    overrides = {k: v for k, v in (("dataset", dataset), ("epochs", epochs),
-                                   ("batch_size", batch_size), ("tensorboard", tensorboard),
-                                   ("strategy", strategy)) if k in given}
-    overrides["flags"] = {k: v for k, v in setting_flags.items() if k in given}
-    if not (config_file or like_run):
-        overrides.setdefault("strategy", strategy)
-    if no_viz or viz:
-        overrides["visualizers"] = [] if no_viz else list(viz)
-    seed_list = _parse_seeds(seeds) if seeds else (
-        [seed] if "seed" in given or not exp.seeds else exp.seeds)
-    plan = X.plan(reg, exp, lines, sets=sets, seed=seed_list[0], overrides=overrides)
-    for note in plan.notes:
-        err.print(f"[yellow]note:[/] {note}")
-    if len(seed_list) == 1:
-        run_dir, test, paths = runner.execute(plan, err, out=out, formats=formats)
-        _report(run_dir, test, paths)
-        return
-    plans = [dataclasses.replace(plan, seed=s) for s in seed_list]  # one plan, per seed
-    path, summary = seed_groups.run_group(plans, err, out=out, formats=formats)
-    _report_group(path, summary, seed_list)
-
-
-def _parse_seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise UsageError(f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; "
-                         f"got {text!r}") from None
-    if not seeds or any(not 0 <= s <= 2**32 - 1 for s in seeds):
-        raise UsageError(f"--seeds takes seeds in [0, {2**32 - 1}], e.g. 0,1,2; got {text!r}")
-    if len(set(seeds)) != len(seeds):
-        raise UsageError(f"--seeds repeats a seed ({text}); give each once")
-    return seeds
-
-
-def _report_group(path, summary, seeds):
-    if summary:
-        t = Table("test metric", "mean ± std", *[f"seed {s}" for s in seeds],
-                  title=f"{path} ({len(seeds)} seeds)")
-        for k, rec in summary.items():
-            t.add_row(k, f"{rec['mean']:.4f} ± {rec['std']:.4f}",
-                      *[f"{rec['values'][str(s)]:.4f}" if str(s) in rec["values"] else "–"
-                        for s in seeds])
-        err.print(t)
-    else:
-        err.print(f"{path}: no test metrics to aggregate")
-    click.echo(str(path))
-
-
-def _report(run_dir, metrics, paths):
-    if metrics:  # a model without a test pass has nothing to table
-        t = Table("test metric", "value", title=str(run_dir.path))
-        for k, v in metrics.items():
-            t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
-        err.print(t)
-    else:
-        err.print(f"{run_dir.path}: no test metrics; measure it with `zoo eval "
-                  f"{run_dir.path}`")
-    for p in paths:
-        err.print(f"figure: {p}")
-    click.echo(str(run_dir.path))
-
-
 # -- zoo eval / viz -------------------------------------------------------------------------
 @cli.command("eval")
 @click.argument("run_dir", type=click.Path())
@@ -382,6 +246,9 @@ def viz(run_dir, viz, sets, svg):
                                                     sets=sets, console=err)
     for p in runner.draw(plan, model, dataset, run, formats=("png", "svg") if svg else ("png",)):
         click.echo(str(p))
+
+
+from zoo_core.cli import run_command  # noqa: E402  (registers `zoo run` on cli)
 
 
 def main():

@@ -20,7 +20,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeRemainingColumn)
 
 from zoo_core.errors import RunError, TrainingError
-from zoo_core.run.run_dir import RunDir, atomic_path, write_csv_atomic
+from zoo_core.run.run_dir import RunDir, atomic_path
 
 LAST, BEST = "last.keras", "best.keras"
 

@@ -27,7 +27,7 @@ def test_ring_buffer_wraps_and_overwrites_the_oldest():
 
 
 def test_td_target_equals_a_hand_computed_value():
-    from zoo_dqn.agent import td_targets
+    from zoo_dqn.dqn import td_targets
 
     rewards = np.array([1.0, 0.5], np.float32)
     q_next_target = np.array([[2.0, 3.0], [4.0, 1.0]], np.float32)
@@ -41,7 +41,7 @@ def test_td_target_equals_a_hand_computed_value():
 
 
 def test_target_network_changes_only_at_sync_time():
-    from zoo_dqn.agent import Agent
+    from zoo_dqn.dqn import DQNAlgorithm as Agent
 
     s = DQNSettings(hidden=(8,), updates_per_round=3, batch_size=4)
     agent = Agent(4, 2, s)
@@ -60,7 +60,7 @@ def test_target_network_changes_only_at_sync_time():
 
 
 def test_polyak_sync_moves_the_target_part_way():
-    from zoo_dqn.agent import Agent
+    from zoo_dqn.dqn import DQNAlgorithm as Agent
 
     agent = Agent(4, 2, DQNSettings(hidden=(8,), tau=0.25))
     agent.q.set_weights([w + 1.0 for w in agent.target.get_weights()])
@@ -128,7 +128,7 @@ def test_default_settings_solve_cartpole(tmp_path, run_cli):
 
 
 def test_the_numpy_acting_pass_equals_the_keras_q_network():
-    from zoo_dqn.agent import Agent
+    from zoo_dqn.dqn import DQNAlgorithm as Agent
 
     agent = Agent(4, 2, DQNSettings(hidden=(16, 8)))
     agent.q.set_weights([w + 0.1 * np.random.default_rng(i).standard_normal(w.shape)

@@ -84,7 +84,7 @@ def test_new_figures_have_the_size_their_settings_ask(name, sets, size, data, ru
     ("interpolation", "dqn", "needs a model that can decode")])
 def test_new_figures_are_refused_before_training_for_models_without_their_capabilities(
         viz, model_name, reason, data):
-    source = {"env": "CartPole-v1"} if model_name == "dqn" else {
+    source = {"flags": {"env": "CartPole-v1"}} if model_name == "dqn" else {
         "dataset": "fashion_mnist", "sets": [f"data_dir={data.settings.data_dir}",
                                              "verify=false"]}
     with pytest.raises(IncompatibleError, match=reason):

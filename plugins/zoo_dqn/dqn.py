@@ -1,5 +1,17 @@
-"""The DQN agent in Keras 3: an MLP Q-network, a target network, Huber loss, and
-gradient steps compiled with ``tf.function``."""
+"""The DQN algorithm (Mnih et al. 2015) in Keras 3: what :class:`zoo_dqn.loop.OffPolicyLoop`
+asks of an off-policy algorithm, and nothing of the run.
+
+- :meth:`DQNAlgorithm.act`: epsilon-greedy on an MLP Q-network (a NumPy forward pass);
+- :meth:`DQNAlgorithm.learn`: one training round, a batch of gradient steps on the Huber
+  TD loss against a target network, compiled with ``tf.function``;
+- :meth:`DQNAlgorithm.sync_target`: the target network's copy (or Polyak average);
+- :meth:`DQNAlgorithm.arrays` / :meth:`DQNAlgorithm.restore`: its whole state, for the
+  loop's checkpoint.
+
+The split follows Stable-Baselines3, whose ``OffPolicyAlgorithm`` owns the loop, buffer and
+logging while ``DQN`` writes ``train()``. :class:`DoubleDQN` (van Hasselt et al. 2016) is
+the second algorithm on the same loop: it changes only how targets are chosen.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
+
+from .schedule import epsilon_at
 
 
 def build_q_network(obs_dim: int, n_actions: int, hidden) -> keras.Model:
@@ -26,7 +40,10 @@ def td_targets(rewards, next_q_target, dones, gamma, next_q_online=None):
     return rewards + gamma * (1.0 - dones) * next_value
 
 
-class Agent:
+class DQNAlgorithm:
+    #: Double DQN targets: the online network picks a*, the target network scores it
+    double = False
+
     def __init__(self, obs_dim: int, n_actions: int, s):
         self.s, self.n_actions = s, n_actions
         self.q = build_q_network(obs_dim, n_actions, s.hidden)
@@ -53,6 +70,15 @@ class Agent:
             x = np.maximum(x @ self._w[k] + self._w[k + 1], 0.0)
         return x @ self._w[-2] + self._w[-1]
 
+    @property
+    def double_targets(self) -> bool:
+        return self.double or bool(getattr(self.s, "double", False))
+
+    def exploration(self, step: int) -> float:
+        """Epsilon at an environment step: 1 during warm-up, then the linear schedule."""
+        s = self.s
+        return 1.0 if step <= s.warmup_steps else epsilon_at(step - s.warmup_steps, s)
+
     def act(self, obs, epsilon: float, rng: np.random.Generator) -> int:
         if rng.random() < epsilon:
             return int(rng.integers(self.n_actions))
@@ -65,7 +91,8 @@ class Agent:
         losses = tf.TensorArray(tf.float32, size=tf.shape(obs)[0])
         for i in tf.range(tf.shape(obs)[0]):
             next_q_target = self.target(next_obs[i], training=False)
-            next_q_online = self.q(next_obs[i], training=False) if self.s.double else None
+            next_q_online = self.q(next_obs[i], training=False) if self.double_targets \
+                else None
             y = tf.stop_gradient(td_targets(rewards[i], next_q_target, dones[i], self.s.gamma,
                                             next_q_online))
             with tf.GradientTape() as tape:
@@ -75,6 +102,15 @@ class Agent:
             self.optimizer.apply_gradients(zip(grads, self.q.trainable_variables))
             losses = losses.write(i, loss)
         return tf.reduce_mean(losses.stack())
+
+    def learn(self, buffer, rng: np.random.Generator, rounds: int) -> float:
+        """Training round ``rounds`` (from 0): sync the target every ``target_sync``
+        rounds, then ``updates_per_round`` gradient steps on batches drawn with ``rng``."""
+        s = self.s
+        if rounds % s.target_sync == 0:
+            self.sync_target()
+        idx = buffer.sample_indices(rng, (s.updates_per_round, s.batch_size))
+        return self.train_round(buffer.take(idx))
 
     def train_round(self, batch) -> float:
         loss = float(self._train_round(*[tf.convert_to_tensor(b) for b in batch]))
@@ -87,3 +123,37 @@ class Agent:
         new = [tau * w + (1.0 - tau) * t for w, t in
                zip(self.q.get_weights(), self.target.get_weights())]
         self.target.set_weights(new)
+
+    # -- state, for the loop's checkpoint ---------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Online and target weights and the optimizer's variables (Adam's step, moments)."""
+        out = {f"q_{i}": w for i, w in enumerate(self.q.get_weights())}
+        out |= {f"target_{i}": w for i, w in enumerate(self.target.get_weights())}
+        out |= {f"opt_{i}": v.numpy() for i, v in enumerate(self.optimizer.variables)}
+        return out
+
+    def restore(self, group) -> None:
+        """Take back what :meth:`arrays` gave; ``group(prefix)`` lists the arrays in order."""
+        self.q.set_weights(group("q_"))
+        self.target.set_weights(group("target_"))
+        for var, value in zip(self.optimizer.variables, group("opt_"), strict=True):
+            var.assign(value)
+        self.set_q_weights()
+
+    def policy(self) -> keras.Model:
+        """The network that acts (saved as the run's ``model.keras``)."""
+        return self.q
+
+    def policy_weights(self) -> list[np.ndarray]:
+        """A copy of the acting weights (the loop keeps the best check-up's)."""
+        return self.q_weights()
+
+    def set_policy_weights(self, weights) -> None:
+        self.set_q_weights(weights)
+
+
+class DoubleDQN(DQNAlgorithm):
+    """Double DQN (van Hasselt et al. 2016): the online network picks the next action, the
+    target network values it, which removes DQN's overestimation bias."""
+
+    double = True
