@@ -5,7 +5,8 @@ PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 DATA    := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
-PYTEST_ARGS ?= -m "not slow"
+# two pytest workers (pytest-xdist), each test taken by whichever worker is free
+PYTEST_ARGS ?= -m "not slow" -n 2 --dist worksteal
 
 .PHONY: run test test-all coverage setup data bench clean
 

@@ -29,7 +29,7 @@ class GAN(KerasModel):
     needs = "images"
     capabilities = frozenset({DECODE, SAMPLE, SAMPLE_PROGRESS})
     #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {"dataset": "fashion_mnist",
+    tiny_run = {"dataset": "fashion_mnist", "epochs": 2,
                 "sets": ["limit=256", "latent_dim=16", "filters=8,16", "batch_size=32",
                          "fid_samples=64"],
                 "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],

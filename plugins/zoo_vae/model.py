@@ -27,7 +27,7 @@ class ConvVAE(KerasModel):
     needs = "images"
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD, "elbo"})
     #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=256", "batch_size=64"],
+    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=256", "batch_size=64"], "epochs": 2,
                 "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
                 "viz_sets": ["n=4", "limit=128"]}
     default_visualizers = ("curves", "manifold", "clusters", "reconstructions")

@@ -60,8 +60,10 @@ def weights(run):
 
 def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     require_debian_data()
-    finish(start("default", tmp_path / "one"))
-    finish(start("mirrored", tmp_path / "two", ZOO_LOGICAL_CPUS="2"))
+    one, two = start("default", tmp_path / "one"), start("mirrored", tmp_path / "two",
+                                                         ZOO_LOGICAL_CPUS="2")
+    finish(one)  # side by side: each is its own process either way
+    finish(two)
     one = json.loads((tmp_path / "one" / "metrics.json").read_text())
     two = json.loads((tmp_path / "two" / "metrics.json").read_text())
     assert (one["replicas"], two["replicas"]) == (1, 2)

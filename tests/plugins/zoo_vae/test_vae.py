@@ -288,7 +288,8 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path)
             assert r.returncode == 0, r.stderr[-2000:]
             return r.stdout
 
-        details = json.loads(zoo("eval", str(out), "--set", "k=2", "--json"))["details"]
+        details = json.loads(zoo("eval", str(out), "--metric", "nll", "--metric", "elbo",
+                                 "--set", "k=2", "--json"))["details"]
         assert details["nll"]["notes"]["images"] == details["elbo"]["notes"]["images"] == 2048
         assert zoo("sample", str(out), "--n", "4").strip().endswith("samples_n4_seed0.png")
         assert zoo("viz", str(out), "--viz", "traversal").strip().endswith("traversal.png")
