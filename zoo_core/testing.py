@@ -45,7 +45,7 @@ from zoo_core import settings as S
 from zoo_core.errors import IncompatibleError
 from zoo_core.run.plan import Plan, applicable_metrics, plan_metrics, plan_run
 from zoo_core.run.run_dir import RunDir
-from zoo_core.contract import CONDITIONAL, DrawContext, ENCODE, LIKELIHOOD, SAMPLE, RunContext
+from zoo_core.contract import CONDITIONAL, DrawContext, ENCODE, LIKELIHOOD, SAMPLE
 
 
 @dataclass
@@ -249,8 +249,10 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
         assert var > 1e-4, f"{name}: visualizer {e.name} drew a blank figure"
         report.drawn.append(e.name)
 
-    # 5. metrics: each that applies gives finite numbers; the others are refused
+    # 5. metrics: each that applies gives finite numbers (measured together, as `zoo eval`
+    #    measures them, so they share the samples and features); the others are refused
     fitting = applicable_metrics(registry, plan)
+    comps = []
     for e in registry.entries("metric"):
         if e.name not in fitting:
             try:
@@ -262,12 +264,14 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
             raise AssertionError(f"{name}: metric {e.name} was not refused")
         m_sets = [a for a in metric_sets if a.split("=", 1)[0].rpartition(".")[2] in
                   S.field_names(e.cls.Settings)]
-        [comp] = plan_metrics(registry, plan, [e.name], m_sets)
-        ctx = RunContext(run=run, dataset=data, seed=0, console=_quiet())
-        result = comp.cls(comp.settings).compute(trained, ctx)
-        bad = {k: v for k, v in result.values.items() if not math.isfinite(float(v))}
-        assert result.values and not bad, f"{name}: metric {e.name} gave {result.values}"
-        report.metrics[e.name] = result.values
+        comps += plan_metrics(registry, plan, [e.name], m_sets)
+    from zoo_core.run.runner import evaluate
+
+    for metric, record in evaluate(plan, comps, trained, data, run, _quiet()).items():
+        values = record["values"]
+        bad = {k: v for k, v in values.items() if not math.isfinite(float(v))}
+        assert values and not bad, f"{name}: metric {metric} gave {values}"
+        report.metrics[metric] = values
     return report
 
 
