@@ -11,7 +11,8 @@ It checks, with the plugin installed (registered through its entry point):
 1. a tiny run trains, through the planner and runner as ``zoo run`` does, and records the
    metrics the model declares, for every epoch;
 2. for a model that declares ``resumable`` (every :class:`zoo_core.KerasModel`): a run
-   interrupted after epoch 1 and resumed **in a fresh process** ends with weights and
+   interrupted after epoch 1 and resumed **in a fresh process** (``fresh_process=False``:
+   in this one, from the files alone, a new model instance) ends with weights and
    optimizer state ``array_equal`` to the uninterrupted run's, and the same history;
 3. the saved model loads into a fresh instance (rebuilt, no code read from the file) with
    exactly the trained weights, samples, encodings and likelihoods;
@@ -149,7 +150,7 @@ def _not_blank(fig, path: Path) -> float:
 
 def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
                        epochs: int | None = None, metric_sets=None, viz_sets=None,
-                       resume: bool = True) -> ContractReport:
+                       resume: bool = True, fresh_process: bool = True) -> ContractReport:
     """Run the contract checks for one registered model; raise ``AssertionError`` on the
     first broken promise. ``sets``: ``--set`` items for a tiny run (``limit=256``);
     ``metric_sets``/``viz_sets``: settings that keep metrics and figures quick. What is not
@@ -195,10 +196,15 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
         state = RunDir(cut).state()
         assert state.get("epoch") == 1, f"{name}: after the interruption state.json says " \
                                         f"{state}, expected epoch 1"
-        proc = subprocess.run([sys.executable, "-c", _RESUME, str(cut),
-                               os.pathsep.join(p for p in sys.path if p)],
-                              capture_output=True, text=True)
-        assert proc.returncode == 0, f"{name}: resume failed:\n{proc.stderr[-3000:]}"
+        if fresh_process:
+            proc = subprocess.run([sys.executable, "-c", _RESUME, str(cut),
+                                   os.pathsep.join(p for p in sys.path if p)],
+                                  capture_output=True, text=True)
+            assert proc.returncode == 0, f"{name}: resume failed:\n{proc.stderr[-3000:]}"
+        else:
+            from zoo_core.run.runner import resume as resume_run
+
+            resume_run(registry, str(cut), _quiet())
         resumed = RunDir(cut)
         assert _history(resumed) == hist, \
             f"{name}: resumed history differs:\n{_history(resumed)}\nvs\n{hist}"

@@ -62,7 +62,10 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     require_debian_data()
     one, two = start("default", tmp_path / "one"), start("mirrored", tmp_path / "two",
                                                          ZOO_LOGICAL_CPUS="2")
-    finish(one)  # side by side: each is its own process either way
+    # and one interrupted after epoch 1, to resume below (side by side: each is its own
+    # process either way)
+    cut = start("mirrored", tmp_path / "cut", "cut", ZOO_LOGICAL_CPUS="2")
+    finish(one)
     finish(two)
     one = json.loads((tmp_path / "one" / "metrics.json").read_text())
     two = json.loads((tmp_path / "two" / "metrics.json").read_text())
@@ -78,7 +81,7 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
 
     # interrupted after epoch 1 and resumed in a new process, under the same strategy
-    finish(start("mirrored", tmp_path / "cut", "cut", ZOO_LOGICAL_CPUS="2"))
+    finish(cut)
     assert json.loads((tmp_path / "cut" / "state.json").read_text())["epoch"] == 1
     finish(start("mirrored", tmp_path / "cut", "resume", ZOO_LOGICAL_CPUS="2"))
     resumed = json.loads((tmp_path / "cut" / "metrics.json").read_text())

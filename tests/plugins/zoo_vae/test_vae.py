@@ -282,17 +282,24 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path)
     test = json.loads((out / "metrics.json").read_text())["test"]
     assert 0 < test["neg_elbo"] < 544  # below the 784 * ln 2 of a coin flip per pixel
     if variant == "vae":  # and the commands that read a run, each in a fresh process
-        def zoo(*args):
-            r = subprocess.run([sys.executable, "-m", "zoo_core.cli", *args],
-                               capture_output=True, text=True)
-            assert r.returncode == 0, r.stderr[-2000:]
-            return r.stdout
+        def zoo(*args):  # started side by side; each read by out()
+            proc = subprocess.Popen([sys.executable, "-m", "zoo_core.cli", *args],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-        details = json.loads(zoo("eval", str(out), "--metric", "nll", "--metric", "elbo",
-                                 "--set", "k=2", "--json"))["details"]
+            def out():
+                stdout, stderr = proc.communicate(timeout=600)
+                assert proc.returncode == 0, stderr[-2000:]
+                return stdout
+            return out
+
+        evaluated = zoo("eval", str(out), "--metric", "nll", "--metric", "elbo", "--set",
+                        "k=2", "--json")
+        sampled = zoo("sample", str(out), "--n", "4")
+        drawn = zoo("viz", str(out), "--viz", "traversal")
+        details = json.loads(evaluated())["details"]
         assert details["nll"]["notes"]["images"] == details["elbo"]["notes"]["images"] == 2048
-        assert zoo("sample", str(out), "--n", "4").strip().endswith("samples_n4_seed0.png")
-        assert zoo("viz", str(out), "--viz", "traversal").strip().endswith("traversal.png")
+        assert sampled().strip().endswith("samples_n4_seed0.png")
+        assert drawn().strip().endswith("traversal.png")
 
 
 def test_train_split_all_trains_on_everything_without_a_test_pass(tmp_path):
