@@ -19,13 +19,14 @@ def register_visualizers(register):
     from .reconstructions import Reconstructions
     from .returns import Returns
     from .samples import Samples
+    from .temperatures import Temperatures
     from .traversal import Traversal
 
     for name, cls in (("manifold", Manifold), ("clusters", Clusters),
                       ("reconstructions", Reconstructions), ("samples", Samples),
                       ("traversal", Traversal), ("curves", Curves), ("returns", Returns),
                       ("class_grid", ClassGrid), ("interpolation", Interpolation),
-                      ("progress", Progress)):
+                      ("progress", Progress), ("temperatures", Temperatures)):
         register(name, cls)
 
 

@@ -21,8 +21,10 @@ from zoo_core.run import runner
 @click.option("--z", "z", help="One latent point to decode, e.g. 1.4,-1.3.")
 @click.option("--label", help="Class name or index (conditional models).")
 @click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="A model setting for sampling, e.g. temperature=0.7 (a flow's).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="PNG file to write.")
-def sample(run_dir, n, z, label, seed, out_file):
+def sample(run_dir, n, z, label, seed, sets, out_file):
     """Draw samples from a trained model (or decode one point with --z) into a PNG."""
     if z is not None and "n" in given_flags(click.get_current_context()):
         raise UsageError("--z decodes one point and --n draws samples; give one of them")
@@ -40,7 +42,7 @@ def sample(run_dir, n, z, label, seed, out_file):
             state["z"] = _point(z, cls.latent_shape_of(plan.model.settings, plan.data_spec))
 
     plan, run, model, _ = runner.open_trained(P.get_registry(), run_dir, visualizers=[],
-                                              before_load=check, console=err)
+                                              sets=sets, before_load=check, console=err)
     index, name = state["label"]
     path = draw(model, run, n=n, z=state.get("z"), seed=seed, out=out_file,
                 title=runner.figure_title(plan, run), label=index, label_name=name)
