@@ -171,9 +171,13 @@ def test_a_damaged_model_falls_back_to_an_intact_checkpoint_and_says_so(prepared
     assert "damaged: model.keras" in r.stderr and "using checkpoints/" in r.stderr
     for f in ("checkpoints/last.keras", "checkpoints/best.keras"):
         os.truncate(copy / f, 100)
-    for args in (["sample", str(copy)], ["eval", str(copy), "--metric", "elbo"],
-                 ["run", "--resume", str(copy)]):
-        r = zoo(args, tmp_path)
+    from concurrent.futures import ThreadPoolExecutor
+
+    commands = (["sample", str(copy)], ["eval", str(copy), "--metric", "elbo"],
+                ["run", "--resume", str(copy)])
+    with ThreadPoolExecutor(3) as pool:  # three processes side by side
+        results = list(pool.map(lambda args: zoo(args, tmp_path), commands))
+    for args, r in zip(commands, results):
         lines = [line for line in r.stderr.splitlines() if line.strip()]
         assert r.returncode == 1 and "Traceback" not in r.stderr, (args, r.stderr[-1500:])
         assert "damaged" in lines[-1] and "last.keras" in lines[-1], lines
