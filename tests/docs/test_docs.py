@@ -149,5 +149,6 @@ def test_the_docs_show_the_figures_of_each_family():
     shown = {f for _, f in _figures_in_docs()}
     for figure in ("manifold_vae_2d.png", "clusters_vae_2d.png", "compare_2d_4d.png",
                    "dqn_returns.png", "leaderboard_samples.png", "class_grid_cvae_2d.png",
-                   "traversal_beta_vae.png", "progress_dcgan.png", "samples_dcgan.png"):
+                   "traversal_beta_vae.png", "progress_dcgan.png", "samples_dcgan.png",
+                   "temperatures_realnvp.png"):
         assert f"figures/{figure}" in shown
