@@ -68,29 +68,23 @@ class RealNVPModel(KerasModel):
         net(np.zeros((1, *shape), "float32"))  # creates every variable
         return net
 
-    def _traced(self, key, make):
-        """One ``tf.function`` per use, traced once per shape (not a retrace per call)."""
-        cache = self.__dict__.setdefault("_fns", {})
-        if cache.get("net") is not self.net:
-            cache.clear()
-            cache["net"] = self.net
-        if key not in cache:
-            import tensorflow as tf
+    def _traced(self, key, fn):
+        """``fn`` as one ``tf.function`` per network, traced once per input shape."""
+        import tensorflow as tf
 
-            cache[key] = tf.function(make(), reduce_retracing=True)
-        return cache[key]
+        return self.traced(key, lambda: tf.function(fn, reduce_retracing=True))
 
     def encode(self, x, labels=None):
         import numpy as np
 
-        fn = self._traced("encode", lambda: self.net.encode_images)
+        fn = self._traced("encode", self.net.encode_images)
         z = fn(np.asarray(x, "float32")).numpy()
         return z.reshape((len(z), *self.latent_shape))
 
     def decode(self, z, labels=None):
         import numpy as np
 
-        fn = self._traced("decode", lambda: lambda z: self.net.to_image(self.net.inverse(z)))
+        fn = self._traced("decode", lambda z: self.net.to_image(self.net.inverse(z)))
         z = np.asarray(z, "float32").reshape((len(z), -1))
         return fn(z).numpy()
 
@@ -107,5 +101,5 @@ class RealNVPModel(KerasModel):
 
         x = np.asarray(x, "float32")
         u = np.random.default_rng(seed).random(x.shape, dtype="float32")
-        fn = self._traced("log_prob", lambda: self.net.log_prob)
+        fn = self._traced("log_prob", self.net.log_prob)
         return fn(x, u).numpy()

@@ -158,10 +158,10 @@ class ConvVAE(KerasModel):
         if precision not in ("float32", "bfloat16"):
             raise ValueError(f"precision must be float32 or bfloat16, not {precision!r}")
         y = self._onehot(labels)
-        decoder = self._traced(("decoder", precision), lambda: self._eval_decoder(precision))
+        decoder = self.traced(("decoder", precision), lambda: self._eval_decoder(precision))
         # one traced function per (k, seed), kept: `zoo eval` calls this once per chunk of
         # 500 images, and a fresh tf.function each time would trace the graph every call
-        step = self._traced(("iwae", k, seed, precision), lambda: tf.function(
+        step = self.traced(("iwae", k, seed, precision), lambda: tf.function(
             lambda xb, yb=None: iwae_nll(self.net, xb, k, seed, yb, decoder=decoder)))
         batch = int(batch_size) or max(1, 4096 // k)
         out = []
@@ -203,15 +203,6 @@ class ConvVAE(KerasModel):
         copy.set_weights(self.net.decoder.get_weights())
         return copy
 
-    def _traced(self, key, make):
-        """A tf.function cached per network and ``key`` (tracing costs seconds)."""
-        cache = self.__dict__.get("_traced_cache")
-        if cache is None or cache["net"] is not self.net:  # a new network: trace anew
-            cache = self.__dict__["_traced_cache"] = {"net": self.net}
-        if key not in cache:
-            cache[key] = make()
-        return cache[key]
-
     def elbo_terms(self, x, *, seed: int = 0, batch_size: int = 500, labels=None) -> dict:
         """Per-image reconstruction and KL (nats), as the test pass computes them, and the
         KL per latent dimension (``kl_per_dim``, shape (n, latent_dim)): a dimension whose
@@ -220,7 +211,7 @@ class ConvVAE(KerasModel):
         import tensorflow as tf
 
         y = self._onehot(labels)
-        step = self._traced(("elbo_terms",), lambda: tf.function(
+        step = self.traced(("elbo_terms",), lambda: tf.function(
             lambda *a: self.net.held_out_terms(*a, per_dimension=True)))
         rec, kl = [], []
         for i in range(0, len(x), batch_size):

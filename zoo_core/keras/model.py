@@ -265,6 +265,16 @@ class KerasModel(Model):
         result = self.net.evaluate(test, verbose=0, return_dict=True)
         return {m.name: float(result[m.name]) for m in self.metrics if m.name in result}
 
+    def traced(self, key, make):
+        """``make()`` (e.g. a ``tf.function``), cached per network and ``key``: tracing
+        costs seconds, and a reloaded network gets its own."""
+        cache = self.__dict__.get("_traced_cache")
+        if cache is None or cache["net"] is not self.net:  # a new network: trace anew
+            cache = self.__dict__["_traced_cache"] = {"net": self.net}
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
+
     def count_params(self) -> int:
         return int(self.net.count_params()) if self.net is not None else 0
 
