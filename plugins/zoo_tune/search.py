@@ -32,7 +32,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from zoo_core.errors import UsageError
+from zoo_core.errors import SettingsError, UsageError
 from zoo_core.run.run_dir import write_json_atomic
 
 SPEC = "tune.json"
@@ -55,8 +55,14 @@ class Space:
         return trial.suggest_float(self.key, self.low, self.high, log=self.log)
 
     def values_to_check(self) -> list[str]:
-        return list(self.choices) if self.kind == "choice" else [_text(self.low),
-                                                                   _text(self.high)]
+        """Values the search may try, as the setting will receive them: a float range's
+        ends stay floats (``2.0``), so an integer setting refuses ``2.0:3.0`` here, before
+        its first trial would."""
+        if self.kind == "choice":
+            return list(self.choices)
+        if self.kind == "float":
+            return [repr(float(self.low)), repr(float(self.high))]
+        return [_text(self.low), _text(self.high)]
 
 
 def _text(v) -> str:
@@ -139,7 +145,12 @@ def check(registry, spec: TuneSpec):
             raise UsageError(f"--space {s.key} and --set {s.key} contradict each other; "
                              "give one of them")
         for v in s.values_to_check():
-            plan_with([f"{s.key}={v}"])
+            try:
+                plan_with([f"{s.key}={v}"])
+            except SettingsError as exc:
+                hint = " (a whole-number setting takes whole ends, e.g. 2:8)" \
+                    if s.kind == "float" and "must be int" in str(exc) else ""
+                raise UsageError(f"--space {s.key}: {exc}{hint}") from None
     return base
 
 

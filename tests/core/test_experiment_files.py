@@ -214,6 +214,7 @@ def test_search_spaces_parse(text, kind):
     (["--space", "learning_rate=0:1:log"], "LOW > 0"),
     (["--space", "learnin_rate=1e-4:1e-2"], "Did you mean learning_rate"),
     (["--space", "latent_dim=2,x"], "must be int"),
+    (["--space", "latent_dim=2.0:3.0"], "whole-number setting takes whole ends"),
     ([], "at least one --space"),
 ])
 def test_tune_refuses_a_bad_space_before_any_trial(run_cli, tmp_path, args, fragment):
