@@ -37,9 +37,17 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str]]:
     """One row per run (per seed group: mean ± std, see :func:`zoo_reports.aggregate.aggregate`):
     the base columns and the latest value of every evaluated metric; with the metrics'
     units and the names where higher is better."""
-    rows, units, higher = [], {}, set()
+    from zoo_core.cli.output import err
+    from zoo_core.errors import RunError
+
+    rows, units, higher, kept = [], {}, set(), []
     for run in runs:
-        cfg, m = run.config, run.metrics()
+        try:
+            cfg, m = run.config, run.metrics()
+        except RunError as exc:  # one damaged run is named and left out, not fatal
+            err.print(f"skipped: {exc}", soft_wrap=True)
+            continue
+        kept.append(run)
         hist = m.get("history", [])
         source = (cfg.get("dataset") or {}).get("name") or \
             (cfg.get("model") or {}).get("settings", {}).get("env", "")
@@ -55,7 +63,7 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str]]:
         rows.append(row)
     from zoo_reports.aggregate import aggregate
 
-    return aggregate(rows, runs), units, higher
+    return aggregate(rows, kept), units, higher
 
 
 def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:

@@ -45,9 +45,33 @@ def test_record_step_replaces_rows_from_a_resumed_step_and_writes_the_csv(tmp_pa
     assert run.state() == {"epoch": 2}
 
 
-def test_a_metrics_file_of_the_wrong_shape_reads_as_empty(tmp_path):
+@pytest.mark.parametrize("name, text", [
+    ("metrics.json", "[1, 2]"), ("metrics.json", '{"history": 5}'),
+    ("metrics.json", '{"history": [1]}'), ("metrics.json", '{"history": [], "test": 3}'),
+    ("config.json", '"x"'), ("config.json", '{"model": 3}'),
+    ("config.json", '{"model": {"name": "m", "settings": [1]}}')])
+def test_a_run_file_of_the_wrong_shape_is_refused_in_one_line_and_never_overwritten(
+        tmp_path, name, text):
     run = RunDir.create("m", "d", out=tmp_path / "run")
-    (run.path / "metrics.json").write_text("[1, 2]")
-    assert run.metrics() == {"history": [], "test": {}}
+    (run.path / name).write_text(text)
+    with pytest.raises(RunError) as exc:
+        run.metrics() if name == "metrics.json" else run.config
+    assert name in str(exc.value) and "\n" not in str(exc.value)
+    if name == "metrics.json":  # a writer refuses too, so what is there stays
+        with pytest.raises(RunError):
+            run.update_metrics(params=3)
+        assert (run.path / name).read_text() == text
     (run.path / "state.json").write_text('"epoch 3"')
     assert run.state() == {}
+
+
+def test_zoo_runs_lists_every_run_and_names_the_one_whose_config_is_damaged(tmp_path):
+    from zoo_reports.listing import list_runs
+
+    for name in ("good", "bad"):
+        run = RunDir.create("m", "d", out=tmp_path / name)
+        run.write_json("config.json", {"model": {"name": "m", "settings": {}}, "seed": 0})
+    (tmp_path / "bad" / "config.json").write_text('{"model": "m"}')
+    rows = {r["run"]: r for r in list_runs(tmp_path)}
+    assert set(rows) == {"good", "bad"} and rows["good"]["model"] == "m"
+    assert rows["bad"]["status"] == "unknown" and "config.json" in rows["bad"]["note"]

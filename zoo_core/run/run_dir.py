@@ -288,18 +288,31 @@ class RunDir:
         except json.JSONDecodeError as exc:
             raise RunError(f"{p} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
 
+    def _shape_error(self, name: str, expected: str) -> RunError:
+        return RunError(f"{self.file(name)} is not what zoo writes there ({expected}); "
+                        "restore it from a copy or remove the run")
+
     @property
     def config(self) -> dict:
-        return self.read_json(CONFIG) or {}
+        """``config.json``: checked to be an object whose ``model`` is an object."""
+        cfg = self.read_json(CONFIG) or {}
+        model = cfg.get("model", {}) if isinstance(cfg, dict) else None
+        if not isinstance(model, dict) or not isinstance(model.get("settings", {}), dict):
+            raise self._shape_error(CONFIG, "an object whose 'model' has a name and settings")
+        return cfg
 
     # -- what the run recorded: every write of metrics.json and state.json is here ----------
     def metrics(self) -> dict:
         """``{"history": [per-epoch dicts], "test": {...}, ...}`` (empty before training)."""
         m = self.read_json(METRICS, None)
-        if not isinstance(m, dict):
+        if m is None:
             return {"history": [], "test": {}}
-        if not isinstance(m.get("history"), list):
-            m["history"] = []
+        history = m.get("history", []) if isinstance(m, dict) else None
+        if not isinstance(history, list) or not all(isinstance(r, dict) for r in history) \
+                or not all(isinstance(m.get(k) or {}, dict) for k in ("test", "eval")):
+            # refused, not replaced: a writer would otherwise overwrite what is there
+            raise self._shape_error(METRICS, "an object with a list of rows as 'history'")
+        m["history"] = history
         return m
 
     def update_metrics(self, **parts) -> None:
