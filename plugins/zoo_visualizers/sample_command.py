@@ -70,7 +70,7 @@ def _label(plan, label):
     if CONDITIONAL not in plan.model.cls.capabilities:
         raise UsageError(f"--label applies to conditional models; '{plan.model.name}' is not")
     names = list(plan.data_spec.class_names)
-    if label.isdigit() and int(label) < len(names):
+    if label.isascii() and label.isdigit() and int(label) < len(names):  # not '²'
         return int(label), names[int(label)]
     folded = {n.lower(): i for i, n in enumerate(names)}
     if label.lower() in folded:

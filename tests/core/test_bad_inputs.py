@@ -237,3 +237,24 @@ def test_resume_refuses_a_config_edited_by_hand(prepared, tmp_path):
     after = checksums(copy)
     assert {k: v for k, v in after.items() if k != "config.json"} == \
         {k: v for k, v in before.items() if k != "config.json"}
+
+
+@pytest.mark.parametrize("strategy, variable, value, fragment", [
+    ("multi-worker", "TF_CONFIG", "{not json", "TF_CONFIG is not valid JSON"),
+    ("multi-worker", "TF_CONFIG", '{"cluster": {"worker": "a:1"}}', '"cluster": {"worker"'),
+    ("multi-worker", "TF_CONFIG", '{"cluster": {"worker": ["a:1"]}, '
+                                  '"task": {"type": "worker", "index": 3}}', "index into"),
+    ("multi-worker", "TF_CONFIG", '[1]', '"cluster": {"worker"'),
+    ("mirrored", "ZOO_LOGICAL_CPUS", "two", "ZOO_LOGICAL_CPUS must be a whole number"),
+    ("mirrored", "ZOO_LOGICAL_CPUS", "²", "ZOO_LOGICAL_CPUS must be a whole number"),
+])
+def test_a_bad_strategy_environment_is_refused_before_the_run_folder_exists(
+        run_cli, tmp_path, monkeypatch, strategy, variable, value, fragment):
+    monkeypatch.setenv(variable, value)
+    out = tmp_path / "run"
+    r = run_cli("run", "vae", "--dataset", "fashion_mnist", "--strategy", strategy,
+                "--out", str(out))
+    assert r.exit_code == 2, r.output
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in r.output
+    assert not out.exists()

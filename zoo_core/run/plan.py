@@ -228,10 +228,7 @@ def check_fit(registry: Registry, plan: Plan) -> None:
                 f"visualizers that apply: {', '.join(fitting) or '(none)'}") from None
     if plan.strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{plan.strategy}'; choose {', '.join(STRATEGIES)}")
-    if plan.strategy == "multi-worker" and not os.environ.get("TF_CONFIG"):
-        raise UsageError("--strategy multi-worker needs TF_CONFIG describing the cluster and "
-                         "this worker's task (see docs/distributed.md); for one machine use "
-                         "--strategy mirrored")
+    check_strategy_environment(plan.strategy)
     if plan.strategy not in m.cls.strategies:
         raise IncompatibleError(
             f"model '{m.name}' does not support the '{plan.strategy}' strategy; it supports "
@@ -368,3 +365,37 @@ def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=())
                     saved=cfg, tensorboard=bool(cfg.get("tensorboard", False)))
 
 
+def check_strategy_environment(strategy: str) -> None:
+    """Refuse, before a run folder exists, the environment a strategy would fail on later:
+    ``TF_CONFIG`` for ``multi-worker`` (JSON naming the cluster's workers and this task),
+    ``ZOO_LOGICAL_CPUS`` for ``mirrored`` (a whole number of CPU devices)."""
+    import json
+
+    if strategy == "mirrored" and os.environ.get("ZOO_LOGICAL_CPUS"):
+        raw = os.environ["ZOO_LOGICAL_CPUS"]
+        if not (raw.strip().isascii() and raw.strip().isdigit() and int(raw) >= 1):
+            raise UsageError(f"ZOO_LOGICAL_CPUS must be a whole number of CPU devices "
+                             f"(e.g. 2), got {raw!r}")
+    if strategy != "multi-worker":
+        return
+    raw = os.environ.get("TF_CONFIG")
+    how = "see docs/distributed.md; for one machine use --strategy mirrored"
+    if not raw:
+        raise UsageError(f"--strategy multi-worker needs TF_CONFIG describing the cluster and "
+                         f"this worker's task ({how})")
+    try:
+        cfg = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"TF_CONFIG is not valid JSON ({exc.msg}); {how}") from None
+    workers = (cfg.get("cluster") or {}).get("worker") if isinstance(cfg, dict) else None
+    task = cfg.get("task") if isinstance(cfg, dict) else None
+    if not isinstance(workers, list) or not workers or not isinstance(task, dict):
+        raise UsageError('TF_CONFIG must be {"cluster": {"worker": ["host:port", ...]}, '
+                         f'"task": {{"type": "worker", "index": N}}}}; {how}')
+    index = task.get("index")
+    members = cfg["cluster"].get(task.get("type")) if task.get("type") in ("worker", "chief") \
+        else None
+    if not isinstance(members, list) or not isinstance(index, int) \
+            or isinstance(index, bool) or not 0 <= index < len(members):
+        raise UsageError(f"TF_CONFIG's task must be a worker (or chief) with an index into "
+                         f"its cluster list, got {json.dumps(task)}; {how}")
