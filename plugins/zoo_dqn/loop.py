@@ -60,11 +60,14 @@ class OffPolicyLoop:
         t0, done_before = time.perf_counter(), p.step
 
         def checkpoint(notify=True):
+            from zoo_core.keras.training import signals_deferred
+
             p.rng = rng.bit_generator.state
-            ck.save(ctx.run, algo, buffer, p, best_weights)
-            ctx.run.record_step(p.history[-1] if p.history else {"step": 0}, key="step",
-                                history=p.history)
-            ctx.run.write_json("returns.json", {"returns": p.returns, "steps": p.ends})
+            with signals_deferred():  # a Ctrl-C here lands after the whole checkpoint
+                ck.save(ctx.run, algo, buffer, p, best_weights)
+                ctx.run.record_step(p.history[-1] if p.history else {"step": 0}, key="step",
+                                    history=p.history)
+                ctx.run.write_json("returns.json", {"returns": p.returns, "steps": p.ends})
             for cb in callbacks if notify else ():
                 cb.on_epoch_begin(p.epoch)
 

@@ -71,3 +71,54 @@ def test_the_nan_stop_watches_every_declared_metric():
     assert stop.where is None
     stop.on_train_batch_end(1, {"d_loss": 0.5, "g_loss": float("inf")})
     assert stop.where == (5, 2, "g_loss", float("inf")) and stop.model.stop_training
+
+
+@pytest.mark.parametrize("where", ["after_record", "after_checkpoint", "after_best",
+                                   "before_state"])
+def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
+        tmp_path, monkeypatch, where):
+    """The interrupt lands at each write point of the epoch's end; it takes effect after the
+    checkpoint and state.json are both written, so --resume continues from what
+    last.keras holds."""
+    import signal
+
+    from zoo_core.keras import training
+
+    net = marked_net()
+    run = RunDir.create("m", "d", out=tmp_path / "r")
+    rec = RunRecorder(run, "loss", "min", {})
+    rec.set_model(net)
+    mark(net, 0)
+    rec.on_epoch_end(0, {"loss": 2.0})  # epoch 1 recorded normally
+
+    real_save, real_state, real_record = training.save_atomic, run.write_state, run.record_step
+
+    def ctrl_c():
+        signal.raise_signal(signal.SIGINT)
+
+    def save(model, path):
+        real_save(model, path)
+        if path.name == {"after_checkpoint": "last.keras", "after_best": "best.keras"}.get(
+                where):
+            ctrl_c()
+
+    def record(*a, **k):
+        real_record(*a, **k)
+        if where == "after_record":
+            ctrl_c()
+
+    def state(s):
+        if where == "before_state":
+            ctrl_c()
+        real_state(s)
+
+    monkeypatch.setattr(training, "save_atomic", save)
+    monkeypatch.setattr(run, "write_state", state)
+    monkeypatch.setattr(run, "record_step", record)
+    mark(net, 1)
+    with pytest.raises(KeyboardInterrupt):
+        rec.on_epoch_end(1, {"loss": 1.0})
+    assert run.read_json("state.json")["epoch"] == 2
+    assert saved_mark(run.checkpoints / "last.keras") == 1
+    assert saved_mark(run.checkpoints / "best.keras") == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored

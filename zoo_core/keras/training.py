@@ -8,9 +8,12 @@ wires them up, and :func:`fit` is there for a model that runs ``model.fit`` itse
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -71,6 +74,26 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+@contextlib.contextmanager
+def signals_deferred(signals=(signal.SIGINT, signal.SIGTERM)):
+    """Hold Ctrl-C and SIGTERM for the duration of the block, then deliver the first one
+    received to the handler that was there before (the main thread only; elsewhere a
+    no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum))
+                for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if received:
+            signal.raise_signal(received[0])
+
+
 class RunRecorder(keras.callbacks.Callback):
     """Per-epoch metrics into metrics.json and atomic last/best checkpoints + state.json.
 
@@ -96,14 +119,17 @@ class RunRecorder(keras.callbacks.Callback):
         if not all(math.isfinite(v) for v in logs.values()):
             return
         row = {"epoch": epoch + 1, **logs, "seconds": round(time.perf_counter() - self._t0, 3)}
-        self.run.record_step(row, params=int(self.model.count_params()), **self.declared)
-        save_atomic(self.model, self.run.checkpoints / LAST)
-        value = logs.get(self.monitor)
-        if value is not None and self.sign * value < self.sign * self.best:
-            self.best = value
-            save_atomic(self.model, self.run.checkpoints / BEST)
-        self.run.write_state({"epoch": epoch + 1, "best": self.best,
-                              "monitor": self.monitor, "mode": self.mode})
+        # the checkpoint and the state that describes it are one unit: a Ctrl-C or SIGTERM
+        # that lands between their writes takes effect after both
+        with signals_deferred():
+            self.run.record_step(row, params=int(self.model.count_params()), **self.declared)
+            save_atomic(self.model, self.run.checkpoints / LAST)
+            value = logs.get(self.monitor)
+            if value is not None and self.sign * value < self.sign * self.best:
+                self.best = value
+                save_atomic(self.model, self.run.checkpoints / BEST)
+            self.run.write_state({"epoch": epoch + 1, "best": self.best,
+                                  "monitor": self.monitor, "mode": self.mode})
 
 
 class RichProgress(keras.callbacks.Callback):
