@@ -1,0 +1,144 @@
+"""The diffusion family's figures: ``denoising`` and ``steps_tradeoff``.
+
+``denoising``: one row per sample, the state ``x_t`` from pure noise ``x_T`` to the image
+``x_0`` at a few evenly spaced sampling steps (Ho et al. 2020, Fig. 6 shows the same idea
+with predicted ``x_0``). ``steps_tradeoff``: the same seeds sampled with several DDIM step
+counts side by side, each panel titled with its sampling time and its FID on a small sample
+(the ``fid`` metric plugin, so the number is the one ``zoo eval`` reports at that size);
+Song et al. (2020, Fig. 3 and Table 1) make this comparison.
+
+Both change only the model's sampler settings for the figure and restore them after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+from zoo_core import CONDITIONAL, SAMPLE, IncompatibleError, Visualizer
+from zoo_core.grid import image_grid
+
+
+def _require_denoiser(model_cls):
+    if not callable(getattr(model_cls, "denoise", None)):
+        raise IncompatibleError("needs a diffusion model (one with a denoise method)")
+
+
+def _labels(model, n):
+    import numpy as np
+
+    if CONDITIONAL not in model.capabilities:
+        return None
+    return np.arange(n, dtype="int32") % max(1, model.data_spec.num_classes)
+
+
+def _gray(ax, image):
+    ax.imshow(image, cmap="Greys_r", vmin=0.0, vmax=1.0, interpolation="nearest")
+
+
+def _figure(width, height):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+@dataclass(frozen=True)
+class DenoisingSettings:
+    n: int = field(default=8, metadata={"help": "samples (rows)", "min": 1})
+    columns: int = field(default=8, metadata={
+        "help": "states shown per row, x_T first and x_0 last", "min": 2})
+
+
+class Denoising(Visualizer):
+    """Rows of x_T ... x_0: how each sample emerges from noise."""
+
+    Settings = DenoisingSettings
+    requires = frozenset({SAMPLE})
+
+    @classmethod
+    def check_model(cls, model_cls, settings, data_spec=None):
+        super().check_model(model_cls, settings, data_spec)
+        _require_denoiser(model_cls)
+
+    def draw(self, ctx):
+        import numpy as np
+
+        m, s = ctx.model, self.settings
+        pairs = m.timesteps()
+        # x_T (index -1), then evenly spaced steps ending with the last (x_0)
+        keep = sorted({int(round(v)) for v in np.linspace(-1, len(pairs) - 1, s.columns)})
+        _, states = m.denoise(s.n, seed=ctx.seed, labels=_labels(m, s.n), keep=keep)
+        rows = np.stack([states[i] for i in keep], axis=1)  # (n, columns, H, W, C)
+        images = rows.reshape((-1, *rows.shape[2:]))
+        fig = _figure(1.0 * len(keep) + 0.6, 1.0 * s.n + 0.8)
+        ax = fig.add_subplot()
+        _gray(ax, image_grid(images, cols=len(keep)))
+        w = images.shape[2]
+        names = ["x_T" if i < 0 else ("x_0" if i == len(pairs) - 1 else f"t={pairs[i][1]}")
+                 for i in keep]
+        ax.set_xticks(np.arange(w // 2, len(keep) * w, w), names)
+        ax.set_yticks([])
+        ax.set_xlabel(f"{m.settings.sampler} sampler, {len(pairs)} steps")
+        fig.suptitle(ctx.title)
+        return fig
+
+
+@dataclass(frozen=True)
+class TradeoffSettings:
+    steps: tuple[int, ...] = field(default=(10, 25, 50, 100), metadata={
+        "help": "DDIM step counts, one panel each (above the model's T: T)"})
+    n: int = field(default=36, metadata={"help": "images per panel (the same seeds)",
+                                         "min": 1})
+    fid_samples: int = field(default=500, metadata={
+        "help": "samples for each panel's FID (0: none; small samples bias FID upwards, "
+                "so compare panels with each other, not with zoo eval's 10,000)", "min": 0})
+
+
+class StepsTradeoff(Visualizer):
+    """The same seeds at several DDIM step counts, with time and FID per panel."""
+
+    Settings = TradeoffSettings
+    requires = frozenset({SAMPLE})
+
+    @classmethod
+    def check_model(cls, model_cls, settings, data_spec=None):
+        super().check_model(model_cls, settings, data_spec)
+        _require_denoiser(model_cls)
+
+    def draw(self, ctx):
+        m, s = ctx.model, self.settings
+        # a count above the model's T means every step: it is drawn once, as T
+        counts = sorted({min(int(k), m.settings.timesteps) for k in s.steps})
+        kept = m.settings
+        fig = _figure(3.2 * len(counts), 3.9)
+        try:
+            for i, k in enumerate(counts):
+                m.settings = dataclasses.replace(kept, sampler="ddim", steps=int(k), eta=0.0)
+                t0 = time.perf_counter()
+                images = m.sample(s.n, seed=ctx.seed, labels=_labels(m, s.n))
+                per_image = (time.perf_counter() - t0) / s.n
+                title = f"{k} steps, {per_image * 1000:.0f} ms/img"
+                if s.fid_samples:
+                    title += f"\nFID {self._fid(m, ctx, s.fid_samples):.1f} (n={s.fid_samples})"
+                ax = fig.add_subplot(1, len(counts), i + 1)
+                _gray(ax, image_grid(images))
+                ax.set_title(title)
+                ax.set_axis_off()
+        finally:
+            m.settings = kept
+        fig.suptitle(ctx.title)
+        return fig
+
+    @staticmethod
+    def _fid(model, ctx, n: int) -> float:
+        """The ``fid`` metric plugin on ``n`` samples (through the registry, as zoo eval)."""
+        from zoo_core import RunContext
+        from zoo_core import plugins as P
+        from zoo_core.cli.output import err
+        from zoo_core.settings import resolve
+
+        cls = P.get_registry().resolve("metric", "fid").entry.cls
+        metric = cls(resolve(cls.Settings, {"n": n}))
+        run_ctx = RunContext(run=ctx.run, dataset=ctx.dataset, seed=ctx.seed, console=err)
+        return float(metric.compute(model, run_ctx).values["fid"])

@@ -1,0 +1,68 @@
+"""A trained diffusion run measured under several samplers: FID, KID, precision/recall
+and sampling time per image, for each ``sampler:steps:n`` given.
+
+The sampler is a model setting, so each configuration opens the run with it (as
+``zoo sample RUN --set steps=25`` does) and computes the metric plugins directly; nothing
+is written into the run (its ``metrics.json`` records ``zoo eval``'s measurements, whose
+settings say how they were made). Prints one markdown row per configuration, and writes
+them as JSON to ``--json`` if given.
+
+    python scripts/eval_ddpm_samplers.py RUN ddim:25:1000 ddim:50:1000 ddpm:1000:200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from zoo_core import RunContext
+from zoo_core import plugins as P
+from zoo_core.cli.output import err
+from zoo_core.run import runner
+from zoo_core.settings import resolve
+
+
+def measure(run_dir: str, sampler: str, steps: int, n: int, seed: int = 0) -> dict:
+    reg = P.get_registry()
+    sets = [f"sampler={sampler}"] + ([f"steps={steps}"] if sampler == "ddim" else [])
+    plan, run, model, dataset = runner.open_trained(reg, run_dir, visualizers=[], sets=sets,
+                                                    console=err)
+    ctx = RunContext(run=run, dataset=dataset, seed=seed, console=err)
+    from zoo_metrics.sample_quality import sample_features
+
+    t0 = time.perf_counter()
+    sample_features(model, ctx, n)  # the samples every metric below shares
+    seconds = time.perf_counter() - t0
+    out = {"sampler": sampler, "steps": len(model.timesteps()), "n": n,
+           "ms_per_image": 1000 * seconds / n}
+    for name, settings in (("fid", {"n": n}), ("kid", {"n": n, "subset_size": min(1000, n)}),
+                           ("precision_recall", {"n": n})):
+        cls = reg.resolve("metric", name).entry.cls
+        out.update(cls(resolve(cls.Settings, settings)).compute(model, ctx).values)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run")
+    ap.add_argument("configs", nargs="+", help="sampler:steps:n, e.g. ddim:50:1000")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    rows = []
+    print("| sampler | steps | samples | FID | KID | precision | recall | ms/image |")
+    print("|---|---|---|---|---|---|---|---|")
+    for config in args.configs:
+        sampler, steps, n = config.split(":")
+        r = measure(args.run, sampler, int(steps), int(n))
+        rows.append(r)
+        print(f"| {r['sampler']} | {r['steps']} | {r['n']:,} | {r['fid']:.1f} | "
+              f"{r['kid']:.2f} ± {r.get('kid_std', float('nan')):.2f} | {r['precision']:.3f} | "
+              f"{r['recall']:.3f} | {r['ms_per_image']:.0f} |", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
