@@ -34,12 +34,20 @@ def _import_quietly() -> None:
             os.dup2(null.fileno(), 2)
             import tensorflow as tf
 
-            tf.config.list_logical_devices()  # device set-up logs inside the window too
+            if not _devices_configured_later():
+                tf.config.list_logical_devices()  # device set-up logs inside the window too
             # tf.function's retracing advice is for library authors, not users of the CLI
             tf.get_logger().setLevel("ERROR")
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _devices_configured_later() -> bool:
+    """True when a strategy must configure devices before they exist: multi-worker
+    collectives (``TF_CONFIG``) and logical CPUs for ``mirrored`` (``ZOO_LOGICAL_CPUS``)
+    are fixed at device set-up, so listing devices here would freeze them."""
+    return bool(os.environ.get("TF_CONFIG") or os.environ.get("ZOO_LOGICAL_CPUS"))
 
 
 _finder = _QuietFirstImport()

@@ -1,5 +1,5 @@
 """`--strategy` on tf.distribute: mirrored over 2 logical CPUs matches one device; two
-workers on loopback end with identical weights. Each run is its own process, because
+workers on loopback, started with the `zoo run` command, end with identical weights. Each run is its own process, because
 devices and collectives are fixed when TensorFlow starts."""
 
 import json
@@ -99,8 +99,15 @@ def free_port():
 def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
     require_debian_data()
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
-    procs = [start("multi-worker", tmp_path / f"w{i}", TF_CONFIG=json.dumps(
-        {"cluster": cluster, "task": {"type": "worker", "index": i}})) for i in range(2)]
+    # through the real command, as docs/distributed.md runs it
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "zoo_core.cli", "run", "vae", "--dataset", "fashion_mnist",
+         "--set", f"data_dir={DEBIAN}", "--set", "limit=256", "--set", "batch_size=64",
+         "--epochs", "2", "--seed", "0", "--strategy", "multi-worker", "--no-viz",
+         "--out", str(tmp_path / f"w{i}")],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": i}})},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
     for p in procs:
         finish(p)
     for a, b in zip(weights(tmp_path / "w0"), weights(tmp_path / "w1"), strict=True):

@@ -177,7 +177,7 @@ class KerasModel(Model):
                 else:
                     start = 0
             if self.net is None or start == 0:
-                self.net = self.build_network(ctx.seed)
+                self._build_network(ctx.seed)
             train = self._pipeline(ctx.dataset, self.train_split, self.images_per_step(),
                                    seed=ctx.seed, first_epoch=start)
             val_split = self.validation_split()
@@ -205,6 +205,19 @@ class KerasModel(Model):
         hist = ctx.run.metrics()["history"]
         return hist[-1] if hist else {}
 
+    def _build_network(self, seed: int) -> None:
+        """:meth:`build_network` with its optimizers' variables created: the network's
+        ``build_optimizers()`` if it has one (a GAN builds each optimizer on its own
+        sub-network), else ``optimizer.build(trainable_variables)``. Loading needs them to
+        restore the optimizer state; training then traces its step once (a first call
+        that creates variables makes ``tf.function`` trace the step twice)."""
+        self.net = self.build_network(seed)
+        build = getattr(self.net, "build_optimizers", None)
+        if callable(build):
+            build()
+        elif getattr(self.net, "optimizer", None) is not None:
+            self.net.optimizer.build(self.net.trainable_variables)
+
     def load(self, run, which: str = "final", *, seed: int | None = None) -> None:
         """Rebuild the network and restore a saved state into it (weights and optimizers).
 
@@ -226,12 +239,7 @@ class KerasModel(Model):
             seed = int((run.config or {}).get("seed", 0))
         damaged, mismatched = [], []
         for path in sorted(present, key=lambda p: (p != paths[0], -p.stat().st_mtime)):
-            self.net = self.build_network(seed)
-            build = getattr(self.net, "build_optimizers", None)
-            if callable(build):
-                build()
-            elif getattr(self.net, "optimizer", None) is not None:
-                self.net.optimizer.build(self.net.trainable_variables)
+            self._build_network(seed)
             try:
                 with warnings.catch_warnings():  # Keras warns before it raises; one line is ours
                     warnings.simplefilter("ignore")

@@ -228,7 +228,7 @@ def check_fit(registry: Registry, plan: Plan) -> None:
                 f"visualizers that apply: {', '.join(fitting) or '(none)'}") from None
     if plan.strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{plan.strategy}'; choose {', '.join(STRATEGIES)}")
-    check_strategy_environment(plan.strategy)
+    check_strategy_variables(plan.strategy)
     if plan.strategy not in m.cls.strategies:
         raise IncompatibleError(
             f"model '{m.name}' does not support the '{plan.strategy}' strategy; it supports "
@@ -365,7 +365,7 @@ def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=())
                     saved=cfg, tensorboard=bool(cfg.get("tensorboard", False)))
 
 
-def check_strategy_environment(strategy: str) -> None:
+def check_strategy_variables(strategy: str) -> None:
     """Refuse, before a run folder exists, the environment a strategy would fail on later:
     ``TF_CONFIG`` for ``multi-worker`` (JSON naming the cluster's workers and this task),
     ``ZOO_LOGICAL_CPUS`` for ``mirrored`` (a whole number of CPU devices)."""
