@@ -37,7 +37,7 @@ class DDPMModel(KerasModel):
     sample_batch = 500
     #: the contract kit's run: a few seconds on 2 cores
     tiny_run = {"dataset": "fashion_mnist", "epochs": 2,
-                "sets": ["limit=128", "batch_size=64", "channels=8,8", "timesteps=20",
+                "sets": ["limit=128", "batch_size=64", "channels=8", "timesteps=20",
                          "steps=4", "attention=false"],
                 "metric_sets": ["n=200", "subsets=5", "subset_size=100", "splits=2"],
                 "viz_sets": ["n=4", "columns=3", "steps=2,30", "fid_samples=50"]}
