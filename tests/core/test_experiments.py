@@ -38,12 +38,10 @@ def events(folder: Path) -> list:
     return found
 
 
-def test_a_run_writes_its_declared_scalars_per_epoch_and_sample_images(tmp_path):
+def test_a_run_writes_its_declared_scalars_per_epoch_and_sample_images(tmp_path, run_cli):
     require_debian_data()
-    quiet = zoo("run", "vae", *TINY, "--epochs", "1", "--no-tensorboard", "--out", "quiet",
-                cwd=tmp_path, wait=False)  # side by side with the first
-    code, out, err = zoo("run", "vae", *TINY, "--epochs", "3", "--out", "r", cwd=tmp_path)
-    assert code == 0, err
+    r = run_cli("run", "vae", *TINY, "--epochs", "3", "--out", str(tmp_path / "r"))
+    assert r.exit_code == 0, r.output
     found = events(tmp_path / "r" / "tensorboard")
     for name in ("loss", "reconstruction_loss", "kl_loss"):  # what the VAE declares
         for split in ("train", "validation"):
@@ -51,17 +49,18 @@ def test_a_run_writes_its_declared_scalars_per_epoch_and_sample_images(tmp_path)
             assert steps == [0, 1, 2], (split, name, steps)
     images = [(tag, s) for d, tag, s, plugin in found if d == "images" and plugin == "images"]
     assert images == [("samples", 3)]  # every 5 epochs and after the last
-    quiet.communicate(timeout=600)
-    assert quiet.returncode == 0 and not (tmp_path / "quiet" / "tensorboard").exists()
+    quiet = run_cli("run", "vae", *TINY, "--epochs", "1", "--no-tensorboard", "--out",
+                    str(tmp_path / "quiet"))
+    assert quiet.exit_code == 0 and not (tmp_path / "quiet" / "tensorboard").exists()
 
 
-def test_an_agent_logs_episode_returns_and_its_checkups(tmp_path):
-    code, out, err = zoo("run", "dqn", "--env", "CartPole-v1", "--set", "total_steps=600",
-                         "--set", "warmup_steps=200", "--set", "train_every=50", "--set",
-                         "updates_per_round=2", "--set", "eval_every=300", "--set",
-                         "eval_episodes=2", "--set", "hidden=8", "--no-viz", "--out", "a",
-                         cwd=tmp_path)
-    assert code == 0, err
+def test_an_agent_logs_episode_returns_and_its_checkups(tmp_path, run_cli):
+    r = run_cli("run", "dqn", "--env", "CartPole-v1", "--set", "total_steps=600",
+                "--set", "warmup_steps=200", "--set", "train_every=50", "--set",
+                "updates_per_round=2", "--set", "eval_every=300", "--set",
+                "eval_episodes=2", "--set", "hidden=8", "--no-viz", "--out",
+                str(tmp_path / "a"))
+    assert r.exit_code == 0, r.output
     found = events(tmp_path / "a" / "tensorboard")
     returns = json.loads((tmp_path / "a" / "returns.json").read_text())
     logged = [(s, tag) for _, tag, s, _ in found if tag == "episode_return"]
@@ -69,7 +68,7 @@ def test_an_agent_logs_episode_returns_and_its_checkups(tmp_path):
     assert sorted(s for _, tag, s, _ in found if tag == "greedy_return_10") == [300, 600]
 
 
-def test_zoo_runs_shows_what_each_run_recorded(tmp_path):
+def test_zoo_runs_shows_what_each_run_recorded(tmp_path, run_cli, monkeypatch):
     require_debian_data()
     root = tmp_path / "runs"
     root.mkdir()
@@ -97,7 +96,16 @@ def test_zoo_runs_shows_what_each_run_recorded(tmp_path):
     _, err = broken.communicate(timeout=600)
     assert broken.returncode == 1 and "Traceback" not in err
 
-    code, out, _ = zoo("runs", "--json", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)  # `zoo runs` lists ./runs; it and the resume in-process
+    from zoo_core.cli import output
+
+    monkeypatch.setattr(output.out, "_width", 200)  # a wide table, whatever the terminal
+
+    def zoo_here(*args):
+        r = run_cli(*args)
+        return r.exit_code, r.stdout, r.stderr
+
+    code, out, _ = zoo_here("runs", "--json")
     assert code == 0
     rows = {r["run"]: r for r in json.loads(out)}
     assert {k: rows[k]["status"] for k in rows} == {
@@ -109,14 +117,14 @@ def test_zoo_runs_shows_what_each_run_recorded(tmp_path):
     assert rows["done"]["best"] == min(h["val_loss"] for h in history)
     assert rows["done"]["bytes"] > 0 and rows["done"]["model"] == "vae_2d"
     # filters, and the table
-    code, out, _ = zoo("runs", "--status", "interrupted", "--json", cwd=tmp_path)
+    code, out, _ = zoo_here("runs", "--status", "interrupted", "--json")
     assert [r["run"] for r in json.loads(out)] == ["cut"]
-    code, out, _ = zoo("runs", "runs", "--model", "dqn*", "--json", cwd=tmp_path)
+    code, out, _ = zoo_here("runs", "runs", "--model", "dqn*", "--json")
     assert json.loads(out) == []
-    code, out, _ = zoo("runs", cwd=tmp_path)
+    code, out, _ = zoo_here("runs")
     assert code == 0 and "interrupted" in out and "2/2 epochs" in out
     # the interrupted run resumes and then says finished
-    code, _, err = zoo("run", "--resume", "runs/cut", cwd=tmp_path)
+    code, _, err = zoo_here("run", "--resume", "runs/cut")
     assert code == 0, err
-    code, out, _ = zoo("runs", "--json", cwd=tmp_path)
+    code, out, _ = zoo_here("runs", "--json")
     assert {r["run"]: r["status"] for r in json.loads(out)}["cut"] == "finished"

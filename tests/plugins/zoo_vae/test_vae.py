@@ -261,7 +261,7 @@ def test_commands_on_a_folder_that_is_not_a_run(run_cli, tmp_path):
 
 
 @pytest.mark.parametrize("variant", ["vae", "vae_4d"])
-def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path):
+def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path, run_cli):
     """The acceptance run `zoo run vae --dataset fashion_mnist --epochs 1 --set limit=2048`,
     through the CLI's `main()` (what the `zoo` script calls) in a fresh process."""
     import subprocess
@@ -281,25 +281,16 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path)
     assert figures == ["clusters.png", "curves.png", "manifold.png", "reconstructions.png"]
     test = json.loads((out / "metrics.json").read_text())["test"]
     assert 0 < test["neg_elbo"] < 544  # below the 784 * ln 2 of a coin flip per pixel
-    if variant == "vae":  # and the commands that read a run, each in a fresh process
-        def zoo(*args):  # started side by side; each read by out()
-            proc = subprocess.Popen([sys.executable, "-m", "zoo_core.cli", *args],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-            def out():
-                stdout, stderr = proc.communicate(timeout=600)
-                assert proc.returncode == 0, stderr[-2000:]
-                return stdout
-            return out
-
-        evaluated = zoo("eval", str(out), "--metric", "nll", "--metric", "elbo", "--set",
-                        "k=2", "--json")
-        sampled = zoo("sample", str(out), "--n", "4")
-        drawn = zoo("viz", str(out), "--viz", "traversal")
-        details = json.loads(evaluated())["details"]
+    if variant == "vae":  # and the commands that read a run, from its files alone
+        evaluated = run_cli("eval", str(out), "--metric", "nll", "--metric", "elbo", "--set",
+                            "k=2", "--json")
+        sampled = run_cli("sample", str(out), "--n", "4")
+        drawn = run_cli("viz", str(out), "--viz", "traversal")
+        assert evaluated.exit_code == sampled.exit_code == drawn.exit_code == 0
+        details = json.loads(evaluated.stdout)["details"]
         assert details["nll"]["notes"]["images"] == details["elbo"]["notes"]["images"] == 2048
-        assert sampled().strip().endswith("samples_n4_seed0.png")
-        assert drawn().strip().endswith("traversal.png")
+        assert sampled.stdout.strip().endswith("samples_n4_seed0.png")
+        assert drawn.stdout.strip().endswith("traversal.png")
 
 
 def test_train_split_all_trains_on_everything_without_a_test_pass(tmp_path):
