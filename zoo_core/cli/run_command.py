@@ -24,7 +24,8 @@ from zoo_core.run import runner
 @click.option("--viz", "viz", multiple=True,
               help="Visualizer to draw after training; repeat. Default: the model's own.")
 @click.option("--no-viz", is_flag=True, help="Draw no figures.")
-@click.option("--epochs", type=click.IntRange(min=1), help="Override the model's epochs.")
+@click.option("--epochs", type=click.IntRange(1, 1_000_000),
+              help="Override the model's epochs.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed.")
 @click.option("--seeds", metavar="S1,S2,...",
@@ -74,7 +75,7 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
         return
     if config_file and like_run:
         raise UsageError("--config and --like both say what to run; give one of them")
-    if seeds and "seed" in given:
+    if seeds is not None and "seed" in given:
         raise UsageError("--seed and --seeds contradict each other; give one of them")
     lines = None
     if config_file or like_run:
@@ -95,7 +96,7 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
         overrides.setdefault("strategy", strategy)
     if no_viz or viz:
         overrides["visualizers"] = [] if no_viz else list(viz)
-    seed_list = _parse_seeds(seeds) if seeds else (
+    seed_list = _parse_seeds(seeds) if seeds is not None else (
         [seed] if "seed" in given or not exp.seeds else exp.seeds)
     plan = X.plan(reg, exp, lines, sets=sets, seed=seed_list[0], overrides=overrides)
     for note in plan.notes:
@@ -110,8 +111,8 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
 
 
 def _parse_seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
+    try:  # every item a whole number: "0,,1" and "" are refused, not read as 0,1 and none
+        seeds = [int(s) if s.strip().isascii() else int("x") for s in text.split(",")]
     except ValueError:
         raise UsageError(f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; "
                          f"got {text!r}") from None

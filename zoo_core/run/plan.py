@@ -8,7 +8,6 @@ any data loads or TensorFlow is imported. :mod:`zoo_core.run.runner` executes a 
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -18,8 +17,8 @@ from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooErr
 from zoo_core.registry import Registry, Resolved
 from zoo_core.run.run_dir import RunDir, package_versions
 from zoo_core.contract import DataSpec
+from zoo_core.keras.strategy import STRATEGIES, check_variables
 
-STRATEGIES = ("default", "mirrored", "multi-worker")
 
 
 @dataclass
@@ -96,10 +95,13 @@ def fingerprint(cfg: dict) -> str:
 
 
 # -- planning -------------------------------------------------------------------------------
-def _route(assignments, components: list[tuple[Component, tuple[str, ...]]]):
-    """Send each ``--set`` to the components it names (or, unscoped, to all that have it)."""
+def _route(assignments, components: list[tuple[Component, tuple[str, ...]]], given_from=0):
+    """Send each ``--set`` to the components it names (or, unscoped, to all that have it).
+    From index ``given_from`` on (the command line's, after a config file's), a setting
+    reaching one component twice (``k=1`` and ``model.k=2``) is refused."""
     layers: dict[int, dict[str, str]] = {id(c): {} for c, _ in components}
-    for scope, key, value in assignments:
+    given: dict[int, dict[str, str]] = {id(c): {} for c, _ in components}
+    for i, (scope, key, value) in enumerate(assignments):
         if scope is not None:
             targets = [c for c, scopes in components if scope in scopes]
             if not targets:
@@ -116,6 +118,12 @@ def _route(assignments, components: list[tuple[Component, tuple[str, ...]]]):
                 valid = sorted({f for c, _ in components for f in S.field_names(c.cls.Settings)})
                 raise SettingsError(S.unknown_key_message(key, valid, "this run"))
         for c in targets:
+            shown = f"{scope}.{key}={value}" if scope else f"{key}={value}"
+            if i >= given_from and key in given[id(c)]:
+                raise SettingsError(f"--set {given[id(c)][key]} and --set {shown} both set "
+                                    f"{c.role} '{c.name}' setting '{key}'; give it once")
+            if i >= given_from:
+                given[id(c)][key] = shown
             layers[id(c)][key] = value
     return layers
 
@@ -171,7 +179,8 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
     if d_comp:
         comps.append((d_comp, ("dataset", d_comp.resolved.entry.name, d_comp.name)))
     comps += [(v, (v.resolved.entry.name, v.name)) for v in v_comps]
-    layers = _route(list(assignments) + S.parse_assignments(sets), comps)
+    assignments = list(assignments)
+    layers = _route(assignments + S.parse_assignments(sets), comps, len(assignments))
 
     for key, value in flags.items():
         flag = "--" + key.replace("_", "-")
@@ -228,7 +237,7 @@ def check_fit(registry: Registry, plan: Plan) -> None:
                 f"visualizers that apply: {', '.join(fitting) or '(none)'}") from None
     if plan.strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{plan.strategy}'; choose {', '.join(STRATEGIES)}")
-    check_strategy_variables(plan.strategy)
+    check_variables(plan.strategy)
     if plan.strategy not in m.cls.strategies:
         raise IncompatibleError(
             f"model '{m.name}' does not support the '{plan.strategy}' strategy; it supports "
@@ -363,39 +372,3 @@ def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=())
     return plan_run(registry, model, dataset=ds, visualizers=visualizers, sets=sets,
                     seed=cfg.get("seed", 0), strategy=cfg.get("strategy", "default"),
                     saved=cfg, tensorboard=bool(cfg.get("tensorboard", False)))
-
-
-def check_strategy_variables(strategy: str) -> None:
-    """Refuse, before a run folder exists, the environment a strategy would fail on later:
-    ``TF_CONFIG`` for ``multi-worker`` (JSON naming the cluster's workers and this task),
-    ``ZOO_LOGICAL_CPUS`` for ``mirrored`` (a whole number of CPU devices)."""
-    import json
-
-    if strategy == "mirrored" and os.environ.get("ZOO_LOGICAL_CPUS"):
-        raw = os.environ["ZOO_LOGICAL_CPUS"]
-        if not (raw.strip().isascii() and raw.strip().isdigit() and int(raw) >= 1):
-            raise UsageError(f"ZOO_LOGICAL_CPUS must be a whole number of CPU devices "
-                             f"(e.g. 2), got {raw!r}")
-    if strategy != "multi-worker":
-        return
-    raw = os.environ.get("TF_CONFIG")
-    how = "see docs/distributed.md; for one machine use --strategy mirrored"
-    if not raw:
-        raise UsageError(f"--strategy multi-worker needs TF_CONFIG describing the cluster and "
-                         f"this worker's task ({how})")
-    try:
-        cfg = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"TF_CONFIG is not valid JSON ({exc.msg}); {how}") from None
-    workers = (cfg.get("cluster") or {}).get("worker") if isinstance(cfg, dict) else None
-    task = cfg.get("task") if isinstance(cfg, dict) else None
-    if not isinstance(workers, list) or not workers or not isinstance(task, dict):
-        raise UsageError('TF_CONFIG must be {"cluster": {"worker": ["host:port", ...]}, '
-                         f'"task": {{"type": "worker", "index": N}}}}; {how}')
-    index = task.get("index")
-    members = cfg["cluster"].get(task.get("type")) if task.get("type") in ("worker", "chief") \
-        else None
-    if not isinstance(members, list) or not isinstance(index, int) \
-            or isinstance(index, bool) or not 0 <= index < len(members):
-        raise UsageError(f"TF_CONFIG's task must be a worker (or chief) with an index into "
-                         f"its cluster list, got {json.dumps(task)}; {how}")
