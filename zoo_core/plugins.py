@@ -119,6 +119,7 @@ def build_registry(host: PluginHost) -> Registry:
     and lets a plugin whose hook raises be reported rather than fatal.
     """
     registry = Registry()
+    registry.failures = host.failures  # the same list: later failures show too
     plugins = {info.name: host.pm.get_plugin(info.name) for info in host.loaded}
     for info in list(host.loaded):
         others = [p for n, p in plugins.items() if n != info.name]

@@ -59,6 +59,8 @@ class Registry:
         self._names: dict[str, dict[str, Entry]] = {k: {} for k in KINDS}
         #: (kind, name) -> packages that all registered it
         self.conflicts: dict[tuple[str, str], list[str]] = {}
+        #: the plugin host's load failures (:func:`zoo_core.plugins.build_registry`)
+        self.failures: list = []
 
     # -- building ----------------------------------------------------------------------
     def registrar(self, kind: str, package: str):
@@ -86,6 +88,9 @@ class Registry:
         if entry.default_variant and entry.default_variant not in entry.variants:
             raise ZooError(f"{entry.package}: default variant {entry.default_variant!r} of "
                            f"'{entry.name}' is not one of its variants")
+        problem = declaration_problem(entry.kind, entry.cls)
+        if problem:
+            raise ZooError(f"{entry.package}: {entry.kind} '{entry.name}' {problem}")
         # A name another package already holds is a conflict: that one name becomes
         # unusable (resolving it names both packages); the entry's other names still work.
         taken = []
@@ -120,7 +125,15 @@ class Registry:
                 f"ZOO_LOAD_PLUGINS=<package>,...")
         entry = self._names[kind].get(name)
         if entry is None:
-            raise UnknownNameError(unknown_name_message(kind, name, self.all_names(kind)))
+            message = unknown_name_message(kind, name, self.all_names(kind))
+            if self.failures:  # a plugin that failed to load may be what would provide it
+                names = ", ".join(sorted({f.package for f in self.failures}))
+                message += f" Plugins that failed to load: {names} (see `zoo plugins`)."
+            elif not difflib.get_close_matches(name, self.all_names(kind), cutoff=0.5):
+                message += (" A plugin package provides names through an entry point in the "
+                            "'zoo' group ([project.entry-points.zoo] in its pyproject.toml) "
+                            "once it is pip-installed.")
+            raise UnknownNameError(message)
         if name in entry.variants:
             variant = name
         else:
@@ -138,6 +151,48 @@ class Registry:
             names = sorted({n for k in KINDS for n in self._names[k]})
             raise UnknownNameError(unknown_name_message("plugin", name, names))
         return found
+
+
+def declaration_problem(kind: str, cls: type) -> str | None:
+    """What a plugin class declares wrongly, caught at registration (before any run): a
+    ``Settings`` that is not a dataclass with a default for every field; for a model, a
+    capability name that does not exist, or one declared with neither its method nor a
+    fallback (``sample`` falls back to ``decode`` of ``prior``)."""
+    import dataclasses
+
+    from zoo_core.contract import CAPABILITIES, DECODE, ENCODE, LIKELIHOOD, SAMPLE
+
+    settings = getattr(cls, "Settings", None)
+    if not (inspect.isclass(settings) and dataclasses.is_dataclass(settings)):
+        return ("has a Settings that is not a dataclass; decorate it with "
+                "@dataclasses.dataclass(frozen=True)")
+    for f in dataclasses.fields(settings):
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            return (f"has a setting '{f.name}' without a default; every setting needs one "
+                    "(variants and --set change it)")
+    if kind != "model":
+        return None
+    for name in sorted(set(cls.capabilities) - set(CAPABILITIES)):
+        # a family may declare its own (its visualizers require them); one a letter or two
+        # from zoo's own is a typo that would silently turn a capability off
+        close = difflib.get_close_matches(name, CAPABILITIES, n=1, cutoff=0.8)
+        if close:
+            return (f"declares the capability {name!r}, which zoo does not know; did you "
+                    f"mean {close[0]!r}? (zoo's: {', '.join(CAPABILITIES)})")
+
+    def overrides(method: str) -> bool:
+        mine, base = getattr(cls, method), getattr(Model, method)
+        return getattr(mine, "__func__", mine) is not getattr(base, "__func__", base)
+
+    needs = {ENCODE: "encode", DECODE: "decode", LIKELIHOOD: "log_likelihood"}
+    for capability, method in needs.items():
+        if capability in cls.capabilities and not overrides(method):
+            return f"declares '{capability}' but does not define {method}(); define it"
+    if SAMPLE in cls.capabilities and not overrides("sample") and not (
+            DECODE in cls.capabilities and (overrides("prior") or overrides("latent_shape_of"))):
+        return ("declares 'sample' but defines neither sample() nor the decode() and "
+                "latent_shape_of() (or prior()) it falls back to; define sample()")
+    return None
 
 
 def unknown_name_message(kind: str, name: str, available: list[str]) -> str:

@@ -143,3 +143,65 @@ def test_listing_plugins_loads_neither_tensorflow_nor_numpy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "none"
+
+
+AUTHOR_MISTAKES = {  # the class body of a model with one mistake, and what is said
+    "a Settings that is not a dataclass": (
+        ["class Settings:", "    size: int = 2"], "has a Settings that is not a dataclass"),
+    "a setting without a default": (
+        ["@dataclass(frozen=True)", "class Settings:", "    size: int"],
+        "has a setting 'size' without a default"),
+    "a misspelled capability": (
+        ['capabilities = frozenset({"sampel"})'], "did you mean 'sample'?"),
+    "a capability without its method": (
+        ['capabilities = frozenset({"encode"})'],
+        "declares 'encode' but does not define encode()"),
+    "sampling with neither sample() nor its fallback": (
+        ['capabilities = frozenset({"sample"})'],
+        "declares 'sample' but defines neither sample()"),
+}
+
+
+@pytest.mark.parametrize("mistake", AUTHOR_MISTAKES)
+def test_a_plugin_authors_mistake_is_refused_at_registration_naming_the_fix(
+        mistake, make_dist, run_cli):
+    body, expected = AUTHOR_MISTAKES[mistake]
+    make_dist("zoo-sloppy", "zoo_sloppy", "\n".join([
+        "from dataclasses import dataclass",
+        "from zoo_core import Model, hookimpl",
+        "class Sloppy(Model):",
+        '    """A model with one mistake."""',
+        *("    " + line for line in body),
+        "@hookimpl",
+        "def register_models(register):",
+        "    register('sloppy', Sloppy)", ""]))
+    host = plugins.get_host()
+    _ = host.registry  # registering records the failure
+    [failure] = host.failures
+    assert failure.package == "zoo-sloppy" and "model 'sloppy'" in failure.error
+    assert expected in failure.error and "\n" not in failure.error
+    # asking for it says why it is not there, in one line, before any run folder exists
+    r = run_cli("run", "sloppy", "--dataset", "fashion_mnist")
+    assert r.exit_code == 2 and "failed to load: zoo-sloppy" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_a_family_may_declare_its_own_capabilities(make_dist):
+    make_dist("zoo-own", "zoo_own", """
+        from zoo_core import Model, hookimpl
+
+        class Own(Model):
+            '''A model whose own visualizer requires "episodes".'''
+            capabilities = frozenset({"episodes"})
+
+        @hookimpl
+        def register_models(register):
+            register("own", Own)
+    """)
+    assert plugins.get_registry().resolve("model", "own").entry.name == "own"
+    assert plugins.get_host().failures == []
+
+
+def test_an_unknown_model_says_where_plugin_names_come_from(run_cli):
+    r = run_cli("run", "zzqx", "--dataset", "fashion_mnist")
+    assert r.exit_code == 2 and "[project.entry-points.zoo]" in r.output
