@@ -287,3 +287,62 @@ def test_a_bad_strategy_environment_is_refused_before_the_run_folder_exists(
     lines = [line for line in r.output.splitlines() if line.strip()]
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_a_metric_returning_the_wrong_type_is_named_and_nothing_is_recorded(
+        prepared, tmp_path, make_dist, run_cli):
+    import shutil
+
+    make_dist("zoo-loose", "zoo_loose", """
+        from zoo_core import Metric, hookimpl
+
+        class Loose(Metric):
+            '''Returns a plain dict instead of a MetricResult.'''
+
+            def compute(self, model, ctx):
+                return {"score": 1.0}
+
+        @hookimpl
+        def register_metrics(register):
+            register("loose", Loose)
+    """)
+    _, run, _, _ = prepared
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    before = (copy / "metrics.json").read_bytes()
+    r = run_cli("eval", str(copy), "--metric", "loose")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "metric 'loose' (zoo-loose): compute() returned dict, not a zoo_core.MetricResult" \
+        in r.stderr.strip().splitlines()[-1]
+    assert (copy / "metrics.json").read_bytes() == before
+
+
+def test_a_network_built_without_compile_is_named_before_training(tmp_path, make_dist,
+                                                                 fake_fashion, run_cli):
+    make_dist("zoo-uncompiled", "zoo_uncompiled", """
+        from dataclasses import dataclass
+        from zoo_core import KerasModel, hookimpl
+
+        @dataclass(frozen=True)
+        class Settings:
+            batch_size: int = 8
+            epochs: int = 1
+
+        class Uncompiled(KerasModel):
+            '''Forgets compile().'''
+            Settings = Settings
+
+            def build_network(self, seed):
+                import keras
+                return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()])
+
+        @hookimpl
+        def register_models(register):
+            register("uncompiled", Uncompiled)
+    """)
+    r = run_cli("run", "uncompiled", "--dataset", "fashion_mnist", "--set",
+                f"data_dir={fake_fashion}", "--set", "verify=false", "--no-viz",
+                "--out", str(tmp_path / "r"))
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "Uncompiled.build_network() returned a network with no optimizer: call " \
+           "net.compile(optimizer=...)" in r.output

@@ -217,6 +217,11 @@ class KerasModel(Model):
             build()
         elif getattr(self.net, "optimizer", None) is not None:
             self.net.optimizer.build(self.net.trainable_variables)
+        else:
+            from zoo_core.errors import ZooError
+
+            raise ZooError(f"{type(self).__name__}.build_network() returned a network with no "
+                           "optimizer: call net.compile(optimizer=...) before returning it")
 
     def load(self, run, which: str = "final", *, seed: int | None = None) -> None:
         """Rebuild the network and restore a saved state into it (weights and optimizers).

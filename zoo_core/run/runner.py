@@ -165,6 +165,7 @@ def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
         t0 = time.perf_counter()
         with progress:
             result = c.cls(c.settings).compute(model, ctx)
+        _check_result(c, result)
         records[c.name] = {
             "metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
             "units": result.units, "notes": result.notes,
@@ -173,3 +174,22 @@ def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
             "when": _dt.datetime.now().isoformat(timespec="seconds")}
     run.record_evaluations(list(records.values()))
     return records
+
+
+def _check_result(metric: Component, result) -> None:
+    """A metric plugin's ``compute`` must return a :class:`MetricResult` of named numbers;
+    anything else is refused naming the plugin, before it is written anywhere."""
+    import numbers
+
+    from zoo_core.contract import MetricResult
+    from zoo_core.errors import ZooError
+
+    where = f"metric '{metric.name}' ({metric.resolved.entry.package})"
+    if not isinstance(result, MetricResult):
+        raise ZooError(f"{where}: compute() returned {type(result).__name__}, not a "
+                       "zoo_core.MetricResult; return MetricResult(values={name: number})")
+    bad = [k for k, v in (result.values or {}).items()
+           if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, numbers.Real)]
+    if not result.values or bad:
+        raise ZooError(f"{where}: compute() must give at least one value and only numbers "
+                       f"by name; got {dict(result.values or {})!r:.200}")
