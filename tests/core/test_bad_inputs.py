@@ -346,3 +346,43 @@ def test_a_network_built_without_compile_is_named_before_training(tmp_path, make
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert "Uncompiled.build_network() returned a network with no optimizer: call " \
            "net.compile(optimizer=...)" in r.output
+
+
+def test_a_declared_metric_that_training_never_gives_stops_the_run_in_one_line(
+        tmp_path, make_dist, fake_fashion, run_cli):
+    make_dist("zoo-overpromise", "zoo_overpromise", """
+        from dataclasses import dataclass
+        from zoo_core import KerasModel, MetricInfo, hookimpl
+
+        @dataclass(frozen=True)
+        class Settings:
+            batch_size: int = 8
+            epochs: int = 2
+
+        class Overpromise(KerasModel):
+            '''Declares a metric its train_step never returns.'''
+            Settings = Settings
+            metrics = (MetricInfo("loss"), MetricInfo("sharpness"))
+
+            def build_network(self, seed):
+                import keras
+                net = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                                        keras.layers.Dense(784), keras.layers.Reshape((28, 28, 1))])
+                net.compile(optimizer="adam", loss="mse")
+                return net
+
+            def batch_input(self, x, y):
+                return x, x
+
+        @hookimpl
+        def register_models(register):
+            register("overpromise", Overpromise)
+    """)
+    r = run_cli("run", "overpromise", "--dataset", "fashion_mnist", "--set",
+                f"data_dir={fake_fashion}", "--set", "verify=false", "--no-viz",
+                "--out", str(tmp_path / "r"))
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "model Overpromise declares the metrics sharpness, which training never gives" \
+        in r.output
+    metrics = tmp_path / "r" / "metrics.json"  # stopped before recording the epoch
+    assert not metrics.exists() or json.loads(metrics.read_text())["history"] == []

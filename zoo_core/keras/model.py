@@ -195,6 +195,7 @@ class KerasModel(Model):
                        tensorboard=ctx.run.file("tensorboard") if ctx.tensorboard else None,
                        metrics=self.metrics, monitor=self.monitor, mode=self.monitor_mode,
                        declared=self.describe_metrics(), chief=chief,
+                       owner=f"model {type(self).__name__}",
                        unit="img" if (self.data_spec and self.data_spec.kind == "images")
                        else "ex")
         kt.save_atomic(self.net, ctx.run.file("model.keras"))

@@ -74,6 +74,40 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class DeclaredMetricsCheck(keras.callbacks.Callback):
+    """The metrics a model declares against what training gives: one returned by
+    ``train_step`` undeclared is recorded, and a note after the first step says the
+    progress line does not show it; one declared that neither ``train_step`` nor an epoch
+    callback gives stops the run in one line after the first epoch."""
+
+    def __init__(self, declared, console, owner: str):
+        super().__init__()
+        self.declared, self.console, self.owner = list(declared), console, owner
+        self.stepped = self.checked = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.stepped:
+            return
+        self.stepped = True
+        extra = sorted(set(logs or {}) - set(self.declared))
+        if extra:
+            self.console.print(f"note: {self.owner}'s train_step returns {', '.join(extra)}, "
+                               "which it does not declare in `metrics`: recorded, not shown")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.checked:
+            return
+        self.checked = True
+        missing = [k for k in self.declared if k not in (logs or {})]
+        if missing:
+            from zoo_core.errors import ZooError
+
+            raise ZooError(f"{self.owner} declares the metrics {', '.join(missing)}, which "
+                           "training never gives (train_step returns "
+                           f"{', '.join(sorted(logs or {})) or 'nothing'}); return them "
+                           "from train_step or drop them from `metrics`")
+
+
 @contextlib.contextmanager
 def signals_deferred(signals=(signal.SIGINT, signal.SIGTERM)):
     """Hold Ctrl-C and SIGTERM for the duration of the block, then deliver the first one
@@ -185,7 +219,8 @@ class RichProgress(keras.callbacks.Callback):
 def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
         batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
         metrics=None, monitor: str = "loss", mode: str = "min", declared=None,
-        chief: bool = True, unit: str = "img", measure=(), tensorboard=None) -> None:
+        chief: bool = True, unit: str = "img", measure=(), tensorboard=None,
+        owner: str = "the model") -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
     ``metrics``: the model's :class:`zoo_core.MetricInfo` declarations (default: ``loss``);
@@ -202,9 +237,10 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
 
     metrics = tuple(metrics or (MetricInfo("loss"),))
     nan = StopOnNaN([m.name for m in metrics])
+    check = DeclaredMetricsCheck([m.name for m in metrics], console, owner)
     monitor = f"val_{monitor}" if validation is not None else monitor
     if chief:
-        cbs = [*measure, nan, RunRecorder(run, monitor, mode, declared)]
+        cbs = [*measure, check, nan, RunRecorder(run, monitor, mode, declared)]
     else:
         # Multi-worker: saving takes part in collectives, so every worker saves, but only
         # the chief into the run; the others into a scratch folder that is then removed.
