@@ -56,6 +56,8 @@ def _point(text: str, shape) -> list[float]:
         point = [float(v) for v in text.split(",")]
     except ValueError:
         raise UsageError(f"--z must be comma-separated numbers, got {text!r}") from None
+    if not all(math.isfinite(v) for v in point):
+        raise UsageError(f"--z must be finite numbers (no nan or inf), got {text!r}")
     if len(shape) != 1 or len(point) != size:
         raise UsageError(f"--z has {len(point)} values but the model's latent space has "
                          f"{size}; e.g. --z {','.join(['0'] * min(size, 8))}"

@@ -78,6 +78,7 @@ def sweep(run: Path, user: Path, a_file: Path):
         (USAGE, ["viz", R, "--viz", "progress"], "sample_progress capability"),
         (USAGE, ["sample", R, "--z", "1,2,3"], "3 values but the model's latent space has 2"),
         (USAGE, ["sample", R, "--z", "a,b"], "comma-separated numbers"),
+        (USAGE, ["sample", R, "--z", "nan,inf"], "finite numbers"),
         (USAGE, ["sample", R, "--n", "4", "--z", "1,2"], "give one of them"),
         (USAGE, ["sample", R, "--out", str(user / "notes.txt")], "ending in .png"),
         (USAGE, ["sample", R, "--out", "/nonexistent/x.png"], "does not exist"),
