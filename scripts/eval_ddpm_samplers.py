@@ -1,5 +1,5 @@
 """A trained diffusion run measured under several samplers: FID, KID, precision/recall
-and sampling time per image, for each ``sampler:steps:n`` given.
+and sampling time per image, for each ``sampler:steps:n[:eta]`` given.
 
 The sampler is a model setting, so each configuration opens the run with it (as
 ``zoo sample RUN --set steps=25`` does) and computes the metric plugins directly; nothing
@@ -7,7 +7,7 @@ is written into the run (its ``metrics.json`` records ``zoo eval``'s measurement
 settings say how they were made). Prints one markdown row per configuration, and writes
 them as JSON to ``--json`` if given.
 
-    python scripts/eval_ddpm_samplers.py RUN ddim:25:1000 ddim:50:1000 ddpm:1000:200
+    python scripts/eval_ddpm_samplers.py RUN ddim:25:1000 ddim:50:1000 ddim:100:1000:1 ddpm:1000:200
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from zoo_core.run import runner
 from zoo_core.settings import resolve
 
 
-def measure(run_dir: str, sampler: str, steps: int, n: int, seed: int = 0) -> dict:
+def measure(run_dir: str, sampler: str, steps: int, n: int, seed: int = 0,
+            eta: float = 0.0) -> dict:
     reg = P.get_registry()
-    sets = [f"sampler={sampler}"] + ([f"steps={steps}"] if sampler == "ddim" else [])
+    sets = [f"sampler={sampler}"] + ([f"steps={steps}", f"eta={eta}"] if sampler == "ddim"
+                                     else [])
     plan, run, model, dataset = runner.open_trained(reg, run_dir, visualizers=[], sets=sets,
                                                     console=err)
     ctx = RunContext(run=run, dataset=dataset, seed=seed, console=err)
@@ -34,7 +36,7 @@ def measure(run_dir: str, sampler: str, steps: int, n: int, seed: int = 0) -> di
     t0 = time.perf_counter()
     sample_features(model, ctx, n)  # the samples every metric below shares
     seconds = time.perf_counter() - t0
-    out = {"sampler": sampler, "steps": len(model.timesteps()), "n": n,
+    out = {"sampler": sampler, "steps": len(model.timesteps()), "n": n, "eta": eta,
            "ms_per_image": 1000 * seconds / n}
     for name, settings in (("fid", {"n": n}), ("kid", {"n": n, "subset_size": min(1000, n)}),
                            ("precision_recall", {"n": n})):
@@ -46,17 +48,19 @@ def measure(run_dir: str, sampler: str, steps: int, n: int, seed: int = 0) -> di
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("run")
-    ap.add_argument("configs", nargs="+", help="sampler:steps:n, e.g. ddim:50:1000")
+    ap.add_argument("configs", nargs="+",
+                    help="sampler:steps:n[:eta], e.g. ddim:50:1000 or ddim:100:1000:1")
     ap.add_argument("--json")
     args = ap.parse_args()
     rows = []
-    print("| sampler | steps | samples | FID | KID | precision | recall | ms/image |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| sampler | steps | eta | samples | FID | KID | precision | recall | ms/image |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for config in args.configs:
-        sampler, steps, n = config.split(":")
-        r = measure(args.run, sampler, int(steps), int(n))
+        sampler, steps, n, *eta = config.split(":")
+        r = measure(args.run, sampler, int(steps), int(n),
+                    eta=1.0 if sampler == "ddpm" else float(eta[0]) if eta else 0.0)
         rows.append(r)
-        print(f"| {r['sampler']} | {r['steps']} | {r['n']:,} | {r['fid']:.1f} | "
+        print(f"| {r['sampler']} | {r['steps']} | {r['eta']:g} | {r['n']:,} | {r['fid']:.1f} | "
               f"{r['kid']:.2f} ± {r.get('kid_std', float('nan')):.2f} | {r['precision']:.3f} | "
               f"{r['recall']:.3f} | {r['ms_per_image']:.0f} |", flush=True)
     if args.json:
