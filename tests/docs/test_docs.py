@@ -150,5 +150,5 @@ def test_the_docs_show_the_figures_of_each_family():
     for figure in ("manifold_vae_2d.png", "clusters_vae_2d.png", "compare_2d_4d.png",
                    "dqn_returns.png", "leaderboard_samples.png", "class_grid_cvae_2d.png",
                    "traversal_beta_vae.png", "progress_dcgan.png", "samples_dcgan.png",
-                   "temperatures_realnvp.png"):
+                   "temperatures_realnvp.png", "denoising_ddpm.png", "steps_tradeoff_ddpm.png"):
         assert f"figures/{figure}" in shown
