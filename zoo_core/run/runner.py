@@ -165,7 +165,12 @@ def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
         t0 = time.perf_counter()
         with progress:
             result = c.cls(c.settings).compute(model, ctx)
-        _check_result(c, result)
+        try:
+            _check_result(c, result)
+        except Exception:
+            if records:  # what the metrics before it measured is kept
+                run.record_evaluations(list(records.values()))
+            raise
         records[c.name] = {
             "metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
             "units": result.units, "notes": result.notes,
