@@ -280,8 +280,10 @@ def search(registry, spec: TuneSpec, out: Path, console, *, resume: bool = False
         pruning = _Pruning(trial, spec.metric)
         trial.set_user_attr("run", run_path.name)
         try:
-            run, test, _ = runner.execute(plan, console, out=str(run_path),
-                                          extra={"callbacks": [pruning]})
+            run, test, _ = runner.execute(
+                plan, console, out=str(run_path),
+                extra={"callbacks": [pruning], "resume_hint": "continue the search with "
+                       f"`zoo tune --resume {out}` (this trial starts again)"})
         except KeyboardInterrupt:
             trial.set_user_attr("interrupted", True)
             study.tell(trial, state=TrialState.FAIL)

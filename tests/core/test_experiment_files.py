@@ -284,3 +284,30 @@ def test_tune_stops_at_once_on_a_metric_no_run_records(run_cli, tmp_path):
     assert "--metric fdi: trial 0 recorded no such metric" in r.output
     assert "neg_elbo" in r.output and "val_loss" in r.output
     assert sorted(p.name for p in (tmp_path / "t").glob("trial-*")) == ["trial-000"]
+
+
+def test_a_ctrl_c_during_a_search_says_to_resume_the_search(run_cli, tmp_path, monkeypatch):
+    require_debian_data()
+    import keras
+
+    class CtrlC(keras.callbacks.Callback):  # the user presses Ctrl-C in the first epoch
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+    from zoo_core.keras import model as keras_model
+
+    train = keras_model.KerasModel.train
+
+    def interrupted(self, ctx):
+        ctx.extra["callbacks"] = [*ctx.extra.get("callbacks", ()), CtrlC()]
+        return train(self, ctx)
+
+    monkeypatch.setattr(keras_model.KerasModel, "train", interrupted)
+    out = tmp_path / "search"
+    fixed = [a for a in TINY_FLAGS[3:] if a not in ("--no-viz",)]
+    r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", *fixed, "--epochs", "2",
+                "--space", "latent_dim=2,3", "--trials", "2", "--out", str(out))
+    said = " ".join(r.output.split())  # as one line, whatever the terminal's width
+    assert r.exit_code == 1
+    assert f"continue the search with `zoo tune --resume {out}`" in said
+    assert "zoo run --resume" not in said

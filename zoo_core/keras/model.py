@@ -196,6 +196,7 @@ class KerasModel(Model):
                        metrics=self.metrics, monitor=self.monitor, mode=self.monitor_mode,
                        declared=self.describe_metrics(), chief=chief,
                        owner=f"model {type(self).__name__}",
+                       resume_hint=ctx.extra.get("resume_hint"),
                        unit="img" if (self.data_spec and self.data_spec.kind == "images")
                        else "ex")
         kt.save_atomic(self.net, ctx.run.file("model.keras"))

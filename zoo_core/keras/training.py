@@ -220,7 +220,7 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
         batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
         metrics=None, monitor: str = "loss", mode: str = "min", declared=None,
         chief: bool = True, unit: str = "img", measure=(), tensorboard=None,
-        owner: str = "the model") -> None:
+        owner: str = "the model", resume_hint: str | None = None) -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
     ``metrics``: the model's :class:`zoo_core.MetricInfo` declarations (default: ``loss``);
@@ -231,7 +231,8 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     matches an uninterrupted one. ``measure``: callbacks that add values to each epoch's
     logs; they run before the recorder, so what they add is recorded and monitored.
     ``tensorboard``: a folder for Keras' ``TensorBoard`` callback (scalars per epoch; the
-    chief only), or None.
+    chief only), or None. ``resume_hint``: what to tell the user after a Ctrl-C, when the
+    run is part of something larger that resumes as a whole (a search).
     """
     from zoo_core.contract import MetricInfo
 
@@ -259,7 +260,8 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     except KeyboardInterrupt:
         save_atomic(model, run.checkpoints / "interrupted.keras")
         console.print(f"interrupted: weights saved to {run.checkpoints / 'interrupted.keras'}; "
-                      f"continue from the last full epoch with `zoo run --resume {run.path}`")
+                      + (resume_hint or "continue from the last full epoch with "
+                         f"`zoo run --resume {run.path}`"))
         raise
     finally:
         if not chief:
