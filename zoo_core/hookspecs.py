@@ -87,3 +87,20 @@ def register_commands(cli):
 
     :param cli: the root :class:`click.Group`; add commands with ``@cli.command()``.
     """
+
+
+@hookspec
+def register_pretrained(register):
+    """Register trained runs a package ships, usable wherever a run folder is:
+    ``zoo sample pretrained:NAME``, ``zoo.pretrained("NAME")``.
+
+    :param register: ``register(name, folder, *, summary=None)``; ``folder`` holds a run
+        made by ``zoo pretrained pack`` (its ``pretrained.json`` records how it was trained
+        and every file's SHA-256, checked each time it is opened).
+
+    Example::
+
+        @hookimpl
+        def register_pretrained(register):
+            register("my_gan", Path(__file__).parent / "pretrained" / "my_gan")
+    """

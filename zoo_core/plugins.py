@@ -125,12 +125,14 @@ def build_registry(host: PluginHost) -> Registry:
         others = [p for n, p in plugins.items() if n != info.name]
         for kind, hook in (("model", "register_models"), ("dataset", "register_datasets"),
                            ("visualizer", "register_visualizers"),
-                           ("metric", "register_metrics")):
+                           ("metric", "register_metrics"),
+                           ("pretrained", "register_pretrained")):
             if hook not in info.hooks:
                 continue
             caller = host.pm.subset_hook_caller(hook, remove_plugins=others)
             try:
-                caller(register=registry.registrar(kind, info.package))
+                caller(register=registry.pretrained_registrar(info.package)
+                       if kind == "pretrained" else registry.registrar(kind, info.package))
             except Exception as exc:
                 host.failures.append(PluginFailure(info.name, info.package,
                                                    f"{hook} failed: {_one_line(exc)}"))

@@ -53,6 +53,16 @@ class Resolved:
         return self.variant or self.entry.name
 
 
+@dataclass(frozen=True)
+class Pretrained:
+    """A trained run a package ships (``pretrained:NAME``): its folder, as registered."""
+
+    name: str
+    folder: str
+    package: str
+    summary: str = ""
+
+
 class Registry:
     def __init__(self):
         self._entries: dict[str, dict[str, Entry]] = {k: {} for k in KINDS}
@@ -61,6 +71,8 @@ class Registry:
         self.conflicts: dict[tuple[str, str], list[str]] = {}
         #: the plugin host's load failures (:func:`zoo_core.plugins.build_registry`)
         self.failures: list = []
+        #: shipped trained runs by name (:func:`zoo_core.hookspecs.register_pretrained`)
+        self.pretrained: dict[str, Pretrained] = {}
 
     # -- building ----------------------------------------------------------------------
     def registrar(self, kind: str, package: str):
@@ -73,6 +85,18 @@ class Registry:
                            summary=summary or _first_line(cls.__doc__),
                            variants=dict(variants or {}), default_variant=default_variant,
                            aliases=tuple(aliases)))
+
+        return register
+
+    def pretrained_registrar(self, package: str):
+        def register(name: str, folder, *, summary: str | None = None):
+            if not _NAME.match(name):
+                raise ZooError(f"{package}: invalid pretrained name {name!r}; use "
+                               "lower_snake_case")
+            other = self.pretrained.get(name)
+            if other is not None and other.package != package:
+                self.conflicts.setdefault(("pretrained", name), [other.package, package])
+            self.pretrained[name] = Pretrained(name, str(folder), package, summary or "")
 
         return register
 

@@ -15,7 +15,6 @@ import click
 from rich.table import Table
 
 from zoo_core import plugins as P
-from zoo_core import settings as S
 from zoo_core.cli.output import attach_setting_options, err, fmt, out, print_json
 from zoo_core.errors import UsageError, ZooError
 from zoo_core.registry import KINDS
@@ -137,21 +136,9 @@ def list_(what, pattern, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
 def info(name, as_json):
     """Describe a plugin: summary, settings with defaults, and what it fits with."""
-    from zoo_core.run.plan import fits_of
+    from zoo_core.describe import describe
 
-    reg = registry()
-    docs = []
-    for r in reg.find_any(name):
-        e = r.entry
-        settings = S.resolve(e.cls.Settings, r.overrides)
-        rows = S.describe(e.cls.Settings)
-        for row in rows:
-            row["value"] = S.as_dict(settings)[row["name"]]
-        doc = {"kind": e.kind, "name": r.display_name, "plugin": e.name, "package": e.package,
-               "summary": e.summary, "variants": {k: dict(v) for k, v in e.variants.items()},
-               "settings": rows}
-        doc.update(fits_of(reg, e, settings))
-        docs.append(doc)
+    docs = describe(registry(), name)
     if as_json:
         print_json(docs if len(docs) > 1 else docs[0])
         return

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from zoo_core import settings as S
-from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooError
+from zoo_core.errors import IncompatibleError, SettingsError, UsageError
 from zoo_core.registry import Registry, Resolved
 from zoo_core.run.run_dir import RunDir, package_versions
 from zoo_core.contract import DataSpec
@@ -52,6 +52,8 @@ class Plan:
     strategy: str = "default"
     notes: list[str] = field(default_factory=list)
     tensorboard: bool = True  # scalars and images under RUN/tensorboard/
+    #: the ``zoo`` arguments config.json records (default: this process's own)
+    command: list[str] | None = None
 
     @property
     def data_spec(self) -> DataSpec | None:
@@ -77,7 +79,7 @@ class Plan:
             "strategy": self.strategy,
             "tensorboard": self.tensorboard,
             "created": _dt.datetime.now().isoformat(timespec="seconds"),
-            "command": sys.argv[1:] if sys.argv else [],
+            "command": self.command if self.command is not None else sys.argv[1:],
             "versions": package_versions(),
         }
         cfg["fingerprint"] = fingerprint(cfg)
@@ -297,68 +299,6 @@ def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = N
         c.settings = S.resolve(c.cls.Settings, c.resolved.overrides, layers[id(c)],
                                owner=f"metric '{c.name}'")
     return comps
-
-
-def fits_of(registry: Registry, entry, settings) -> dict:
-    """What a registry entry fits with, from class declarations only (for ``zoo info``)."""
-    if entry.kind == "model":
-        cls = entry.cls
-        comp = Component("model", registry.resolve("model", entry.name), settings)
-        fits, spec = [], None
-        for d in registry.entries("dataset"):
-            try:
-                d_spec = d.cls.spec(S.resolve(d.cls.Settings))
-                cls.check_data(settings, d_spec)
-                fits.append(d.name)
-                spec = spec or d_spec
-            except ZooError:
-                pass
-        doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities),
-               "metrics_reported": [m.name for m in cls.metrics], "monitor": cls.monitor,
-               "visualizers": applicable_visualizers(registry, comp, spec),
-               "strategies": list(cls.strategies)}
-        if cls.likelihood:
-            doc["likelihood"] = f"{cls.likelihood} ({cls.likelihood_unit})"
-        if cls.source_setting is None:
-            doc["fits"] = fits
-        return doc
-    if entry.kind == "dataset":
-        spec = entry.cls.spec(settings)
-        ds = entry.cls(settings)
-        return {"data": {"shape": list(spec.element_shape), "dtype": spec.dtype,
-                         "classes": len(spec.class_names), "splits": list(spec.splits),
-                         "features": entry.cls.provides_features},
-                "source": ds.describe()}
-    applies = []
-    for m in registry.entries("model"):
-        ms = S.resolve(m.cls.Settings, m.variants.get(m.default_variant, {})
-                       if m.default_variant else {})
-        spec = _first_spec(registry, m.cls, ms)
-        try:
-            if entry.kind == "visualizer":
-                entry.cls.check_model(m.cls, ms, spec)
-            else:
-                d_cls = _first_dataset(registry, m.cls, ms)
-                entry.cls.check(m.cls, ms, spec, d_cls)
-            applies.append(m.name)
-        except ZooError:
-            pass
-    return {"applies_to": applies, "requires": sorted(entry.cls.requires)}
-
-
-def _first_dataset(registry, model_cls, settings):
-    for d in registry.entries("dataset"):
-        try:
-            model_cls.check_data(settings, d.cls.spec(S.resolve(d.cls.Settings)))
-            return d.cls
-        except ZooError:
-            continue
-    return None
-
-
-def _first_spec(registry, model_cls, settings):
-    d = _first_dataset(registry, model_cls, settings)
-    return d.spec(S.resolve(d.Settings)) if d is not None else None
 
 
 def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=()) -> Plan:

@@ -1,0 +1,91 @@
+"""``zoo pretrained``: the shipped models with what they measured; ``zoo pretrained pack``
+makes one from a finished run (how the built-ins were made, and how a third-party package
+makes its own to register through ``register_pretrained``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from zoo_core import plugins as P
+from zoo_core.cli.output import err, out, print_json
+
+#: the numbers the listing shows, when a model measured them (metric key: column)
+HEADLINE = {"fid": "FID", "neg_elbo": "-ELBO nats", "bits_per_dim": "bits/dim",
+            "mean_return": "return"}
+
+
+def listing() -> list[dict]:
+    """Every registered pretrained model with its ``pretrained.json`` (not yet checked:
+    opening one checks it)."""
+    rows = []
+    for name, entry in sorted(P.get_registry().pretrained.items()):
+        folder = Path(entry.folder)
+        try:
+            manifest = json.loads((folder / "pretrained.json").read_text())
+        except (OSError, ValueError):
+            manifest = {}
+        size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) \
+            if folder.is_dir() else 0
+        rows.append({"name": name, "reference": f"pretrained:{name}",
+                     "package": entry.package, "folder": str(folder), "bytes": size,
+                     "model": manifest.get("model"), "dataset": manifest.get("dataset"),
+                     "summary": manifest.get("summary", entry.summary),
+                     "trained": manifest.get("trained", {}),
+                     "recorded": manifest.get("recorded", {})})
+    return rows
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+@click.pass_context
+def pretrained(ctx, as_json):
+    """Shipped pretrained models: use one as pretrained:NAME wherever a run is taken,
+    e.g. zoo sample pretrained:dcgan --n 16."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = listing()
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        err.print("no pretrained models installed")
+        return
+    t = Table("reference", "model", *HEADLINE.values(), "train s", "MB")
+    for r in rows:
+        ev = {**r["recorded"].get("test", {}), **r["recorded"].get("eval", {})}
+        t.add_row(r["reference"], r["model"],
+                  *[f"{ev[k]:.4g}" if isinstance(ev.get(k), (int, float)) else "–"
+                    for k in HEADLINE],
+                  f"{r['trained'].get('train_seconds', 0):,.0f}", f"{r['bytes'] / 1e6:.2f}")
+    out.print(t)
+    total = sum(r["bytes"] for r in rows)
+    err.print(f"{len(rows)} models, {total / 1e6:.1f} MB in all")
+
+
+@pretrained.command("pack")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("name")
+@click.option("--into", "into", type=click.Path(file_okay=False), required=True,
+              help="Folder to create the package folder in (it is named NAME).")
+@click.option("--dtype", type=click.Choice(["float16", "float32"]), default="float16",
+              show_default=True, help="Precision of the shipped weight matrices.")
+@click.option("--summary", default="", help="One line for `zoo pretrained`.")
+def pack_(run_dir, name, into, dtype, summary):
+    """Package the finished run RUN_DIR as the pretrained model NAME."""
+    import re
+
+    from zoo_core.errors import UsageError
+
+    from .pack import pack
+
+    if not re.match(r"^[a-z][a-z0-9_]*$", name):
+        raise UsageError(f"invalid pretrained name {name!r}; use lower_snake_case")
+    manifest = pack(run_dir, Path(into) / name, name, dtype=dtype, summary=summary)
+    w = manifest["weights"]
+    err.print(f"{name}: weights {w['bytes'] / 1e6:.2f} MB ({dtype}; the run's "
+              f"{w['run_bytes'] / 1e6:.2f} MB)")
+    click.echo(str(Path(into) / name))

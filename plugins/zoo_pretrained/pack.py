@@ -1,0 +1,117 @@
+"""Packing a finished run as a pretrained model: what to ship and how small.
+
+The weights are the run's ``model.keras`` without optimizer state (nothing samples or
+evaluates with it), matrices and kernels stored as float16 (biases and normalisation
+statistics, a sliver of the size, stay float32), gzip-compressed inside the archive; Keras
+casts them back to the network's float32 variables when it loads them. ``pretrained.json``
+records how the run was trained, the numbers its own ``zoo eval`` measured, and the SHA-256
+of every file, checked whenever the package is opened.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import shutil
+import zipfile
+from pathlib import Path
+
+from zoo_core.errors import UsageError
+from zoo_core.run.pretrained import MANIFEST, sha256
+from zoo_core.run.run_dir import RunDir
+
+#: run files that say nothing a shipped model needs (resume state, logs, pictures)
+LEFT_OUT = ("state.json", "metrics.csv")
+DTYPES = ("float16", "float32")
+
+
+def compact_weights(src: Path, dst: Path, dtype: str = "float16") -> None:
+    """Rewrite a ``.keras`` archive: no optimizer groups, arrays of rank >= 2 in ``dtype``."""
+    import h5py
+    import numpy as np
+
+    with zipfile.ZipFile(src) as z:
+        names = z.namelist()
+        weights = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+        buf = io.BytesIO()
+        with h5py.File(buf, "w") as out:
+            _copy(weights, out, np.dtype(dtype))
+        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as o:
+            for n in names:
+                o.writestr(n, buf.getvalue() if n == "model.weights.h5" else z.read(n))
+
+
+def _copy(a, b, dtype) -> None:
+    import h5py
+    import numpy as np
+
+    for k, v in a.attrs.items():
+        b.attrs[k] = v
+    for k, v in a.items():
+        if isinstance(v, h5py.Dataset):
+            x = v[()]
+            if x.dtype == np.float32 and x.ndim >= 2:
+                x = x.astype(dtype)
+            if x.ndim:
+                b.create_dataset(k, data=x, compression="gzip", compression_opts=9,
+                                 shuffle=True)
+            else:
+                b.create_dataset(k, data=x)
+        elif not k.endswith("optimizer"):  # "optimizer", a GAN's "d_optimizer", ...
+            _copy(v, b.create_group(k), dtype)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
+def pack(run_path: str, dest: Path, name: str, *, dtype: str = "float16",
+         summary: str = "") -> dict:
+    """Write ``dest`` (a new folder) from the finished run at ``run_path``; return its
+    ``pretrained.json``."""
+    run = RunDir.open(run_path)
+    status, _ = run.status()
+    if status != "finished":
+        raise UsageError(f"{run.path} has not finished (status {status}); finish it first "
+                         f"(zoo run --resume {run.path})")
+    if not run.file("model.keras").is_file():
+        raise UsageError(f"{run.path} has no model.keras to ship")
+    if dest.exists() and any(dest.iterdir()):
+        raise UsageError(f"{dest} already exists and is not empty; choose a new folder")
+    cfg, metrics = run.config, run.metrics()
+    dest.mkdir(parents=True, exist_ok=True)
+    for p in sorted(run.path.glob("*.json")):
+        if p.name not in LEFT_OUT:
+            shutil.copyfile(p, dest / p.name)
+    compact_weights(run.file("model.keras"), dest / "model.keras", dtype)
+    history = metrics.get("history", [])
+    files = {p.name: sha256(p) for p in sorted(dest.iterdir()) if p.name != MANIFEST}
+    manifest = {
+        "name": name, "format": 1,
+        "summary": summary or f"{cfg['model']['name']} trained on "
+                              f"{(cfg.get('dataset') or {}).get('name') or 'its own source'}",
+        "model": cfg["model"]["name"],
+        "dataset": (cfg.get("dataset") or {}).get("name"),
+        "weights": {"file": "model.keras", "dtype": dtype,
+                    "bytes": (dest / "model.keras").stat().st_size,
+                    "run_bytes": run.file("model.keras").stat().st_size},
+        "trained": {"command": "zoo " + " ".join(cfg.get("command") or []),
+                    "seed": cfg.get("seed"), "started": cfg.get("created"),
+                    "machine": cpu_model(),
+                    "train_seconds": round(metrics.get("train_seconds") or  # a loop's own
+                                           sum(h.get("seconds", 0) for h in history), 1),
+                    "progress": history[-1] if history else {},
+                    "versions": cfg.get("versions", {})},
+        "recorded": {"test": metrics.get("test", {}), "eval": metrics.get("eval", {})},
+        "files": files,
+    }
+    (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,0 +1,149 @@
+"""The functions of ``import zoo``: train, open, find pretrained, list and describe.
+
+Names follow what a notebook cell reads as: ``zoo.run`` trains (as ``zoo run`` does),
+``zoo.open`` opens a run folder (as ``open`` opens a file), ``zoo.pretrained`` gives a
+shipped run (timm's ``pretrained=True``, as a noun), ``zoo.models()`` lists names (timm's
+``list_models``). Settings are keyword arguments with their Python types; a setting of a
+named component (the dataset's, a visualizer's) goes in ``settings={"dataset.limit": 500}``,
+as ``--set dataset.limit=500`` would.
+"""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+from typing import Any
+
+from zoo.run import Run
+
+
+def _registry():
+    from zoo_core import plugins
+
+    return plugins.get_registry()
+
+
+def _console(progress: bool):
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, quiet=not progress)
+
+
+def run(model: str, dataset: str | None = None, *, epochs: int | None = None,
+        batch_size: int | None = None, seed: int = 0, out: str | Path | None = None,
+        viz: list[str] | None = None, strategy: str = "default", tensorboard: bool = True,
+        settings: dict[str, Any] | None = None, progress: bool = True,
+        **model_settings) -> Run:
+    """Train ``model`` (a name or variant, see :func:`models`) and return the finished run.
+
+    ``zoo.run("vae_2d", dataset="fashion_mnist", epochs=3, seed=0, limit=2000)`` is
+    ``zoo run vae_2d --dataset fashion_mnist --epochs 3 --seed 0 --set limit=2000``: one
+    plan, checked before anything is written, then the CLI's runner. ``viz``: visualizers
+    to draw into the run folder (default: the model's own; ``[]`` for none). ``out``: the
+    run folder (default: a new one under ``runs/``). ``progress=False``: no progress bar.
+    """
+    from zoo_core.errors import UsageError
+    from zoo_core.run import experiment, runner
+
+    unknown = {"dataset_settings", "sets", "config"} & set(model_settings)
+    if unknown:
+        raise UsageError(f"zoo.run() takes no {sorted(unknown)[0]}=; give settings as "
+                         "keywords, or scoped ones as settings={'dataset.limit': 500}")
+    assignments = [(None, k, v) for k, v in model_settings.items()]
+    for key, value in (settings or {}).items():
+        scope, _, name = key.rpartition(".")
+        assignments.append((scope or None, name, value))
+    exp = experiment.Experiment(model=model, dataset=dataset, assignments=assignments,
+                                source="zoo.run()")
+    overrides = {"epochs": epochs, "batch_size": batch_size, "strategy": strategy,
+                 "tensorboard": tensorboard}
+    if viz is not None:
+        overrides["visualizers"] = builtins.list(viz)
+    plan = experiment.plan(_registry(), exp, seed=seed, overrides=overrides)
+    plan.command = _command(model, dataset, epochs, batch_size, seed, viz, assignments)
+    console = _console(progress)
+    for note in plan.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    run_dir, _, _ = runner.execute(plan, console, out=str(out) if out else None)
+    return Run(run_dir.path, progress=progress)
+
+
+def _command(model, dataset, epochs, batch_size, seed, viz, assignments) -> list[str]:
+    """The ``zoo run`` arguments that plan the same run (recorded in config.json)."""
+    args = ["run", model]
+    for flag, value in (("--dataset", dataset), ("--epochs", epochs),
+                        ("--batch-size", batch_size), ("--seed", seed)):
+        if value is not None:
+            args += [flag, str(value)]
+    if viz is not None:
+        args += [a for v in viz for a in ("--viz", v)] if viz else ["--no-viz"]
+    for scope, key, value in assignments:
+        args += ["--set", f"{scope + '.' if scope else ''}{key}={value}"]
+    return args
+
+
+def open(path: str | Path, *, progress: bool = True) -> Run:  # noqa: A001 (zoo.open reads well)
+    """An existing run folder (or ``"pretrained:NAME"``); nothing loads until used."""
+    from zoo_core.run import pretrained as shipped
+    from zoo_core.run.run_dir import RunDir
+
+    if shipped.is_reference(str(path)):
+        return pretrained(str(path)[len(shipped.PREFIX):], progress=progress)
+    RunDir.open(path)  # refuses a folder that is no run, now rather than at first use
+    return Run(Path(path), progress=progress)
+
+
+def pretrained(name: str | None = None, *, progress: bool = True):
+    """The shipped run ``name`` (checked against its recorded SHA-256 digests, then opened
+    from a working copy under the cache folder); with no name, the list of what ships:
+    ``[{"name", "model", "dataset", "summary", "recorded": {...}}, ...]``."""
+    import json
+
+    from zoo_core.run import pretrained as shipped
+
+    reg = _registry()
+    if name is None:
+        rows = []
+        for n, entry in sorted(reg.pretrained.items()):
+            try:
+                m = json.loads((Path(entry.folder) / shipped.MANIFEST).read_text())
+            except (OSError, ValueError):
+                m = {}
+            rows.append({"name": n, "model": m.get("model"), "dataset": m.get("dataset"),
+                         "summary": m.get("summary", entry.summary), "package": entry.package,
+                         "recorded": m.get("recorded", {})})
+        return rows
+    path = shipped.resolve(reg, shipped.PREFIX + name)
+    return Run(Path(path), reference=shipped.PREFIX + name, progress=progress)
+
+
+def _names(kind: str, pattern: str | None) -> list[str]:
+    reg = _registry()
+    return sorted({n for e in reg.entries(kind, pattern) for n in e.names
+                   if pattern is None or __import__("fnmatch").fnmatchcase(n, pattern)})
+
+
+def models(pattern: str | None = None) -> list[str]:
+    """Every model name and variant, e.g. ``zoo.models("vae*")``."""
+    return _names("model", pattern)
+
+
+def datasets(pattern: str | None = None) -> list[str]:
+    return _names("dataset", pattern)
+
+
+def visualizers(pattern: str | None = None) -> list[str]:
+    return _names("visualizer", pattern)
+
+
+def metrics(pattern: str | None = None) -> list[str]:
+    return _names("metric", pattern)
+
+
+def info(name: str) -> dict | list[dict]:
+    """What ``zoo info NAME --json`` prints: summary, settings (name, type, value, help),
+    capabilities, what it fits with. A list when several kinds share the name."""
+    from zoo_core.describe import describe
+
+    docs = describe(_registry(), name)
+    return docs[0] if len(docs) == 1 else docs

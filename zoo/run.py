@@ -1,0 +1,240 @@
+"""A run as a Python object: what it recorded, its trained model, its figures.
+
+:class:`Run` wraps a run folder (made by ``zoo run``, ``zoo.run`` or shipped as
+``pretrained:NAME``) and opens its model through ``runner.open_trained``, the opener every
+``zoo`` command uses, the first time something needs it. :class:`TrainedModel` is the
+family's own Model plugin with friendlier calls: lists in, NumPy out, a default seed, and
+class names accepted where a conditional model takes labels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE
+from zoo_core.errors import IncompatibleError, UsageError
+
+
+class History(list):
+    """One dict per epoch (``epoch``, the losses, ``seconds``), as ``metrics.json``
+    records them; :meth:`to_pandas` for a frame."""
+
+    def to_pandas(self):
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError("History.to_pandas() needs pandas: pip install pandas") from None
+        return pd.DataFrame(self).set_index("epoch") if self and "epoch" in self[0] \
+            else pd.DataFrame(self)
+
+    def column(self, key: str) -> list:
+        """One metric over the epochs, e.g. ``run.history.column("val_loss")``."""
+        return [row.get(key) for row in self]
+
+
+class TrainedModel:
+    """A trained model: ``sample``, ``encode``, ``decode`` and ``log_likelihood`` as it
+    declares them (:attr:`capabilities`). Anything else is the plugin's own
+    (:attr:`plugin`)."""
+
+    def __init__(self, plugin, name: str):
+        self.plugin, self.name = plugin, name
+
+    def __getattr__(self, attr):  # the plugin's own methods and attributes
+        return getattr(self.__dict__["plugin"], attr)
+
+    def __repr__(self) -> str:
+        caps = ", ".join(sorted(self.capabilities))
+        return f"<TrainedModel {self.name}: {caps or 'no generative capabilities'}>"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(self.plugin.capabilities)
+
+    @property
+    def class_names(self) -> list[str]:
+        spec = self.plugin.data_spec
+        return list(spec.class_names) if spec is not None else []
+
+    def _need(self, capability: str) -> None:
+        if capability not in self.capabilities:
+            have = ", ".join(sorted(self.capabilities)) or "none"
+            raise IncompatibleError(f"model '{self.name}' cannot {capability} (it can: "
+                                    f"{have})")
+
+    def _labels(self, label, n: int) -> dict:
+        """``labels=`` for a conditional model: one class (name or index) for all ``n``,
+        or one per example; nothing for an unconditional model (a label is refused)."""
+        import numpy as np
+
+        if CONDITIONAL not in self.capabilities:
+            if label is not None:
+                raise UsageError(f"model '{self.name}' is not conditional; drop label=")
+            return {}
+        names = self.class_names
+        items = [label] * n if label is None or isinstance(label, (str, int)) else list(label)
+        if len(items) != n:
+            raise UsageError(f"label= has {len(items)} entries for {n} examples")
+        index = []
+        for i, item in enumerate(items):
+            if item is None:
+                item = i % max(1, len(names))  # cycle the classes, as the metrics do
+            if isinstance(item, str):
+                folded = {c.lower(): j for j, c in enumerate(names)}
+                if item.lower() not in folded:
+                    raise UsageError(f"unknown label {item!r}; use one of: {', '.join(names)}")
+                item = folded[item.lower()]
+            if not 0 <= int(item) < len(names):
+                raise UsageError(f"label {item} is out of range; use 0..{len(names) - 1}")
+            index.append(int(item))
+        return {"labels": np.asarray(index, dtype="int32")}
+
+    def sample(self, n: int = 16, *, seed: int = 0, label=None):
+        """``n`` images in [0, 1] (NumPy, ``(n, H, W, C)``); the same seed, the same
+        images. ``label``: a class name or index (or one per image) for a conditional
+        model; default: the classes in turn."""
+        self._need(SAMPLE)
+        return self.plugin.sample(int(n), seed=int(seed), **self._labels(label, int(n)))
+
+    def encode(self, x, *, label=None):
+        """Latent means of images ``x`` (``(n, H, W, C)`` in [0, 1])."""
+        import numpy as np
+
+        self._need(ENCODE)
+        x = np.asarray(x, dtype="float32")
+        return self.plugin.encode(x, **self._labels(label, len(x)))
+
+    def decode(self, z, *, label=None):
+        """Images from latent points, e.g. ``decode([[1.4, -1.3]])`` for one point."""
+        import numpy as np
+
+        self._need(DECODE)
+        z = np.asarray(z, dtype="float32")
+        if z.ndim == 1:
+            z = z[None]
+        shape = self.plugin.latent_shape
+        if shape is not None and tuple(z.shape[1:]) != tuple(shape):
+            raise UsageError(f"latent points of shape {tuple(z.shape[1:])} given; model "
+                             f"'{self.name}' decodes points of shape {tuple(shape)}")
+        return self.plugin.decode(z, **self._labels(label, len(z)))
+
+    def log_likelihood(self, x, *, k: int = 1, seed: int = 0, label=None):
+        """log p(x) per image, in the model's unit (a bound for a VAE, tighter with
+        ``k``; exact for a flow)."""
+        import numpy as np
+
+        self._need(LIKELIHOOD)
+        x = np.asarray(x, dtype="float32")
+        return self.plugin.log_likelihood(x, seed=seed, k=k, **self._labels(label, len(x)))
+
+
+class Run:
+    """A run folder: ``config``, ``history``, ``test_metrics``, ``evaluations``; its
+    ``model`` (loaded on first use), ``figure(name)``, ``evaluate()``, ``resume()``."""
+
+    def __init__(self, path: str | Path, *, reference: str | None = None,
+                 progress: bool = True):
+        from zoo_core.run.run_dir import RunDir
+
+        self._dir = RunDir.open(path)
+        self.path = self._dir.path
+        self.reference = reference
+        self.progress = progress
+        self._opened = None  # (plan, run, model, dataset) once loaded
+
+    def __repr__(self) -> str:
+        cfg = self.config
+        where = self.reference or str(self.path)
+        data = (cfg.get("dataset") or {}).get("name") or ""
+        return (f"<Run {where}: {cfg['model']['name']}{' on ' + data if data else ''}, "
+                f"{self.status}, {len(self.history)} epochs>")
+
+    # -- what it recorded ----------------------------------------------------------------
+    @property
+    def config(self) -> dict:
+        return self._dir.config
+
+    @property
+    def status(self) -> str:
+        return self._dir.status()[0]
+
+    @property
+    def history(self) -> History:
+        return History(self._dir.metrics().get("history", []))
+
+    @property
+    def test_metrics(self) -> dict:
+        return dict(self._dir.metrics().get("test") or {})
+
+    @property
+    def evaluations(self) -> dict:
+        """The latest value of each metric ``zoo eval`` (or :meth:`evaluate`) measured."""
+        return dict(self._dir.metrics().get("eval") or {})
+
+    # -- the trained model ------------------------------------------------------------------
+    def _console(self):
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, quiet=not self.progress)
+
+    def _open(self):
+        if self._opened is None:
+            from zoo_core import plugins
+            from zoo_core.run import runner
+
+            self._opened = runner.open_trained(plugins.get_registry(), str(self.path),
+                                               visualizers=[], console=self._console())
+        return self._opened
+
+    @property
+    def model(self) -> TrainedModel:
+        plan, _, model, _ = self._open()
+        return TrainedModel(model, plan.model.name)
+
+    def sample(self, n: int = 16, *, seed: int = 0, label=None):
+        """``self.model.sample(...)``."""
+        return self.model.sample(n, seed=seed, label=label)
+
+    def figure(self, name: str, **settings: Any):
+        """Draw the visualizer ``name`` (e.g. ``"manifold"``, ``"samples"``) with its
+        settings as keywords; returns the matplotlib Figure (shown inline in Jupyter).
+        Nothing is written; ``fig.savefig(path)`` keeps it."""
+        from zoo_core import plugins
+        from zoo_core.contract import DrawContext
+        from zoo_core.run import runner
+        from zoo_core.run.plan import plan_from_run
+
+        _, run, model, dataset = self._open()
+        plan = plan_from_run(plugins.get_registry(), run, visualizers=[name],
+                             sets=[f"{name}.{k}={v}" for k, v in settings.items()])
+        v = plan.visualizers[0]
+        title = runner.figure_title(plan, run)
+        fig = v.cls(v.settings).draw(DrawContext(model=model, dataset=dataset, run=run,
+                                                 title=title, seed=plan.seed))
+        if not fig.get_suptitle():
+            fig.suptitle(f"{name}: {title}")
+        return fig
+
+    def evaluate(self, *names: str, **settings: Any) -> dict[str, float]:
+        """Measure the model with metric plugins (default: every one that applies), as
+        ``zoo eval`` does; the numbers are also kept in the run's ``metrics.json``.
+        Settings are scoped by metric: ``evaluate("fid", **{"fid.samples": 1000})``, or
+        unscoped when one metric takes them: ``evaluate("fid", samples=1000)``."""
+        from zoo_core import plugins
+        from zoo_core.run import runner
+
+        plan, run, model, dataset = self._open()
+        sets = [f"{k}={v}" for k, v in settings.items()]
+        metrics = runner.plan_metrics(plugins.get_registry(), plan, list(names) or None, sets)
+        records = runner.evaluate(plan, metrics, model, dataset, run, self._console())
+        return {k: v for r in records.values() for k, v in r["values"].items()}
+
+    def resume(self) -> "Run":
+        """Continue an interrupted run to its planned end (``zoo run --resume``)."""
+        from zoo_core import plugins
+        from zoo_core.run import runner
+
+        runner.resume(plugins.get_registry(), str(self.path), self._console())
+        self._opened = None
+        return self

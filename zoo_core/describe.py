@@ -1,0 +1,89 @@
+"""What a plugin is and fits with, from class declarations only: ``zoo info`` and
+``zoo.info()`` print the same description. Pure: no TensorFlow, no data."""
+
+from __future__ import annotations
+
+from zoo_core import settings as S
+from zoo_core.errors import ZooError
+from zoo_core.registry import Registry
+from zoo_core.run.plan import Component, applicable_visualizers
+
+
+def describe(registry: Registry, name: str) -> list[dict]:
+    """One description per kind that answers to ``name`` (a model and a metric may share
+    one): summary, variants, every setting with its type, value and help, and what fits."""
+    docs = []
+    for r in registry.find_any(name):
+        e = r.entry
+        settings = S.resolve(e.cls.Settings, r.overrides)
+        rows = S.describe(e.cls.Settings)
+        for row in rows:
+            row["value"] = S.as_dict(settings)[row["name"]]
+        doc = {"kind": e.kind, "name": r.display_name, "plugin": e.name, "package": e.package,
+               "summary": e.summary, "variants": {k: dict(v) for k, v in e.variants.items()},
+               "settings": rows}
+        doc.update(fits_of(registry, e, settings))
+        docs.append(doc)
+    return docs
+
+
+def fits_of(registry: Registry, entry, settings) -> dict:
+    """What a registry entry fits with, from class declarations only (for ``zoo info``)."""
+    if entry.kind == "model":
+        cls = entry.cls
+        comp = Component("model", registry.resolve("model", entry.name), settings)
+        fits, spec = [], None
+        for d in registry.entries("dataset"):
+            try:
+                d_spec = d.cls.spec(S.resolve(d.cls.Settings))
+                cls.check_data(settings, d_spec)
+                fits.append(d.name)
+                spec = spec or d_spec
+            except ZooError:
+                pass
+        doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities),
+               "metrics_reported": [m.name for m in cls.metrics], "monitor": cls.monitor,
+               "visualizers": applicable_visualizers(registry, comp, spec),
+               "strategies": list(cls.strategies)}
+        if cls.likelihood:
+            doc["likelihood"] = f"{cls.likelihood} ({cls.likelihood_unit})"
+        if cls.source_setting is None:
+            doc["fits"] = fits
+        return doc
+    if entry.kind == "dataset":
+        spec = entry.cls.spec(settings)
+        ds = entry.cls(settings)
+        return {"data": {"shape": list(spec.element_shape), "dtype": spec.dtype,
+                         "classes": len(spec.class_names), "splits": list(spec.splits),
+                         "features": entry.cls.provides_features},
+                "source": ds.describe()}
+    applies = []
+    for m in registry.entries("model"):
+        ms = S.resolve(m.cls.Settings, m.variants.get(m.default_variant, {})
+                       if m.default_variant else {})
+        spec = _first_spec(registry, m.cls, ms)
+        try:
+            if entry.kind == "visualizer":
+                entry.cls.check_model(m.cls, ms, spec)
+            else:
+                d_cls = _first_dataset(registry, m.cls, ms)
+                entry.cls.check(m.cls, ms, spec, d_cls)
+            applies.append(m.name)
+        except ZooError:
+            pass
+    return {"applies_to": applies, "requires": sorted(entry.cls.requires)}
+
+
+def _first_dataset(registry, model_cls, settings):
+    for d in registry.entries("dataset"):
+        try:
+            model_cls.check_data(settings, d.cls.spec(S.resolve(d.cls.Settings)))
+            return d.cls
+        except ZooError:
+            continue
+    return None
+
+
+def _first_spec(registry, model_cls, settings):
+    d = _first_dataset(registry, model_cls, settings)
+    return d.spec(S.resolve(d.Settings)) if d is not None else None

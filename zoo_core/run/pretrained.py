@@ -1,0 +1,91 @@
+"""``pretrained:NAME``: a trained run a package ships, usable wherever a run folder is.
+
+A shipped run is read-only (it may sit in site-packages, and its checksums must keep
+meaning something), while ``zoo eval`` and ``zoo viz`` write into the run they open. So a
+reference resolves to a working copy under the cache folder (``ZOO_CACHE``, else
+``$XDG_CACHE_HOME/zoo``, else ``~/.cache/zoo``), made from the shipped files after every
+one of them matched the SHA-256 recorded in its ``pretrained.json``; the copy's files are
+checked against the same digests each time and restored from the package when they differ,
+so a damaged or edited shipped file is refused by name and a damaged copy is repaired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from zoo_core.errors import RunError, UnknownNameError
+
+PREFIX = "pretrained:"
+MANIFEST = "pretrained.json"
+#: files of the copy that grow as it is used (evaluations, figures): never restored
+KEPT = ("metrics.json",)
+
+
+def is_reference(text) -> bool:
+    return isinstance(text, str) and text.startswith(PREFIX)
+
+
+def cache_root() -> Path:
+    if os.environ.get("ZOO_CACHE"):
+        return Path(os.environ["ZOO_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "zoo"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(folder: Path, name: str) -> dict:
+    """The package's ``pretrained.json`` with every file it lists checked."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        files = dict(manifest["files"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunError(f"pretrained '{name}': {folder / MANIFEST} is missing or damaged "
+                       f"({type(exc).__name__}); reinstall the package that ships it") from None
+    for rel, digest in files.items():
+        path = folder / rel
+        if not path.is_file() or sha256(path) != digest:
+            state = "is missing" if not path.is_file() else "does not match its SHA-256"
+            raise RunError(f"pretrained '{name}': {path} {state} in {MANIFEST} (damaged or "
+                           "edited); reinstall the package that ships it")
+    return manifest
+
+
+def resolve(registry, reference: str) -> str:
+    """The working copy's folder for ``pretrained:NAME`` (made or repaired as needed)."""
+    name = reference[len(PREFIX):]
+    entry = registry.pretrained.get(name)
+    if entry is None:
+        from zoo_core.registry import unknown_name_message
+
+        raise UnknownNameError(unknown_name_message("pretrained model", name,
+                                                    sorted(registry.pretrained))
+                               .replace("`zoo list`", "`zoo pretrained`"))
+    folder = Path(entry.folder)
+    manifest = read_manifest(folder, name)
+    copy = cache_root() / "pretrained" / f"{name}-{sha256(folder / MANIFEST)[:12]}"
+    try:
+        copy.mkdir(parents=True, exist_ok=True)
+        for rel, digest in manifest["files"].items():
+            target = copy / rel
+            if target.is_file() and (rel in KEPT or sha256(target) == digest):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            shutil.copyfile(folder / rel, tmp)
+            os.replace(tmp, target)
+        shutil.copyfile(folder / MANIFEST, copy / MANIFEST)
+    except OSError as exc:
+        raise RunError(f"pretrained '{name}': cannot make its working copy in {copy} "
+                       f"({exc.strerror or exc}); set ZOO_CACHE to a writable folder") from None
+    return str(copy)
