@@ -23,10 +23,12 @@ DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 
 
 @pytest.fixture(autouse=True)
-def fresh_plugins(monkeypatch):
-    """Each test loads plugins anew, with no ZOO_* variables leaking in."""
+def fresh_plugins(monkeypatch, tmp_path_factory):
+    """Each test loads plugins anew, with no ZOO_* variables leaking in; pretrained
+    models' working copies go to a folder of the test session, not the user's cache."""
     for var in ("ZOO_LOAD_PLUGINS", "ZOO_DATA_DIR"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.getbasetemp() / "zoo-cache"))
     plugins.reset()
     yield
     plugins.reset()

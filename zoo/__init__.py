@@ -25,7 +25,7 @@ _quiet_tf()  # TensorFlow's native start-up lines stay out of the notebook, as o
 
 from zoo.api import (datasets, info, metrics, models, open, pretrained,  # noqa: E402
                      run, visualizers)
-from zoo.run import History, Run, TrainedModel  # noqa: E402
+from zoo.run_folder import History, Run, TrainedModel  # noqa: E402
 from zoo_core.errors import (DataError, IncompatibleError, RunError,  # noqa: E402
                              SettingsError, UnknownNameError, UsageError, ZooError)
 

@@ -14,7 +14,7 @@ import builtins
 from pathlib import Path
 from typing import Any
 
-from zoo.run import Run
+from zoo.run_folder import Run
 
 
 def _registry():
@@ -129,14 +129,17 @@ def models(pattern: str | None = None) -> list[str]:
 
 
 def datasets(pattern: str | None = None) -> list[str]:
+    """Every dataset name, as ``zoo list datasets`` shows them."""
     return _names("dataset", pattern)
 
 
 def visualizers(pattern: str | None = None) -> list[str]:
+    """Every visualizer name, as ``zoo list visualizers`` shows them."""
     return _names("visualizer", pattern)
 
 
 def metrics(pattern: str | None = None) -> list[str]:
+    """Every metric name, as ``zoo list metrics`` shows them."""
     return _names("metric", pattern)
 
 

@@ -118,6 +118,8 @@ def test_reference_page_is_generated_from_the_code():
         sys.path.remove(str(DOCS))
     assert (DOCS / "reference.md").read_text() == gen_reference.render(), \
         "docs/reference.md is stale: run python docs/gen_reference.py"
+    assert (DOCS / "api.md").read_text() == gen_reference.api(), \
+        "docs/api.md is stale: run python docs/gen_reference.py"
 
 
 def test_every_hook_has_a_reference_heading_with_its_exact_signature():

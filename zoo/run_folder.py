@@ -21,6 +21,7 @@ class History(list):
     records them; :meth:`to_pandas` for a frame."""
 
     def to_pandas(self):
+        """A pandas DataFrame indexed by epoch (needs pandas)."""
         try:
             import pandas as pd
         except ImportError:
@@ -50,10 +51,12 @@ class TrainedModel:
 
     @property
     def capabilities(self) -> frozenset[str]:
+        """What it can do: ``sample``, ``encode``, ``decode``, ``likelihood``, ..."""
         return frozenset(self.plugin.capabilities)
 
     @property
     def class_names(self) -> list[str]:
+        """The data's class names (what ``label=`` takes), or ``[]``."""
         spec = self.plugin.data_spec
         return list(spec.class_names) if spec is not None else []
 
@@ -153,18 +156,22 @@ class Run:
     # -- what it recorded ----------------------------------------------------------------
     @property
     def config(self) -> dict:
+        """``config.json``: model, dataset and visualizer settings, seed, command, versions."""
         return self._dir.config
 
     @property
     def status(self) -> str:
+        """``finished``, ``running``, ``interrupted`` or ``failed``."""
         return self._dir.status()[0]
 
     @property
     def history(self) -> History:
+        """The per-epoch records (a :class:`History`, a list of dicts)."""
         return History(self._dir.metrics().get("history", []))
 
     @property
     def test_metrics(self) -> dict:
+        """The declared metrics on the test split, measured after training."""
         return dict(self._dir.metrics().get("test") or {})
 
     @property
@@ -189,6 +196,7 @@ class Run:
 
     @property
     def model(self) -> TrainedModel:
+        """The trained model (a :class:`TrainedModel`), loaded on first use."""
         plan, _, model, _ = self._open()
         return TrainedModel(model, plan.model.name)
 

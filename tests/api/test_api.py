@@ -1,0 +1,88 @@
+"""The Python API reads like the CLI and goes through the same plan and runner: a run made
+with ``zoo.run`` is a run folder the CLI takes, and errors are the CLI's typed errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import zoo
+
+TINY = dict(dataset="fashion_mnist", epochs=1, batch_size=64, limit=256, viz=[],
+            progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("api") / "vae"
+    return zoo.run("vae_2d", seed=3, out=out, **TINY)
+
+
+def test_zoo_run_records_the_command_that_plans_the_same_run(tiny_run, run_cli, tmp_path):
+    assert tiny_run.status == "finished" and len(tiny_run.history) == 1
+    assert tiny_run.config["dataset"]["settings"]["limit"] == 256
+    command = tiny_run.config["command"]
+    assert command == ["run", "vae_2d", "--dataset", "fashion_mnist", "--epochs", "1",
+                       "--batch-size", "64", "--seed", "3", "--no-viz", "--set", "limit=256"]
+    # the CLI, given those arguments, plans exactly the run the API made
+    again = run_cli(*command, "--out", str(tmp_path / "again"), "--no-tensorboard")
+    assert again.exit_code == 0, again.output
+    cfg = json.loads((tmp_path / "again" / "config.json").read_text())
+    assert cfg["fingerprint"] == tiny_run.config["fingerprint"]
+
+
+def test_a_run_opens_and_its_model_decodes_samples_and_draws(tiny_run):
+    run = zoo.open(tiny_run.path)
+    assert run.history == tiny_run.history
+    assert run.history.column("loss") == [tiny_run.history[0]["loss"]]
+    image = run.model.decode([1.4, -1.3])
+    assert image.shape == (1, 28, 28, 1) and 0 <= image.min() <= image.max() <= 1
+    a, b = run.model.sample(3, seed=5), run.model.sample(3, seed=5)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, run.model.sample(3, seed=6))
+    fig = run.figure("manifold", n=4)
+    assert len(fig.axes) >= 1 and "manifold" in fig.get_suptitle()
+    assert not list(run.path.glob("figures/manifold*"))  # a figure is returned, not written
+
+
+def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
+    with pytest.raises(zoo.UsageError, match=r"shape \(3,\).*shape \(2,\)"):
+        tiny_run.model.decode([0.0, 1.0, 2.0])
+    with pytest.raises(zoo.UsageError, match="not conditional"):
+        tiny_run.model.sample(2, label="Sneaker")
+    with pytest.raises(zoo.UnknownNameError, match="Did you mean: vae_2d"):
+        zoo.run("vae_2e", **TINY)
+    with pytest.raises(zoo.SettingsError, match="latent_dim"):
+        zoo.run("vae_2d", latent_dim="two", **TINY)
+    with pytest.raises(zoo.RunError, match="not a folder"):
+        zoo.open("no/such/run")
+
+
+def test_evaluate_keeps_its_numbers_in_the_run_as_zoo_eval_does(tiny_run):
+    values = tiny_run.evaluate("elbo", active_threshold=0.05)
+    assert values["neg_elbo"] > 0
+    assert tiny_run.evaluations["neg_elbo"] == values["neg_elbo"]
+
+
+def test_listing_and_info_say_what_zoo_list_and_zoo_info_say(run_cli):
+    assert {"vae_2d", "vae_4d", "dcgan", "ddpm"} <= set(zoo.models())
+    assert zoo.models("vae_*") == ["vae_2d", "vae_4d"]
+    assert "fashion_mnist" in zoo.datasets() and "manifold" in zoo.visualizers()
+    as_json = json.loads(json.dumps(zoo.info("vae_2d"), default=str))  # tuples as lists
+    assert as_json == json.loads(run_cli("info", "vae_2d", "--json").stdout)
+    names = {p["name"] for p in zoo.pretrained()}
+    assert "ddpm" in names
+
+
+def test_a_packed_run_keeps_its_outputs_within_float16_rounding(tiny_run, run_cli, tmp_path):
+    result = run_cli("pretrained", "pack", str(tiny_run.path), "tiny", "--into", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    packed = zoo.open(tmp_path / "tiny")  # a package is itself a run folder
+    manifest = json.loads((tmp_path / "tiny" / "pretrained.json").read_text())
+    assert manifest["weights"]["bytes"] < manifest["weights"]["run_bytes"] / 2.5
+    z = np.random.default_rng(0).standard_normal((8, 2)).astype("float32")
+    full, half = tiny_run.model.decode(z), packed.model.decode(z)
+    assert np.abs(full - half).max() < 0.02
+    assert not np.array_equal(full, half)  # the weights really are stored at half precision
