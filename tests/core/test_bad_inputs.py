@@ -84,6 +84,10 @@ def sweep(run: Path, user: Path, a_file: Path):
         (USAGE, ["sample", R, "--out", "/nonexistent/x.png"], "does not exist"),
         (USAGE, ["sample", R, "--label", "Sneaker"], "conditional"),
         (USAGE, ["sample", R, "--n", "0"], "--n"),
+        (FAILED, ["sample", R, "--out", str(user / ("x" * 300 + ".png"))], "name too long"),
+        (FAILED, ["run", "vae", *data, "--out", str(user / ("y" * 300))], "name too long"),
+        (USAGE, ["sample", "pretrained:nosuch"], "unknown pretrained model 'nosuch'"),
+        (USAGE, ["eval", "pretrained:dqn", "--metric", "fid"], "does not apply"),
         (USAGE, ["compare"], "RUN_DIRS"),
         (FAILED, ["compare", U], "not a run directory"),
         (USAGE, ["compare", R, "--out", str(user / "notes.txt")], "ending in .png"),
@@ -387,3 +391,46 @@ def test_a_declared_metric_that_training_never_gives_stops_the_run_in_one_line(
         in r.output
     metrics = tmp_path / "r" / "metrics.json"  # stopped before recording the epoch
     assert not metrics.exists() or json.loads(metrics.read_text())["history"] == []
+
+
+def test_eval_refuses_a_run_folder_it_cannot_write_before_measuring(prepared, monkeypatch):
+    """(As root, permissions never refuse; a read-only file system is what the probe
+    meets, simulated here at the one place every command checks.)"""
+    import errno
+    import tempfile
+
+    from zoo_core.run import run_dir
+
+    _, run, _, _ = prepared
+    before = checksums(run)
+
+    def read_only(*a, **kw):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(run_dir.tempfile, "NamedTemporaryFile", read_only)
+    r = in_process_zoo(["eval", str(run), "--metric", "elbo"], run.parent, monkeypatch)
+    monkeypatch.setattr(run_dir.tempfile, "NamedTemporaryFile", tempfile.NamedTemporaryFile)
+    assert r.returncode == 1 and "cannot write into" in r.stderr
+    assert "Read-only file system" in r.stderr and "metrics:" in r.stderr
+    assert "Traceback" not in r.stderr and checksums(run) == before
+
+
+def test_a_full_disk_is_one_line_with_what_to_do(prepared, monkeypatch):
+    import errno
+
+    from zoo_core.run import run_dir
+
+    _, run, _, _ = prepared
+    before = checksums(run)
+
+    def full(self, *a, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.file("metrics.json")))
+
+    monkeypatch.setattr(run_dir.RunDir, "record_evaluations", full)
+    r = in_process_zoo(["eval", str(run), "--metric", "elbo"], run.parent, monkeypatch)
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith("Error: cannot use ") and "No space left" in lines[-1]
+    assert "free some space" in lines[-1] and "Traceback" not in r.stderr
+    assert checksums(run) == before
+

@@ -62,6 +62,28 @@ class ZooGroup(click.Group):
             return super().invoke(ctx)
         except ZooError as exc:
             raise ZooCliError(str(exc), exc.exit_code) from None
+        except OSError as exc:  # a path the system refused: full disk, no permission, ...
+            if os.environ.get("ZOO_DEBUG"):
+                raise
+            raise ZooCliError(os_error_message(exc), 1) from None
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an operating-system error: what failed on which path, and what to do.
+    What was written before it stays: every file zoo writes is replaced atomically."""
+    import errno
+
+    where = f" {exc.filename}" if exc.filename else ""
+    advice = {errno.ENOSPC: "free some space and run it again (a run resumes with "
+                            "`zoo run --resume RUN`)",
+              errno.EDQUOT: "free some space and run it again",
+              errno.EFBIG: "the file-size limit (ulimit -f) is too small for this file",
+              errno.EACCES: "choose a folder you can write, or fix its permissions",
+              errno.EPERM: "choose a folder you can write, or fix its permissions",
+              errno.EROFS: "choose a folder on a writable file system",
+              errno.ENAMETOOLONG: "choose a shorter name (--out, or a file name)"}
+    return (f"cannot use{where}: {exc.strerror or type(exc).__name__}; "
+            f"{advice.get(exc.errno, 'check the path and run it again')}")
 
 
 @click.group(cls=ZooGroup)

@@ -172,6 +172,18 @@ class RunDir:
                            "choose a writable --out") from None
         return cls(path)
 
+    def check_writable(self, purpose: str) -> None:
+        """Refuse, before any work, a run folder this process cannot write (by trying:
+        permissions, a read-only file system), so a command never computes what it then
+        cannot keep."""
+        try:
+            with tempfile.NamedTemporaryFile(dir=self.path, prefix=".write-check-"):
+                pass
+        except OSError as exc:
+            raise RunError(f"cannot write into {self.path} ({exc.strerror}), where "
+                           f"{purpose} keeps its results; copy the run to a folder you can "
+                           "write and use that") from None
+
     @staticmethod
     def _remove_written(path: Path) -> None:
         import shutil

@@ -132,6 +132,8 @@ def figure_title(plan: Plan, run: RunDir) -> str:
 
 def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path]:
     """Draw each visualizer of the plan into ``run/figures``; return the files written."""
+    if plan.visualizers:
+        run.check_writable("drawing figures")
     paths = []
     title = figure_title(plan, run)
     for v in plan.visualizers:
@@ -156,6 +158,8 @@ def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
     import datetime as _dt
 
     from zoo_core import settings as S
+
+    run.check_writable("zoo eval")
 
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
