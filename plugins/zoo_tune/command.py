@@ -87,10 +87,11 @@ def tune(model, dataset, spaces, trials, metric, direction, sets, epochs, seed, 
         mon, mode = T.default_metric(base)
         spec.metric = metric or mon
         spec.direction = direction or (mode if spec.metric == mon else "minimize")
-        from zoo_core.run.run_dir import fresh_path
+        from zoo_core.run.run_dir import LOCK, fresh_path
 
         path = Path(out_dir) if out_dir else fresh_path("runs", f"tune-{base.model.name}")
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        if path.exists() and (not path.is_dir() or
+                              any(p.name != LOCK for p in path.iterdir())):
             raise UsageError(f"--out {path} is not an empty folder; choose another, or "
                              f"continue that search with `zoo tune --resume {path}`")
     err.print(f"search: {spec.model}, {spec.metric} ({spec.direction}), {spec.trials} trials, "

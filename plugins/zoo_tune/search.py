@@ -251,13 +251,24 @@ def search(registry, spec: TuneSpec, out: Path, console, *, resume: bool = False
            on_trial=None):
     """Run trials until ``spec.trials`` have finished; returns the study.
     ``on_trial(number, run_dir, state, value)`` is called after each."""
+    from zoo_core.run.run_dir import LOCK, FolderLock
+
+    out.mkdir(parents=True, exist_ok=True)
+    # one search per folder: a second `zoo tune` (or a --resume while it runs) is refused
+    with FolderLock(out).acquire("zoo tune"):
+        if not resume and any(p.name != LOCK for p in out.iterdir()):
+            raise UsageError(f"--out {out} is not an empty folder; choose another, or "
+                             f"continue that search with `zoo tune --resume {out}`")
+        return _search(registry, spec, out, console, resume=resume, on_trial=on_trial)
+
+
+def _search(registry, spec, out, console, *, resume, on_trial):
     import optuna
     from optuna.trial import TrialState
 
     from zoo_core.run import runner
     from zoo_core.errors import ZooError
 
-    out.mkdir(parents=True, exist_ok=True)
     if not resume:
         write_json_atomic(out / SPEC, asdict(spec))
     study = open_study(out, spec)

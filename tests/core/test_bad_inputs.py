@@ -100,8 +100,10 @@ def sweep(run: Path, user: Path, a_file: Path):
 
 
 def checksums(folder: Path) -> dict:
+    """Every file's digest, but the lock file's, which names the last process that held
+    the run's lock (a refused command may take it before it refuses)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".zoo.lock"}
 
 
 def zoo(args, cwd):

@@ -2,6 +2,7 @@
 start that may be reused without losing anything that zoo did not write."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ def failed_start(path):
     run = RunDir.create("m", "d", out=path)
     run.write_json("config.json", {"model": {"name": "m"}})
     run.mark_failed(RuntimeError("the data broke"))
+    run.release_lock()  # as the runner does when the run ends
     return run
 
 
@@ -75,3 +77,69 @@ def test_zoo_runs_lists_every_run_and_names_the_one_whose_config_is_damaged(tmp_
     rows = {r["run"]: r for r in list_runs(tmp_path)}
     assert set(rows) == {"good", "bad"} and rows["good"]["model"] == "m"
     assert rows["bad"]["status"] == "unknown" and "config.json" in rows["bad"]["note"]
+
+
+HOLDER = """
+import sys, time
+from zoo_core.run.run_dir import RunDir
+run = RunDir.create("m", "d", out=sys.argv[1])
+run.write_json("config.json", {"model": {"name": "vae_2d", "settings": {}}})
+run.set_status("running")
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_run_being_written_is_refused_to_a_second_writer_naming_the_holder(tmp_path,
+                                                                               run_cli):
+    import subprocess
+    import sys
+
+    from zoo_core.run.run_dir import FolderLock
+
+    folder = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert RunDir(folder).status() == ("running", "")
+        r = run_cli("run", "--resume", str(folder))
+        assert r.exit_code == 1 and f"in use by zoo run (pid {holder.pid}" in r.stderr
+        r = run_cli("run", "vae_2d", "--dataset", "fashion_mnist", "--out", str(folder))
+        assert r.exit_code == 1 and "already holds a run" in r.stderr
+        with pytest.raises(RunError, match="in use by zoo run"):  # a second lock, in Python
+            FolderLock(folder).acquire("a test")
+    finally:
+        holder.kill()  # SIGKILL: no handler runs, status.json still says "running"
+        holder.wait()
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "running"
+    # even when the recorded host is another machine's (no pid to check), the lock that
+    # went with the process says it is not running any more
+    (folder / "status.json").write_text(json.dumps({**status, "host": "elsewhere"}))
+    assert RunDir(folder).status() == ("interrupted", "process gone")
+
+
+def test_two_searches_into_one_folder_are_refused(tmp_path, run_cli):
+    from zoo_core.run.run_dir import FolderLock
+
+    folder = tmp_path / "search"
+    folder.mkdir()
+    with FolderLock(folder).acquire("zoo tune"):
+        r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", "--space",
+                    "learning_rate=1e-4:1e-2:log", "--trials", "1", "--out", str(folder))
+    assert r.exit_code == 1 and "is in use by zoo tune" in r.stderr
+    assert [p.name for p in folder.iterdir()] == [".zoo.lock"]  # nothing of it written
+
+
+def test_eval_waits_for_no_one_it_refuses_while_another_writer_holds_the_run(run_cli):
+    from zoo_core import plugins
+    from zoo_core.run import pretrained
+    from zoo_core.run.run_dir import FolderLock
+
+    folder = pretrained.resolve(plugins.get_registry(), "pretrained:dqn")
+    before = (Path(folder) / "metrics.json").read_text()
+    with FolderLock(folder).acquire("zoo eval"):
+        r = run_cli("eval", "pretrained:dqn", "--set", "episodes=1")
+    assert r.exit_code == 1 and "is in use by zoo eval" in r.stderr
+    assert (Path(folder) / "metrics.json").read_text() == before

@@ -35,8 +35,9 @@ STATUS = "status.json"
 METRICS = "metrics.json"
 STATE = "state.json"
 #: What a run writes into its folder: all that a failed start may remove before reusing it.
+LOCK = ".zoo.lock"
 WRITTEN = (CONFIG, STATUS, METRICS, STATE, "manifest.json", "metrics.csv", "model.keras",
-           "checkpoints", "figures", "tensorboard")
+           "checkpoints", "figures", "tensorboard", LOCK)
 
 
 def package_versions() -> dict:
@@ -138,9 +139,76 @@ def fresh_path(root, stem: str) -> Path:
     return path
 
 
+class FolderLock:
+    """An exclusive ``flock`` on ``FOLDER/.zoo.lock`` while a process writes a run or a
+    search: a second writer is refused, naming the holder the file records. The kernel
+    drops the lock when its process ends, however it ends (SIGKILL included), so no stale
+    lock outlives a killed process; the file itself is left and means nothing alone."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self._file = None
+
+    def acquire(self, purpose: str) -> "FolderLock":
+        import fcntl
+        import socket
+
+        f = open(self.folder / LOCK, "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            try:
+                h = json.loads(f.read())
+            except ValueError:
+                h = {}
+            f.close()
+            raise RunError(f"{self.folder} is in use by {h.get('purpose', 'another zoo process')}"
+                           f" (pid {h.get('pid', '?')} on {h.get('host', '?')}, since "
+                           f"{h.get('since', '?')}); wait for it to finish, or stop it") from None
+        f.seek(0)
+        f.truncate()
+        json.dump({"purpose": purpose, "pid": os.getpid(), "host": socket.gethostname(),
+                   "since": _dt.datetime.now().isoformat(timespec="seconds")}, f)
+        f.flush()
+        self._file = f
+        return self
+
+    def release(self) -> None:
+        if self._file is not None:
+            import fcntl
+
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+    @staticmethod
+    def held(folder: str | os.PathLike) -> bool | None:
+        """Whether a process holds the folder's lock now (``None``: it has no lock file)."""
+        import fcntl
+
+        try:
+            with open(Path(folder) / LOCK) as f:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(f, fcntl.LOCK_UN)
+                return False
+        except OSError:
+            return None
+
+
 class RunDir:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self.lock: FolderLock | None = None  # held while this process writes the run
 
     def __repr__(self):
         return f"RunDir({str(self.path)!r})"
@@ -149,28 +217,56 @@ class RunDir:
     @classmethod
     def create(cls, model: str, dataset: str, *, root: str | os.PathLike = "runs",
                out: str | os.PathLike | None = None) -> "RunDir":
-        if out is not None:
-            path = Path(out)
-            if (path / CONFIG).exists() and not cls._failed_before_checkpoint(path):
-                raise RunError(f"{path} already holds a run; choose another --out or "
-                               f"continue it with `zoo run --resume {path}`")
-            if path.exists() and not path.is_dir():
-                raise RunError(f"--out {path} is a file; give a folder")
-            if path.is_dir() and cls._failed_before_checkpoint(path):
-                cls._remove_written(path)  # our own failed start; anything else is kept
-            if path.is_dir() and any(path.iterdir()):
-                held = ", ".join(sorted(p.name for p in path.iterdir())[:5])
-                raise RunError(f"--out {path} is not empty (it holds {held}); zoo writes a "
-                               "run only into a new or empty folder: choose another --out")
-        else:
-            path = fresh_path(root, f"{model}-{dataset}")
+        path = Path(out) if out is not None else fresh_path(root, f"{model}-{dataset}")
+        if path.exists() and not path.is_dir():
+            raise RunError(f"--out {path} is a file; give a folder")
+        cls._refuse_taken(path)  # before anything is written there, even the lock file
         try:
-            (path / "checkpoints").mkdir(parents=True, exist_ok=True)
-            (path / "figures").mkdir(exist_ok=True)
+            path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunError(f"cannot create run directory {path}: {exc.strerror}; "
                            "choose a writable --out") from None
-        return cls(path)
+        lock = FolderLock(path).acquire("zoo run")
+        try:
+            cls._refuse_taken(path)  # again under the lock: no other writer got in between
+            if cls._failed_before_checkpoint(path):
+                cls._remove_written(path, keep=(LOCK,))  # our failed start; nothing else
+            (path / "checkpoints").mkdir(exist_ok=True)
+            (path / "figures").mkdir(exist_ok=True)
+        except BaseException:
+            lock.release()
+            raise
+        run = cls(path)
+        run.lock = lock
+        return run
+
+    @classmethod
+    def _refuse_taken(cls, path: Path) -> None:
+        """A folder that holds a run, or anything zoo did not write, is not for a new run
+        (a failed start, with only zoo's own files, is)."""
+        if not path.is_dir():
+            return
+        failed_start = cls._failed_before_checkpoint(path)
+        if (path / CONFIG).exists() and not failed_start:
+            raise RunError(f"{path} already holds a run; choose another --out or "
+                           f"continue it with `zoo run --resume {path}`")
+        ours = WRITTEN if failed_start else (LOCK,)
+        others = sorted(p.name for p in path.iterdir() if p.name not in ours)
+        if others:
+            raise RunError(f"--out {path} is not empty (it holds {', '.join(others[:5])}); "
+                           "zoo writes a run only into a new or empty folder: choose "
+                           "another --out")
+
+    def take_lock(self, purpose: str) -> None:
+        """Hold the run's lock (``zoo run --resume``, ``zoo eval``), or refuse naming who
+        holds it; :meth:`release_lock` (or the process's end) lets it go."""
+        if self.lock is None:
+            self.lock = FolderLock(self.path).acquire(purpose)
+
+    def release_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def check_writable(self, purpose: str) -> None:
         """Refuse, before any work, a run folder this process cannot write (by trying:
@@ -185,10 +281,12 @@ class RunDir:
                            "write and use that") from None
 
     @staticmethod
-    def _remove_written(path: Path) -> None:
+    def _remove_written(path: Path, keep=()) -> None:
         import shutil
 
         for name in WRITTEN:
+            if name in keep:
+                continue
             p = path / name
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p)
@@ -234,6 +332,8 @@ class RunDir:
                 return "finished", "inferred"
             return "unknown", ""
         status = str(rec.get("status", "unknown"))
+        if status == "running" and FolderLock.held(self.path) is False:
+            return "interrupted", "process gone"  # its lock went with it (even on SIGKILL)
         if status == "running" and rec.get("host") == socket.gethostname() \
                 and isinstance(rec.get("pid"), int) and not _alive(rec["pid"]):
             return "interrupted", "process gone"

@@ -46,10 +46,20 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
     except BaseException as exc:
         run.mark_failed(exc)  # before a checkpoint: --out may start over in this folder
         raise
+    finally:
+        run.release_lock()
 
 
 def resume(registry: Registry, path: str, console, formats=("png",), extra=None):
     run = RunDir.open(path)
+    run.take_lock("zoo run --resume")  # refused while the run trains elsewhere
+    try:
+        return _resume(registry, run, console, formats, extra)
+    finally:
+        run.release_lock()
+
+
+def _resume(registry, run, console, formats, extra):
     run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
     from zoo_core.errors import UsageError
@@ -155,11 +165,18 @@ def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
     """Run planned metrics on a loaded model; each measurement is appended to
     ``metrics.json["evaluations"]`` (with its settings) and the latest values of each
     are kept in ``metrics.json["eval"]``. Returns ``{metric: record}``."""
+    run.check_writable("zoo eval")
+    run.take_lock("zoo eval")  # one writer of metrics.json at a time
+    try:
+        return _evaluate(plan, metrics, model, dataset, run, console)
+    finally:
+        run.release_lock()
+
+
+def _evaluate(plan, metrics, model, dataset, run, console):
     import datetime as _dt
 
     from zoo_core import settings as S
-
-    run.check_writable("zoo eval")
 
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
