@@ -74,7 +74,10 @@ def pretrained(ctx, as_json):
 @click.option("--dtype", type=click.Choice(["float16", "float32"]), default="float16",
               show_default=True, help="Precision of the shipped weight matrices.")
 @click.option("--summary", default="", help="One line for `zoo pretrained`.")
-def pack_(run_dir, name, into, dtype, summary):
+@click.option("--check", "checks", multiple=True, metavar="METRIC[:KEY=VALUE,...]",
+              help="A quick measurement of the packed weights to record (e.g. fid:n=1000), "
+                   "which tests repeat; repeat.")
+def pack_(run_dir, name, into, dtype, summary, checks):
     """Package the finished run RUN_DIR as the pretrained model NAME."""
     import re
 
@@ -84,8 +87,12 @@ def pack_(run_dir, name, into, dtype, summary):
 
     if not re.match(r"^[a-z][a-z0-9_]*$", name):
         raise UsageError(f"invalid pretrained name {name!r}; use lower_snake_case")
-    manifest = pack(run_dir, Path(into) / name, name, dtype=dtype, summary=summary)
+    manifest = pack(run_dir, Path(into) / name, name, dtype=dtype, summary=summary,
+                    checks=checks, console=err)
     w = manifest["weights"]
     err.print(f"{name}: weights {w['bytes'] / 1e6:.2f} MB ({dtype}; the run's "
               f"{w['run_bytes'] / 1e6:.2f} MB)")
+    for c in manifest["checks"]:
+        err.print(f"check {c['metric']} {' '.join(c['sets'])}: " + ", ".join(
+            f"{k} {v:.4g}" for k, v in c["values"].items()) + f" ({c['seconds']} s)")
     click.echo(str(Path(into) / name))

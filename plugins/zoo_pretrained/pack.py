@@ -74,9 +74,11 @@ def cpu_model() -> str:
 
 
 def pack(run_path: str, dest: Path, name: str, *, dtype: str = "float16",
-         summary: str = "") -> dict:
+         summary: str = "", checks: tuple[str, ...] = (), console=None) -> dict:
     """Write ``dest`` (a new folder) from the finished run at ``run_path``; return its
-    ``pretrained.json``."""
+    ``pretrained.json``. ``checks``: metrics measured on the packed weights and recorded
+    (``"fid:n=1000"``), what the test suite re-measures in seconds to catch a metric or a
+    loader that silently changed."""
     run = RunDir.open(run_path)
     status, _ = run.status()
     if status != "finished":
@@ -113,5 +115,31 @@ def pack(run_path: str, dest: Path, name: str, *, dtype: str = "float16",
         "recorded": {"test": metrics.get("test", {}), "eval": metrics.get("eval", {})},
         "files": files,
     }
+    manifest["checks"] = [measure(dest, c, console) for c in checks]
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def measure(folder: Path, check: str, console=None) -> dict:
+    """``METRIC[:key=value,...]`` measured on the packed run (in a scratch copy, so the
+    package's files stay as their digests say): ``{metric, sets, values, seconds}``."""
+    import tempfile
+
+    from zoo_core import plugins
+    from zoo_core.run import runner
+
+    metric, _, rest = check.partition(":")
+    sets = [s for s in rest.split(",") if s]
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / folder.name
+        shutil.copytree(folder, scratch)
+        reg, chosen = plugins.get_registry(), []
+
+        def plan_metric(plan):
+            chosen.extend(runner.plan_metrics(reg, plan, [metric], sets))
+
+        plan, run, model, dataset = runner.open_trained(reg, str(scratch), visualizers=[],
+                                                        before_load=plan_metric)
+        record = runner.evaluate(plan, chosen, model, dataset, run, console)[metric]
+    return {"metric": metric, "sets": sets, "values": record["values"],
+            "seconds": record["seconds"], "machine": cpu_model()}
