@@ -29,6 +29,15 @@ def is_reference(text) -> bool:
     return isinstance(text, str) and text.startswith(PREFIX)
 
 
+def path_of(text) -> str:
+    """A run argument as a folder: ``pretrained:NAME``'s working copy, else as given."""
+    if not is_reference(str(text)):
+        return text
+    from zoo_core import plugins
+
+    return resolve(plugins.get_registry(), str(text))
+
+
 def cache_root() -> Path:
     if os.environ.get("ZOO_CACHE"):
         return Path(os.environ["ZOO_CACHE"])
