@@ -256,3 +256,26 @@ def test_metrics_are_listed_and_described_like_the_other_kinds(run_cli):
     assert info["kind"] == "metric" and info["requires"] == ["likelihood"]
     # every installed model with the likelihood capability, and none without it
     assert info["applies_to"] == ["cvae", "realnvp", "vae"]
+
+
+def test_a_latent_shape_the_decoder_does_not_take_is_refused_before_training(
+        make_dist, run_cli, tmp_path):
+    make_dist("zoo-bad-latent", "zoo_bad_latent", """
+        from zoo_core import hookimpl
+        from zoo_vae.model import ConvVAE
+
+        class MisdeclaredVAE(ConvVAE):
+            @classmethod
+            def latent_shape_of(cls, settings, spec):
+                return (int(settings.latent_dim) + 1,)   # the network has latent_dim
+
+        @hookimpl
+        def register_models(register):
+            register("misdeclared_vae", MisdeclaredVAE)
+        """)
+    plugins.reset()
+    r = run_cli("run", "misdeclared_vae", "--dataset", "fashion_mnist", "--set", "limit=64",
+                "--epochs", "1", "--no-viz", "--no-tensorboard", "--out", str(tmp_path / "r"))
+    assert r.exit_code == 1
+    assert "MisdeclaredVAE: latent_shape_of() declares (3,), but decode()" in r.stderr
+    assert not (tmp_path / "r" / "checkpoints" / "last.keras").exists()  # no epoch ran

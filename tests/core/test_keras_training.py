@@ -122,3 +122,35 @@ def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
     assert saved_mark(run.checkpoints / "last.keras") == 1
     assert saved_mark(run.checkpoints / "best.keras") == 1
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_a_callback_failing_after_the_last_epoch_costs_no_training(tmp_path):
+    """The last epoch's checkpoint is written before any user callback runs; the failure
+    is one line saying so, and --resume finishes the run without training again."""
+    from rich.console import Console
+
+    from zoo_core import plugins
+    from zoo_core.errors import TrainingError
+    from zoo_core.run import experiment, runner
+
+    class Boom(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            raise RuntimeError("the notifier is down")
+
+    reg = plugins.get_registry()
+    plan = experiment.plan(reg, experiment.Experiment(
+        model="vae_2d", dataset="fashion_mnist",
+        assignments=[(None, "limit", 128), (None, "batch_size", 64)]),
+        seed=0, overrides={"epochs": 2, "visualizers": [], "tensorboard": False})
+    quiet = Console(quiet=True)
+    with pytest.raises(TrainingError) as stopped:
+        runner.execute(plan, quiet, out=str(tmp_path / "run"), extra={"callbacks": [Boom()]})
+    message = str(stopped.value)
+    assert "RuntimeError: the notifier is down" in message and "\n" not in message
+    assert "last.keras holds epoch 2" in message and "--resume" in message
+    run = RunDir.open(tmp_path / "run")
+    trained = [r["loss"] for r in run.metrics()["history"]]
+    assert len(trained) == 2 and run.status()[0] == "failed"
+    runner.resume(reg, str(run.path), quiet)
+    assert run.status()[0] == "finished" and run.file("model.keras").is_file()
+    assert [r["loss"] for r in run.metrics()["history"]] == trained  # nothing retrained

@@ -178,6 +178,7 @@ class KerasModel(Model):
                     start = 0
             if self.net is None or start == 0:
                 self._build_network(ctx.seed)
+                self._check_declared_shape()
             train = self._pipeline(ctx.dataset, self.train_split, self.images_per_step(),
                                    seed=ctx.seed, first_epoch=start)
             val_split = self.validation_split()
@@ -224,6 +225,27 @@ class KerasModel(Model):
 
             raise ZooError(f"{type(self).__name__}.build_network() returned a network with no "
                            "optimizer: call net.compile(optimizer=...) before returning it")
+
+    def _check_declared_shape(self) -> None:
+        """Decode one point of the declared latent shape before any training, so a
+        declaration the decoder does not accept is refused now, not after the last epoch."""
+        from zoo_core.contract import CONDITIONAL, DECODE
+        from zoo_core.errors import ZooError
+
+        shape = self.latent_shape
+        if DECODE not in self.capabilities or shape is None:
+            return
+        import numpy as np
+
+        labels = {"labels": np.zeros(1, "int32")} if CONDITIONAL in self.capabilities else {}
+        try:
+            self.decode(np.zeros((1, *shape), "float32"), **labels)
+        except Exception as exc:  # noqa: BLE001 (any failure means the two disagree)
+            raise ZooError(
+                f"{type(self).__name__}: latent_shape_of() declares {tuple(shape)}, but "
+                f"decode() of a point of that shape fails ({type(exc).__name__}: "
+                f"{(str(exc).strip().splitlines() or [''])[0][:160]}); make the declared "
+                "shape the one the decoder takes") from None
 
     def load(self, run, which: str = "final", *, seed: int | None = None) -> None:
         """Rebuild the network and restore a saved state into it (weights and optimizers).

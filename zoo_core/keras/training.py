@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import shutil
 import signal
 import tempfile
@@ -263,6 +264,10 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
                       + (resume_hint or "continue from the last full epoch with "
                          f"`zoo run --resume {run.path}`"))
         raise
+    except Exception as exc:  # a train step or a callback: keep what training made
+        if os.environ.get("ZOO_DEBUG"):
+            raise
+        raise _stopped(model, run, exc, resume_hint) from exc
     finally:
         if not chief:
             shutil.rmtree(scratch.path, ignore_errors=True)
@@ -273,6 +278,28 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
             "no epoch finished, so there is no checkpoint"
         raise TrainingError(f"{key} became {value} at epoch {epoch}, step {step}; training "
                             f"stopped and {keep}. Try a lower learning_rate.")
+
+
+def _stopped(model, run: RunDir, exc: Exception, resume_hint) -> Exception:
+    """What a failure inside ``fit`` becomes: the weights as they are saved to
+    ``checkpoints/interrupted.keras`` and one line that says what is kept and how to go on.
+    A callback failing after the last epoch costs nothing: that epoch's checkpoint is
+    written first, and ``--resume`` then finishes the run without training again."""
+    from zoo_core.errors import ZooError
+
+    try:
+        save_atomic(model, run.checkpoints / "interrupted.keras")
+        saved = f"the weights are saved to {run.checkpoints / 'interrupted.keras'}"
+    except Exception:  # noqa: BLE001 (the first failure is the one to report)
+        saved = "the weights could not be saved"
+    epoch = initial_epoch(run)
+    kept = (f"checkpoints/last.keras holds epoch {epoch}; "
+            + (resume_hint or f"`zoo run --resume {run.path}` continues from it")
+            if (run.checkpoints / LAST).exists() and epoch else "no epoch finished")
+    text = str(exc) if isinstance(exc, ZooError) else \
+        f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+    error = type(exc) if isinstance(exc, ZooError) else TrainingError
+    return error(f"training stopped: {text}; {saved}; {kept}")
 
 
 def initial_epoch(run: RunDir) -> int:
