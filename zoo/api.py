@@ -83,38 +83,25 @@ def _command(model, dataset, epochs, batch_size, seed, viz, assignments) -> list
 
 
 def open(path: str | Path, *, progress: bool = True) -> Run:  # noqa: A001 (zoo.open reads well)
-    """An existing run folder (or ``"pretrained:NAME"``); nothing loads until used."""
-    from zoo_core.run import pretrained as shipped
-    from zoo_core.run.run_dir import RunDir
+    """An existing run folder, or a reference such as ``"pretrained:vae_2d"`` (resolved as
+    the CLI resolves it); refused now if it is no run, loaded only when used."""
+    from zoo_core import plugins
 
-    if shipped.is_reference(str(path)):
-        return pretrained(str(path)[len(shipped.PREFIX):], progress=progress)
-    RunDir.open(path)  # refuses a folder that is no run, now rather than at first use
-    return Run(Path(path), progress=progress)
+    folder = plugins.run_path(str(path))
+    return Run(Path(folder), reference=None if folder == str(path) else str(path),
+               progress=progress)
 
 
 def pretrained(name: str | None = None, *, progress: bool = True):
-    """The shipped run ``name`` (checked against its recorded SHA-256 digests, then opened
-    from a working copy under the cache folder); with no name, the list of what ships:
-    ``[{"name", "model", "dataset", "summary", "recorded": {...}}, ...]``."""
-    import json
-
-    from zoo_core.run import pretrained as shipped
-
-    reg = _registry()
+    """The shipped run ``name`` (``zoo.open("pretrained:NAME")``: every file checked
+    against its recorded SHA-256, opened from a working copy under the cache folder); with
+    no name, what ships, as ``zoo pretrained --json`` lists it: ``[{"name", "model",
+    "dataset", "summary", "recorded": {...}, "trained": {...}}, ...]``."""
     if name is None:
-        rows = []
-        for n, entry in sorted(reg.pretrained.items()):
-            try:
-                m = json.loads((Path(entry.folder) / shipped.MANIFEST).read_text())
-            except (OSError, ValueError):
-                m = {}
-            rows.append({"name": n, "model": m.get("model"), "dataset": m.get("dataset"),
-                         "summary": m.get("summary", entry.summary), "package": entry.package,
-                         "recorded": m.get("recorded", {})})
-        return rows
-    path = shipped.resolve(reg, shipped.PREFIX + name)
-    return Run(Path(path), reference=shipped.PREFIX + name, progress=progress)
+        from zoo_pretrained.store import listing
+
+        return listing(_registry())
+    return open(f"pretrained:{name}", progress=progress)
 
 
 def _names(kind: str, pattern: str | None) -> list[str]:

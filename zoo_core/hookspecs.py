@@ -104,3 +104,15 @@ def register_pretrained(register):
         def register_pretrained(register):
             register("my_gan", Path(__file__).parent / "pretrained" / "my_gan")
     """
+
+
+@hookspec(firstresult=True)
+def resolve_run(reference):
+    """Turn a run reference with a scheme (``pretrained:dcgan``) into a run folder.
+
+    Every command and API call that takes a run folder passes a ``SCHEME:NAME`` argument
+    through this hook first; the first plugin that knows the scheme returns the folder
+    (a path), the others return None. ``zoo_pretrained`` resolves ``pretrained:``.
+
+    :param reference: the argument as the user gave it.
+    """

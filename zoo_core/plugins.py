@@ -155,6 +155,22 @@ def register_commands(host: PluginHost, cli) -> None:
                                                f"register_commands failed: {_one_line(exc)}"))
 
 
+def run_path(text) -> str:
+    """A run argument as a folder: a ``SCHEME:NAME`` reference resolved by the plugin that
+    knows the scheme (:func:`zoo_core.hookspecs.resolve_run`), anything else as given."""
+    import re
+
+    if not re.match(r"^[a-z][a-z0-9_]*:[^/\\]", str(text)) or os.path.exists(str(text)):
+        return text
+    found = get_host().pm.hook.resolve_run(reference=str(text))
+    if found is None:
+        from zoo_core.errors import UsageError
+
+        raise UsageError(f"no installed plugin resolves {str(text)!r} "
+                         f"('{str(text).split(':')[0]}:' references); is it a run folder?")
+    return str(found)
+
+
 _host: PluginHost | None = None
 
 

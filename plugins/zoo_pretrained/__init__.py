@@ -25,6 +25,17 @@ def register_pretrained(register):
 
 
 @hookimpl
+def resolve_run(reference):
+    from .store import PREFIX, resolve
+
+    if reference.startswith(PREFIX):
+        from zoo_core import plugins
+
+        return resolve(plugins.get_registry(), reference)
+    return None
+
+
+@hookimpl
 def register_commands(cli):
     from .command import pretrained
 

@@ -4,7 +4,6 @@ makes its own to register through ``register_pretrained``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -18,27 +17,6 @@ HEADLINE = {"fid": "FID", "neg_elbo": "-ELBO nats", "bits_per_dim": "bits/dim",
             "mean_return": "return"}
 
 
-def listing() -> list[dict]:
-    """Every registered pretrained model with its ``pretrained.json`` (not yet checked:
-    opening one checks it)."""
-    rows = []
-    for name, entry in sorted(P.get_registry().pretrained.items()):
-        folder = Path(entry.folder)
-        try:
-            manifest = json.loads((folder / "pretrained.json").read_text())
-        except (OSError, ValueError):
-            manifest = {}
-        size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) \
-            if folder.is_dir() else 0
-        rows.append({"name": name, "reference": f"pretrained:{name}",
-                     "package": entry.package, "folder": str(folder), "bytes": size,
-                     "model": manifest.get("model"), "dataset": manifest.get("dataset"),
-                     "summary": manifest.get("summary", entry.summary),
-                     "trained": manifest.get("trained", {}),
-                     "recorded": manifest.get("recorded", {})})
-    return rows
-
-
 @click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
 @click.pass_context
@@ -47,7 +25,9 @@ def pretrained(ctx, as_json):
     e.g. zoo sample pretrained:dcgan --n 16."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = listing()
+    from .store import listing
+
+    rows = listing(P.get_registry())
     if as_json:
         print_json(rows)
         return

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 from zoo_core.errors import UsageError
-from zoo_core.run.pretrained import MANIFEST, sha256
+from .store import MANIFEST, sha256
 from zoo_core.run.run_dir import RunDir
 
 #: run files that say nothing a shipped model needs (resume state, logs, pictures)

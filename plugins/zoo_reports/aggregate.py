@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from zoo_core.errors import RunError
-from zoo_core.run.pretrained import path_of
+from zoo_core.plugins import run_path
 from zoo_core.run.run_dir import RunDir
 from zoo_core.run.seed_groups import GROUP, is_number, mean_std, read_group
 
@@ -26,7 +26,7 @@ def expand(paths) -> list[RunDir]:
                 raise RunError(f"{p} is a seed group with no finished member yet")
             runs += members
         else:
-            runs.append(RunDir.open(path_of(p)))  # a folder, or pretrained:NAME
+            runs.append(RunDir.open(run_path(p)))  # a folder, or pretrained:NAME
     return runs
 
 

@@ -87,6 +87,7 @@ def sweep(run: Path, user: Path, a_file: Path):
         (FAILED, ["sample", R, "--out", str(user / ("x" * 300 + ".png"))], "name too long"),
         (FAILED, ["run", "vae", *data, "--out", str(user / ("y" * 300))], "name too long"),
         (USAGE, ["sample", "pretrained:nosuch"], "unknown pretrained model 'nosuch'"),
+        (USAGE, ["viz", "hub:user/model", "--viz", "samples"], "no installed plugin resolves"),
         (USAGE, ["eval", "pretrained:dqn", "--metric", "fid"], "does not apply"),
         (USAGE, ["compare"], "RUN_DIRS"),
         (FAILED, ["compare", U], "not a run directory"),

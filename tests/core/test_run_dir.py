@@ -134,7 +134,7 @@ def test_two_searches_into_one_folder_are_refused(tmp_path, run_cli):
 
 def test_eval_waits_for_no_one_it_refuses_while_another_writer_holds_the_run(run_cli):
     from zoo_core import plugins
-    from zoo_core.run import pretrained
+    from zoo_pretrained import store as pretrained
     from zoo_core.run.run_dir import FolderLock
 
     folder = pretrained.resolve(plugins.get_registry(), "pretrained:dqn")

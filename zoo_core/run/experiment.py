@@ -174,10 +174,10 @@ class LineFinder:
 def from_run(path: str | Path) -> Experiment:
     """What ``zoo run --like RUN`` repeats: RUN's model, data, visualizers, seed and every
     setting exactly as its ``config.json`` recorded them."""
-    from zoo_core.run.pretrained import path_of
+    from zoo_core.plugins import run_path
     from zoo_core.run.run_dir import RunDir
 
-    run = RunDir.open(path_of(path))
+    run = RunDir.open(run_path(path))
     cfg = run.config
     try:
         model = cfg["model"]["name"]

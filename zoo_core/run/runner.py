@@ -101,14 +101,12 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
                  before_load=None, console=None):
     """The one way a command opens a saved run: its plan (rebuilt from ``config.json``),
     the run, its model loaded from ``model.keras`` (or the last checkpoint) and its
-    dataset. ``path`` may be ``pretrained:NAME`` (a shipped run's working copy).
+    dataset. ``path`` may be a reference such as ``pretrained:NAME`` (:func:`~zoo_core.plugins.run_path`).
     ``requires``: capabilities checked before loading; ``before_load(plan)``:
     more checks that must refuse before the model loads (``zoo eval``'s metrics)."""
-    from zoo_core.run import pretrained
+    from zoo_core.plugins import run_path
 
-    if pretrained.is_reference(path):
-        path = pretrained.resolve(registry, path)
-    run = RunDir.open(path)
+    run = RunDir.open(run_path(path))
     plan = plan_from_run(registry, run, visualizers=visualizers, sets=sets)
     missing = sorted(set(requires) - plan.model.cls.capabilities)
     if missing:

@@ -11,7 +11,7 @@ import pytest
 
 from zoo_core import plugins
 from zoo_core.errors import RunError, UnknownNameError
-from zoo_core.run import pretrained as shipped
+from zoo_pretrained import store as shipped
 
 MODELS = Path(__file__).resolve().parents[3] / "plugins" / "zoo_pretrained" / "models"
 

@@ -1,4 +1,5 @@
-"""``pretrained:NAME``: a trained run a package ships, usable wherever a run folder is.
+"""``pretrained:NAME``: a trained run a package ships, resolved (through the core's
+``resolve_run`` hook) to a folder usable wherever a run folder is.
 
 A shipped run is read-only (it may sit in site-packages, and its checksums must keep
 meaning something), while ``zoo eval`` and ``zoo viz`` write into the run they open. So a
@@ -27,15 +28,6 @@ KEPT = ("metrics.json",)
 
 def is_reference(text) -> bool:
     return isinstance(text, str) and text.startswith(PREFIX)
-
-
-def path_of(text) -> str:
-    """A run argument as a folder: ``pretrained:NAME``'s working copy, else as given."""
-    if not is_reference(str(text)):
-        return text
-    from zoo_core import plugins
-
-    return resolve(plugins.get_registry(), str(text))
 
 
 def cache_root() -> Path:
@@ -98,3 +90,25 @@ def resolve(registry, reference: str) -> str:
         raise RunError(f"pretrained '{name}': cannot make its working copy in {copy} "
                        f"({exc.strerror or exc}); set ZOO_CACHE to a writable folder") from None
     return str(copy)
+
+
+def listing(registry) -> list[dict]:
+    """Every registered pretrained run with what its ``pretrained.json`` says (not
+    checked here: opening one checks it)."""
+    rows = []
+    for name, entry in sorted(registry.pretrained.items()):
+        folder = Path(entry.folder)
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            manifest = {}
+        size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) \
+            if folder.is_dir() else 0
+        rows.append({"name": name, "reference": PREFIX + name, "package": entry.package,
+                     "folder": str(folder), "bytes": size, "model": manifest.get("model"),
+                     "dataset": manifest.get("dataset"),
+                     "summary": manifest.get("summary", entry.summary),
+                     "trained": manifest.get("trained", {}),
+                     "recorded": manifest.get("recorded", {}),
+                     "checks": manifest.get("checks", [])})
+    return rows
