@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from zoo_core.errors import RunError
+from zoo_core.run.folder_lock import LOCK, FolderLock
 
 CONFIG = "config.json"
 STATUS = "status.json"
 METRICS = "metrics.json"
 STATE = "state.json"
 #: What a run writes into its folder: all that a failed start may remove before reusing it.
-LOCK = ".zoo.lock"
 WRITTEN = (CONFIG, STATUS, METRICS, STATE, "manifest.json", "metrics.csv", "model.keras",
            "checkpoints", "figures", "tensorboard", LOCK)
 
@@ -139,72 +139,6 @@ def fresh_path(root, stem: str) -> Path:
     return path
 
 
-class FolderLock:
-    """An exclusive ``flock`` on ``FOLDER/.zoo.lock`` while a process writes a run or a
-    search: a second writer is refused, naming the holder the file records. The kernel
-    drops the lock when its process ends, however it ends (SIGKILL included), so no stale
-    lock outlives a killed process; the file itself is left and means nothing alone."""
-
-    def __init__(self, folder: str | os.PathLike):
-        self.folder = Path(folder)
-        self._file = None
-
-    def acquire(self, purpose: str) -> "FolderLock":
-        import fcntl
-        import socket
-
-        f = open(self.folder / LOCK, "a+")
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            try:
-                h = json.loads(f.read())
-            except ValueError:
-                h = {}
-            f.close()
-            raise RunError(f"{self.folder} is in use by {h.get('purpose', 'another zoo process')}"
-                           f" (pid {h.get('pid', '?')} on {h.get('host', '?')}, since "
-                           f"{h.get('since', '?')}); wait for it to finish, or stop it") from None
-        f.seek(0)
-        f.truncate()
-        json.dump({"purpose": purpose, "pid": os.getpid(), "host": socket.gethostname(),
-                   "since": _dt.datetime.now().isoformat(timespec="seconds")}, f)
-        f.flush()
-        self._file = f
-        return self
-
-    def release(self) -> None:
-        if self._file is not None:
-            import fcntl
-
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.release()
-
-    @staticmethod
-    def held(folder: str | os.PathLike) -> bool | None:
-        """Whether a process holds the folder's lock now (``None``: it has no lock file)."""
-        import fcntl
-
-        try:
-            with open(Path(folder) / LOCK) as f:
-                try:
-                    fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    return True
-                fcntl.flock(f, fcntl.LOCK_UN)
-                return False
-        except OSError:
-            return None
-
-
 class RunDir:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -264,14 +198,11 @@ class RunDir:
             self.lock = FolderLock(self.path).acquire(purpose)
 
     def release_lock(self) -> None:
-        if self.lock is not None:
-            self.lock.release()
-            self.lock = None
+        self.lock = self.lock.release() if self.lock is not None else None
 
     def check_writable(self, purpose: str) -> None:
-        """Refuse, before any work, a run folder this process cannot write (by trying:
-        permissions, a read-only file system), so a command never computes what it then
-        cannot keep."""
+        """Refuse, before any work, a run folder this process cannot write (by trying), so
+        a command never computes what it then cannot keep."""
         try:
             with tempfile.NamedTemporaryFile(dir=self.path, prefix=".write-check-"):
                 pass
