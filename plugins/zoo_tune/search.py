@@ -195,6 +195,22 @@ def objective_value(run, test: dict, metric: str, direction: str) -> float | Non
 
 
 def open_study(out: Path, spec: TuneSpec):
+    """The search's Optuna study, made or reopened; a damaged ``study.db`` is refused in
+    one line (the trials' run folders beside it are untouched)."""
+    try:
+        return _open_study(out, spec)
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("sqlalchemy", "optuna", "sqlite3")):
+            raise
+        from zoo_core.errors import RunError
+
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RunError(f"{out / 'study.db'} cannot be read as the search's database "
+                       f"({first}); it is damaged: start a new search with another --out "
+                       f"(the runs of its trials stay in {out})") from None
+
+
+def _open_study(out: Path, spec: TuneSpec):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

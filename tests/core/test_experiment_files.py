@@ -224,6 +224,25 @@ def test_tune_refuses_a_bad_space_before_any_trial(run_cli, tmp_path, args, frag
     assert fragment in r.output and not (tmp_path / "t").exists()
 
 
+def test_a_damaged_search_database_is_refused_in_one_line(run_cli, tmp_path):
+    from dataclasses import asdict
+
+    from zoo_tune.search import SPEC, TuneSpec
+
+    spec = TuneSpec(model="vae_2d", dataset="fashion_mnist", flags={},
+                    spaces=[{"key": "learning_rate", "kind": "float", "low": 1e-4,
+                             "high": 1e-2, "log": True, "choices": None}],
+                    metric="val_loss", direction="minimize", trials=2, seed=0, sets=[],
+                    epochs=1, pruner="median", tensorboard=False)
+    search = tmp_path / "search"
+    search.mkdir()
+    (search / SPEC).write_text(json.dumps(asdict(spec)))
+    (search / "study.db").write_bytes(b"not a database " * 100)
+    r = run_cli("tune", "--resume", str(search))
+    assert r.exit_code == 1 and "study.db cannot be read" in r.stderr
+    assert "Traceback" not in r.output and (search / "study.db").read_bytes().startswith(b"not")
+
+
 def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run_cli, tmp_path):
     require_debian_data()
     import optuna
