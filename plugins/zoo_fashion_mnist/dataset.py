@@ -81,6 +81,11 @@ class FashionMNIST(Dataset):
             if images.shape[1:] != (28, 28):
                 raise DataError(f"{self.source.path}: {split} images are "
                                 f"{'x'.join(map(str, images.shape[1:]))}, expected 28x28")
+            if len(labels) and int(labels.max()) >= len(CLASS_NAMES):  # verify=false too
+                raise DataError(f"{self.source.path}: {split} labels go up to "
+                                f"{int(labels.max())}, but Fashion-MNIST has classes "
+                                f"0..{len(CLASS_NAMES) - 1}; the label file is damaged or "
+                                "not Fashion-MNIST's")
             cache[split] = (images, labels)
         return cache[split]
 

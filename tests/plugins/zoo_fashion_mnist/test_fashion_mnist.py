@@ -80,6 +80,14 @@ def test_images_and_labels_of_different_lengths(tmp_path):
         unverified(folder).arrays("train")
 
 
+def test_labels_out_of_range_are_refused_even_without_checksums(tmp_path):
+    folder = write_fake_fashion(tmp_path / "d")
+    idx.write(folder / "t10k-labels-idx1-ubyte.gz", np.full(20, 12, np.uint8))
+    with pytest.raises(DataError, match="test labels go up to 12, but Fashion-MNIST has "
+                                        "classes 0..9"):
+        unverified(folder).arrays("test")
+
+
 def test_checksum_mismatch(fake_fashion):
     ds = FashionMNIST(FashionMNISTSettings(data_dir=str(fake_fashion)))
     with pytest.raises(DataError, match="does not match the known checksum"):
