@@ -63,10 +63,22 @@ def _allowed() -> set[str] | None:
     return {p.strip() for p in raw.split(",") if p.strip()}
 
 
+#: modules of an older zoo a plugin may still import, and where they are now
+MOVED = {"types": "contract", "keras_model": "keras.model", "keras_training": "keras.training",
+         "data": "keras.pipeline", "distribute": "keras.strategy", "runs": "run.run_dir",
+         "runner": "run.runner", "plan": "run.plan", "experiment": "run.experiment",
+         "groups": "run.seed_groups"}
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     first = text[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    line = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    old = (getattr(exc, "name", None) or "").removeprefix("zoo_core.")
+    if isinstance(exc, ModuleNotFoundError) and old in MOVED:
+        line += (f" (written for an older zoo: import zoo_core.{MOVED[old]} instead; see "
+                 "docs/families.md, 'Plugins written for an older zoo')")
+    return line
 
 
 def load_plugins() -> PluginHost:

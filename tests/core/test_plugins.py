@@ -50,6 +50,13 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(make_dist,
     assert run_cli("list", "models").exit_code == 0
 
 
+def test_a_plugin_written_for_an_older_zoo_is_told_which_import_to_change(make_dist):
+    make_dist("zoo-old", "zoo_old", "from zoo_core.keras_training import fit\n")
+    [failure] = plugins.get_host().failures
+    assert "No module named 'zoo_core.keras_training'" in failure.error
+    assert "import zoo_core.keras.training instead" in failure.error
+
+
 def test_a_misspelled_hook_is_caught(make_dist):
     make_dist("zoo-typo", "zoo_typo", """
         from zoo_core import hookimpl
