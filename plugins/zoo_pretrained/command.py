@@ -34,13 +34,16 @@ def pretrained(ctx, as_json):
     if not rows:
         err.print("no pretrained models installed")
         return
-    t = Table("reference", "model", *HEADLINE.values(), "train s", "MB")
+    t = Table(title="pretrained:NAME")
+    t.add_column("NAME", no_wrap=True)
+    for header in ("model", *HEADLINE.values(), "train min", "MB"):
+        t.add_column(header, justify="left" if header == "model" else "right")
     for r in rows:
         ev = {**r["recorded"].get("test", {}), **r["recorded"].get("eval", {})}
-        t.add_row(r["reference"], r["model"],
+        t.add_row(r["name"], r["model"],
                   *[f"{ev[k]:.4g}" if isinstance(ev.get(k), (int, float)) else "–"
                     for k in HEADLINE],
-                  f"{r['trained'].get('train_seconds', 0):,.0f}", f"{r['bytes'] / 1e6:.2f}")
+                  f"{r['trained'].get('train_seconds', 0) / 60:.1f}", f"{r['bytes'] / 1e6:.2f}")
     out.print(t)
     total = sum(r["bytes"] for r in rows)
     err.print(f"{len(rows)} models, {total / 1e6:.1f} MB in all")
