@@ -105,3 +105,14 @@ def test_pack_refuses_an_unfinished_run_and_a_used_folder(third_party_dqn, tmp_p
     result = run_cli("pretrained", "pack", str(run), "mine", "--into", str(tmp_path / "out"))
     assert result.exit_code == 2 and "not empty" in result.stderr
     assert (tmp_path / "out" / "mine" / "keep.txt").read_text() == "mine"
+
+
+def test_zoo_sample_of_the_pretrained_dcgan_draws_its_garments(run_cli, tmp_path):
+    """The issue's command; the quality of what it draws is held by test_quality's FID."""
+    import matplotlib.image
+
+    out = tmp_path / "s.png"
+    result = run_cli("sample", "pretrained:dcgan", "--n", "16", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    picture = matplotlib.image.imread(out)
+    assert picture.shape[0] >= 400 and picture.std() > 0.1  # a grid, not a blank page
