@@ -39,5 +39,6 @@ def test_the_notebook_runs_in_a_fresh_kernel(tmp_path):
     # the fresh run: three epochs, in a folder of the notebook's own working directory
     assert "(3, " in text and "zoo run vae_2d --dataset fashion_mnist --epochs 3" in text
     assert len(list((tmp_path / "runs").iterdir())) == 1
+    assert "'mean_return'" in text  # the shipped agent, measured
     figures = sum("image/png" in o.get("data", {}) for c in code for o in c.get("outputs", []))
     assert figures >= 5
