@@ -31,6 +31,10 @@ def test_a_failed_start_holding_a_users_file_is_refused_and_the_file_kept(tmp_pa
     with pytest.raises(RunError, match="not empty"):
         RunDir.create("m", "d", out=run.path)
     assert (run.path / "notes.txt").read_text() == "my notes"
+    (run.path / "notes.txt").unlink()  # a figure of the user's alone is kept as well
+    with pytest.raises(RunError, match="not empty .*figures/mine.png"):
+        RunDir.create("m", "d", out=run.path)
+    assert (run.figures / "mine.png").read_bytes() == b"not zoo's"
 
 
 def test_record_step_replaces_rows_from_a_resumed_step_and_writes_the_csv(tmp_path):

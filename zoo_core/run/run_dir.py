@@ -176,8 +176,7 @@ class RunDir:
 
     @classmethod
     def _refuse_taken(cls, path: Path) -> None:
-        """A folder that holds a run, or anything zoo did not write, is not for a new run
-        (a failed start, with only zoo's own files, is)."""
+        """Refuse a folder holding a run or anything zoo did not write (not a failed start)."""
         if not path.is_dir():
             return
         failed_start = cls._failed_before_checkpoint(path)
@@ -186,6 +185,8 @@ class RunDir:
                            f"continue it with `zoo run --resume {path}`")
         ours = WRITTEN if failed_start else (LOCK,)
         others = sorted(p.name for p in path.iterdir() if p.name not in ours)
+        if failed_start:  # a start that failed drew nothing: a figure there is the user's
+            others += [f"figures/{p.name}" for p in sorted(path.glob("figures/*"))]
         if others:
             raise RunError(f"--out {path} is not empty (it holds {', '.join(others[:5])}); "
                            "zoo writes a run only into a new or empty folder: choose "
