@@ -59,7 +59,12 @@ def run(model: str, dataset: str | None = None, *, epochs: int | None = None,
                  "tensorboard": tensorboard}
     if viz is not None:
         overrides["visualizers"] = builtins.list(viz)
-    plan = experiment.plan(_registry(), exp, seed=seed, overrides=overrides)
+    from zoo_core.errors import ZooError
+
+    try:
+        plan = experiment.plan(_registry(), exp, seed=seed, overrides=overrides)
+    except ZooError as exc:  # in the words of this call, not the CLI's flags
+        raise type(exc)(experiment.in_words_of("python", exc)) from None
     plan.command = _command(model, dataset, epochs, batch_size, seed, viz, assignments)
     console = _console(progress)
     for note in plan.notes:

@@ -56,6 +56,9 @@ def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
         zoo.run("vae_2e", **TINY)
     with pytest.raises(zoo.SettingsError, match="latent_dim"):
         zoo.run("vae_2d", latent_dim="two", **TINY)
+    with pytest.raises(zoo.UsageError, match='needs dataset="NAME"') as no_data:
+        zoo.run("vae_2d", epochs=1, progress=False)
+    assert "--" not in str(no_data.value)  # in the call's words, not the CLI's flags
     with pytest.raises(zoo.RunError, match="not a folder"):
         zoo.open("no/such/run")
 

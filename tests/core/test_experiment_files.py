@@ -88,6 +88,9 @@ def test_flags_beside_a_config_file_override_it():
     ('model = "vae_2d"\ndataset = "fashion_mnist"\n[settings]\nepochs = 0\n', 4, ">= 1"),
     ('model = "vae_2d"\ndataset = "fashion_mnist"\nvisualizers = ["samples"]\n'
      '[settings.clusters]\nlimit = 5\n', 5, "'clusters' is not part of this run"),
+    # told in the file's words, not in flags the user did not type
+    ('model = "vae_2d"\n', 1, 'needs dataset = "NAME"'),
+    ('model = "dqn"\ndataset = "fashion_mnist"\n', 2, "use env = instead of dataset ="),
 ])
 def test_a_config_file_with_an_error_is_refused_naming_the_line(run_cli, tmp_path, text, line,
                                                                fragment):
@@ -97,6 +100,7 @@ def test_a_config_file_with_an_error_is_refused_naming_the_line(run_cli, tmp_pat
     assert r.exit_code == 2, r.output
     assert f"{path}:{line}:" in r.output and fragment in r.output, r.output
     assert "Traceback" not in r.output and not (tmp_path / "r").exists()
+    assert " --" not in r.stderr, "a message quotes a flag the user did not type"
 
 
 def test_config_and_like_and_model_contradict(run_cli, tmp_path):

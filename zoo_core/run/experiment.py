@@ -239,14 +239,33 @@ def plan(registry, exp: Experiment, lines: LineFinder | None = None, *, sets=(),
     except ZooError as exc:
         key = next((k for k in exp.flags if f"'{k}'" in str(exc) or f"--{k}" in str(exc)),
                    None)
-        raise ConfigError(f"{lines.at(None, key or _blame(str(exc), exp))}: {exc}") from None
+        raise ConfigError(f"{lines.at(None, key or _blame(str(exc), exp))}: "
+                          f"{in_words_of('file', exc)}") from None
     for a in exp.assignments:
         try:
             plan_run(registry, model, assignments=[a], flags=exp.flags, **kw)
         except ZooError as exc:
-            raise ConfigError(f"{lines.of_assignment(a[0], a[1])}: {exc}") from None
+            raise ConfigError(f"{lines.of_assignment(a[0], a[1])}: "
+                              f"{in_words_of('file', exc)}") from None
     return plan_run(registry, model, sets=sets, assignments=kept, flags=flags,
                     epochs=o.get("epochs"), batch_size=o.get("batch_size"), **kw)
+
+
+#: the planner speaks in flags; a run written in a file, or asked of ``zoo.run()``, is told
+#: in its own words (what the user wrote, never a flag they did not type)
+_WORDS = {"file": ((r"--set ([\w.]+)=", r"\1 = "), (r"--set ", ""),
+                   (r"--dataset NAME", 'dataset = "NAME"'),
+                   (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_") + " =")),
+          "python": ((r"--set ([\w.]+)=", r"\1="), (r"--set ", ""),
+                     (r"--dataset NAME", 'dataset="NAME"'),
+                     (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_") + "="))}
+
+
+def in_words_of(speaker: str, exc: Exception) -> str:
+    text = str(exc)
+    for pattern, replacement in _WORDS[speaker]:
+        text = re.sub(pattern, replacement, text)
+    return text
 
 
 def _blame(message: str, exp: Experiment) -> str:
