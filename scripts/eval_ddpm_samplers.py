@@ -18,7 +18,7 @@ import json
 import time
 
 from zoo_core import RunContext
-from zoo_core import plugins as P
+from zoo_core import plugins
 from zoo_core.cli.output import err
 from zoo_core.run import runner
 from zoo_core.settings import resolve
@@ -26,7 +26,7 @@ from zoo_core.settings import resolve
 
 def measure(run_dir: str, sampler: str, steps: int, n: int, seed: int = 0,
             eta: float = 0.0, guidance: float | None = None) -> dict:
-    reg = P.get_registry()
+    reg = plugins.get_registry()
     sets = [f"sampler={sampler}"] + ([f"steps={steps}", f"eta={eta}"] if sampler == "ddim"
                                      else [])
     if guidance is not None:  # a conditional model: its guidance weight w

@@ -86,7 +86,7 @@ class StubGAN(KerasModel):
     tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=128"],
                 "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
                 "viz_sets": ["n=4", "limit=128"]}
-    validate = False  # no test step: losses of a GAN are not a held-out score
+    has_test_step = False  # no test step: losses of a GAN are not a held-out score
     metrics = (MetricInfo("d_loss", "nats", "d"), MetricInfo("g_loss", "nats", "g"))
     monitor = "g_loss"
 

@@ -134,11 +134,11 @@ class StepsTradeoff(Visualizer):
     def _fid(model, ctx, n: int) -> float:
         """The ``fid`` metric plugin on ``n`` samples (through the registry, as zoo eval)."""
         from zoo_core import RunContext
-        from zoo_core import plugins as P
+        from zoo_core import plugins
         from zoo_core.cli.output import err
         from zoo_core.settings import resolve
 
-        cls = P.get_registry().resolve("metric", "fid").entry.cls
+        cls = plugins.get_registry().resolve("metric", "fid").entry.cls
         metric = cls(resolve(cls.Settings, {"n": n}))
         run_ctx = RunContext(run=ctx.run, dataset=ctx.dataset, seed=ctx.seed, console=err)
         return float(metric.compute(model, run_ctx).values["fid"])

@@ -58,7 +58,7 @@ def save(run, algorithm, buffer, progress: Progress, best_weights) -> None:
     ``state.json`` (through the run's own API) for the readers of the run."""
     import json
 
-    from zoo_core.keras import training as kt
+    from zoo_core.keras import training
 
     arrays = dict(algorithm.arrays())
     if best_weights is not None:
@@ -68,7 +68,7 @@ def save(run, algorithm, buffer, progress: Progress, best_weights) -> None:
     with atomic_path(run.checkpoints / AGENT, suffix=".npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
-    kt.save_atomic(algorithm.policy(), run.checkpoints / kt.LAST)
+    training.save_atomic(algorithm.policy(), run.checkpoints / training.LAST)
     run.write_state({"epoch": progress.epoch, "step": progress.step,
                      "episode_steps": len(progress.episode_actions)})
 

@@ -90,7 +90,7 @@ class DQN(Model):
         """Train for ``total_steps`` environment steps in :class:`.loop.OffPolicyLoop`,
         checkpointing at each greedy check-up; ``--resume`` continues from the last one
         exactly as the uninterrupted run would have gone on."""
-        from zoo_core.keras import training as kt
+        from zoo_core.keras import training
 
         from .loop import OffPolicyLoop
 
@@ -98,7 +98,7 @@ class DQN(Model):
         ctx.run.update_metrics(**self.describe_metrics())
         result = OffPolicyLoop(self.agent, self.settings, self.greedy_returns).run(ctx, env)
         ctx.run.update_metrics(params=self.count_params())
-        kt.save_atomic(self.agent.policy(), ctx.run.file("model.keras"))
+        training.save_atomic(self.agent.policy(), ctx.run.file("model.keras"))
         return result
 
     # -- evaluation ----------------------------------------------------------------------
@@ -148,7 +148,7 @@ class DQN(Model):
     def load(self, run, which: str = "final") -> None:
         """The final Q-network (``model.keras``), with the last checkpoint's target and
         optimizer state when there is one (``get_weights`` then equals the trained agent's)."""
-        from zoo_core.keras import training as kt
+        from zoo_core.keras import training
 
         from . import checkpoint as ck
         from .environment import make
@@ -161,7 +161,7 @@ class DQN(Model):
             ck.load(run, self.agent, ReplayBuffer(self.settings.buffer_size,
                                                   env.observation_space.shape))
         env.close()
-        self.agent.set_q_weights(kt.load_model(run.file("model.keras")).get_weights())
+        self.agent.set_q_weights(training.load_model(run.file("model.keras")).get_weights())
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,9 @@ class GAN(KerasModel):
                 "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
                 "viz_sets": ["n=4", "limit=128"]}
     default_visualizers = ("curves", "samples", "progress", "interpolation")
-    validate = False  # no test step: the FID check-ups measure the run
+    has_test_step = False  # no test step: the FID check-ups measure the run
     monitor = "fid"
-    kind = "dcgan"
+    objective = "dcgan"  # the loss and train step (network.GAN)
 
     @classmethod
     def latent_shape_of(cls, settings, spec):
@@ -60,12 +60,12 @@ class GAN(KerasModel):
 
         s = self.settings
         shape = tuple(self.data_spec.element_shape)
-        wgan = self.kind == "wgan_gp"
+        wgan = self.objective == "wgan_gp"
         net = Net(build_generator(shape, s.latent_dim, s.filters),
                   build_discriminator(shape, s.filters, batch_norm=not wgan,
                                       name="critic" if wgan else "discriminator"),
-                  kind=self.kind, seed=seed, n_critic=getattr(s, "n_critic", 1),
-                  gp_weight=getattr(s, "gp_weight", 10.0), name=self.kind)
+                  objective=self.objective, seed=seed, n_critic=getattr(s, "n_critic", 1),
+                  gp_weight=getattr(s, "gp_weight", 10.0), name=self.objective)
 
         def adam():
             return keras.optimizers.Adam(s.learning_rate, beta_1=s.beta_1, beta_2=s.beta_2)
@@ -89,7 +89,7 @@ class GAN(KerasModel):
                                   every=s.fid_every))
         if s.progress_points:
             cbs.append(SampleProgress(self, ctx.run, n=s.progress_points, seed=ctx.seed))
-        cbs.append(GANHealth(self.kind, ctx.console))
+        cbs.append(GANHealth(self.objective, ctx.console))
         return cbs
 
     # -- capabilities -----------------------------------------------------------------
@@ -112,7 +112,7 @@ class DCGAN(GAN):
     See :mod:`.network` for the architecture and where it departs from the paper."""
 
     Settings = DCGANSettings
-    kind = "dcgan"
+    objective = "dcgan"  # the loss and train step (network.GAN)
     metrics = (FID,
                MetricInfo("d_loss", "nats", "d", "discriminator loss (real + fake BCE)"),
                MetricInfo("g_loss", "nats", "g", "generator loss, -log D(G(z))"),
@@ -125,7 +125,7 @@ class WGANGP(GAN):
     See :mod:`.network` for the architecture, n_critic and the optimizer settings."""
 
     Settings = WGANGPSettings
-    kind = "wgan_gp"
+    objective = "wgan_gp"  # the loss and train step (network.GAN)
     tiny_run = {**GAN.tiny_run, "sets": [*GAN.tiny_run["sets"][:3], "batch_size=16",
                                          "fid_samples=64"]}
     metrics = (FID,

@@ -77,14 +77,14 @@ class GANHealth(keras.callbacks.Callback):
     discriminator that wins outright (its loss near 0, the generator's running away: the
     generator's gradient vanishes), or a WGAN critic whose estimate keeps growing."""
 
-    def __init__(self, kind: str, console):
+    def __init__(self, objective: str, console):
         super().__init__()
-        self.kind, self.console = kind, console
+        self.objective, self.console = objective, console
         self.w = []
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        if self.kind == "dcgan" and "d_loss" in logs:
+        if self.objective == "dcgan" and "d_loss" in logs:
             d, g = float(logs["d_loss"]), float(logs["g_loss"])
             if d < 0.1 and g > 4.0:
                 self.console.print(

@@ -78,22 +78,23 @@ def gradient_penalty(critic, real, fake, alpha):
 class GAN(keras.Model):
     """Generator + discriminator (or critic) with two optimizers and an adversarial step.
 
-    ``kind``: ``"dcgan"`` (non-saturating loss, one discriminator and one generator update
+    ``objective``: ``"dcgan"`` (non-saturating loss, one discriminator and one generator update
     per batch) or ``"wgan_gp"`` (a batch of ``n_critic`` x batch_size images: one critic
     update per chunk, then one generator update). Noise comes from
     :func:`zoo_core.replayable_normal` keyed by the generator's step, so a resumed run
     draws what an uninterrupted one would.
     """
 
-    def __init__(self, generator, discriminator, *, kind: str = "dcgan", seed: int = 0,
+    def __init__(self, generator, discriminator, *, objective: str = "dcgan", seed: int = 0,
                  n_critic: int = 1, gp_weight: float = 10.0, **kwargs):
+        objective = kwargs.pop("kind", objective)  # its name in models saved before
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
-        self.kind, self.seed = kind, int(seed)
-        self.n_critic = int(n_critic) if kind == "wgan_gp" else 1
+        self.objective, self.seed = objective, int(seed)
+        self.n_critic = int(n_critic) if objective == "wgan_gp" else 1
         self.gp_weight = float(gp_weight)
         self.latent_dim = int(generator.inputs[0].shape[-1])
-        names = ("d_loss", "g_loss", "d_real") if kind == "dcgan" else \
+        names = ("d_loss", "g_loss", "d_real") if objective == "dcgan" else \
             ("critic_loss", "g_loss", "wasserstein", "gp")
         self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
 
@@ -102,7 +103,7 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def get_config(self):
-        return {**super().get_config(), "kind": self.kind, "seed": self.seed,
+        return {**super().get_config(), "objective": self.objective, "seed": self.seed,
                 "n_critic": self.n_critic, "gp_weight": self.gp_weight,
                 "generator": keras.saving.serialize_keras_object(self.generator),
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator)}
@@ -138,7 +139,7 @@ class GAN(keras.Model):
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         real = real * 2.0 - 1.0  # [0, 1] -> the tanh range
-        logs = self._dcgan_step(real) if self.kind == "dcgan" else self._wgan_gp_step(real)
+        logs = self._dcgan_step(real) if self.objective == "dcgan" else self._wgan_gp_step(real)
         for name, value in logs.items():
             self.trackers[name].update_state(value)
         return {name: t.result() for name, t in self.trackers.items()}

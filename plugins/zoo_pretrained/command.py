@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from zoo_core import plugins as P
+from zoo_core import plugins
 from zoo_core.cli.output import err, out, print_json
 
 #: the numbers the listing shows, when a model measured them (metric key: column)
@@ -27,7 +27,7 @@ def pretrained(ctx, as_json):
         return
     from .store import listing
 
-    rows = listing(P.get_registry())
+    rows = listing(plugins.get_registry())
     if as_json:
         print_json(rows)
         return

@@ -7,7 +7,7 @@ import json
 import click
 from rich.table import Table
 
-from zoo_core import plugins as P
+from zoo_core import plugins
 from zoo_core.cli.output import SEED, check_output_file, err, fmt, out, print_json
 from zoo_core.errors import UsageError
 
@@ -91,27 +91,27 @@ def add_commands(group: click.Group) -> None:
     @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the samples.")
     def leaderboard(run_dirs, root, sort_key, as_json, as_markdown, figure, n, seed):
         """Rank runs by their evaluated metrics: a row per run (default: every finished run)."""
-        from zoo_reports import leaderboard as L
+        from zoo_reports import leaderboard as ranking
 
         if figure:
             check_output_file(figure, (".png", ".svg", ".pdf"))
         from zoo_reports.aggregate import expand
 
-        runs = expand(run_dirs) if run_dirs else L.finished_runs(root)
+        runs = expand(run_dirs) if run_dirs else ranking.finished_runs(root)
         if not runs:
             raise UsageError(f"no finished runs under {root}; train one with `zoo run`")
-        rows, units, higher = L.rows_of(runs)
-        rows = L.sort_rows(rows, sort_key, higher)
+        rows, units, higher = ranking.rows_of(runs)
+        rows = ranking.sort_rows(rows, sort_key, higher)
         if figure:
             by_path = {str(r.path): r for r in runs}
-            path = L.sample_figure(P.get_registry(), [by_path[(r.get("members") or [r["path"]])[0]]
+            path = ranking.sample_figure(plugins.get_registry(), [by_path[(r.get("members") or [r["path"]])[0]]
                                                 for r in rows], figure, n=n, seed=seed)
             err.print(f"figure: {path}")
         if as_json:
             print_json({"rows": rows, "units": units, "higher_is_better": sorted(higher)})
             return
         if as_markdown:
-            click.echo(L.markdown(rows, units))
+            click.echo(ranking.markdown(rows, units))
             return
         keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in ("members", "path")]
         t = Table(*[f"{k}\n({units[k]})" if units.get(k) else k for k in keys], title="leaderboard")

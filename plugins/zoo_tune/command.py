@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from zoo_core import plugins as P
+from zoo_core import plugins
 from zoo_core.cli.output import (SEED, err, fmt, given_flags, out, print_json,
                                  takes_setting_options, terminate_as_interrupt)
 from zoo_core.errors import UsageError
@@ -49,7 +49,7 @@ def tune(model, dataset, spaces, trials, metric, direction, sets, epochs, seed, 
     best written as a config file (OUT/best.toml)."""
     from pathlib import Path
 
-    from zoo_tune import search as T
+    from zoo_tune import search
 
     terminate_as_interrupt()
     try:
@@ -58,14 +58,14 @@ def tune(model, dataset, spaces, trials, metric, direction, sets, epochs, seed, 
         raise UsageError("zoo tune needs Optuna: pip install 'zoo[tune]' (or pip install "
                          "optuna)") from None
     given = given_flags(click.get_current_context())
-    reg = P.get_registry()
+    reg = plugins.get_registry()
     if resume:
         if given & {"model", "dataset", *setting_flags, "spaces", "metric", "direction", "sets",
                     "epochs", "seed", "pruner", "out_dir"}:
             raise UsageError("--resume takes only --trials: the search's tune.json says "
                              "what to search")
         path = Path(resume)
-        spec = T.load_spec(path)
+        spec = search.load_spec(path)
         if "trials" in given:
             spec.trials = trials
     else:
@@ -75,16 +75,16 @@ def tune(model, dataset, spaces, trials, metric, direction, sets, epochs, seed, 
         if not spaces:
             raise UsageError("give at least one --space KEY=RANGE, e.g. "
                              "--space learning_rate=1e-4:1e-2:log")
-        parsed = [T.parse_space(s) for s in spaces]
+        parsed = [search.parse_space(s) for s in spaces]
         if len({s.key for s in parsed}) != len(parsed):
             raise UsageError("a --space key is given twice; give each once")
-        spec = T.TuneSpec(model=model, dataset=dataset,
+        spec = search.TuneSpec(model=model, dataset=dataset,
                           flags={k: v for k, v in setting_flags.items() if k in given},
-                          spaces=[T.asdict(s) for s in parsed], metric="", direction="",
+                          spaces=[search.asdict(s) for s in parsed], metric="", direction="",
                           trials=trials, seed=seed, sets=list(sets), epochs=epochs,
                           pruner=pruner, tensorboard=tensorboard)
-        base = T.check(reg, spec)
-        mon, mode = T.default_metric(base)
+        base = search.check(reg, spec)
+        mon, mode = search.default_metric(base)
         spec.metric = metric or mon
         spec.direction = direction or (mode if spec.metric == mon else "minimize")
         from zoo_core.run.run_dir import LOCK, fresh_path
@@ -101,9 +101,9 @@ def tune(model, dataset, spaces, trials, metric, direction, sets, epochs, seed, 
         shown = "–" if value is None else f"{value:.6g}"
         err.print(f"trial {number}: {state}, {spec.metric} = {shown} ({run_path})")
 
-    study = T.search(reg, spec, path, err, resume=bool(resume), on_trial=done)
-    best = T.write_best(study, path, spec)
-    rows = T.trial_rows(study, spec)
+    study = search.search(reg, spec, path, err, resume=bool(resume), on_trial=done)
+    best = search.write_best(study, path, spec)
+    rows = search.trial_rows(study, spec)
     if as_json:
         print_json({"search": str(path), "metric": spec.metric, "direction": spec.direction,
                      "trials": rows, "best_config": str(best) if best else None})

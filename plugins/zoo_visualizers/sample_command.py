@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from zoo_core import CONDITIONAL, DECODE, SAMPLE, UsageError
-from zoo_core import plugins as P
+from zoo_core import plugins
 from zoo_core.cli.output import SEED, check_output_file, err, given_flags
 from zoo_core.run import runner
 
@@ -41,7 +41,7 @@ def sample(run_dir, n, z, label, seed, sets, out_file):
         if z is not None:
             state["z"] = _point(z, cls.latent_shape_of(plan.model.settings, plan.data_spec))
 
-    plan, run, model, _ = runner.open_trained(P.get_registry(), run_dir, visualizers=[],
+    plan, run, model, _ = runner.open_trained(plugins.get_registry(), run_dir, visualizers=[],
                                               sets=sets, before_load=check, console=err)
     index, name = state["label"]
     path = draw(model, run, n=n, z=state.get("z"), seed=seed, out=out_file,

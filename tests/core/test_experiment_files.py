@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DEBIAN, require_debian_data
-from zoo_core.run import experiment as X
+from zoo_core.run import experiment
 from zoo_core.run import plan as planning
 from zoo_core.cli import registry
 
@@ -64,12 +64,12 @@ def test_a_config_file_runs_what_the_same_flags_run(run_cli, tmp_path):
 def test_flags_beside_a_config_file_override_it():
     reg = registry()
     path = REPO / "configs" / "vae_2d.toml"
-    exp, lines = X.load(path)
-    plan = X.plan(reg, exp, lines, sets=["latent_dim=3"], seed=7,
+    exp, lines = experiment.load(path)
+    plan = experiment.plan(reg, exp, lines, sets=["latent_dim=3"], seed=7,
                   overrides={"epochs": 2, "visualizers": ["samples"]})
     assert (plan.seed, plan.model.settings.epochs, plan.model.settings.latent_dim) == (7, 2, 3)
     assert [v.name for v in plan.visualizers] == ["samples"]
-    plain = X.plan(reg, exp, lines)
+    plain = experiment.plan(reg, exp, lines)
     assert (plain.seed, plain.model.settings.epochs, plain.model.settings.latent_dim) == (0, 30, 2)
 
 
@@ -119,8 +119,8 @@ def test_every_shipped_config_parses_and_plans_the_documented_run(path):
     """configs/NAME.toml plans exactly what `zoo run NAME --dataset/--env ... --seed 0`
     (the command the docs' numbers come from) plans."""
     reg = registry()
-    exp, lines = X.load(path)
-    plan = X.plan(reg, exp, lines)
+    exp, lines = experiment.load(path)
+    plan = experiment.plan(reg, exp, lines)
     flags = {"vae_2d-seeds.toml": {"epochs": 5}}.get(path.name, {})  # its command's --epochs
     documented = planning.plan_run(reg, exp.model, dataset=exp.dataset, flags=exp.flags,
                                    seed=exp.seeds[0], **flags)
@@ -273,8 +273,8 @@ def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run
     history = json.loads((out / best["run"] / "metrics.json").read_text())["history"]
     assert result["metric"] == "loss" and result["direction"] == "minimize"
     assert best["value"] == min(h["val_loss"] for h in history)
-    exp, lines = X.load(out / "best.toml")
-    plan = X.plan(registry(), exp, lines)
+    exp, lines = experiment.load(out / "best.toml")
+    plan = experiment.plan(registry(), exp, lines)
     assert plan.model.settings.learning_rate == best["params"]["learning_rate"]
     assert plan.model.settings.latent_dim == int(best["params"]["latent_dim"])
 

@@ -14,7 +14,7 @@ import sys
 import click
 from rich.table import Table
 
-from zoo_core import plugins as P
+from zoo_core import plugins
 from zoo_core.cli.output import attach_setting_options, err, fmt, out, print_json
 from zoo_core.errors import UsageError, ZooError
 from zoo_core.registry import KINDS
@@ -35,7 +35,7 @@ class ZooGroup(click.Group):
     _added: set[str] = set()
 
     def plugin_commands(self) -> None:
-        host = P.get_host()
+        host = plugins.get_host()
         if self._host is host:
             return
         for name in self._added:
@@ -44,7 +44,7 @@ class ZooGroup(click.Group):
         from zoo_core.cli.output import reset_setting_options
 
         reset_setting_options()
-        P.register_commands(host, self)
+        plugins.register_commands(host, self)
         self._added = set(self.commands) - before
         attach_setting_options(self)
         self._host = host
@@ -100,7 +100,7 @@ def cli():
 
 
 def registry():
-    return P.get_registry()
+    return plugins.get_registry()
 
 
 def warn_conflicts(reg):
@@ -190,7 +190,7 @@ def info(name, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
 def plugins_(as_json):
     """Installed plugin packages with their hooks, and any that failed to load."""
-    host = P.get_host()
+    host = plugins.get_host()
     _ = host.registry  # registering may record more failures
     if as_json:
         print_json({"loaded": [vars(p) | {"hooks": list(p.hooks)} for p in host.loaded],

@@ -50,7 +50,7 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
     figures.
 
     `tensorboard --logdir runs/` shows every run's curves and sample images side by side."""
-    from zoo_core.run import experiment as X
+    from zoo_core.run import experiment
     from zoo_core.run import seed_groups
 
     terminate_as_interrupt()
@@ -82,12 +82,12 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
         flag = "--config" if config_file else "--like"
         if model:
             raise UsageError(f"{flag} names the model; drop MODEL ('{model}') or drop {flag}")
-        exp, lines = X.load(config_file) if config_file else (X.from_run(like_run), None)
+        exp, lines = experiment.load(config_file) if config_file else (experiment.from_run(like_run), None)
     elif not model:
         raise UsageError("missing MODEL; e.g. `zoo run MODEL --dataset NAME` (see "
                          "`zoo list models` and `zoo list datasets`, or give --config FILE)")
     else:
-        exp = X.Experiment(model=model)
+        exp = experiment.Experiment(model=model)
     overrides = {k: v for k, v in (("dataset", dataset), ("epochs", epochs),
                                    ("batch_size", batch_size), ("tensorboard", tensorboard),
                                    ("strategy", strategy)) if k in given}
@@ -98,7 +98,7 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
         overrides["visualizers"] = [] if no_viz else list(viz)
     seed_list = _parse_seeds(seeds) if seeds is not None else (
         [seed] if "seed" in given or not exp.seeds else exp.seeds)
-    plan = X.plan(reg, exp, lines, sets=sets, seed=seed_list[0], overrides=overrides)
+    plan = experiment.plan(reg, exp, lines, sets=sets, seed=seed_list[0], overrides=overrides)
     for note in plan.notes:
         err.print(f"[yellow]note:[/] {note}")
     if len(seed_list) == 1:

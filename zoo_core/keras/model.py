@@ -60,14 +60,14 @@ class KerasModel(Model):
 
     Settings used if present: ``epochs`` and ``batch_size`` (required), ``train_split``
     (default ``"train"``; ``"all"`` trains on every split with no test pass).
-    Set :attr:`validate` to False when the network has no ``test_step`` (a GAN): then no
+    Set :attr:`has_test_step` to False when the network has no ``test_step`` (a GAN): then no
     per-epoch test pass runs and :meth:`test_metrics` reports nothing.
     """
 
     resumable = True
     strategies = ("default", "mirrored", "multi-worker")
     #: The network has a ``test_step`` reporting the declared metrics.
-    validate: ClassVar[bool] = True
+    has_test_step: ClassVar[bool] = True
 
     def __init__(self, settings=None, data_spec=None):
         super().__init__(settings, data_spec)
@@ -119,13 +119,13 @@ class KerasModel(Model):
         return None
 
     def _tensorboard_images(self, ctx: RunContext) -> list:
-        from zoo_core.keras import training as kt
+        from zoo_core.keras import training
 
         chosen = self.tensorboard_images(ctx) if ctx.tensorboard else None
         if chosen is None:
             return []
         tag, draw = chosen
-        return [kt.TensorBoardImages(ctx.run.file("tensorboard"), draw, tag=tag,
+        return [training.TensorBoardImages(ctx.run.file("tensorboard"), draw, tag=tag,
                                      every=self.tensorboard_every, epochs=self.settings.epochs)]
 
     #: Epochs between TensorBoard image summaries (and after the last epoch).
@@ -143,7 +143,9 @@ class KerasModel(Model):
 
     def validation_split(self) -> str | None:
         """The split of the per-epoch test pass (None: no pass)."""
-        if not self.validate or self.train_split == "all":
+        # ``validate`` is this flag's name in plugins written for an older zoo
+        if not (self.has_test_step and getattr(self, "validate", True)) \
+                or self.train_split == "all":
             return None
         splits = self.data_spec.splits if self.data_spec else ("test",)
         return "test" if "test" in splits and self.train_split != "test" else None
@@ -157,11 +159,11 @@ class KerasModel(Model):
 
         strategy = make_strategy(ctx.strategy)  # first: multi-worker precedes other TF ops
 
-        from zoo_core.keras import training as kt
+        from zoo_core.keras import training
         from zoo_core.keras.pipeline import steps_per_epoch
 
         s = self.settings
-        kt.seed_everything(ctx.seed)
+        training.seed_everything(ctx.seed)
         x, _ = ctx.dataset.arrays(self.train_split)
         replicas = strategy.num_replicas_in_sync
         chief = strategy.extended.should_checkpoint  # the chief writes the run
@@ -170,9 +172,9 @@ class KerasModel(Model):
         with strategy.scope():
             start = 0
             if ctx.resume:
-                start = kt.initial_epoch(ctx.run)
-                if start > 0 and (ctx.run.checkpoints / kt.LAST).exists():
-                    self.load(ctx.run, kt.LAST, seed=ctx.seed)
+                start = training.initial_epoch(ctx.run)
+                if start > 0 and (ctx.run.checkpoints / training.LAST).exists():
+                    self.load(ctx.run, training.LAST, seed=ctx.seed)
                     ctx.console.print(f"resuming {ctx.run.path} after epoch {start}")
                 else:
                     start = 0
@@ -187,7 +189,7 @@ class KerasModel(Model):
             if start >= s.epochs:
                 ctx.console.print(f"{ctx.run.path} already finished {start} epochs")
             else:
-                kt.fit(self.net, train, steps=steps, epochs=s.epochs, run=ctx.run,
+                training.fit(self.net, train, steps=steps, epochs=s.epochs, run=ctx.run,
                        console=ctx.console, batch_size=self.images_per_step(),
                        validation=test, initial_epoch=start,
                        callbacks=[*self._tensorboard_images(ctx),
@@ -200,7 +202,7 @@ class KerasModel(Model):
                        resume_hint=ctx.extra.get("resume_hint"),
                        unit="img" if (self.data_spec and self.data_spec.kind == "images")
                        else "ex")
-        kt.save_atomic(self.net, ctx.run.file("model.keras"))
+        training.save_atomic(self.net, ctx.run.file("model.keras"))
         if chief:
             ctx.run.update_metrics(params=self.count_params(), global_batch_size=s.batch_size,
                                    per_replica_batch_size=s.batch_size / replicas,
