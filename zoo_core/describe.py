@@ -6,7 +6,7 @@ from __future__ import annotations
 from zoo_core import settings as S
 from zoo_core.errors import ZooError
 from zoo_core.registry import Registry
-from zoo_core.run.plan import Component, applicable_visualizers
+from zoo_core.run.plan import PlannedPlugin, applicable_visualizers
 
 
 def describe(registry: Registry, name: str) -> list[dict]:
@@ -31,7 +31,7 @@ def fits_of(registry: Registry, entry, settings) -> dict:
     """What a registry entry fits with, from class declarations only (for ``zoo info``)."""
     if entry.kind == "model":
         cls = entry.cls
-        comp = Component("model", registry.resolve("model", entry.name), settings)
+        comp = PlannedPlugin("model", registry.resolve("model", entry.name), settings)
         fits, spec = [], None
         for d in registry.entries("dataset"):
             try:

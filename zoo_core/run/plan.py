@@ -22,7 +22,7 @@ from zoo_core.keras.strategy import STRATEGIES, check_variables
 
 
 @dataclass
-class Component:
+class PlannedPlugin:
     """A resolved plugin and its settings, within a plan."""
 
     role: str  # "model", "dataset", "visualizer" or "metric"
@@ -45,9 +45,9 @@ class Component:
 
 @dataclass
 class Plan:
-    model: Component
-    dataset: Component | None
-    visualizers: list[Component]
+    model: PlannedPlugin
+    dataset: PlannedPlugin | None
+    visualizers: list[PlannedPlugin]
     seed: int
     strategy: str = "default"
     notes: list[str] = field(default_factory=list)
@@ -62,7 +62,7 @@ class Plan:
         return self.dataset.cls.spec(self.dataset.settings)
 
     @property
-    def source(self) -> str:
+    def trained_on(self) -> str:
         """What the model trains on: the dataset's name, or the value of the setting the
         model declares as its source (:attr:`zoo_core.Model.source_setting`)."""
         if self.dataset is not None:
@@ -97,7 +97,7 @@ def fingerprint(cfg: dict) -> str:
 
 
 # -- planning -------------------------------------------------------------------------------
-def _route(assignments, components: list[tuple[Component, tuple[str, ...]]], given_from=0):
+def _route(assignments, components: list[tuple[PlannedPlugin, tuple[str, ...]]], given_from=0):
     """Send each ``--set`` to the components it names (or, unscoped, to all that have it).
     From index ``given_from`` on (the command line's, after a config file's), a setting
     reaching one component twice (``k=1`` and ``model.k=2``) is refused."""
@@ -161,7 +161,7 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
             names = ", ".join(registry.all_names("dataset")) or "(none installed)"
             raise UsageError(f"model '{model}' needs --dataset NAME; available: {names}")
         d_res = registry.resolve("dataset", dataset)
-        d_comp = Component("dataset", d_res, None)
+        d_comp = PlannedPlugin("dataset", d_res, None)
 
     # the visualizers: given, or the model's defaults that are installed
     if visualizers is None:
@@ -173,10 +173,11 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
                 notes.append(f"default visualizer '{v}' is not installed; skipped")
     else:
         wanted = list(dict.fromkeys(visualizers))
-    v_comps = [Component("visualizer", registry.resolve("visualizer", v), None) for v in wanted]
+    v_comps = [PlannedPlugin("visualizer", registry.resolve("visualizer", v), None)
+               for v in wanted]
 
     # settings: defaults < variant < saved run < flags < --set
-    m_comp = Component("model", m_res, None)
+    m_comp = PlannedPlugin("model", m_res, None)
     comps = [(m_comp, ("model", m_res.entry.name, m_res.display_name))]
     if d_comp:
         comps.append((d_comp, ("dataset", d_comp.resolved.entry.name, d_comp.name)))
@@ -246,7 +247,7 @@ def check_fit(registry: Registry, plan: Plan) -> None:
             f"{', '.join(m.cls.strategies)}")
 
 
-def applicable_visualizers(registry: Registry, m: Component,
+def applicable_visualizers(registry: Registry, m: PlannedPlugin,
                            spec: DataSpec | None = None) -> list[str]:
     out = []
     for e in registry.entries("visualizer"):
@@ -271,13 +272,13 @@ def applicable_metrics(registry: Registry, plan: Plan) -> list[str]:
 
 
 def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = None,
-                 sets: Iterable[str] = ()) -> list[Component]:
+                 sets: Iterable[str] = ()) -> list[PlannedPlugin]:
     """The metrics ``zoo eval`` runs on a planned run: the ones named (each refused with
     what it needs when it does not apply) or every one that applies, with ``--set``
     settings routed to them (``k=100`` or scoped, ``nll.k=100``)."""
     fitting = applicable_metrics(registry, plan)
     if names:
-        comps = [Component("metric", registry.resolve("metric", n), None)
+        comps = [PlannedPlugin("metric", registry.resolve("metric", n), None)
                  for n in dict.fromkeys(names)]
         dataset_cls = plan.dataset.cls if plan.dataset else None
         for c in comps:
@@ -286,10 +287,10 @@ def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = N
             except IncompatibleError as exc:
                 raise IncompatibleError(
                     f"metric '{c.name}' does not apply to model '{plan.model.name}' on "
-                    f"{plan.source} ({exc}); metrics that apply: "
+                    f"{plan.trained_on} ({exc}); metrics that apply: "
                     f"{', '.join(fitting) or '(none)'}") from None
     else:
-        comps = [Component("metric", registry.resolve("metric", n), None) for n in fitting]
+        comps = [PlannedPlugin("metric", registry.resolve("metric", n), None) for n in fitting]
     if not comps:
         raise IncompatibleError(f"no installed metric applies to model '{plan.model.name}'; "
                                 "see `zoo list metrics`")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from zoo_core.errors import IncompatibleError
-from zoo_core.run.plan import (STRATEGIES, Component, Plan, applicable_metrics,  # noqa: F401
+from zoo_core.run.plan import (STRATEGIES, PlannedPlugin, Plan, applicable_metrics,  # noqa: F401
                    applicable_visualizers, check_fit, plan_from_run, plan_metrics, plan_run)
 from zoo_core.registry import Registry
 from zoo_core.run.run_dir import RunDir
@@ -33,7 +33,7 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
     ``extra`` reaches the model as ``RunContext.extra`` (e.g. ``{"callbacks": [...]}``);
     ``on_trained(model, dataset)`` is called with the trained model still in memory.
     """
-    run = RunDir.create(plan.model.name, plan.source.lower().replace("-", "_"),
+    run = RunDir.create(plan.model.name, plan.trained_on.lower().replace("-", "_"),
                         root=root, out=out)
     run.write_json("config.json", plan.to_config())
     run.set_status("running")
@@ -101,7 +101,8 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
                  before_load=None, console=None):
     """The one way a command opens a saved run: its plan (rebuilt from ``config.json``),
     the run, its model loaded from ``model.keras`` (or the last checkpoint) and its
-    dataset. ``path`` may be a reference such as ``pretrained:NAME`` (:func:`~zoo_core.plugins.run_path`).
+    dataset. ``path`` may be a reference such as ``pretrained:NAME``
+    (:func:`~zoo_core.plugins.run_path`).
     ``requires``: capabilities checked before loading; ``before_load(plan)``:
     more checks that must refuse before the model loads (``zoo eval``'s metrics)."""
     from zoo_core.plugins import run_path
@@ -135,7 +136,7 @@ def figure_title(plan: Plan, run: RunDir) -> str:
     """E.g. "vae_2d on fashion_mnist, epoch 30"; the model says how far it got."""
     hist = run.metrics().get("history", [])
     progress = plan.model.cls(plan.model.settings, None).progress_label(hist)
-    return f"{plan.model.name} on {plan.source}, {progress}"
+    return f"{plan.model.name} on {plan.trained_on}, {progress}"
 
 
 def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path]:
@@ -158,7 +159,7 @@ def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path
     return paths
 
 
-def evaluate(plan: Plan, metrics: list[Component], model, dataset, run: RunDir,
+def evaluate(plan: Plan, metrics: list[PlannedPlugin], model, dataset, run: RunDir,
              console) -> dict:
     """Run planned metrics on a loaded model; each measurement is appended to
     ``metrics.json["evaluations"]`` (with its settings) and the latest values of each
@@ -205,7 +206,7 @@ def _evaluate(plan, metrics, model, dataset, run, console):
     return records
 
 
-def _check_result(metric: Component, result) -> None:
+def _check_result(metric: PlannedPlugin, result) -> None:
     """A metric plugin's ``compute`` must return a :class:`MetricResult` of named numbers;
     anything else is refused naming the plugin, before it is written anywhere."""
     import numbers

@@ -62,10 +62,10 @@ def run_group(plans, console, *, out=None, root="runs", formats=("png",)):
     from zoo_core.run.runner import execute
 
     first = plans[0]
-    source = first.source.lower().replace("-", "_")
+    source = first.trained_on.lower().replace("-", "_")
     path = group_path(first.model.name, source, root=root, out=out)
     path.mkdir(parents=True, exist_ok=True)
-    record = {"group": "seeds", "model": first.model.name, "source": first.source,
+    record = {"group": "seeds", "model": first.model.name, "source": first.trained_on,
               "seeds": [p.seed for p in plans], "runs": [], "summary": {},
               "created": _dt.datetime.now().isoformat(timespec="seconds"),
               "config": first.to_config()}  # what --resume plans the missing seeds from
