@@ -19,8 +19,10 @@ HEADLINE = {"fid": "FID", "neg_elbo": "-ELBO nats", "bits_per_dim": "bits/dim",
 
 @click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="A Markdown table on stdout, with each model's training command.")
 @click.pass_context
-def pretrained(ctx, as_json):
+def pretrained(ctx, as_json, as_markdown):
     """Shipped pretrained models: use one as pretrained:NAME wherever a run is taken,
     e.g. zoo sample pretrained:dcgan --n 16."""
     if ctx.invoked_subcommand is not None:
@@ -34,16 +36,27 @@ def pretrained(ctx, as_json):
     if not rows:
         err.print("no pretrained models installed")
         return
-    t = Table(title="pretrained:NAME")
-    t.add_column("NAME", no_wrap=True)
-    for header in ("model", *HEADLINE.values(), "train min", "MB"):
-        t.add_column(header, justify="left" if header == "model" else "right")
+    headers = ("model", *HEADLINE.values(), "train min", "MB")
+    cells = []
     for r in rows:
         ev = {**r["recorded"].get("test", {}), **r["recorded"].get("eval", {})}
-        t.add_row(r["name"], r["model"],
-                  *[f"{ev[k]:.4g}" if isinstance(ev.get(k), (int, float)) else "–"
-                    for k in HEADLINE],
-                  f"{r['trained'].get('train_seconds', 0) / 60:.1f}", f"{r['bytes'] / 1e6:.2f}")
+        cells.append([r["name"], r["model"],
+                      *[f"{ev[k]:.4g}" if isinstance(ev.get(k), (int, float)) else "–"
+                        for k in HEADLINE],
+                      f"{r['trained'].get('train_seconds', 0) / 60:.1f}",
+                      f"{r['bytes'] / 1e6:.2f}"])
+    if as_markdown:
+        click.echo("| pretrained:NAME | " + " | ".join(headers) + " | trained with |")
+        click.echo("|---" * (len(headers) + 2) + "|")
+        for r, row in zip(rows, cells):
+            click.echo("| " + " | ".join(row) + f" | `{r['trained'].get('command', '')}` |")
+        return
+    t = Table(title="pretrained:NAME")
+    t.add_column("NAME", no_wrap=True)
+    for header in headers:
+        t.add_column(header, justify="left" if header == "model" else "right")
+    for row in cells:
+        t.add_row(*row)
     out.print(t)
     total = sum(r["bytes"] for r in rows)
     err.print(f"{len(rows)} models, {total / 1e6:.1f} MB in all")

@@ -27,6 +27,9 @@ def test_zoo_pretrained_lists_the_shipped_models_with_their_recorded_numbers(run
         assert row["recorded"]["eval"] == metrics.get("eval", {}), name
         assert row["trained"]["command"].startswith("zoo run "), name
     assert rows["dqn"]["recorded"]["eval"]["mean_return"] >= 475  # CartPole solved
+    table = run_cli("pretrained", "--markdown").stdout.splitlines()
+    assert len(table) == 2 + len(rows)  # header, rule, one row each with its command
+    assert all(f"`{rows[line.split()[1]]['trained']['command']}`" in line for line in table[2:])
 
 
 def test_the_shipped_set_is_small_and_every_file_matches_its_checksum():
