@@ -24,9 +24,9 @@ def _registry():
 
 
 def _console(progress: bool):
-    from rich.console import Console
+    from zoo.run_folder import console
 
-    return Console(stderr=True, highlight=False, quiet=not progress)
+    return console(progress)
 
 
 def run(model: str, dataset: str | None = None, *, epochs: int | None = None,

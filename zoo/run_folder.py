@@ -16,6 +16,19 @@ from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE
 from zoo_core.errors import IncompatibleError, UsageError
 
 
+def console(progress: bool):
+    """Where progress goes: stderr, as plain lines in a notebook (no widget, no cursor
+    codes), quiet with ``progress=False``."""
+    import sys
+
+    from rich.console import Console
+
+    notebook = "ipykernel" in sys.modules
+    return Console(stderr=True, highlight=False, quiet=not progress,
+                   force_jupyter=False if notebook else None,
+                   force_terminal=False if notebook else None)
+
+
 class History(list):
     """One dict per epoch (``epoch``, the losses, ``seconds``), as ``metrics.json``
     records them; :meth:`to_pandas` for a frame."""
@@ -181,9 +194,7 @@ class Run:
 
     # -- the trained model ------------------------------------------------------------------
     def _console(self):
-        from rich.console import Console
-
-        return Console(stderr=True, highlight=False, quiet=not self.progress)
+        return console(self.progress)
 
     def _open(self):
         if self._opened is None:
