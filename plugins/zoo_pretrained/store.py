@@ -54,6 +54,9 @@ def read_manifest(folder: Path, name: str) -> dict:
         raise RunError(f"pretrained '{name}': {folder / MANIFEST} is missing or damaged "
                        f"({type(exc).__name__}); reinstall the package that ships it") from None
     for rel, digest in files.items():
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise RunError(f"pretrained '{name}': {folder / MANIFEST} lists {rel!r}, outside "
+                           "its folder; reinstall the package that ships it")
         path = folder / rel
         if not path.is_file() or sha256(path) != digest:
             state = "is missing" if not path.is_file() else "does not match its SHA-256"
@@ -65,6 +68,13 @@ def read_manifest(folder: Path, name: str) -> dict:
 def resolve(registry, reference: str) -> str:
     """The working copy's folder for ``pretrained:NAME`` (made or repaired as needed)."""
     name = reference[len(PREFIX):]
+    if ("pretrained", name) in registry.conflicts:
+        from zoo_core.errors import DuplicateNameError
+
+        raise DuplicateNameError(
+            f"pretrained '{name}' is registered by more than one package: "
+            f"{' and '.join(sorted(registry.conflicts[('pretrained', name)]))}; uninstall "
+            "one, or choose with ZOO_LOAD_PLUGINS=<package>,...")
     entry = registry.pretrained.get(name)
     if entry is None:
         from zoo_core.registry import unknown_name_message

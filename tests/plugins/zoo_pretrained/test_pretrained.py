@@ -119,3 +119,18 @@ def test_zoo_sample_of_the_pretrained_dcgan_draws_its_garments(run_cli, tmp_path
     assert result.exit_code == 0, result.output
     picture = matplotlib.image.imread(out)
     assert picture.shape[0] >= 400 and picture.std() > 0.1  # a grid, not a blank page
+
+
+def test_two_packages_shipping_one_name_are_refused_naming_both(third_party_dqn, make_dist,
+                                                                 run_cli):
+    make_dist("zoo-more-weights", "zoo_more_weights", f"""
+        from zoo_core import hookimpl
+
+        @hookimpl
+        def register_pretrained(register):
+            register("cartpole", {str(third_party_dqn)!r})
+        """)
+    plugins.reset()
+    result = run_cli("eval", "pretrained:cartpole")
+    assert result.exit_code == 1, result.output
+    assert "zoo-more-weights and zoo-rl-weights" in result.stderr
