@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from zoo_core import plugins
-from zoo_core.errors import RunError, UnknownNameError
+from zoo_core.errors import UnknownNameError
 from zoo_pretrained import store as shipped
 
 MODELS = Path(__file__).resolve().parents[3] / "plugins" / "zoo_pretrained" / "models"
