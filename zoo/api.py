@@ -110,9 +110,10 @@ def pretrained(name: str | None = None, *, progress: bool = True):
 
 
 def _names(kind: str, pattern: str | None) -> list[str]:
-    reg = _registry()
-    return sorted({n for e in reg.entries(kind, pattern) for n in e.names
-                   if pattern is None or __import__("fnmatch").fnmatchcase(n, pattern)})
+    import fnmatch
+
+    return sorted({n for e in _registry().entries(kind, pattern) for n in e.names
+                   if pattern is None or fnmatch.fnmatchcase(n, pattern)})
 
 
 def models(pattern: str | None = None) -> list[str]:

@@ -26,10 +26,6 @@ MANIFEST = "pretrained.json"
 KEPT = ("metrics.json",)
 
 
-def is_reference(text) -> bool:
-    return isinstance(text, str) and text.startswith(PREFIX)
-
-
 def cache_root() -> Path:
     if os.environ.get("ZOO_CACHE"):
         return Path(os.environ["ZOO_CACHE"])
