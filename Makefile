@@ -1,5 +1,6 @@
 # Two commands for a fresh machine; each sets up everything it needs (venv, packages, data).
-#   make run    install, then train the seed's VAE on Fashion-MNIST (zoo run vae ...)
+#   make run    install zoo (no test extras, no example plugin), then train the seed's VAE
+#               on Fashion-MNIST (zoo run vae ...)
 #   make test   install with test extras and the example plugin, then run the tests
 PY      ?= python3
 VENV    ?= .venv
@@ -8,12 +9,17 @@ DATA    := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # two pytest workers (pytest-xdist), each test taken by whichever worker is free
 PYTEST_ARGS ?= -m "not slow" -n 2 --dist worksteal
 
-.PHONY: run test test-all coverage setup data bench clean
+.PHONY: run test test-all coverage install setup data bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip "setuptools>=68"
 
+# what a user needs: zoo and its plugins, nothing the tests add
+install: $(BIN)/python
+	$(BIN)/pip install -e .
+
+# a developer's set-up: the test extras, and the third-party example plugin the tests load
 setup: $(BIN)/python
 	$(BIN)/pip install -e ".[test]" -e examples/zoo-example
 
@@ -21,7 +27,7 @@ setup: $(BIN)/python
 data:
 	@test -f $(DATA) || { apt-get update && apt-get install -y dataset-fashion-mnist; }
 
-run: setup data
+run: install data
 	$(BIN)/zoo run vae --dataset fashion_mnist
 
 test: setup data
