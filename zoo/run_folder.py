@@ -111,14 +111,37 @@ class TrainedModel:
         images. ``label``: a class name or index (or one per image) for a conditional
         model; default: the classes in turn."""
         self._need(SAMPLE)
-        return self.plugin.sample(int(n), seed=int(seed), **self._labels(label, int(n)))
+        n, seed = _whole(n, "n", 1), _whole(seed, "seed", 0)
+        return self.plugin.sample(n, seed=seed, **self._labels(label, n))
+
+    def _images(self, x, method: str):
+        """``x`` as a float32 batch of the data's images, or one line saying what was
+        given and what is taken (a single image gets its batch axis)."""
+        import numpy as np
+
+        spec = self.plugin.data_spec
+        shape = tuple(spec.element_shape) if spec is not None else None
+        want = f"(n, {', '.join(map(str, shape))})" if shape else "(n, ...)"
+        try:
+            x = np.asarray(x, dtype="float32")
+        except (TypeError, ValueError):
+            raise UsageError(f"{method}() takes images as an array of shape {want}; got "
+                             f"{type(x).__name__}") from None
+        if shape is not None and x.shape == shape:
+            x = x[None]
+        if x.ndim < 2 or len(x) == 0 or (shape is not None and x.shape[1:] != shape):
+            raise UsageError(f"{method}() takes images as an array of shape {want}; got "
+                             f"shape {x.shape}")
+        if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
+            raise UsageError(f"{method}() takes pixel values in [0, 1]; got values in "
+                             f"[{np.nanmin(x):g}, {np.nanmax(x):g}]"
+                             + (" (divide 8-bit images by 255)" if x.max() > 1 else ""))
+        return x
 
     def encode(self, x, *, label=None):
         """Latent means of images ``x`` (``(n, H, W, C)`` in [0, 1])."""
-        import numpy as np
-
         self._need(ENCODE)
-        x = np.asarray(x, dtype="float32")
+        x = self._images(x, "encode")
         return self.plugin.encode(x, **self._labels(label, len(x)))
 
     def decode(self, z, *, label=None):
@@ -138,11 +161,19 @@ class TrainedModel:
     def log_likelihood(self, x, *, k: int = 1, seed: int = 0, label=None):
         """log p(x) per image, in the model's unit (a bound for a VAE, tighter with
         ``k``; exact for a flow)."""
-        import numpy as np
-
         self._need(LIKELIHOOD)
-        x = np.asarray(x, dtype="float32")
-        return self.plugin.log_likelihood(x, seed=seed, k=k, **self._labels(label, len(x)))
+        x = self._images(x, "log_likelihood")
+        return self.plugin.log_likelihood(x, seed=_whole(seed, "seed", 0), k=_whole(k, "k", 1),
+                                          **self._labels(label, len(x)))
+
+
+def _whole(value, name: str, least: int) -> int:
+    """A count or seed the user passed, as an int, or one line saying what it must be."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise UsageError(f"{name} must be a whole number >= {least}; got {value!r}")
+    return int(value)
 
 
 class Run:

@@ -63,6 +63,26 @@ def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
         zoo.open("no/such/run")
 
 
+@pytest.mark.parametrize("call,message", [
+    (lambda m: m.sample(-1), r"n must be a whole number >= 1; got -1"),
+    (lambda m: m.sample(2.5), r"n must be a whole number >= 1; got 2.5"),
+    (lambda m: m.sample(2, seed=-3), r"seed must be a whole number >= 0"),
+    (lambda m: m.encode(None), r"encode\(\) takes images as an array of shape \(n, 28, 28, 1\)"),
+    (lambda m: m.encode(np.zeros((2, 28, 28))), r"got shape \(2, 28, 28\)"),
+    (lambda m: m.encode(np.full((1, 28, 28, 1), 255.0)), r"\[0, 1\].*divide 8-bit images by 255"),
+    (lambda m: m.log_likelihood(np.zeros((1, 28, 28, 1)), k=0), r"k must be a whole number >= 1"),
+])
+def test_a_models_bad_arguments_are_one_usage_error(tiny_run, call, message):
+    with pytest.raises(zoo.UsageError, match=message) as caught:
+        call(tiny_run.model)
+    assert "\n" not in str(caught.value)
+
+
+def test_one_image_encodes_as_a_batch_of_one(tiny_run):
+    x = np.zeros((28, 28, 1), "float32")
+    np.testing.assert_array_equal(tiny_run.model.encode(x), tiny_run.model.encode(x[None]))
+
+
 def test_evaluate_keeps_its_numbers_in_the_run_as_zoo_eval_does(tiny_run):
     values = tiny_run.evaluate("elbo", active_threshold=0.05)
     assert values["neg_elbo"] > 0
