@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from zoo_core.errors import IncompatibleError
+from zoo_core.errors import IncompatibleError, RunError, UsageError
 from zoo_core.run.plan import (STRATEGIES, PlannedPlugin, Plan, applicable_metrics,  # noqa: F401
                    applicable_visualizers, check_fit, plan_from_run, plan_metrics, plan_run)
 from zoo_core.registry import Registry
@@ -62,7 +62,6 @@ def resume(registry: Registry, path: str, console, formats=("png",), extra=None)
 def _resume(registry, run, console, formats, extra):
     run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
-    from zoo_core.errors import UsageError
     from zoo_core.run.plan import fingerprint
 
     if cfg.get("fingerprint") and cfg["fingerprint"] != fingerprint(cfg):
@@ -116,8 +115,28 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
     if before_load is not None:
         before_load(plan)
     model, dataset = build(plan)
-    load_reporting(model, run, console)
+    try:
+        load_reporting(model, run, console)
+    except RunError as exc:
+        changed = _changed_settings(plan, run)
+        if not changed:
+            raise
+        raise UsageError(f"{', '.join(changed)} changes the network {run.path} saved, so its "
+                         "weights do not fit; give only settings the saved network allows "
+                         "(e.g. how it samples), or train a run with them: "
+                         f"`zoo run --like {path} --set ...`") from exc
     return plan, run, model, dataset
+
+
+def _changed_settings(plan: Plan, run: RunDir) -> list[str]:
+    """``key=value`` for each model setting given now that differs from the run's own."""
+    import json
+
+    from zoo_core import settings as S
+
+    saved = (run.config.get("model") or {}).get("settings", {})
+    now = json.loads(json.dumps(S.as_dict(plan.model.settings), default=str))
+    return [f"{k}={v}" for k, v in now.items() if k in saved and saved[k] != v]
 
 
 def load_reporting(model, run: RunDir, console=None) -> None:

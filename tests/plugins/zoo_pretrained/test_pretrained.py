@@ -121,6 +121,16 @@ def test_zoo_sample_of_the_pretrained_dcgan_draws_its_garments(run_cli, tmp_path
     assert picture.shape[0] >= 400 and picture.std() > 0.1  # a grid, not a blank page
 
 
+def test_a_setting_that_reshapes_the_saved_network_is_refused_naming_it(run_cli, tmp_path):
+    """``--set`` on a saved run may change how it samples or draws, not its network: a
+    latent size the weights do not have is named, with the way to train one that has it."""
+    result = run_cli("viz", "pretrained:vae_2d", "--viz", "manifold", "--set", "latent_dim=4")
+    assert result.exit_code == 2, result.output
+    assert "latent_dim=4 changes the network" in result.stderr
+    assert "zoo run --like pretrained:vae_2d" in result.stderr
+    assert "plugin changed" not in result.stderr
+
+
 def test_two_packages_shipping_one_name_are_refused_naming_both(third_party_dqn, make_dist,
                                                                  run_cli):
     make_dist("zoo-more-weights", "zoo_more_weights", f"""
