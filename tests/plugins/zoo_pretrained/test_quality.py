@@ -18,6 +18,7 @@ MARGINS = {
     "neg_elbo": (1.0, 0.0),        # nats per image, of about 250-270
     "mean_return": (25.0, 0.0),    # CartPole: solved is 475 of at most 500
     "bits_per_dim": (0.02, 0.0),
+    "nll_bits_per_dim": (0.01, 0.0),  # a flow's exact test bits/dim, about 3.5
     "conditional_accuracy": (0.05, 0.0),
 }
 
@@ -43,3 +44,11 @@ def test_a_fresh_eval_of_a_shipped_model_matches_its_record(name, check, run_cli
         recorded = check["values"][key]
         assert abs(now[key] - recorded) <= absolute + relative * abs(recorded), \
             f"{name} {key}: {now[key]:.4g} now, {recorded:.4g} recorded"
+
+
+def test_nll_of_the_first_n_images_says_how_many_it_measured(run_cli):
+    """``nll``'s ``n`` (the realnvp check's) measures a slice, and the record says so."""
+    result = run_cli("eval", "pretrained:realnvp", "--metric", "nll", "--set", "n=300", "--json")
+    assert result.exit_code == 0, result.output
+    details = json.loads(result.stdout)["details"]["nll"]
+    assert details["notes"]["images"] == 300 and details["settings"]["n"] == 300
