@@ -43,3 +43,15 @@ class RunError(ZooError):
 
 class TrainingError(ZooError):
     """Training stopped, e.g. on a NaN loss; the last good checkpoint is kept."""
+
+
+class FigureError(ZooError):
+    """A visualizer failed to draw; the run and the other figures are kept."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An unexpected exception (a plugin's bug) as one line: its type and first line."""
+    if isinstance(exc, ZooError):
+        return str(exc)
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

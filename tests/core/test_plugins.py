@@ -212,3 +212,44 @@ def test_a_family_may_declare_its_own_capabilities(make_dist):
 def test_an_unknown_model_says_where_plugin_names_come_from(run_cli):
     r = run_cli("run", "zzqx", "--dataset", "fashion_mnist")
     assert r.exit_code == 2 and "[project.entry-points.zoo]" in r.output
+
+
+BROKEN_VISUALIZERS = """
+    from zoo_core import Visualizer, hookimpl
+
+    class Raises(Visualizer):
+        '''A visualizer with a bug.'''
+        def draw(self, ctx):
+            return {}["missing"]
+
+    class ReturnsNothing(Visualizer):
+        '''A visualizer that forgets to return its figure.'''
+        def draw(self, ctx):
+            pass
+
+    @hookimpl
+    def register_visualizers(register):
+        register("raises", Raises)
+        register("returns_nothing", ReturnsNothing)
+"""
+
+
+def test_a_visualizer_that_fails_costs_its_figure_not_the_trained_run(make_dist, run_cli,
+                                                                      tmp_path):
+    make_dist("zoo-broken-viz", "zoo_broken_viz", BROKEN_VISUALIZERS)
+    out = tmp_path / "run"
+    r = run_cli("run", "vae_2d", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
+                "limit=256", "--viz", "raises", "--viz", "curves", "--viz", "returns_nothing",
+                "--out", str(out), "--no-tensorboard")
+    assert r.exit_code == 1
+    message = r.stderr.strip().splitlines()[-1]
+    assert "raises (zoo-broken-viz): KeyError: 'missing'" in message
+    assert "returns_nothing (zoo-broken-viz): TypeError: draw() returned NoneType" in message
+    assert f"zoo viz {out} --viz raises --viz returns_nothing" in message
+    assert "Traceback" not in r.output
+    # the figure after the broken one is drawn, and the run is finished, not failed
+    assert [p.name for p in (out / "figures").iterdir()] == ["curves.png"]
+    assert (out / "model.keras").is_file()
+    assert '"status": "finished"' in (out / "status.json").read_text()
+    again = run_cli("viz", str(out), "--viz", "curves")
+    assert again.exit_code == 0, again.output

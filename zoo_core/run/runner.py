@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from zoo_core.errors import IncompatibleError, RunError, UsageError
+from zoo_core.errors import FigureError, IncompatibleError, RunError, UsageError, one_line
 from zoo_core.run.plan import (STRATEGIES, PlannedPlugin, Plan, applicable_metrics,  # noqa: F401
                    applicable_visualizers, check_fit, plan_from_run, plan_metrics, plan_run)
 from zoo_core.registry import Registry
@@ -44,7 +44,8 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
         return _train_eval_draw(plan, run, model, dataset, console, resume=False,
                                 formats=formats, extra=extra, on_trained=on_trained)
     except BaseException as exc:
-        run.mark_failed(exc)  # before a checkpoint: --out may start over in this folder
+        if not isinstance(exc, FigureError):  # trained and kept: only a figure is missing
+            run.mark_failed(exc)  # before a checkpoint: --out may start over in this folder
         raise
     finally:
         run.release_lock()
@@ -76,7 +77,8 @@ def _resume(registry, run, console, formats, extra):
         return _train_eval_draw(plan, run, model, dataset, console, resume=True,
                                 formats=formats, extra=extra)
     except BaseException as exc:
-        run.mark_failed(exc)
+        if not isinstance(exc, FigureError):
+            run.mark_failed(exc)
         raise
 
 
@@ -90,8 +92,10 @@ def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats, ext
     run.update_metrics(test=test)
     if on_trained is not None:
         on_trained(model, dataset)
-    paths = draw(plan, model, dataset, run, formats=formats)
-    run.set_status("finished")
+    try:
+        paths = draw(plan, model, dataset, run, formats=formats)
+    finally:  # a figure that fails leaves a finished run (and the other figures)
+        run.set_status("finished")
     return run, test, paths
 
 
@@ -159,15 +163,27 @@ def figure_title(plan: Plan, run: RunDir) -> str:
 
 
 def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path]:
-    """Draw each visualizer of the plan into ``run/figures``; return the files written."""
+    """Draw each visualizer of the plan into ``run/figures``; return the files written. A
+    visualizer that fails (a plugin's bug) does not stop the others: :class:`FigureError`
+    names it, and how to draw it again, once the rest are drawn."""
+    import os
+
     if plan.visualizers:
         run.check_writable("drawing figures")
-    paths = []
+    paths, failed = [], {}
     title = figure_title(plan, run)
     for v in plan.visualizers:
-        viz = v.cls(v.settings)
-        fig = viz.draw(DrawContext(model=model, dataset=dataset, run=run, title=title,
-                                   seed=plan.seed))
+        try:
+            fig = v.cls(v.settings).draw(DrawContext(model=model, dataset=dataset, run=run,
+                                                     title=title, seed=plan.seed))
+            if not hasattr(fig, "savefig"):
+                raise TypeError(f"draw() returned {type(fig).__name__}, not a matplotlib "
+                                "Figure")
+        except Exception as exc:  # noqa: BLE001 (reported below, in one line)
+            if os.environ.get("ZOO_DEBUG"):
+                raise
+            failed[v.name] = f"{v.name} ({v.resolved.entry.package}): {one_line(exc)}"
+            continue
         if not fig.get_suptitle():
             fig.suptitle(f"{v.name}: {title}")
         for fmt in formats:
@@ -175,6 +191,12 @@ def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path
             fig.savefig(p, format=fmt)
             paths.append(p)
         fig.clear()
+    if failed:
+        again = " ".join(f"--viz {name}" for name in failed)
+        raise FigureError(f"not drawn: {'; '.join(failed.values())}. The run is kept"
+                          f"{' with its other figures' if paths else ''}; after a fix, "
+                          f"`zoo viz {run.path} {again}` draws {'them' if len(failed) > 1 else 'it'} "
+                          "again (ZOO_DEBUG=1 shows the traceback)")
     return paths
 
 
