@@ -183,6 +183,28 @@ def run_path(text) -> str:
     return str(found)
 
 
+def where_raised(exc: BaseException) -> str:
+    """Where an unexpected error came from, for its one-line message: the innermost frame
+    in a loaded plugin's code (``plugin NAME from PACKAGE, FILE:LINE``), else the
+    innermost frame."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "where is not known"
+    roots = {}
+    for info in _host.loaded if _host is not None else []:
+        file = getattr(_host.pm.get_plugin(info.name), "__file__", None) or ""
+        if file:
+            roots[os.path.dirname(file) if file.endswith("__init__.py") else file] = info
+    for frame in reversed(frames):
+        for root, info in roots.items():
+            if frame.filename == root or frame.filename.startswith(root + os.sep):
+                return (f"in plugin {info.name} from {info.package}, "
+                        f"{os.path.basename(frame.filename)}:{frame.lineno}")
+    return f"at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}"
+
+
 _host: PluginHost | None = None
 
 

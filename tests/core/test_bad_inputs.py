@@ -325,6 +325,63 @@ def test_a_metric_returning_the_wrong_type_is_named_and_nothing_is_recorded(
     assert (copy / "metrics.json").read_bytes() == before
 
 
+def test_a_metric_that_fails_is_named_and_the_others_are_measured_and_recorded(
+        prepared, tmp_path, make_dist, run_cli):
+    import json
+    import shutil
+
+    make_dist("zoo-fragile", "zoo_fragile", """
+        from zoo_core import Metric, hookimpl
+
+        class Fragile(Metric):
+            '''A metric with a bug.'''
+
+            def compute(self, model, ctx):
+                return 1 / 0
+
+        @hookimpl
+        def register_metrics(register):
+            register("fragile", Fragile)
+    """)
+    _, run, _, _ = prepared
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    r = run_cli("eval", str(copy), "--metric", "fragile", "--metric", "elbo")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    last = r.stderr.strip().splitlines()[-1]
+    assert "not measured: metric 'fragile' (zoo-fragile): ZeroDivisionError: division by zero" \
+        in last and "elbo measured and recorded" in last
+    evaluations = json.loads((copy / "metrics.json").read_text())["evaluations"]
+    assert [e["metric"] for e in evaluations] == ["elbo"]
+
+
+def test_a_plugins_bug_is_one_line_naming_the_plugin_and_where(make_dist, run_cli, tmp_path):
+    make_dist("zoo-buggy-data", "zoo_buggy_data", """
+        from zoo_core import DataSpec, Dataset, hookimpl
+
+        class Buggy(Dataset):
+            '''A dataset whose arrays() has a bug.'''
+
+            @classmethod
+            def spec(cls, settings):
+                return DataSpec("images", (28, 28, 1), "float32", (), ("train", "test"))
+
+            def arrays(self, split):
+                return {}["x"]
+
+        @hookimpl
+        def register_datasets(register):
+            register("buggy", Buggy)
+    """)
+    r = run_cli("run", "vae_2d", "--dataset", "buggy", "--no-viz", "--out",
+                str(tmp_path / "run"))
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.stderr.strip().splitlines()[-1] == (
+        "Error: unexpected KeyError: 'x' (in plugin zoo_buggy_data from zoo-buggy-data, "
+        "zoo_buggy_data.py:12); ZOO_DEBUG=1 shows the traceback")
+    assert '"status": "failed"' in (tmp_path / "run" / "status.json").read_text()
+
+
 def test_a_network_built_without_compile_is_named_before_training(tmp_path, make_dist,
                                                                  fake_fashion, run_cli):
     make_dist("zoo-uncompiled", "zoo_uncompiled", """

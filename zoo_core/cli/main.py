@@ -16,7 +16,7 @@ from rich.table import Table
 
 from zoo_core import plugins
 from zoo_core.cli.output import attach_setting_options, err, fmt, out, print_json
-from zoo_core.errors import UsageError, ZooError
+from zoo_core.errors import UsageError, ZooError, one_line
 from zoo_core.registry import KINDS
 from zoo_core.run import runner
 
@@ -66,6 +66,13 @@ class ZooGroup(click.Group):
             if os.environ.get("ZOO_DEBUG"):
                 raise
             raise ZooCliError(os_error_message(exc), 1) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug, most often a plugin's: one line saying where
+            if os.environ.get("ZOO_DEBUG"):
+                raise
+            raise ZooCliError(f"unexpected {one_line(exc)} ({plugins.where_raised(exc)}); "
+                              "ZOO_DEBUG=1 shows the traceback", 1) from None
 
 
 def os_error_message(exc: OSError) -> str:

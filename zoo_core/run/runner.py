@@ -6,10 +6,12 @@ The names planning defines are re-exported here, so ``runner.plan_run`` keeps wo
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
-from zoo_core.errors import FigureError, IncompatibleError, RunError, UsageError, one_line
+from zoo_core.errors import (FigureError, IncompatibleError, RunError, UsageError, ZooError,
+                             one_line)
 from zoo_core.run.plan import (STRATEGIES, PlannedPlugin, Plan, applicable_metrics,  # noqa: F401
                    applicable_visualizers, check_fit, plan_from_run, plan_metrics, plan_run)
 from zoo_core.registry import Registry
@@ -166,8 +168,6 @@ def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path
     """Draw each visualizer of the plan into ``run/figures``; return the files written. A
     visualizer that fails (a plugin's bug) does not stop the others: :class:`FigureError`
     names it, and how to draw it again, once the rest are drawn."""
-    import os
-
     if plan.visualizers:
         run.check_writable("drawing figures")
     paths, failed = [], {}
@@ -226,24 +226,35 @@ def _evaluate(plan, metrics, model, dataset, run, console):
                         console=console, transient=True)
     ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
                      extra={"progress": progress})
-    records = {}
+    records, failed = {}, []
     for c in metrics:
         t0 = time.perf_counter()
-        with progress:
-            result = c.cls(c.settings).compute(model, ctx)
-        try:
+        try:  # a metric that fails (a plugin's bug) does not stop the others
+            with progress:
+                result = c.cls(c.settings).compute(model, ctx)
             _check_result(c, result)
-        except Exception:
-            if records:  # what the metrics before it measured is kept
-                run.record_evaluations(list(records.values()))
-            raise
+        except Exception as exc:  # noqa: BLE001 (reported below, in one line)
+            if os.environ.get("ZOO_DEBUG"):
+                raise
+            text = one_line(exc)
+            failed.append((exc, text if text.startswith(f"metric '{c.name}'") else
+                           f"metric '{c.name}' ({c.resolved.entry.package}): {text}"))
+            continue
         records[c.name] = {
             "metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
             "units": result.units, "notes": result.notes,
             "higher_is_better": sorted(c.cls.higher_is_better & set(result.values)),
             "seconds": round(time.perf_counter() - t0, 2),
             "when": _dt.datetime.now().isoformat(timespec="seconds")}
-    run.record_evaluations(list(records.values()))
+    if records:
+        run.record_evaluations(list(records.values()))
+    if len(failed) == 1 and not records and isinstance(failed[0][0], ZooError):
+        raise failed[0][0]  # the plugin's own message, kind and exit code
+    if failed:
+        kept = f"; {', '.join(records)} measured and recorded in {run.file('metrics.json')}" \
+            if records else "; nothing recorded"
+        raise ZooError(f"not measured: {'; '.join(text for _, text in failed)}{kept} "
+                       "(ZOO_DEBUG=1 shows the traceback)")
     return records
 
 
@@ -253,7 +264,6 @@ def _check_result(metric: PlannedPlugin, result) -> None:
     import numbers
 
     from zoo_core.contract import MetricResult
-    from zoo_core.errors import ZooError
 
     where = f"metric '{metric.name}' ({metric.resolved.entry.package})"
     if not isinstance(result, MetricResult):
