@@ -26,9 +26,11 @@ _quiet_tf()  # TensorFlow's native start-up lines stay out of the notebook, as o
 from zoo.api import (datasets, info, metrics, models, open, pretrained,  # noqa: E402
                      run, visualizers)
 from zoo.run_folder import History, Run, TrainedModel  # noqa: E402
-from zoo_core.errors import (DataError, IncompatibleError, RunError,  # noqa: E402
-                             SettingsError, UnknownNameError, UsageError, ZooError)
+from zoo_core.errors import (DataError, FigureError, IncompatibleError,  # noqa: E402
+                             RunError, SettingsError, UnknownNameError, UsageError,
+                             ZooError)
 
 __all__ = ["run", "open", "pretrained", "models", "datasets", "visualizers", "metrics",
            "info", "Run", "TrainedModel", "History", "ZooError", "UsageError",
-           "UnknownNameError", "SettingsError", "IncompatibleError", "DataError", "RunError"]
+           "UnknownNameError", "SettingsError", "IncompatibleError", "DataError", "RunError",
+           "FigureError"]

@@ -5,8 +5,9 @@ Metric classes through the hooks in :mod:`zoo_core.hookspecs`; heavy libraries l
 when a plugin's object is used. :class:`KerasModel` is the base for Keras families.
 """
 
-from zoo_core.errors import (DataError, DuplicateNameError, IncompatibleError, RunError,
-                     SettingsError, TrainingError, UnknownNameError, UsageError, ZooError)
+from zoo_core.errors import (DataError, DuplicateNameError, FigureError, IncompatibleError,
+                             RunError, SettingsError, TrainingError, UnknownNameError,
+                             UsageError, ZooError)
 from zoo_core.hookspecs import hookimpl
 from zoo_core.keras.model import KerasModel, replayable_normal
 from zoo_core.run.run_dir import RunDir
@@ -19,5 +20,5 @@ __all__ = [
     "MetricResult", "DataSpec", "RunContext", "DrawContext", "RunDir", "replayable_normal",
     "ENCODE", "DECODE", "SAMPLE", "LIKELIHOOD", "CONDITIONAL", "CAPABILITIES",
     "ZooError", "UsageError", "UnknownNameError", "SettingsError", "IncompatibleError",
-    "DuplicateNameError", "DataError", "RunError", "TrainingError",
+    "DuplicateNameError", "DataError", "RunError", "TrainingError", "FigureError",
 ]
