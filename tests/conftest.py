@@ -21,6 +21,11 @@ from zoo_core.cli import cli  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 
+#: ``zoo run`` arguments for a vae_2d run of seconds on the real data
+TINY_VAE_FLAGS = ["vae_2d", "--dataset", "fashion_mnist", "--no-viz", "--no-tensorboard",
+                  "--set", "filters=4,8", "--set", "dense=8", "--set", "batch_size=64",
+                  "--set", f"data_dir={DEBIAN}", "--set", "limit=256"]
+
 
 @pytest.fixture(autouse=True)
 def fresh_plugins(monkeypatch, tmp_path_factory):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import click
-from rich.table import Table
+from rich.table import Column, Table
 
 from zoo_core import plugins
 from zoo_core.cli.output import SEED, check_output_file, err, fmt, out, print_json
@@ -33,8 +33,13 @@ def add_commands(group: click.Group) -> None:
             return
         colour = {"finished": "green", "running": "cyan", "interrupted": "yellow",
                   "failed": "red", "pruned": "magenta"}
-        t = Table("run", "model", "source", "seed", "status", "progress", "monitor (best)",
-                  "started", "size")
+        # the run's name is what the next command takes: it is never cut; in a narrow
+        # terminal the start time and size (in --json) make room
+        wide = out.width >= 110
+        t = Table(Column("run", no_wrap=True, overflow="fold",
+                         min_width=min(max(len(r["run"]) for r in rows), 48)),
+                  "model", "source", "seed", "status", "progress", "monitor (best)",
+                  *(("started", "size") if wide else ()))
         for r in rows:
             progress = "–" if r["done"] is None else (
                 f"{r['done']:,}/{r['planned']:,} {r['unit']}" if r["planned"] else
@@ -45,8 +50,8 @@ def add_commands(group: click.Group) -> None:
             if r["status"] == "failed" and r["note"]:
                 st += f": {r['note'][:60]}"
             t.add_row(r["run"], r["model"] or "?", r["source"] or "?", str(r["seed"]), st,
-                      progress, best, (r["started"] or "")[5:16].replace("T", " "),
-                      human_size(r["bytes"]))
+                      progress, best, *(((r["started"] or "")[5:16].replace("T", " "),
+                                         human_size(r["bytes"])) if wide else ()))
         out.print(t)
 
 
