@@ -297,11 +297,12 @@ def test_a_bad_strategy_environment_is_refused_before_the_run_folder_exists(
     assert not out.exists()
 
 
-def test_a_metric_returning_the_wrong_type_is_named_and_nothing_is_recorded(
+def test_metrics_that_fail_are_named_and_the_others_are_measured_and_recorded(
         prepared, tmp_path, make_dist, run_cli):
+    import json
     import shutil
 
-    make_dist("zoo-loose", "zoo_loose", """
+    make_dist("zoo-fragile", "zoo_fragile", """
         from zoo_core import Metric, hookimpl
 
         class Loose(Metric):
@@ -309,29 +310,6 @@ def test_a_metric_returning_the_wrong_type_is_named_and_nothing_is_recorded(
 
             def compute(self, model, ctx):
                 return {"score": 1.0}
-
-        @hookimpl
-        def register_metrics(register):
-            register("loose", Loose)
-    """)
-    _, run, _, _ = prepared
-    copy = tmp_path / "copy"
-    shutil.copytree(run, copy)
-    before = (copy / "metrics.json").read_bytes()
-    r = run_cli("eval", str(copy), "--metric", "loose")
-    assert r.exit_code == 1 and "Traceback" not in r.output
-    assert "metric 'loose' (zoo-loose): compute() returned dict, not a zoo_core.MetricResult" \
-        in r.stderr.strip().splitlines()[-1]
-    assert (copy / "metrics.json").read_bytes() == before
-
-
-def test_a_metric_that_fails_is_named_and_the_others_are_measured_and_recorded(
-        prepared, tmp_path, make_dist, run_cli):
-    import json
-    import shutil
-
-    make_dist("zoo-fragile", "zoo_fragile", """
-        from zoo_core import Metric, hookimpl
 
         class Fragile(Metric):
             '''A metric with a bug.'''
@@ -341,16 +319,24 @@ def test_a_metric_that_fails_is_named_and_the_others_are_measured_and_recorded(
 
         @hookimpl
         def register_metrics(register):
+            register("loose", Loose)
             register("fragile", Fragile)
     """)
     _, run, _, _ = prepared
     copy = tmp_path / "copy"
     shutil.copytree(run, copy)
-    r = run_cli("eval", str(copy), "--metric", "fragile", "--metric", "elbo")
+    before = (copy / "metrics.json").read_bytes()
+    r = run_cli("eval", str(copy), "--metric", "loose")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "metric 'loose' (zoo-fragile): compute() returned dict, not a zoo_core.MetricResult" \
+        in r.stderr.strip().splitlines()[-1]
+    assert (copy / "metrics.json").read_bytes() == before  # nothing of it is recorded
+    r = run_cli("eval", str(copy), "--metric", "loose", "--metric", "fragile", "--metric", "elbo")
     assert r.exit_code == 1 and "Traceback" not in r.output
     last = r.stderr.strip().splitlines()[-1]
-    assert "not measured: metric 'fragile' (zoo-fragile): ZeroDivisionError: division by zero" \
-        in last and "elbo measured and recorded" in last
+    assert "not measured: metric 'loose' (zoo-fragile): compute() returned dict" in last
+    assert "metric 'fragile' (zoo-fragile): ZeroDivisionError: division by zero" in last
+    assert "elbo measured and recorded" in last
     evaluations = json.loads((copy / "metrics.json").read_text())["evaluations"]
     assert [e["metric"] for e in evaluations] == ["elbo"]
 
