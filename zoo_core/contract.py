@@ -119,16 +119,14 @@ class Dataset:
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
-        """Where the data comes from, for ``zoo info`` (may look for files, must not load).
-
-        A flat dict of JSON values, shown one line per key, e.g.
-        ``{"found": "/usr/share/datasets/fashion-mnist", "train": 60000, "test": 10000}``."""
+        """Where the data comes from, for ``zoo info`` (may look for files, must not load):
+        a flat dict of JSON values, one line each, e.g. ``{"found": "/usr/share/...",
+        "train": 60000, "test": 10000}``."""
         return {}
 
     def manifest(self) -> dict[str, Any]:
-        """What a run used, written as the run's ``manifest.json``: JSON values, e.g.
-        ``{"source": "...", "files": {"name": "sha256"}, "splits": {"train": 60000}}``.
-        Default: :meth:`describe`."""
+        """What a run used, as its ``manifest.json`` (default: :meth:`describe`), e.g.
+        ``{"source": "...", "files": {"name": "sha256"}, "splits": {"train": 60000}}``."""
         return self.describe()
 
 
@@ -330,9 +328,10 @@ def _refuse_missing(required, model_cls) -> None:
 class Visualizer:
     """Draws one figure from a trained model.
 
-    :attr:`requires` lists the model capabilities it needs (default: none);
-    :meth:`check_model` refuses a model before training when they are missing, and may
-    refuse more (it sees the model's settings and the data spec).
+    :attr:`requires` lists the model capabilities it needs (default: none) and
+    :attr:`needs_dataset` whether it draws the run's data (a model that trains on no
+    dataset is then refused); :meth:`check_model` refuses a model before training when
+    they are missing, and may refuse more (it sees the model's settings and the data spec).
     """
 
     Settings: ClassVar[type] = NoSettings
@@ -346,6 +345,9 @@ class Visualizer:
     def check_model(cls, model_cls: type[Model], model_settings,
                     data_spec: DataSpec | None = None) -> None:
         _refuse_missing(cls.requires, model_cls)
+        if cls.needs_dataset and model_cls.source_setting is not None:
+            raise IncompatibleError("needs a model trained on a dataset (it draws the "
+                                    "dataset's examples)")
 
     def draw(self, ctx: DrawContext) -> "Figure":
         raise NotImplementedError

@@ -1,5 +1,7 @@
 """Discovery through real entry-point metadata, and the ways plugins go wrong."""
 
+import json
+
 import pytest
 
 from zoo_core import DuplicateNameError, UnknownNameError, plugins
@@ -253,3 +255,26 @@ def test_a_visualizer_that_fails_costs_its_figure_not_the_trained_run(make_dist,
     assert '"status": "finished"' in (out / "status.json").read_text()
     again = run_cli("viz", str(out), "--viz", "curves")
     assert again.exit_code == 0, again.output
+
+
+def test_a_visualizer_that_draws_the_data_is_refused_for_a_model_without_a_dataset(
+        make_dist, run_cli, tmp_path):
+    make_dist("zoo-data-viz", "zoo_data_viz", """
+        from zoo_core import Visualizer, hookimpl
+
+        class FirstExamples(Visualizer):
+            '''Draws the dataset's first examples.'''
+            needs_dataset = True
+
+        @hookimpl
+        def register_visualizers(register):
+            register("first_examples", FirstExamples)
+    """)
+    r = run_cli("run", "dqn", "--env", "CartPole-v1", "--viz", "first_examples", "--out",
+                str(tmp_path / "run"))
+    assert r.exit_code == 2 and not (tmp_path / "run").exists()
+    assert "visualizer 'first_examples' does not apply to model 'dqn' (needs a model trained " \
+           "on a dataset" in " ".join(r.stderr.split())
+    info = run_cli("info", "first_examples", "--json")
+    applies = json.loads(info.stdout)["applies_to"]
+    assert "vae" in applies and "dqn" not in applies
