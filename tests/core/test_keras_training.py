@@ -73,10 +73,21 @@ def test_the_nan_stop_watches_every_declared_metric():
     assert stop.where == (5, 2, "g_loss", float("inf")) and stop.model.stop_training
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt here, even in a suite started in the background (a
+    shell starts background jobs with SIGINT ignored, and the workers inherit that)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("where", ["after_record", "after_checkpoint", "after_best",
                                    "before_state"])
 def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
-        tmp_path, monkeypatch, where):
+        tmp_path, monkeypatch, where, ctrl_c_raises):
     """The interrupt lands at each write point of the epoch's end; it takes effect after the
     checkpoint and state.json are both written, so --resume continues from what
     last.keras holds."""
