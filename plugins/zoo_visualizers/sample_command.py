@@ -45,7 +45,8 @@ def sample(run_dir, n, z, label, seed, sets, out_file):
                                               sets=sets, before_load=check, console=err)
     index, name = state["label"]
     path = draw(model, run, n=n, z=state.get("z"), seed=seed, out=out_file,
-                title=runner.figure_title(plan, run), label=index, label_name=name)
+                title=runner.figure_title(plan, run), label=index, label_name=name,
+                note=", ".join(sets))
     click.echo(str(path))
 
 
@@ -82,18 +83,27 @@ def _label(plan, label):
 
 
 def draw(model, run, *, n: int = 64, z=None, seed: int = 0, out=None, title="",
-         label: int | None = None, label_name: str = "") -> Path:
+         label: int | None = None, label_name: str = "", note: str = "") -> Path:
     """Draw ``n`` samples (or decode the one point ``z``) into a PNG; return its path.
-    ``label``: the class a conditional model is asked for (all ``n`` samples)."""
+    ``label``: the class a conditional model is asked for (all ``n`` samples; without it,
+    the classes in turn, as ``zoo.pretrained(...).model.sample`` and the metrics draw them,
+    and the first class for ``z``). ``note``: the settings given, for the title."""
     import numpy as np
 
     from ._figure import gray, image_grid, new_figure
 
-    kw = {}
+    kw, tag = {}, f", {label_name}" if label_name else ""
     if CONDITIONAL in model.capabilities:
-        kw["labels"] = np.full(1 if z is not None else n, 0 if label is None else label,
-                               dtype="int32")
-    tag = f", {label_name}" if label_name else ""
+        names = list(model.data_spec.class_names) if model.data_spec else []
+        if label is not None:
+            kw["labels"] = np.full(1 if z is not None else n, label, dtype="int32")
+        elif z is not None:
+            kw["labels"] = np.zeros(1, dtype="int32")
+            tag = f", {names[0]}" if names else ""
+        else:
+            kw["labels"] = (np.arange(n) % max(1, len(names))).astype("int32")
+            tag = ", classes in turn"
+    tag += f"; {note}" if note else ""
     fig = new_figure(6, 6)
     ax = fig.add_subplot()
     if z is not None:

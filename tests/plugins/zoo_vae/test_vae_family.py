@@ -227,3 +227,25 @@ def test_the_label_can_also_enter_every_decoder_layer():
     assert every.net.count_params() - plain.net.count_params() == 9 * 10 * (f1 + f0)
     z = np.zeros((1, 2), "float32")
     assert np.abs(every.decode(z, labels=[2]) - every.decode(z, labels=[5])).max() > 1e-4
+
+
+def test_sampling_without_a_label_takes_the_classes_in_turn_as_the_api_does(cvae_run,
+                                                                             tmp_path):
+    from zoo_visualizers import sample_command
+
+    import zoo
+
+    run, _, _ = cvae_run
+    _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))
+    asked = {}
+    sample = model.sample
+
+    def recording(n, *, seed, labels=None):
+        asked["labels"] = labels
+        return sample(n, seed=seed, labels=labels)
+
+    model.sample = recording
+    sample_command.draw(model, run, n=12, seed=0, out=tmp_path / "s.png")
+    assert list(asked["labels"]) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    np.testing.assert_array_equal(sample(12, seed=0, labels=asked["labels"]),
+                                  zoo.open(run.path, progress=False).model.sample(12, seed=0))
