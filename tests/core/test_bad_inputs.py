@@ -480,3 +480,20 @@ def test_a_full_disk_is_one_line_with_what_to_do(prepared, monkeypatch):
     assert "free some space" in lines[-1] and "Traceback" not in r.stderr
     assert checksums(run) == before
 
+
+
+def test_a_damaged_run_is_called_damaged_even_beside_a_changed_setting(prepared, tmp_path,
+                                                                       run_cli):
+    """A setting that differs from the run's is blamed only when the run's own settings
+    load the weights; damaged files are named as such."""
+    import shutil
+
+    _, run, _, _ = prepared
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    for saved in [copy / "model.keras", *(copy / "checkpoints").glob("*.keras")]:
+        saved.write_bytes(saved.read_bytes()[:1000])
+    r = run_cli("sample", str(copy), "--n", "2", "--set", "epochs=3")
+    assert r.exit_code == 1, r.output
+    assert "every saved model of" in r.stderr and "is damaged" in r.stderr
+    assert "changes the network" not in r.stderr

@@ -123,14 +123,18 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
     model, dataset = build(plan)
     try:
         load_reporting(model, run, console)
-    except RunError as exc:
+    except RunError as first:
         changed = _changed_settings(plan, run)
         if not changed:
             raise
+        try:  # the run's own settings load it: then the settings given are at fault
+            build(plan_from_run(registry, run))[0].load(run)
+        except Exception:  # noqa: BLE001 (the files are at fault, as the first error says)
+            raise first from None
         raise UsageError(f"{', '.join(changed)} changes the network {run.path} saved, so its "
                          "weights do not fit; give only settings the saved network allows "
                          "(e.g. how it samples), or train a run with them: "
-                         f"`zoo run --like {path} --set ...`") from exc
+                         f"`zoo run --like {path} --set ...`") from None
     return plan, run, model, dataset
 
 
