@@ -197,10 +197,11 @@ def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path
         fig.clear()
     if failed:
         again = " ".join(f"--viz {name}" for name in failed)
+        them = "them" if len(failed) > 1 else "it"
         raise FigureError(f"not drawn: {'; '.join(failed.values())}. The run is kept"
                           f"{' with its other figures' if paths else ''}; after a fix, "
-                          f"`zoo viz {run.path} {again}` draws {'them' if len(failed) > 1 else 'it'} "
-                          "again (ZOO_DEBUG=1 shows the traceback)")
+                          f"`zoo viz {run.path} {again}` draws {them} again (ZOO_DEBUG=1 "
+                          "shows the traceback)")
     return paths
 
 
