@@ -105,7 +105,9 @@ def add_commands(group: click.Group) -> None:
         runs = expand(run_dirs) if run_dirs else ranking.finished_runs(root)
         if not runs:
             raise UsageError(f"no finished runs under {root}; train one with `zoo run`")
-        rows, units, higher = ranking.rows_of(runs)
+        rows, units, higher, notes = ranking.rows_of(runs)
+        for note in notes:
+            err.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         rows = ranking.sort_rows(rows, sort_key, higher)
         if figure:
             by_path = {str(r.path): r for r in runs}
@@ -113,7 +115,8 @@ def add_commands(group: click.Group) -> None:
                                                 for r in rows], figure, n=n, seed=seed)
             err.print(f"figure: {path}")
         if as_json:
-            print_json({"rows": rows, "units": units, "higher_is_better": sorted(higher)})
+            print_json({"rows": rows, "units": units, "higher_is_better": sorted(higher),
+                        "notes": notes})
             return
         if as_markdown:
             click.echo(ranking.markdown(rows, units))

@@ -33,14 +33,17 @@ def finished_runs(root: str | Path) -> list[RunDir]:
     return found
 
 
-def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str]]:
+def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str], list[str]]:
     """One row per run (per seed group: mean ± std, see :func:`zoo_reports.aggregate.aggregate`):
     the base columns and the latest value of every evaluated metric; with the metrics'
-    units and the names where higher is better."""
+    units, the names where higher is better, and notes. A value measured with the metric's
+    default settings is preferred to a later one measured otherwise (a quick check on
+    fewer samples is not comparable with the other rows); where only such a value exists
+    it is shown, and a note names the settings."""
     from zoo_core.cli.output import err
     from zoo_core.errors import RunError
 
-    rows, units, higher, kept = [], {}, set(), []
+    rows, units, higher, kept, notes, defaults = [], {}, set(), [], [], {}
     for run in runs:
         try:
             cfg, m = run.config, run.metrics()
@@ -55,15 +58,50 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str]]:
                "source": source, "seed": cfg.get("seed"), "params": m.get("params"),
                "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)
                if hist else m.get("train_seconds")}
+        by_default, other = set(), {}
         for record in m.get("evaluations", []):
-            row.update(record.get("values", {}))
+            given = _non_default(record, defaults)
+            for k, v in record.get("values", {}).items():
+                if not given or k not in by_default:
+                    row[k] = v
+                if not given:
+                    by_default.add(k)
+            if given:
+                other[record.get("metric")] = (given, set(record.get("values", {})))
             units.update(record.get("units", {}))
             higher.update(record.get("higher_is_better", []))
+        for metric, (given, keys) in other.items():
+            if keys - by_default:
+                notes.append(f"{run.path.name}: {metric} measured with "
+                             f"{', '.join(f'{k}={v}' for k, v in given.items())} only, not "
+                             "comparable with the defaults; `zoo eval RUN --metric "
+                             f"{metric}` measures it as the others are")
         row["path"] = str(run.path)
         rows.append(row)
     from zoo_reports.aggregate import aggregate
 
-    return aggregate(rows, kept), units, higher
+    return aggregate(rows, kept), units, higher, notes
+
+
+def _non_default(record: dict, defaults: dict) -> dict:
+    """The settings of an evaluation that differ from its metric's defaults (none when the
+    metric is not installed: then its settings cannot be judged)."""
+    import json
+
+    from zoo_core import plugins
+    from zoo_core import settings as S
+    from zoo_core.errors import ZooError
+
+    name = record.get("metric")
+    if name not in defaults:
+        try:
+            cls = plugins.get_registry().resolve("metric", name).entry.cls
+            defaults[name] = json.loads(json.dumps(S.as_dict(S.resolve(cls.Settings)),
+                                                   default=str))
+        except ZooError:
+            defaults[name] = {}
+    return {k: v for k, v in (record.get("settings") or {}).items()
+            if k in defaults[name] and defaults[name][k] != v}
 
 
 def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:

@@ -54,3 +54,28 @@ def test_zoo_runs_never_cuts_a_run_name_in_a_narrow_terminal(tmp_path, run_cli, 
         assert max(len(line) for line in lines) <= width
         # in a narrow terminal the start time and size make room (they stay in --json)
         assert ("started" in table) == (width >= 110), table
+
+
+def test_the_leaderboard_prefers_values_measured_with_the_defaults(tmp_path, run_cli):
+    """A quick check on other settings, made after the full measurement, does not replace
+    it in the ranking; a metric measured only on other settings is shown with a note."""
+    require_debian_data()
+    run = tmp_path / "runs" / "tiny"
+    assert run_cli("run", *TINY_VAE_FLAGS, "--epochs", "1", "--out", str(run)).exit_code == 0
+
+    def evaluate(*args):
+        r = run_cli("eval", str(run), *args, "--json")
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+    full = evaluate("--metric", "elbo")["neg_elbo"]
+    on_train = evaluate("--metric", "elbo", "--set", "split=train")["neg_elbo"]
+    assert on_train != full
+    slice_nll = evaluate("--metric", "nll", "--set", "n=50", "--set", "k=2")["nll"]
+    r = run_cli("leaderboard", "--root", str(tmp_path / "runs"), "--json")
+    assert r.exit_code == 0, r.output
+    board = json.loads(r.stdout)
+    row, = board["rows"]
+    assert row["neg_elbo"] == full and row["nll"] == slice_nll
+    note, = board["notes"]
+    assert note.startswith("tiny: nll measured with k=2, n=50 only, not comparable")
