@@ -20,9 +20,10 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False, group: bool = Tr
 
     from zoo_reports.aggregate import aggregate, expand, group_runs
     from zoo_reports.listing import progress_of
+    from zoo_reports.leaderboard import evaluated
 
     runs = expand(paths)
-    rows = []
+    rows, defaults = [], {}
     for run in runs:
         cfg, m = run.config, run.metrics()
         hist = m.get("history", [])
@@ -40,7 +41,7 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False, group: bool = Tr
                 row[f"train_{k}"] = v
         for k, v in (m.get("test") or {}).items():
             row[f"test_{k}"] = v
-        for k, v in (m.get("eval") or {}).items():
+        for k, v in evaluated(m, defaults)[0].items():  # as the leaderboard ranks them
             row[f"eval_{k}"] = v
         rows.append(row)
     groups = group_runs(runs) if group else [[r] for r in runs]

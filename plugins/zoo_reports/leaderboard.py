@@ -58,29 +58,39 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str], l
                "source": source, "seed": cfg.get("seed"), "params": m.get("params"),
                "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)
                if hist else m.get("train_seconds")}
-        by_default, other = set(), {}
+        values, only_other = evaluated(m, defaults)
+        row.update(values)
         for record in m.get("evaluations", []):
-            given = _non_default(record, defaults)
-            for k, v in record.get("values", {}).items():
-                if not given or k not in by_default:
-                    row[k] = v
-                if not given:
-                    by_default.add(k)
-            if given:
-                other[record.get("metric")] = (given, set(record.get("values", {})))
             units.update(record.get("units", {}))
             higher.update(record.get("higher_is_better", []))
-        for metric, (given, keys) in other.items():
-            if keys - by_default:
-                notes.append(f"{run.path.name}: {metric} measured with "
-                             f"{', '.join(f'{k}={v}' for k, v in given.items())} only, not "
-                             "comparable with the defaults; `zoo eval RUN --metric "
-                             f"{metric}` measures it as the others are")
+        for metric, given in only_other.items():
+            notes.append(f"{run.path.name}: {metric} measured with "
+                         f"{', '.join(f'{k}={v}' for k, v in given.items())} only, not "
+                         f"comparable with the defaults; `zoo eval RUN --metric {metric}` "
+                         "measures it as the others are")
         row["path"] = str(run.path)
         rows.append(row)
     from zoo_reports.aggregate import aggregate
 
     return aggregate(rows, kept), units, higher, notes
+
+
+def evaluated(m: dict, defaults: dict) -> tuple[dict, dict]:
+    """A run's evaluated values (from ``metrics.json``): of each, the latest measured with
+    its metric's default settings, else the latest; and ``{metric: settings}`` for the
+    metrics measured only on other settings. ``defaults``: a cache shared across runs."""
+    values, by_default, other = {}, set(), {}
+    for record in m.get("evaluations", []):
+        given = _non_default(record, defaults)
+        for k, v in record.get("values", {}).items():
+            if not given or k not in by_default:
+                values[k] = v
+            if not given:
+                by_default.add(k)
+        if given:
+            other[record.get("metric")] = (given, set(record.get("values", {})))
+    return values, {metric: given for metric, (given, keys) in other.items()
+                    if keys - by_default}
 
 
 def _non_default(record: dict, defaults: dict) -> dict:
