@@ -51,6 +51,10 @@ def test_info_shows_settings_defaults_and_fits(run_cli):
     assert values["latent_dim"] == 4 and values["filters"] == [64, 128]
     assert "fashion_mnist" in doc["fits"] and "manifold" in doc["visualizers"]
     assert "returns" not in doc["visualizers"]
+    # the text says what the JSON says, the strategies a model runs under included
+    text = " ".join(run_cli("info", "vae_4d").stdout.split())
+    assert "strategies: default, mirrored, multi-worker" in text and "fits: fashion_mnist" in text
+    assert "strategies: default visualizers" in " ".join(run_cli("info", "dqn").stdout.split())
 
 
 def test_info_of_a_visualizer_says_what_it_applies_to(run_cli):

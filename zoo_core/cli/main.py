@@ -182,7 +182,8 @@ def info(name, as_json):
                 t.add_row(row["name"], row["type"], repr(row["value"]), row["help"])
             out.print(t)
         for key in ("needs", "capabilities", "likelihood", "metrics_reported", "monitor",
-                    "fits", "visualizers", "requires", "applies_to", "data", "source"):
+                    "strategies", "fits", "visualizers", "requires", "applies_to", "data",
+                    "source"):
             if key in doc:
                 value = doc[key]
                 if isinstance(value, dict):
