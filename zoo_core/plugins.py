@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pluggy
 
 from zoo_core import hookspecs
+from zoo_core.errors import one_line
 from zoo_core.registry import Registry
 
 ENTRY_POINT_GROUP = "zoo"
@@ -71,9 +72,7 @@ MOVED = {"types": "contract", "keras_model": "keras.model", "keras_training": "k
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    line = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    line = one_line(exc)
     old = (getattr(exc, "name", None) or "").removeprefix("zoo_core.")
     if isinstance(exc, ModuleNotFoundError) and old in MOVED:
         line += (f" (written for an older zoo: import zoo_core.{MOVED[old]} instead; see "

@@ -96,8 +96,6 @@ def evaluated(m: dict, defaults: dict) -> tuple[dict, dict]:
 def _non_default(record: dict, defaults: dict) -> dict:
     """The settings of an evaluation that differ from its metric's defaults (none when the
     metric is not installed: then its settings cannot be judged)."""
-    import json
-
     from zoo_core import plugins
     from zoo_core import settings as S
     from zoo_core.errors import ZooError
@@ -106,8 +104,7 @@ def _non_default(record: dict, defaults: dict) -> dict:
     if name not in defaults:
         try:
             cls = plugins.get_registry().resolve("metric", name).entry.cls
-            defaults[name] = json.loads(json.dumps(S.as_dict(S.resolve(cls.Settings)),
-                                                   default=str))
+            defaults[name] = S.as_dict(S.resolve(cls.Settings))  # as evaluations record them
         except ZooError:
             defaults[name] = {}
     return {k: v for k, v in (record.get("settings") or {}).items()

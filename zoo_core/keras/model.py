@@ -232,7 +232,7 @@ class KerasModel(Model):
         """Decode one point of the declared latent shape before any training, so a
         declaration the decoder does not accept is refused now, not after the last epoch."""
         from zoo_core.contract import CONDITIONAL, DECODE
-        from zoo_core.errors import ZooError
+        from zoo_core.errors import ZooError, one_line
 
         shape = self.latent_shape
         if DECODE not in self.capabilities or shape is None:
@@ -245,9 +245,8 @@ class KerasModel(Model):
         except Exception as exc:  # noqa: BLE001 (any failure means the two disagree)
             raise ZooError(
                 f"{type(self).__name__}: latent_shape_of() declares {tuple(shape)}, but "
-                f"decode() of a point of that shape fails ({type(exc).__name__}: "
-                f"{(str(exc).strip().splitlines() or [''])[0][:160]}); make the declared "
-                "shape the one the decoder takes") from None
+                f"decode() of a point of that shape fails ({one_line(exc)[:200]}); make "
+                "the declared shape the one the decoder takes") from None
 
     def load(self, run, which: str = "final", *, seed: int | None = None) -> None:
         """Rebuild the network and restore a saved state into it (weights and optimizers).

@@ -23,7 +23,7 @@ import tensorflow as tf
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeRemainingColumn)
 
-from zoo_core.errors import RunError, TrainingError
+from zoo_core.errors import RunError, TrainingError, one_line
 from zoo_core.run.run_dir import RunDir, atomic_path
 
 LAST, BEST = "last.keras", "best.keras"
@@ -296,8 +296,7 @@ def _stopped(model, run: RunDir, exc: Exception, resume_hint) -> Exception:
     kept = (f"checkpoints/last.keras holds epoch {epoch}; "
             + (resume_hint or f"`zoo run --resume {run.path}` continues from it")
             if (run.checkpoints / LAST).exists() and epoch else "no epoch finished")
-    text = str(exc) if isinstance(exc, ZooError) else \
-        f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+    text = one_line(exc)
     error = type(exc) if isinstance(exc, ZooError) else TrainingError
     return error(f"training stopped: {text}; {saved}; {kept}")
 

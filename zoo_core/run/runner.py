@@ -140,12 +140,10 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
 
 def _changed_settings(plan: Plan, run: RunDir) -> list[str]:
     """``key=value`` for each model setting given now that differs from the run's own."""
-    import json
-
     from zoo_core import settings as S
 
     saved = (run.config.get("model") or {}).get("settings", {})
-    now = json.loads(json.dumps(S.as_dict(plan.model.settings), default=str))
+    now = S.as_dict(plan.model.settings)  # as config.json records them (tuples as lists)
     return [f"{k}={v}" for k, v in now.items() if k in saved and saved[k] != v]
 
 
