@@ -32,24 +32,16 @@ def fits_of(registry: Registry, entry, settings) -> dict:
     if entry.kind == "model":
         cls = entry.cls
         comp = PlannedPlugin("model", registry.resolve("model", entry.name), settings)
-        fits, spec = [], None
-        for d in registry.entries("dataset"):
-            try:
-                d_spec = d.cls.spec(S.resolve(d.cls.Settings))
-                cls.check_data(settings, d_spec)
-                fits.append(d.name)
-                spec = spec or d_spec
-            except ZooError:
-                pass
-        doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities),
-               "metrics_reported": [m.name for m in cls.metrics], "monitor": cls.monitor,
-               "visualizers": applicable_visualizers(registry, comp, spec),
-               "strategies": list(cls.strategies)}
+        fits = [d.name for d in registry.entries("dataset") if _fits(cls, settings, d.cls)]
+        spec = _first_spec(registry, cls, settings)
+        doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities)}
         if cls.likelihood:
             doc["likelihood"] = f"{cls.likelihood} ({cls.likelihood_unit})"
+        doc |= {"metrics_reported": [m.name for m in cls.metrics], "monitor": cls.monitor,
+                "strategies": list(cls.strategies)}
         if cls.source_setting is None:
             doc["fits"] = fits
-        return doc
+        return doc | {"visualizers": applicable_visualizers(registry, comp, spec)}
     if entry.kind == "dataset":
         spec = entry.cls.spec(settings)
         ds = entry.cls(settings)
@@ -71,17 +63,20 @@ def fits_of(registry: Registry, entry, settings) -> dict:
             applies.append(m.name)
         except ZooError:
             pass
-    return {"applies_to": applies, "requires": sorted(entry.cls.requires)}
+    return {"requires": sorted(entry.cls.requires), "applies_to": applies}
+
+
+def _fits(model_cls, settings, dataset_cls) -> bool:
+    try:
+        model_cls.check_data(settings, dataset_cls.spec(S.resolve(dataset_cls.Settings)))
+        return True
+    except ZooError:
+        return False
 
 
 def _first_dataset(registry, model_cls, settings):
-    for d in registry.entries("dataset"):
-        try:
-            model_cls.check_data(settings, d.cls.spec(S.resolve(d.cls.Settings)))
-            return d.cls
-        except ZooError:
-            continue
-    return None
+    return next((d.cls for d in registry.entries("dataset")
+                 if _fits(model_cls, settings, d.cls)), None)
 
 
 def _first_spec(registry, model_cls, settings):

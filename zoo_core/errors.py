@@ -55,3 +55,21 @@ def one_line(exc: BaseException) -> str:
         return str(exc)
     first = (str(exc).strip().splitlines() or [""])[0]
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an operating-system error: what failed on which path, and what to do.
+    What was written before it stays: every file zoo writes is replaced atomically."""
+    import errno
+
+    where = f" {exc.filename}" if exc.filename else ""
+    advice = {errno.ENOSPC: "free some space and run it again (a run resumes with "
+                            "`zoo run --resume RUN`)",
+              errno.EDQUOT: "free some space and run it again",
+              errno.EFBIG: "the file-size limit (ulimit -f) is too small for this file",
+              errno.EACCES: "choose a folder you can write, or fix its permissions",
+              errno.EPERM: "choose a folder you can write, or fix its permissions",
+              errno.EROFS: "choose a folder on a writable file system",
+              errno.ENAMETOOLONG: "choose a shorter name (--out, or a file name)"}
+    return (f"cannot use{where}: {exc.strerror or type(exc).__name__}; "
+            f"{advice.get(exc.errno, 'check the path and run it again')}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pluggy
 
 from zoo_core import hookspecs
-from zoo_core.errors import one_line
+from zoo_core.errors import UsageError, one_line
 from zoo_core.registry import Registry
 
 ENTRY_POINT_GROUP = "zoo"
@@ -124,46 +124,38 @@ def load_plugins() -> PluginHost:
 
 
 def build_registry(host: PluginHost) -> Registry:
-    """Call the register hooks of every loaded plugin, one plugin at a time.
-
-    Calling plugin by plugin lets the registry record which package provided each entry,
-    and lets a plugin whose hook raises be reported rather than fatal.
-    """
+    """Call the register hooks of every loaded plugin, one plugin at a time, so the
+    registry records which package provided each entry and a hook that raises is
+    reported rather than fatal."""
     registry = Registry()
     registry.failures = host.failures  # the same list: later failures show too
-    plugins = {info.name: host.pm.get_plugin(info.name) for info in host.loaded}
-    for info in list(host.loaded):
-        others = [p for n, p in plugins.items() if n != info.name]
-        for kind, hook in (("model", "register_models"), ("dataset", "register_datasets"),
-                           ("visualizer", "register_visualizers"),
-                           ("metric", "register_metrics"),
-                           ("pretrained", "register_pretrained")):
-            if hook not in info.hooks:
-                continue
-            caller = host.pm.subset_hook_caller(hook, remove_plugins=others)
-            try:
-                caller(register=registry.pretrained_registrar(info.package)
-                       if kind == "pretrained" else registry.registrar(kind, info.package))
-            except Exception as exc:
-                host.failures.append(PluginFailure(info.name, info.package,
-                                                   f"{hook} failed: {_one_line(exc)}"))
+    for kind in ("model", "dataset", "visualizer", "metric"):
+        _call_each(host, f"register_{kind}s",
+                   lambda info, kind=kind: {"register": registry.registrar(kind, info.package)})
+    _call_each(host, "register_pretrained",
+               lambda info: {"register": registry.pretrained_registrar(info.package)})
     return registry
 
 
 def register_commands(host: PluginHost, cli) -> None:
     """Let each plugin add its commands, one plugin at a time; a failure is recorded in
     ``host.failures`` (shown by ``zoo plugins``) and the other plugins' commands load."""
+    _call_each(host, "register_commands", lambda info: {"cli": cli})
+
+
+def _call_each(host: PluginHost, hook: str, arguments) -> None:
+    """Call ``hook`` of each loaded plugin that implements it, alone, with
+    ``arguments(info)``; one that raises is recorded in ``host.failures``."""
     plugins = {info.name: host.pm.get_plugin(info.name) for info in host.loaded}
-    for info in host.loaded:
-        if "register_commands" not in info.hooks:
+    for info in list(host.loaded):
+        if hook not in info.hooks:
             continue
         others = [p for n, p in plugins.items() if n != info.name]
-        caller = host.pm.subset_hook_caller("register_commands", remove_plugins=others)
         try:
-            caller(cli=cli)
+            host.pm.subset_hook_caller(hook, remove_plugins=others)(**arguments(info))
         except Exception as exc:
             host.failures.append(PluginFailure(info.name, info.package,
-                                               f"register_commands failed: {_one_line(exc)}"))
+                                               f"{hook} failed: {_one_line(exc)}"))
 
 
 def run_path(text) -> str:
@@ -175,8 +167,6 @@ def run_path(text) -> str:
         return text
     found = get_host().pm.hook.resolve_run(reference=str(text))
     if found is None:
-        from zoo_core.errors import UsageError
-
         raise UsageError(f"no installed plugin resolves {str(text)!r} "
                          f"('{str(text).split(':')[0]}:' references); is it a run folder?")
     return str(found)
@@ -186,8 +176,6 @@ def where_raised(exc: BaseException) -> str:
     """Where an unexpected error came from, for its one-line message: the innermost frame
     in a loaded plugin's code (``plugin NAME from PACKAGE, FILE:LINE``), else the
     innermost frame."""
-    import traceback
-
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return "where is not known"

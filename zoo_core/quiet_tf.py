@@ -54,6 +54,8 @@ _finder = _QuietFirstImport()
 
 
 def install() -> None:
+    # TensorFlow's C++ logging: set before it is ever imported
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if os.environ.get("ZOO_DEBUG") or "tensorflow" in sys.modules:
         return
     if _finder not in sys.meta_path:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from zoo_core.errors import DuplicateNameError, UnknownNameError, ZooError
-from zoo_core.contract import Dataset, Metric, Model, Visualizer
+from zoo_core.contract import (CAPABILITIES, DECODE, ENCODE, LIKELIHOOD, SAMPLE, Dataset, Metric,
+                               Model, Visualizer)
 
 KINDS = ("model", "dataset", "visualizer", "metric")
 BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer, "metric": Metric}
@@ -158,19 +159,14 @@ class Registry:
                             "'zoo' group ([project.entry-points.zoo] in its pyproject.toml) "
                             "once it is pip-installed.")
             raise UnknownNameError(message)
-        if name in entry.variants:
-            variant = name
-        else:
-            variant = entry.default_variant
+        variant = name if name in entry.variants else entry.default_variant
         overrides = entry.variants.get(variant, {}) if variant else {}
         return Resolved(entry, variant, overrides)
 
     def find_any(self, name: str) -> list[Resolved]:
         """Every kind's entry answering to ``name`` (for ``zoo info``)."""
-        found = []
-        for kind in KINDS:
-            if name in self._names[kind] or (kind, name) in self.conflicts:
-                found.append(self.resolve(kind, name))
+        found = [self.resolve(kind, name) for kind in KINDS
+                 if name in self._names[kind] or (kind, name) in self.conflicts]
         if not found:
             names = sorted({n for k in KINDS for n in self._names[k]})
             raise UnknownNameError(unknown_name_message("plugin", name, names))
@@ -183,8 +179,6 @@ def declaration_problem(kind: str, cls: type) -> str | None:
     capability name that does not exist, or one declared with neither its method nor a
     fallback (``sample`` falls back to ``decode`` of ``prior``)."""
     import dataclasses
-
-    from zoo_core.contract import CAPABILITIES, DECODE, ENCODE, LIKELIHOOD, SAMPLE
 
     settings = getattr(cls, "Settings", None)
     if not (inspect.isclass(settings) and dataclasses.is_dataclass(settings)):

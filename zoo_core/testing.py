@@ -41,9 +41,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from zoo_core import plugins
 from zoo_core import settings as S
 from zoo_core.errors import IncompatibleError
+from zoo_core.run import runner
 from zoo_core.run.plan import Plan, applicable_metrics, plan_metrics, plan_run
 from zoo_core.run.run_dir import RunDir
 from zoo_core.contract import CONDITIONAL, DrawContext, ENCODE, LIKELIHOOD, SAMPLE
@@ -87,10 +90,8 @@ def _plan(registry, name, dataset, sets, epochs, visualizers=()) -> Plan:
 
 def _train(plan: Plan, out: Path, extra=None):
     """``runner.execute`` (drawing nothing), keeping the trained model in memory."""
-    from zoo_core.run.runner import execute
-
     kept = {}
-    run, _, _ = execute(dataclasses.replace(plan, visualizers=[]), _quiet(), out=str(out),
+    run, _, _ = runner.execute(dataclasses.replace(plan, visualizers=[]), _quiet(), out=str(out),
                         extra=extra, on_trained=lambda model, data: kept.update(m=model, d=data))
     return run, kept["m"], kept["d"]
 
@@ -111,23 +112,17 @@ def _history(run: RunDir) -> list[dict]:
 
 
 def _same_arrays(a: list, b: list) -> bool:
-    import numpy as np
-
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
 def _loaded(plan: Plan, run: RunDir):
-    from zoo_core.run.runner import build
-
-    model, dataset = build(plan)
+    model, dataset = runner.build(plan)
     model.load(run)
     return model, dataset
 
 
 def _probe(model, dataset, seed: int = 0) -> dict:
     """What a model computes for fixed inputs, by capability (compared after loading)."""
-    import numpy as np
-
     out = {}
     x, y = dataset.arrays("test") if dataset is not None else (None, None)
     kw = {"labels": np.asarray(y[:4], "int32")} if CONDITIONAL in model.capabilities else {}
@@ -155,8 +150,6 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
     first broken promise. ``sets``: ``--set`` items for a tiny run (``limit=256``);
     ``metric_sets``/``viz_sets``: settings that keep metrics and figures quick. What is not
     given comes from the model's :attr:`~zoo_core.Model.tiny_run` (then: 3 epochs)."""
-    import numpy as np
-
     registry = plugins.get_registry()
     name = _model_name(registry, model)
     tiny = dict(registry.resolve("model", name).entry.cls.tiny_run)
@@ -202,9 +195,7 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
                                   capture_output=True, text=True)
             assert proc.returncode == 0, f"{name}: resume failed:\n{proc.stderr[-3000:]}"
         else:
-            from zoo_core.run.runner import resume as resume_run
-
-            resume_run(registry, str(cut), _quiet())
+            runner.resume(registry, str(cut), _quiet())
         resumed = RunDir(cut)
         assert _history(resumed) == hist, \
             f"{name}: resumed history differs:\n{_history(resumed)}\nvs\n{hist}"
@@ -271,9 +262,7 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
         m_sets = [a for a in metric_sets if a.split("=", 1)[0].rpartition(".")[2] in
                   S.field_names(e.cls.Settings)]
         comps += plan_metrics(registry, plan, [e.name], m_sets)
-    from zoo_core.run.runner import evaluate
-
-    for metric, record in evaluate(plan, comps, trained, data, run, _quiet()).items():
+    for metric, record in runner.evaluate(plan, comps, trained, data, run, _quiet()).items():
         values = record["values"]
         bad = {k: v for k, v in values.items() if not math.isfinite(float(v))}
         assert values and not bad, f"{name}: metric {metric} gave {values}"

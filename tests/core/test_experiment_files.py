@@ -177,6 +177,14 @@ def test_seeds_make_a_group_with_mean_and_std_of_each_test_metric(run_cli, tmp_p
     assert r.output.count("| g | vae_2d |") == 1
     assert f"| {statistics.mean(evaluated):.4g} ± {statistics.stdev(evaluated):.4g} |" in \
         r.output
+    # a member resumed on its own (here through the Python API) recounts its group
+    import zoo
+    from zoo_core.run import seed_groups
+
+    (group / "seed-1" / "status.json").write_text(json.dumps({"status": "interrupted"}))
+    assert seed_groups.refresh(group)["runs"] == ["seed-0"]
+    zoo.open(group / "seed-1", progress=False).resume()
+    assert json.loads((group / "group.json").read_text())["runs"] == ["seed-0", "seed-1"]
     # a group stopped before its last seed: --resume trains only what is missing
     import shutil
 

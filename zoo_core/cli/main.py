@@ -15,9 +15,10 @@ import click
 from rich.table import Table
 
 from zoo_core import plugins
-from zoo_core.cli.output import attach_setting_options, err, fmt, out, print_json
-from zoo_core.errors import UsageError, ZooError, one_line
-from zoo_core.registry import KINDS
+from zoo_core.cli.output import (attach_setting_options, err, fmt, out, print_json,
+                                 reset_setting_options)
+from zoo_core.errors import UsageError, ZooError, one_line, os_error_message
+from zoo_core.registry import KINDS, unknown_name_message
 from zoo_core.run import runner
 
 
@@ -41,56 +42,31 @@ class ZooGroup(click.Group):
         for name in self._added:
             self.commands.pop(name, None)
         before = set(self.commands)
-        from zoo_core.cli.output import reset_setting_options
-
         reset_setting_options()
         plugins.register_commands(host, self)
         self._added = set(self.commands) - before
         attach_setting_options(self)
         self._host = host
 
-    def get_command(self, ctx, cmd_name):
+    def main(self, *args, **kwargs):  # every way in (the shell, tests, completion)
         self.plugin_commands()
-        return super().get_command(ctx, cmd_name)
-
-    def list_commands(self, ctx):
-        self.plugin_commands()
-        return super().list_commands(ctx)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ZooError as exc:
             raise ZooCliError(str(exc), exc.exit_code) from None
-        except OSError as exc:  # a path the system refused: full disk, no permission, ...
-            if os.environ.get("ZOO_DEBUG"):
-                raise
-            raise ZooCliError(os_error_message(exc), 1) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:  # a bug, most often a plugin's: one line saying where
+        except Exception as exc:
             if os.environ.get("ZOO_DEBUG"):
                 raise
+            if isinstance(exc, OSError):  # a path the system refused: full disk, no access
+                raise ZooCliError(os_error_message(exc), 1) from None
+            # a bug, most often a plugin's: one line saying where
             raise ZooCliError(f"unexpected {one_line(exc)} ({plugins.where_raised(exc)}); "
                               "ZOO_DEBUG=1 shows the traceback", 1) from None
-
-
-def os_error_message(exc: OSError) -> str:
-    """One line for an operating-system error: what failed on which path, and what to do.
-    What was written before it stays: every file zoo writes is replaced atomically."""
-    import errno
-
-    where = f" {exc.filename}" if exc.filename else ""
-    advice = {errno.ENOSPC: "free some space and run it again (a run resumes with "
-                            "`zoo run --resume RUN`)",
-              errno.EDQUOT: "free some space and run it again",
-              errno.EFBIG: "the file-size limit (ulimit -f) is too small for this file",
-              errno.EACCES: "choose a folder you can write, or fix its permissions",
-              errno.EPERM: "choose a folder you can write, or fix its permissions",
-              errno.EROFS: "choose a folder on a writable file system",
-              errno.ENAMETOOLONG: "choose a shorter name (--out, or a file name)"}
-    return (f"cannot use{where}: {exc.strerror or type(exc).__name__}; "
-            f"{advice.get(exc.errno, 'check the path and run it again')}")
 
 
 @click.group(cls=ZooGroup)
@@ -141,8 +117,6 @@ def list_(what, pattern, as_json):
                      "summary": e.summary, "package": e.package} for e in rows])
         return
     if not rows and pattern and not any(ch in pattern for ch in "*?["):
-        from zoo_core.registry import unknown_name_message
-
         names = sorted(set(_KIND_ARGS) | {n for k in kinds for n in reg.all_names(k)})
         raise UsageError(unknown_name_message("kind or plugin", pattern, names))
     if not rows:
@@ -160,6 +134,9 @@ def list_(what, pattern, as_json):
 
 
 # -- zoo info -------------------------------------------------------------------------------
+_INFO_HEAD = ("kind", "name", "plugin", "package", "summary", "variants", "settings")
+
+
 @cli.command()
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
@@ -181,16 +158,12 @@ def info(name, as_json):
             for row in doc["settings"]:
                 t.add_row(row["name"], row["type"], repr(row["value"]), row["help"])
             out.print(t)
-        for key in ("needs", "capabilities", "likelihood", "metrics_reported", "monitor",
-                    "strategies", "fits", "visualizers", "requires", "applies_to", "data",
-                    "source"):
-            if key in doc:
-                value = doc[key]
-                if isinstance(value, dict):
-                    for k, v in value.items():
-                        out.print(f"{key} {k}: {v}")
-                else:
-                    out.print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+        for key, value in doc.items():  # what it fits with, in describe()'s order
+            if key in _INFO_HEAD:
+                continue
+            for k, v in value.items() if isinstance(value, dict) else [("", value)]:
+                v = ", ".join(v) if isinstance(v, list) and not k else v
+                out.print(f"{key}{' ' + k if k else ''}: {v}")
 
 
 # -- zoo plugins ----------------------------------------------------------------------------
@@ -235,9 +208,7 @@ def eval_(run_dir, metric_names, sets, as_json):
                                                     before_load=refuse_first, console=err)
     records = runner.evaluate(plan, metrics, model, dataset, run, err)
     if as_json:
-        flat = {}
-        for r in records.values():
-            flat.update(r["values"])
+        flat = {k: v for r in records.values() for k, v in r["values"].items()}
         flat["details"] = {name: {k: r[k] for k in ("settings", "units", "notes", "seconds")}
                            for name, r in records.items()}
         print_json(flat)
@@ -269,11 +240,9 @@ from zoo_core.cli import run_command  # noqa: E402  (registers `zoo run` on cli)
 
 
 def main():
-    # TensorFlow's C++ start-up chatter is not for users; set before it is ever imported
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from zoo_core.quiet_tf import install
 
-    install()  # and the native lines that variable no longer silences
+    install()  # TensorFlow's native start-up lines are not for users
     cli(prog_name="zoo")
 
 

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from zoo_core.cli.main import cli, registry
-from zoo_core.cli.output import (SEED, err, given_flags, takes_setting_options,
+from zoo_core.cli.output import (SEED, err, fmt, given_flags, takes_setting_options,
                                  terminate_as_interrupt)
 from zoo_core.errors import UsageError
 from zoo_core.run import runner
@@ -50,8 +50,7 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
     figures.
 
     `tensorboard --logdir runs/` shows every run's curves and sample images side by side."""
-    from zoo_core.run import experiment
-    from zoo_core.run import seed_groups
+    from zoo_core.run import experiment, seed_groups
 
     terminate_as_interrupt()
     formats = ("png", "svg") if svg else ("png",)
@@ -64,14 +63,9 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
             raise UsageError("--resume takes no other options: the run's config.json says "
                              "what to train")
         if seed_groups.read_group(resume) is not None:  # a seed group: its unfinished members
-            path, summary, seed_list = seed_groups.resume_group(reg, resume, err,
-                                                                formats=formats)
-            _report_group(path, summary, seed_list)
+            _report_group(*seed_groups.resume_group(reg, resume, err, formats=formats))
             return
-        run_dir, test, paths = runner.resume(reg, resume, err, formats=formats)
-        if seed_groups.read_group(run_dir.path.parent) is not None:
-            seed_groups.refresh(run_dir.path.parent)
-        _report(run_dir, test, paths)
+        _report(*runner.resume(reg, resume, err, formats=formats))
         return
     if config_file and like_run:
         raise UsageError("--config and --like both say what to run; give one of them")
@@ -88,39 +82,23 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
                          "`zoo list models` and `zoo list datasets`, or give --config FILE)")
     else:
         exp = experiment.Experiment(model=model)
-    overrides = {k: v for k, v in (("dataset", dataset), ("epochs", epochs),
-                                   ("batch_size", batch_size), ("tensorboard", tensorboard),
-                                   ("strategy", strategy)) if k in given}
+    params = click.get_current_context().params
+    overrides = {k: params[k] for k in ("dataset", "epochs", "batch_size", "tensorboard",
+                                        "strategy") if k in given}
     overrides["flags"] = {k: v for k, v in setting_flags.items() if k in given}
-    if not (config_file or like_run):
-        overrides.setdefault("strategy", strategy)
     if no_viz or viz:
         overrides["visualizers"] = [] if no_viz else list(viz)
-    seed_list = _parse_seeds(seeds) if seeds is not None else (
+    seed_list = seed_groups.parse_seeds(seeds) if seeds is not None else (
         [seed] if "seed" in given or not exp.seeds else exp.seeds)
     plan = experiment.plan(reg, exp, lines, sets=sets, seed=seed_list[0], overrides=overrides)
     for note in plan.notes:
         err.print(f"[yellow]note:[/] {note}")
     if len(seed_list) == 1:
-        run_dir, test, paths = runner.execute(plan, err, out=out, formats=formats)
-        _report(run_dir, test, paths)
+        _report(*runner.execute(plan, err, out=out, formats=formats))
         return
     plans = [dataclasses.replace(plan, seed=s) for s in seed_list]  # one plan, per seed
     path, summary = seed_groups.run_group(plans, err, out=out, formats=formats)
     _report_group(path, summary, seed_list)
-
-
-def _parse_seeds(text: str) -> list[int]:
-    try:  # every item a whole number: "0,,1" and "" are refused, not read as 0,1 and none
-        seeds = [int(s) if s.strip().isascii() else int("x") for s in text.split(",")]
-    except ValueError:
-        raise UsageError(f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; "
-                         f"got {text!r}") from None
-    if not seeds or any(not 0 <= s <= 2**32 - 1 for s in seeds):
-        raise UsageError(f"--seeds takes seeds in [0, {2**32 - 1}], e.g. 0,1,2; got {text!r}")
-    if len(set(seeds)) != len(seeds):
-        raise UsageError(f"--seeds repeats a seed ({text}); give each once")
-    return seeds
 
 
 def _report_group(path, summary, seeds):
@@ -128,9 +106,7 @@ def _report_group(path, summary, seeds):
         t = Table("test metric", "mean ± std", *[f"seed {s}" for s in seeds],
                   title=f"{path} ({len(seeds)} seeds)")
         for k, rec in summary.items():
-            t.add_row(k, f"{rec['mean']:.4f} ± {rec['std']:.4f}",
-                      *[f"{rec['values'][str(s)]:.4f}" if str(s) in rec["values"] else "–"
-                        for s in seeds])
+            t.add_row(k, fmt(rec), *[fmt(rec["values"].get(str(s))) for s in seeds])
         err.print(t)
     else:
         err.print(f"{path}: no test metrics to aggregate")
@@ -141,7 +117,7 @@ def _report(run_dir, metrics, paths):
     if metrics:  # a model without a test pass has nothing to table
         t = Table("test metric", "value", title=str(run_dir.path))
         for k, v in metrics.items():
-            t.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+            t.add_row(k, fmt(v))
         err.print(t)
     else:
         err.print(f"{run_dir.path}: no test metrics; measure it with `zoo eval "

@@ -28,7 +28,8 @@ from __future__ import annotations
 import warnings
 from typing import Any, ClassVar
 
-from zoo_core.contract import CONDITIONAL, Model, RunContext
+from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, SAMPLE, Model, RunContext
+from zoo_core.errors import RunError, ZooError, one_line
 
 
 def replayable_normal(batch, shape, *, seed, step, stream: int = 0, streams: int = 2,
@@ -102,8 +103,6 @@ class KerasModel(Model):
         """``(tag, draw)`` for the image summary every few epochs: 16 samples when the
         model samples, else 8 test images over their encode-decode round trip; None for neither."""
         import numpy as np
-
-        from zoo_core.contract import DECODE, ENCODE, SAMPLE
 
         conditional = CONDITIONAL in self.capabilities
         if SAMPLE in self.capabilities:
@@ -223,17 +222,12 @@ class KerasModel(Model):
         elif getattr(self.net, "optimizer", None) is not None:
             self.net.optimizer.build(self.net.trainable_variables)
         else:
-            from zoo_core.errors import ZooError
-
             raise ZooError(f"{type(self).__name__}.build_network() returned a network with no "
                            "optimizer: call net.compile(optimizer=...) before returning it")
 
     def _check_declared_shape(self) -> None:
         """Decode one point of the declared latent shape before any training, so a
         declaration the decoder does not accept is refused now, not after the last epoch."""
-        from zoo_core.contract import CONDITIONAL, DECODE
-        from zoo_core.errors import ZooError, one_line
-
         shape = self.latent_shape
         if DECODE not in self.capabilities or shape is None:
             return
@@ -255,7 +249,6 @@ class KerasModel(Model):
         intact of ``checkpoints/last.keras`` and ``best.keras``) or a file name under
         ``checkpoints/`` (``"last.keras"``, ``"best.keras"``). :attr:`loaded_from` says
         which file was used."""
-        from zoo_core.errors import RunError
         from zoo_core.keras.training import BEST, LAST
 
         if which == "final":

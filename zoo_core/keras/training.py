@@ -23,7 +23,8 @@ import tensorflow as tf
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeRemainingColumn)
 
-from zoo_core.errors import RunError, TrainingError, one_line
+from zoo_core.contract import MetricInfo
+from zoo_core.errors import RunError, TrainingError, ZooError, one_line
 from zoo_core.run.run_dir import RunDir, atomic_path
 
 LAST, BEST = "last.keras", "best.keras"
@@ -101,8 +102,6 @@ class DeclaredMetricsCheck(keras.callbacks.Callback):
         self.checked = True
         missing = [k for k in self.declared if k not in (logs or {})]
         if missing:
-            from zoo_core.errors import ZooError
-
             raise ZooError(f"{self.owner} declares the metrics {', '.join(missing)}, which "
                            "training never gives (train_step returns "
                            f"{', '.join(sorted(logs or {})) or 'nothing'}); return them "
@@ -235,8 +234,6 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     chief only), or None. ``resume_hint``: what to tell the user after a Ctrl-C, when the
     run is part of something larger that resumes as a whole (a search).
     """
-    from zoo_core.contract import MetricInfo
-
     metrics = tuple(metrics or (MetricInfo("loss"),))
     nan = StopOnNaN([m.name for m in metrics])
     check = DeclaredMetricsCheck([m.name for m in metrics], console, owner)
@@ -285,8 +282,6 @@ def _stopped(model, run: RunDir, exc: Exception, resume_hint) -> Exception:
     ``checkpoints/interrupted.keras`` and one line that says what is kept and how to go on.
     A callback failing after the last epoch costs nothing: that epoch's checkpoint is
     written first, and ``--resume`` then finishes the run without training again."""
-    from zoo_core.errors import ZooError
-
     try:
         save_atomic(model, run.checkpoints / "interrupted.keras")
         saved = f"the weights are saved to {run.checkpoints / 'interrupted.keras'}"
@@ -319,7 +314,6 @@ class TensorBoardImages(keras.callbacks.Callback):
         if (epoch + 1) % self.every and epoch + 1 != self.epochs:
             return
         import numpy as np
-        import tensorflow as tf
 
         from zoo_core.grid import image_grid
 

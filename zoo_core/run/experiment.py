@@ -178,15 +178,20 @@ def from_run(path: str | Path) -> Experiment:
     from zoo_core.run.run_dir import RunDir
 
     run = RunDir.open(run_path(path))
-    cfg = run.config
+    return from_config(run.config, source=str(run.file("config.json")))
+
+
+def from_config(cfg: dict, source: str = "") -> Experiment:
+    """The experiment a ``config.json`` records (a run's, or the one a seed group keeps)."""
     try:
         model = cfg["model"]["name"]
     except (KeyError, TypeError):
-        raise UsageError(f"{run.path}/config.json names no model; is it a zoo run?") from None
+        raise UsageError(f"{source or 'config.json'} names no model; is it a zoo run?") from None
+    seeds = [int(cfg["seed"])] if "seed" in cfg else None
     return Experiment(model=model, dataset=(cfg.get("dataset") or {}).get("name"),
                       visualizers=[v["name"] for v in cfg.get("visualizers", [])],
-                      seeds=[int(cfg.get("seed", 0))], strategy=cfg.get("strategy"),
-                      tensorboard=cfg.get("tensorboard"), saved=cfg, source=str(run.path))
+                      seeds=seeds, strategy=cfg.get("strategy"),
+                      tensorboard=cfg.get("tensorboard"), saved=cfg, source=source)
 
 
 # -- planning ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,15 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError, ValueError):
         return True
     return True
+
+
+def _read_status(path: Path) -> dict:
+    """``status.json`` of a run folder; empty when it is missing or unreadable."""
+    try:
+        rec = json.loads((path / STATUS).read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return rec if isinstance(rec, dict) else {}
 
 
 def fresh_path(root, stem: str) -> Path:
@@ -229,18 +239,12 @@ class RunDir:
     def _failed_before_checkpoint(path: Path) -> bool:
         """A run that stopped (failed or interrupted) before its first checkpoint: safe to
         start over in."""
-        try:
-            status = json.loads((path / STATUS).read_text())
-        except (OSError, json.JSONDecodeError):
-            return False
-        return status.get("status") in ("failed", "interrupted") and not any(
+        return _read_status(path).get("status") in ("failed", "interrupted") and not any(
             p.is_file() for p in (path / "checkpoints").glob("*"))
 
     def set_status(self, status: str, **extra) -> None:
         """Record what the run is doing (``running``, ``finished``, ``interrupted``,
         ``failed``), by whom (pid, host) and when; ``zoo runs`` reads it."""
-        import socket
-
         self.write_json(STATUS, {"status": status, "pid": os.getpid(),
                                  "host": socket.gethostname(),
                                  "updated": _dt.datetime.now().isoformat(timespec="seconds"),
@@ -251,13 +255,8 @@ class RunDir:
         running whose process is gone from this host (killed hard) is ``interrupted``.
         Runs made before ``status.json`` existed are ``finished`` when they hold a final
         model and test metrics, else ``unknown``."""
-        import socket
-
-        try:
-            rec = json.loads((self.path / STATUS).read_text())
-        except (OSError, json.JSONDecodeError):
-            rec = None
-        if not isinstance(rec, dict):
+        rec = _read_status(self.path)
+        if not rec:
             m = self.read_json(METRICS, {}) or {}
             if self.file("model.keras").is_file() and isinstance(m, dict) \
                     and m.get("test") is not None:

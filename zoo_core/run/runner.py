@@ -6,6 +6,8 @@ The names planning defines are re-exported here, so ``runner.plan_run`` keeps wo
 
 from __future__ import annotations
 
+import datetime as _dt
+import numbers
 import os
 import time
 from pathlib import Path
@@ -13,10 +15,13 @@ from pathlib import Path
 from zoo_core.errors import (FigureError, IncompatibleError, RunError, UsageError, ZooError,
                              one_line)
 from zoo_core.run.plan import (STRATEGIES, PlannedPlugin, Plan, applicable_metrics,  # noqa: F401
-                   applicable_visualizers, check_fit, plan_from_run, plan_metrics, plan_run)
+                   applicable_visualizers, check_fit, fingerprint, plan_from_run,
+                   plan_metrics, plan_run)
+from zoo_core import settings as S
+from zoo_core.plugins import run_path
 from zoo_core.registry import Registry
 from zoo_core.run.run_dir import RunDir
-from zoo_core.contract import DrawContext, RunContext
+from zoo_core.contract import DrawContext, MetricResult, RunContext
 
 
 # -- executing ------------------------------------------------------------------------------
@@ -54,19 +59,24 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
 
 
 def resume(registry: Registry, path: str, console, formats=("png",), extra=None):
+    """``zoo run --resume RUN``: continue an interrupted run from its last checkpoint; a
+    seed group's member also rewrites its group's summary."""
+    from zoo_core.run import seed_groups
+
     run = RunDir.open(path)
     run.take_lock("zoo run --resume")  # refused while the run trains elsewhere
     try:
-        return _resume(registry, run, console, formats, extra)
+        result = _resume(registry, run, console, formats, extra)
     finally:
         run.release_lock()
+    if seed_groups.read_group(run.path.parent) is not None:
+        seed_groups.refresh(run.path.parent)
+    return result
 
 
 def _resume(registry, run, console, formats, extra):
     run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
-    from zoo_core.run.plan import fingerprint
-
     if cfg.get("fingerprint") and cfg["fingerprint"] != fingerprint(cfg):
         raise UsageError(f"{run.path}/config.json was edited after the run started; --resume "
                          "continues what was recorded: undo the edit, or start a new run "
@@ -110,8 +120,6 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
     (:func:`~zoo_core.plugins.run_path`).
     ``requires``: capabilities checked before loading; ``before_load(plan)``:
     more checks that must refuse before the model loads (``zoo eval``'s metrics)."""
-    from zoo_core.plugins import run_path
-
     run = RunDir.open(run_path(path))
     plan = plan_from_run(registry, run, visualizers=visualizers, sets=sets)
     missing = sorted(set(requires) - plan.model.cls.capabilities)
@@ -140,8 +148,6 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
 
 def _changed_settings(plan: Plan, run: RunDir) -> list[str]:
     """``key=value`` for each model setting given now that differs from the run's own."""
-    from zoo_core import settings as S
-
     saved = (run.config.get("model") or {}).get("settings", {})
     now = S.as_dict(plan.model.settings)  # as config.json records them (tuples as lists)
     return [f"{k}={v}" for k, v in now.items() if k in saved and saved[k] != v]
@@ -217,10 +223,6 @@ def evaluate(plan: Plan, metrics: list[PlannedPlugin], model, dataset, run: RunD
 
 
 def _evaluate(plan, metrics, model, dataset, run, console):
-    import datetime as _dt
-
-    from zoo_core import settings as S
-
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
@@ -264,10 +266,6 @@ def _evaluate(plan, metrics, model, dataset, run, console):
 def _check_result(metric: PlannedPlugin, result) -> None:
     """A metric plugin's ``compute`` must return a :class:`MetricResult` of named numbers;
     anything else is refused naming the plugin, before it is written anywhere."""
-    import numbers
-
-    from zoo_core.contract import MetricResult
-
     where = f"metric '{metric.name}' ({metric.resolved.entry.package})"
     if not isinstance(result, MetricResult):
         raise ZooError(f"{where}: compute() returned {type(result).__name__}, not a "

@@ -13,7 +13,7 @@ import datetime as _dt
 import math
 from pathlib import Path
 
-from zoo_core.errors import RunError
+from zoo_core.errors import RunError, UsageError
 from zoo_core.run.run_dir import RunDir, fresh_path, write_json_atomic
 
 GROUP = "group.json"
@@ -43,6 +43,20 @@ def summarize(per_seed: dict[int, dict]) -> dict[str, dict]:
 
 def is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``--seeds 0,1,2``: distinct whole numbers in [0, 2**32 - 1], or a usage error."""
+    try:  # every item a whole number: "0,,1" and "" are refused, not read as 0,1 and none
+        seeds = [int(s) if s.strip().isascii() else int("x") for s in text.split(",")]
+    except ValueError:
+        raise UsageError(f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; "
+                         f"got {text!r}") from None
+    if not seeds or any(not 0 <= s <= 2**32 - 1 for s in seeds):
+        raise UsageError(f"--seeds takes seeds in [0, {2**32 - 1}], e.g. 0,1,2; got {text!r}")
+    if len(set(seeds)) != len(seeds):
+        raise UsageError(f"--seeds repeats a seed ({text}); give each once")
+    return seeds
 
 
 def group_path(model: str, source: str, *, root="runs", out=None) -> Path:
@@ -79,7 +93,6 @@ def run_group(plans, console, *, out=None, root="runs", formats=("png",)):
 
 def refresh(path) -> dict:
     """Recount a group's finished members and rewrite its summary; returns the record."""
-    
     path = Path(path)
     record = read_group(path)
     per_seed, names = {}, []
@@ -96,8 +109,7 @@ def refresh(path) -> dict:
 def resume_group(registry, path, console, *, formats=("png",)):
     """``zoo run --resume GROUP``: resume each interrupted member, train the seeds never
     started, then rewrite the summary. Finished members are not touched."""
-    from zoo_core.errors import UsageError
-    from zoo_core.run.experiment import Experiment, plan
+    from zoo_core.run.experiment import from_config, plan
     from zoo_core.run.runner import execute, resume
 
     path = Path(path)
@@ -105,9 +117,7 @@ def resume_group(registry, path, console, *, formats=("png",)):
     cfg = record.get("config")
     if not cfg:
         raise UsageError(f"{path}/group.json records no config; resume its members one by one")
-    exp = Experiment(model=cfg["model"]["name"], dataset=(cfg.get("dataset") or {}).get("name"),
-                     visualizers=[v["name"] for v in cfg.get("visualizers", [])],
-                     strategy=cfg.get("strategy"), saved=cfg)
+    exp = from_config(cfg, source=str(path / GROUP))
     for s in record["seeds"]:
         run = RunDir(path / f"seed-{s}")
         state = run.status()[0] if (run.path / "config.json").is_file() else None
@@ -117,9 +127,7 @@ def resume_group(registry, path, console, *, formats=("png",)):
         if state and any((run.path / "checkpoints").glob("*.keras")):
             resume(registry, str(run.path), console, formats=formats)
         else:  # never started, or stopped before its first checkpoint
-            p = plan(registry, exp, seed=s)
-            p.tensorboard = bool(cfg.get("tensorboard", True))
-            execute(p, console, out=str(run.path), formats=formats)
+            execute(plan(registry, exp, seed=s), console, out=str(run.path), formats=formats)
     record = refresh(path)
     return path, record["summary"], record["seeds"]
 
