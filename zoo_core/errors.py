@@ -41,6 +41,10 @@ class RunError(ZooError):
     """A run directory is missing, incomplete or cannot be written."""
 
 
+class NotARunError(RunError, UsageError):
+    """A path given as a run, or as a folder of runs, that is not one (exit code 2)."""
+
+
 class TrainingError(ZooError):
     """Training stopped, e.g. on a NaN loss; the last good checkpoint is kept."""
 

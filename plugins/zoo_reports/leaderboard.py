@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core.errors import RunError, UsageError
+from zoo_core.errors import NotARunError, RunError, UsageError
 from zoo_core.run.run_dir import RunDir
 
 BASE = ("run", "model", "source", "seed", "params", "train_seconds")
@@ -22,7 +22,7 @@ def finished_runs(root: str | Path) -> list[RunDir]:
 
     root = Path(root)
     if not root.is_dir():
-        raise RunError(f"{root} is not a folder; train something first (`zoo run ...`) or "
+        raise NotARunError(f"{root} is not a folder; train something first (`zoo run ...`) or "
                        "name run directories")
     found = []
     for p in sorted(root.iterdir()):
@@ -41,7 +41,6 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str], l
     fewer samples is not comparable with the other rows); where only such a value exists
     it is shown, and a note names the settings."""
     from zoo_core.cli.output import err
-    from zoo_core.errors import RunError
 
     rows, units, higher, kept, notes, defaults = [], {}, set(), [], [], {}
     for run in runs:

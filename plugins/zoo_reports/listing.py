@@ -14,7 +14,7 @@ import fnmatch
 import os
 from pathlib import Path
 
-from zoo_core.errors import RunError
+from zoo_core.errors import NotARunError, RunError
 from zoo_core.run.run_dir import CONFIG, RunDir
 
 STATUSES = ("running", "finished", "interrupted", "failed", "pruned", "unknown")
@@ -25,7 +25,7 @@ def find_runs(root: str | os.PathLike, depth: int = 3) -> list[RunDir]:
     sorted by path."""
     root = Path(root)
     if not root.is_dir():
-        raise RunError(f"{root} is not a folder; pass the folder that holds your runs "
+        raise NotARunError(f"{root} is not a folder; pass the folder that holds your runs "
                        "(default: runs/)")
     found = []
     for here, dirs, files in os.walk(root):

@@ -146,7 +146,7 @@ def test_resume_takes_no_other_options_and_needs_a_run(run_cli, tmp_path):
     r = run_cli("run", "--resume", str(tmp_path), "--epochs", "3")
     assert r.exit_code == 2 and "--resume takes no other options" in r.output
     r = run_cli("run", "--resume", str(tmp_path / "nope"))
-    assert r.exit_code == 1 and "is not a folder" in r.output
+    assert r.exit_code == 2 and "is not a folder" in r.output
 
 
 def test_run_without_a_model_says_what_to_type(run_cli):

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from zoo_core.errors import RunError
+from zoo_core.errors import NotARunError, RunError
 from zoo_core.run.folder_lock import LOCK, FolderLock
 
 CONFIG = "config.json"
@@ -297,9 +297,9 @@ class RunDir:
     def open(cls, path: str | os.PathLike) -> "RunDir":
         p = Path(path)
         if not p.is_dir():
-            raise RunError(f"{p} is not a folder; pass a run directory made by `zoo run`")
+            raise NotARunError(f"{p} is not a folder; pass a run directory made by `zoo run`")
         if not (p / CONFIG).is_file():
-            raise RunError(f"{p} is not a run directory (no {CONFIG}); pass a folder made "
+            raise NotARunError(f"{p} is not a run directory (no {CONFIG}); pass a folder made "
                            "by `zoo run`")
         (p / "figures").mkdir(exist_ok=True)
         (p / "checkpoints").mkdir(exist_ok=True)

@@ -257,7 +257,7 @@ def test_commands_on_a_folder_that_is_not_a_run(run_cli, tmp_path):
     for cmd in ("eval", "viz", "sample"):
         args = [cmd, str(tmp_path)] + (["--viz", "manifold"] if cmd == "viz" else [])
         r = run_cli(*args)
-        assert r.exit_code == 1 and "not a run directory" in r.output, r.output
+        assert r.exit_code == 2 and "not a run directory" in r.output, r.output
 
 
 @pytest.mark.parametrize("variant", ["vae", "vae_4d"])
