@@ -15,6 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from zoo.run_folder import Run
+from zoo_core.errors import UsageError
+
+
+def _name(value, what: str, example: str, *, optional: bool = False):
+    """A name or pattern argument: a non-empty string (None where it is optional)."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{what} takes a string, e.g. {example}; got {value!r}")
+    return value
 
 
 def _registry():
@@ -42,9 +52,15 @@ def run(model: str, dataset: str | None = None, *, epochs: int | None = None,
     to draw into the run folder (default: the model's own; ``[]`` for none). ``out``: the
     run folder (default: a new one under ``runs/``). ``progress=False``: no progress bar.
     """
-    from zoo_core.errors import UsageError
     from zoo_core.run import experiment, runner
 
+    _name(model, "zoo.run()", "zoo.run('vae_2d', 'fashion_mnist')")
+    _name(dataset, "zoo.run(dataset=...)", "dataset='fashion_mnist'", optional=True)
+    if isinstance(viz, str):  # one visualizer by name
+        viz = [viz]
+    if settings is not None and not isinstance(settings, dict):
+        raise UsageError("zoo.run(settings=...) takes a dict of scoped settings, e.g. "
+                         f"settings={{'dataset.limit': 500}}; got {settings!r}")
     unknown = {"dataset_settings", "sets", "config"} & set(model_settings)
     if unknown:
         raise UsageError(f"zoo.run() takes no {sorted(unknown)[0]}=; give settings as "
@@ -92,6 +108,10 @@ def open(path: str | Path, *, progress: bool = True) -> Run:  # noqa: A001 (zoo.
     the CLI resolves it); refused now if it is no run, loaded only when used."""
     from zoo_core import plugins
 
+    if not isinstance(path, (str, Path)):
+        raise UsageError(f"zoo.open() takes a run folder's path (or 'pretrained:NAME'); "
+                         f"got {path!r}")
+
     folder = plugins.run_path(str(path))
     return Run(Path(folder), reference=None if folder == str(path) else str(path),
                progress=progress)
@@ -102,7 +122,7 @@ def pretrained(name: str | None = None, *, progress: bool = True):
     against its recorded SHA-256, opened from a working copy under the cache folder); with
     no name, what ships, as ``zoo pretrained --json`` lists it: ``[{"name", "model",
     "dataset", "summary", "recorded": {...}, "trained": {...}}, ...]``."""
-    if name is None:
+    if _name(name, "zoo.pretrained()", "zoo.pretrained('dcgan')", optional=True) is None:
         from zoo_pretrained.store import listing
 
         return listing(_registry())
@@ -112,6 +132,7 @@ def pretrained(name: str | None = None, *, progress: bool = True):
 def _names(kind: str, pattern: str | None) -> list[str]:
     import fnmatch
 
+    _name(pattern, f"zoo.{kind}s()", f"zoo.{kind}s('*gan*')", optional=True)
     return sorted({n for e in _registry().entries(kind, pattern) for n in e.names
                    if pattern is None or fnmatch.fnmatchcase(n, pattern)})
 
@@ -141,5 +162,5 @@ def info(name: str) -> dict | list[dict]:
     capabilities, what it fits with. A list when several kinds share the name."""
     from zoo_core.describe import describe
 
-    docs = describe(_registry(), name)
+    docs = describe(_registry(), _name(name, "zoo.info()", "zoo.info('fid')"))
     return docs[0] if len(docs) == 1 else docs

@@ -78,6 +78,35 @@ def test_a_models_bad_arguments_are_one_usage_error(tiny_run, call, message):
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("call,message", [
+    (lambda: zoo.run(3), r"zoo.run\(\) takes a string, e.g. zoo.run\('vae_2d'"),
+    (lambda: zoo.run("vae_2d", dataset=3), r"zoo.run\(dataset=...\) takes a string"),
+    (lambda: zoo.run("vae_2d", seed="x", **TINY), r"seed= takes a whole number in \[0, "),
+    (lambda: zoo.run("vae_2d", seed=-1, **TINY), r"got -1"),
+    (lambda: zoo.run("vae_2d", seed=2**32, **TINY), r"got 4294967296"),
+    (lambda: zoo.run("vae_2d", settings=["limit=5"], **TINY), r"takes a dict of scoped"),
+    (lambda: zoo.open(None), r"zoo.open\(\) takes a run folder's path"),
+    (lambda: zoo.pretrained(3), r"zoo.pretrained\(\) takes a string"),
+    (lambda: zoo.models(3), r"zoo.models\(\) takes a string, e.g. zoo.models\('\*gan\*'\)"),
+    (lambda: zoo.info(None), r"zoo.info\(\) takes a string"),
+])
+def test_bad_arguments_are_one_usage_error_before_any_run_folder(call, message, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a run folder would appear under ./runs
+    with pytest.raises(zoo.UsageError, match=message) as caught:
+        call()
+    assert "\n" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_visualizer_may_be_named_alone_and_a_numpy_seed_is_a_seed(tmp_path):
+    run = zoo.run("vae_2d", seed=np.int64(4), out=tmp_path / "r",
+                  **{**TINY, "viz": "samples"})
+    assert run.config["seed"] == 4 and type(run.config["seed"]) is int
+    assert [v["name"] for v in run.config["visualizers"]] == ["samples"]
+    assert (tmp_path / "r" / "figures" / "samples.png").is_file()
+
+
 def test_one_image_encodes_as_a_batch_of_one(tiny_run):
     x = np.zeros((28, 28, 1), "float32")
     np.testing.assert_array_equal(tiny_run.model.encode(x), tiny_run.model.encode(x[None]))

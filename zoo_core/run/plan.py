@@ -8,6 +8,7 @@ any data loads or TensorFlow is imported. :mod:`zoo_core.run.runner` executes a 
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -143,6 +144,10 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
     settings to rebuild a run exactly; ``assignments`` (``(scope, key, value)``, e.g. from a
     config file) apply before ``sets``.
     """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) \
+            or not 0 <= seed <= 2**32 - 1:
+        raise UsageError(f"--seed takes a whole number in [0, {2**32 - 1}]; got {seed!r}")
+    seed = int(seed)  # a NumPy integer too, recorded in config.json as a plain one
     m_res = registry.resolve("model", model)
     m_cls = m_res.entry.cls
     notes: list[str] = []
