@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from zoo_core import settings as S
-from zoo_core.errors import ZooError
 from zoo_core.registry import Registry
-from zoo_core.run.plan import PlannedPlugin, applicable_visualizers
+from zoo_core.run.plan import PlannedPlugin, applicable_visualizers, fits
 
 
 def describe(registry: Registry, name: str) -> list[dict]:
@@ -32,7 +31,8 @@ def fits_of(registry: Registry, entry, settings) -> dict:
     if entry.kind == "model":
         cls = entry.cls
         comp = PlannedPlugin("model", registry.resolve("model", entry.name), settings)
-        fits = [d.name for d in registry.entries("dataset") if _fits(cls, settings, d.cls)]
+        datasets = [d.name for d in registry.entries("dataset")
+                    if _fits(cls, settings, d.cls)]
         spec = _first_spec(registry, cls, settings)
         doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities)}
         if cls.likelihood:
@@ -40,7 +40,7 @@ def fits_of(registry: Registry, entry, settings) -> dict:
         doc |= {"metrics_reported": [m.name for m in cls.metrics], "monitor": cls.monitor,
                 "strategies": list(cls.strategies)}
         if cls.source_setting is None:
-            doc["fits"] = fits
+            doc["fits"] = datasets
         return doc | {"visualizers": applicable_visualizers(registry, comp, spec)}
     if entry.kind == "dataset":
         spec = entry.cls.spec(settings)
@@ -54,24 +54,15 @@ def fits_of(registry: Registry, entry, settings) -> dict:
         ms = S.resolve(m.cls.Settings, m.variants.get(m.default_variant, {})
                        if m.default_variant else {})
         spec = _first_spec(registry, m.cls, ms)
-        try:
-            if entry.kind == "visualizer":
-                entry.cls.check_model(m.cls, ms, spec)
-            else:
-                d_cls = _first_dataset(registry, m.cls, ms)
-                entry.cls.check(m.cls, ms, spec, d_cls)
+        if fits(entry.cls.check_model, m.cls, ms, spec) if entry.kind == "visualizer" else \
+                fits(entry.cls.check, m.cls, ms, spec, _first_dataset(registry, m.cls, ms)):
             applies.append(m.name)
-        except ZooError:
-            pass
     return {"requires": sorted(entry.cls.requires), "applies_to": applies}
 
 
 def _fits(model_cls, settings, dataset_cls) -> bool:
-    try:
-        model_cls.check_data(settings, dataset_cls.spec(S.resolve(dataset_cls.Settings)))
-        return True
-    except ZooError:
-        return False
+    return fits(lambda: model_cls.check_data(settings,
+                                             dataset_cls.spec(S.resolve(dataset_cls.Settings))))
 
 
 def _first_dataset(registry, model_cls, settings):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from zoo_core import settings as S
-from zoo_core.errors import IncompatibleError, SettingsError, UsageError
+from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooError
 from zoo_core.registry import Registry, Resolved
 from zoo_core.run.run_dir import RunDir, package_versions
 from zoo_core.contract import DataSpec
@@ -252,28 +252,25 @@ def check_fit(registry: Registry, plan: Plan) -> None:
             f"{', '.join(m.cls.strategies)}")
 
 
+def fits(check, *args) -> bool:
+    """Whether a declaration check (``check_model``, ``check``, ``check_data``) passes."""
+    try:
+        check(*args)
+    except ZooError:
+        return False
+    return True
+
+
 def applicable_visualizers(registry: Registry, m: PlannedPlugin,
                            spec: DataSpec | None = None) -> list[str]:
-    out = []
-    for e in registry.entries("visualizer"):
-        try:
-            e.cls.check_model(m.cls, m.settings, spec)
-        except IncompatibleError:
-            continue
-        out.append(e.name)
-    return out
+    return [e.name for e in registry.entries("visualizer")
+            if fits(e.cls.check_model, m.cls, m.settings, spec)]
 
 
 def applicable_metrics(registry: Registry, plan: Plan) -> list[str]:
-    out = []
-    dataset_cls = plan.dataset.cls if plan.dataset else None
-    for e in registry.entries("metric"):
-        try:
-            e.cls.check(plan.model.cls, plan.model.settings, plan.data_spec, dataset_cls)
-        except IncompatibleError:
-            continue
-        out.append(e.name)
-    return out
+    d_cls = plan.dataset.cls if plan.dataset else None
+    return [e.name for e in registry.entries("metric")
+            if fits(e.cls.check, plan.model.cls, plan.model.settings, plan.data_spec, d_cls)]
 
 
 def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = None,
