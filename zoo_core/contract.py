@@ -105,9 +105,10 @@ class Dataset:
     def pipeline(self, split: str, batch_size: int, *, seed: int, shuffle: bool = True,
                  first_epoch: int = 0, transform=None):
         """A ``tf.data.Dataset`` of ``(x, y)`` batches; see :func:`zoo_core.keras.pipeline.pipeline`."""
-        from zoo_core.keras.pipeline import pipeline
+        from zoo_core.keras.pipeline import check_arrays, pipeline
 
-        x, y = self.arrays(split)
+        x, y = check_arrays(self.spec(self.settings), *self.arrays(split),
+                            f"{type(self).__qualname__}.arrays({split!r})")
         return pipeline(x, y, batch_size, seed=seed, shuffle=shuffle, first_epoch=first_epoch,
                         transform=transform or self.transform)
 
@@ -120,8 +121,7 @@ class Dataset:
 
     def describe(self) -> dict[str, Any]:
         """Where the data comes from, for ``zoo info`` (may look for files, must not load):
-        a flat dict of JSON values, one line each, e.g. ``{"found": "/usr/share/...",
-        "train": 60000, "test": 10000}``."""
+        a flat dict of JSON values, e.g. ``{"found": "/usr/share/...", "train": 60000}``."""
         return {}
 
     def manifest(self) -> dict[str, Any]:

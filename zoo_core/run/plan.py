@@ -279,20 +279,17 @@ def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = N
     what it needs when it does not apply) or every one that applies, with ``--set``
     settings routed to them (``k=100`` or scoped, ``nll.k=100``)."""
     fitting = applicable_metrics(registry, plan)
-    if names:
-        comps = [PlannedPlugin("metric", registry.resolve("metric", n), None)
-                 for n in dict.fromkeys(names)]
-        dataset_cls = plan.dataset.cls if plan.dataset else None
-        for c in comps:
-            try:
-                c.cls.check(plan.model.cls, plan.model.settings, plan.data_spec, dataset_cls)
-            except IncompatibleError as exc:
-                raise IncompatibleError(
-                    f"metric '{c.name}' does not apply to model '{plan.model.name}' on "
-                    f"{plan.trained_on} ({exc}); metrics that apply: "
-                    f"{', '.join(fitting) or '(none)'}") from None
-    else:
-        comps = [PlannedPlugin("metric", registry.resolve("metric", n), None) for n in fitting]
+    comps = [PlannedPlugin("metric", registry.resolve("metric", n), None)
+             for n in (dict.fromkeys(names) if names else fitting)]
+    d_cls = plan.dataset.cls if plan.dataset else None
+    for c in comps:  # each named one refused with what it needs
+        try:
+            c.cls.check(plan.model.cls, plan.model.settings, plan.data_spec, d_cls)
+        except IncompatibleError as exc:
+            raise IncompatibleError(
+                f"metric '{c.name}' does not apply to model '{plan.model.name}' on "
+                f"{plan.trained_on} ({exc}); metrics that apply: "
+                f"{', '.join(fitting) or '(none)'}") from None
     if not comps:
         raise IncompatibleError(f"no installed metric applies to model '{plan.model.name}'; "
                                 "see `zoo list metrics`")
@@ -306,12 +303,9 @@ def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = N
 
 def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=()) -> Plan:
     """Rebuild the plan a run was made with (for resume, eval, viz, sample)."""
-    cfg = run.config
-    try:
-        model = cfg["model"]["name"]
-    except (KeyError, TypeError):
-        raise UsageError(f"{run.path}/config.json names no model; is it a zoo run?") from None
-    ds = (cfg.get("dataset") or {}).get("name")
-    return plan_run(registry, model, dataset=ds, visualizers=visualizers, sets=sets,
-                    seed=cfg.get("seed", 0), strategy=cfg.get("strategy", "default"),
-                    saved=cfg, tensorboard=bool(cfg.get("tensorboard", False)))
+    from zoo_core.run.experiment import from_config
+
+    exp = from_config(run.config, source=str(run.file("config.json")))
+    return plan_run(registry, exp.model, dataset=exp.dataset, visualizers=visualizers,
+                    sets=sets, seed=(exp.seeds or [0])[0], strategy=exp.strategy or "default",
+                    saved=exp.saved, tensorboard=bool(exp.tensorboard))
