@@ -341,6 +341,32 @@ def test_metrics_that_fail_are_named_and_the_others_are_measured_and_recorded(
     assert [e["metric"] for e in evaluations] == ["elbo"]
 
 
+def test_a_ctrl_c_during_a_metric_keeps_what_the_metrics_before_it_measured(
+        prepared, tmp_path, make_dist, run_cli):
+    import json
+    import shutil
+
+    make_dist("zoo-stopped", "zoo_stopped", """
+        from zoo_core import Metric, hookimpl
+
+        class Stopped(Metric):
+            '''Stands for a long metric that the user stops with Ctrl-C.'''
+
+            def compute(self, model, ctx):
+                raise KeyboardInterrupt
+
+        @hookimpl
+        def register_metrics(register):
+            register("stopped", Stopped)
+    """)
+    _, run, _, _ = prepared
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    r = run_cli("eval", str(copy), "--metric", "elbo", "--metric", "stopped")
+    assert r.exit_code == 1 and "Aborted" in r.output
+    evaluations = json.loads((copy / "metrics.json").read_text())["evaluations"]
+    assert [e["metric"] for e in evaluations] == ["elbo"]
+
 def test_a_plugins_bug_is_one_line_naming_the_plugin_and_where(make_dist, run_cli, tmp_path):
     make_dist("zoo-buggy-data", "zoo_buggy_data", """
         from zoo_core import DataSpec, Dataset, hookimpl

@@ -20,6 +20,7 @@ from zoo_core.run.plan import (STRATEGIES, PlannedPlugin, Plan, applicable_metri
 from zoo_core import settings as S
 from zoo_core.plugins import run_path
 from zoo_core.registry import Registry
+from zoo_core.run import seed_groups
 from zoo_core.run.run_dir import RunDir
 from zoo_core.contract import DrawContext, MetricResult, RunContext
 
@@ -61,8 +62,6 @@ def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
 def resume(registry: Registry, path: str, console, formats=("png",), extra=None):
     """``zoo run --resume RUN``: continue an interrupted run from its last checkpoint; a
     seed group's member also rewrites its group's summary."""
-    from zoo_core.run import seed_groups
-
     run = RunDir.open(path)
     run.take_lock("zoo run --resume")  # refused while the run trains elsewhere
     try:
@@ -232,27 +231,19 @@ def _evaluate(plan, metrics, model, dataset, run, console):
     ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
                      extra={"progress": progress})
     records, failed = {}, []
-    for c in metrics:
-        t0 = time.perf_counter()
-        try:  # a metric that fails (a plugin's bug) does not stop the others
-            with progress:
-                result = c.cls(c.settings).compute(model, ctx)
-            _check_result(c, result)
-        except Exception as exc:  # noqa: BLE001 (reported below, in one line)
-            if os.environ.get("ZOO_DEBUG"):
-                raise
-            text = one_line(exc)
-            failed.append((exc, text if text.startswith(f"metric '{c.name}'") else
-                           f"metric '{c.name}' ({c.resolved.entry.package}): {text}"))
-            continue
-        records[c.name] = {
-            "metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
-            "units": result.units, "notes": result.notes,
-            "higher_is_better": sorted(c.cls.higher_is_better & set(result.values)),
-            "seconds": round(time.perf_counter() - t0, 2),
-            "when": _dt.datetime.now().isoformat(timespec="seconds")}
-    if records:
-        run.record_evaluations(list(records.values()))
+    try:
+        for c in metrics:
+            try:  # a metric that fails (a plugin's bug) does not stop the others
+                records[c.name] = _measure(c, model, ctx, progress)
+            except Exception as exc:  # noqa: BLE001 (reported below, in one line)
+                if os.environ.get("ZOO_DEBUG"):
+                    raise
+                text = one_line(exc)
+                failed.append((exc, text if text.startswith(f"metric '{c.name}'") else
+                               f"metric '{c.name}' ({c.resolved.entry.package}): {text}"))
+    finally:  # what was measured is kept, also when Ctrl-C stops a later metric
+        if records:
+            run.record_evaluations(list(records.values()))
     if len(failed) == 1 and not records and isinstance(failed[0][0], ZooError):
         raise failed[0][0]  # the plugin's own message, kind and exit code
     if failed:
@@ -261,6 +252,19 @@ def _evaluate(plan, metrics, model, dataset, run, console):
         raise ZooError(f"not measured: {'; '.join(text for _, text in failed)}{kept} "
                        "(ZOO_DEBUG=1 shows the traceback)")
     return records
+
+
+def _measure(c: PlannedPlugin, model, ctx: RunContext, progress) -> dict:
+    """One metric's record for ``metrics.json``: its values, units, notes and settings."""
+    t0 = time.perf_counter()
+    with progress:
+        result = c.cls(c.settings).compute(model, ctx)
+    _check_result(c, result)
+    return {"metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
+            "units": result.units, "notes": result.notes,
+            "higher_is_better": sorted(c.cls.higher_is_better & set(result.values)),
+            "seconds": round(time.perf_counter() - t0, 2),
+            "when": _dt.datetime.now().isoformat(timespec="seconds")}
 
 
 def _check_result(metric: PlannedPlugin, result) -> None:
