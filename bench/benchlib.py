@@ -27,17 +27,36 @@ def cpu_info() -> str:
                 model = line.split(":", 1)[1].strip()
     except OSError:
         pass
-    shown = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16",
-                         "amx_tile", "amx_int8") if f in flags]
+    shown = [
+        f
+        for f in (
+            "avx2",
+            "fma",
+            "avx512f",
+            "avx512_bf16",
+            "avx512_vnni",
+            "amx_bf16",
+            "amx_tile",
+            "amx_int8",
+        )
+        if f in flags
+    ]
     return f"{model}; {os.cpu_count()} logical CPUs; flags: {' '.join(shown) or '?'}"
 
 
-def row(measure: str, zoo: str, peer: str = "", ratio: str = "", spread: str = "",
-        target: str = "") -> dict:
+def row(
+    measure: str, zoo: str, peer: str = "", ratio: str = "", spread: str = "", target: str = ""
+) -> dict:
     """One line of the summary: what is measured, zoo's figure, the peer's (if any), the
     ratio, the spread over repeats, and the target the figure is held to (if any)."""
-    return {"measure": measure, "zoo": zoo, "peer": peer, "ratio": ratio, "spread": spread,
-            "target": target}
+    return {
+        "measure": measure,
+        "zoo": zoo,
+        "peer": peer,
+        "ratio": ratio,
+        "spread": spread,
+        "target": target,
+    }
 
 
 def record(benchmark: str, rows: list[dict], when: float | None = None) -> Path:
@@ -45,14 +64,22 @@ def record(benchmark: str, rows: list[dict], when: float | None = None) -> Path:
     timestamp; default now)."""
     LAST.mkdir(exist_ok=True)
     path = LAST / f"{benchmark}.json"
-    path.write_text(json.dumps({
-        "benchmark": benchmark,
-        "command": " ".join(["python", *[Path(a).name if a.endswith(".py") else a
-                                         for a in sys.argv]]),
-        "when": datetime.datetime.fromtimestamp(when or datetime.datetime.now().timestamp())
-        .strftime("%Y-%m-%d %H:%M"),
-        "machine": cpu_info(),
-        "rows": rows}, indent=1))
+    path.write_text(
+        json.dumps(
+            {
+                "benchmark": benchmark,
+                "command": " ".join(
+                    ["python", *[Path(a).name if a.endswith(".py") else a for a in sys.argv]]
+                ),
+                "when": datetime.datetime.fromtimestamp(
+                    when or datetime.datetime.now().timestamp()
+                ).strftime("%Y-%m-%d %H:%M"),
+                "machine": cpu_info(),
+                "rows": rows,
+            },
+            indent=1,
+        )
+    )
     return path
 
 

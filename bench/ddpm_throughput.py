@@ -60,8 +60,15 @@ def worker(side: str, images: int, epochs: int, variant: str) -> dict:
                 return draw([batch, *shape])
 
         s = settings
-        net = PlainDDPM(x.shape[1:], alpha_bars(s.schedule, s.timesteps), channels=s.channels,
-                        blocks=s.blocks, attention=s.attention, dropout=s.dropout, ema=s.ema)
+        net = PlainDDPM(
+            x.shape[1:],
+            alpha_bars(s.schedule, s.timesteps),
+            channels=s.channels,
+            blocks=s.blocks,
+            attention=s.attention,
+            dropout=s.dropout,
+            ema=s.ema,
+        )
         net.compile(optimizer=keras.optimizers.Adam(s.learning_rate))
         net.build_all()
         net.fit(x, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[timer])
@@ -74,8 +81,9 @@ def worker(side: str, images: int, epochs: int, variant: str) -> dict:
         model.steps_per_epoch = steps
         net = model.build_network(seed=0)
         ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x)
-        net.fit(ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0,
-                callbacks=[timer])
+        net.fit(
+            ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0, callbacks=[timer]
+        )
     return {"img_s": [len(x) / t for t in timer.seconds]}
 
 
@@ -99,9 +107,22 @@ def sampling(n: int, step_counts, variant: str) -> list[tuple[int, float]]:
 
 
 def measure(side, images, epochs, variant) -> list[float]:
-    out = subprocess.run([sys.executable, __file__, "--worker", side, "--images", str(images),
-                          "--epochs", str(epochs), "--variant", variant],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            side,
+            "--images",
+            str(images),
+            "--epochs",
+            str(epochs),
+            "--variant",
+            variant,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         raise SystemExit(f"{side} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])["img_s"]
@@ -122,32 +143,54 @@ def main():
         return
     if args.epochs < 2:
         raise SystemExit("--epochs must be at least 2 (the first epoch traces the step)")
-    print(f"# {cpu_info()}\n# {args.variant}: {args.epochs} full epochs of {args.images:,} "
-          f"images per process, batch {BATCH}, images/s of epochs 2..{args.epochs}; "
-          f"{args.rounds} rounds, order alternating", flush=True)
+    print(
+        f"# {cpu_info()}\n# {args.variant}: {args.epochs} full epochs of {args.images:,} "
+        f"images per process, batch {BATCH}, images/s of epochs 2..{args.epochs}; "
+        f"{args.rounds} rounds, order alternating",
+        flush=True,
+    )
     results: dict = {"keras": [], "zoo": []}
     for r in range(args.rounds):
-        for side in (("keras", "zoo") if r % 2 == 0 else ("zoo", "keras")):
+        for side in ("keras", "zoo") if r % 2 == 0 else ("zoo", "keras"):
             rate = statistics.median(measure(side, args.images, args.epochs, args.variant)[1:])
             results[side].append(rate)
             print(f"#   round {r + 1}: {side}: {rate:,.1f} img/s", flush=True)
     k, z = (statistics.median(results[s]) for s in ("keras", "zoo"))
     for side, label in (("keras", "plain Keras (model.fit on NumPy)"), ("zoo", "zoo")):
         vals = results[side]
-        print(f"{label:34s} median {statistics.median(vals):8,.1f} img/s  spread "
-              f"{min(vals):,.1f}-{max(vals):,.1f}")
+        print(
+            f"{label:34s} median {statistics.median(vals):8,.1f} img/s  spread "
+            f"{min(vals):,.1f}-{max(vals):,.1f}"
+        )
     print(f"ratio zoo / plain Keras: {z / k:.2f}x")
-    rows = [row(f"{args.variant} training img/s; peer: plain-Keras fit of the same U-Net",
-                f"{z:,.1f}", f"{k:,.1f}", f"{z / k:.2f}x",
-                f"{min(results['zoo']):,.1f}-{max(results['zoo']):,.1f} vs "
-                f"{min(results['keras']):,.1f}-{max(results['keras']):,.1f}, "
-                f"{args.rounds} rounds", ">= 1.0x")]
+    rows = [
+        row(
+            f"{args.variant} training img/s; peer: plain-Keras fit of the same U-Net",
+            f"{z:,.1f}",
+            f"{k:,.1f}",
+            f"{z / k:.2f}x",
+            f"{min(results['zoo']):,.1f}-{max(results['zoo']):,.1f} vs "
+            f"{min(results['keras']):,.1f}-{max(results['keras']):,.1f}, "
+            f"{args.rounds} rounds",
+            ">= 1.0x",
+        )
+    ]
     steps = [int(s) for s in args.steps.split(",")]
     for k_steps, rate in sampling(args.sample_n, steps, args.variant):
-        print(f"DDIM {k_steps:4d} steps: {rate:8,.1f} img/s  ({1000 / rate:,.1f} ms/img, "
-              f"{rate * k_steps:,.0f} image-steps/s)")
-        rows.append(row(f"{args.variant} DDIM sampling, {k_steps} steps, img/s",
-                        f"{rate:,.1f}", "", "", f"{args.sample_n} images, batch 500", ""))
+        print(
+            f"DDIM {k_steps:4d} steps: {rate:8,.1f} img/s  ({1000 / rate:,.1f} ms/img, "
+            f"{rate * k_steps:,.0f} image-steps/s)"
+        )
+        rows.append(
+            row(
+                f"{args.variant} DDIM sampling, {k_steps} steps, img/s",
+                f"{rate:,.1f}",
+                "",
+                "",
+                f"{args.sample_n} images, batch 500",
+                "",
+            )
+        )
     record("ddpm_throughput", rows)
 
 

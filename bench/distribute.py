@@ -31,9 +31,13 @@ runner.execute(plan, Console(file=open(os.devnull, "w")), out=sys.argv[2])
 
 
 def launch(strategy, out, **env):
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, strategy, str(out)],
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, strategy, str(out)],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait(*procs):
@@ -62,8 +66,16 @@ def main():
     wait(launch("mirrored", tmp / "mirrored", ZOO_LOGICAL_CPUS="2"))
     rows.append(("mirrored, 2 logical CPUs", 2, rate(tmp / "mirrored")))
     cluster = {"worker": [f"127.0.0.1:{port()}", f"127.0.0.1:{port()}"]}
-    wait(*[launch("multi-worker", tmp / f"w{i}", TF_CONFIG=json.dumps(
-        {"cluster": cluster, "task": {"type": "worker", "index": i}})) for i in range(2)])
+    wait(
+        *[
+            launch(
+                "multi-worker",
+                tmp / f"w{i}",
+                TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+            )
+            for i in range(2)
+        ]
+    )
     rows.append(("multi-worker, 2 workers", 2, rate(tmp / "w0")))
     base = rows[0][2]
     print(f"{'strategy':28s} {'replicas':>8s} {'images/s':>9s} {'vs default':>10s}")

@@ -31,27 +31,50 @@ def main():
     solved, returns, rates = 0, [], []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in [int(s) for s in args.seeds.split(",")]:
-            plan = runner.plan_run(plugins.get_registry(), "dqn", env="CartPole-v1",
-                                   visualizers=[], seed=seed, sets=args.sets)
+            plan = runner.plan_run(
+                plugins.get_registry(),
+                "dqn",
+                env="CartPole-v1",
+                visualizers=[],
+                seed=seed,
+                sets=args.sets,
+            )
             run, test, _ = runner.execute(plan, console, out=os.path.join(tmp, f"s{seed}"))
             m = run.metrics()
             solved += int(test["solved"])
             returns.append(test["mean_return"])
             rates.append(m["steps_per_second"])
-            table.add_row(str(seed), f"{test['mean_return']:.1f}", f"{test['std_return']:.1f}",
-                          str(test["solved"]), f"{m['train_seconds']:.1f}",
-                          f"{m['steps_per_second']:,.0f}")
+            table.add_row(
+                str(seed),
+                f"{test['mean_return']:.1f}",
+                f"{test['std_return']:.1f}",
+                str(test["solved"]),
+                f"{m['train_seconds']:.1f}",
+                f"{m['steps_per_second']:,.0f}",
+            )
     Console().print(table)
-    Console().print(f"solved (greedy mean >= 475) for {solved} of {len(args.seeds.split(','))} "
-                    "seeds, 50,000 environment steps each")
+    Console().print(
+        f"solved (greedy mean >= 475) for {solved} of {len(args.seeds.split(','))} "
+        "seeds, 50,000 environment steps each"
+    )
     from benchlib import record, row
 
     n = len(returns)
-    record("dqn_cartpole", [
-        row("CartPole-v1 seeds solved (greedy mean >= 475, 100 episodes)", f"{solved} of {n}",
-            spread=f"mean returns {min(returns):.0f}-{max(returns):.0f}"),
-        row("environment steps/s while training", f"{sorted(rates)[n // 2]:,.0f}",
-            spread=f"{min(rates):,.0f}-{max(rates):,.0f}")])
+    record(
+        "dqn_cartpole",
+        [
+            row(
+                "CartPole-v1 seeds solved (greedy mean >= 475, 100 episodes)",
+                f"{solved} of {n}",
+                spread=f"mean returns {min(returns):.0f}-{max(returns):.0f}",
+            ),
+            row(
+                "environment steps/s while training",
+                f"{sorted(rates)[n // 2]:,.0f}",
+                spread=f"{min(rates):,.0f}-{max(rates):,.0f}",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -51,9 +51,16 @@ def worker(side: str, images: int, epochs: int, variant: str) -> dict:
                 return tf.random.uniform(tf.shape(x))
 
         s = settings
-        net = PlainRealNVP(x.shape[1:], scales=s.scales, couplings=s.couplings,
-                           final_couplings=s.final_couplings, filters=s.filters,
-                           blocks=s.blocks, alpha=s.alpha, weight_decay=s.weight_decay)
+        net = PlainRealNVP(
+            x.shape[1:],
+            scales=s.scales,
+            couplings=s.couplings,
+            final_couplings=s.final_couplings,
+            filters=s.filters,
+            blocks=s.blocks,
+            alpha=s.alpha,
+            weight_decay=s.weight_decay,
+        )
         net.compile(optimizer=keras.optimizers.Adam(s.learning_rate))
         net.fit(x, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[timer])
     else:
@@ -65,15 +72,29 @@ def worker(side: str, images: int, epochs: int, variant: str) -> dict:
         model.steps_per_epoch = steps
         net = model.build_network(seed=0)
         ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x)
-        net.fit(ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0,
-                callbacks=[timer])
+        net.fit(
+            ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0, callbacks=[timer]
+        )
     return {"img_s": [len(x) / t for t in timer.seconds]}
 
 
 def measure(side, images, epochs, variant) -> list[float]:
-    out = subprocess.run([sys.executable, __file__, "--worker", side, "--images", str(images),
-                          "--epochs", str(epochs), "--variant", variant],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            side,
+            "--images",
+            str(images),
+            "--epochs",
+            str(epochs),
+            "--variant",
+            variant,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         raise SystemExit(f"{side} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])["img_s"]
@@ -92,27 +113,40 @@ def main():
         return
     if args.epochs < 2:
         raise SystemExit("--epochs must be at least 2 (the first epoch traces the step)")
-    print(f"# {cpu_info()}\n# {args.variant}: {args.epochs} full epochs of {args.images:,} "
-          f"images per process, batch {BATCH}, images/s of epochs 2..{args.epochs}; "
-          f"{args.rounds} rounds, order alternating", flush=True)
+    print(
+        f"# {cpu_info()}\n# {args.variant}: {args.epochs} full epochs of {args.images:,} "
+        f"images per process, batch {BATCH}, images/s of epochs 2..{args.epochs}; "
+        f"{args.rounds} rounds, order alternating",
+        flush=True,
+    )
     results: dict = {"keras": [], "zoo": []}
     for r in range(args.rounds):
-        for side in (("keras", "zoo") if r % 2 == 0 else ("zoo", "keras")):
+        for side in ("keras", "zoo") if r % 2 == 0 else ("zoo", "keras"):
             rate = statistics.median(measure(side, args.images, args.epochs, args.variant)[1:])
             results[side].append(rate)
             print(f"#   round {r + 1}: {side}: {rate:,.1f} img/s", flush=True)
     k, z = (statistics.median(results[s]) for s in ("keras", "zoo"))
     for side, label in (("keras", "plain Keras (model.fit on NumPy)"), ("zoo", "zoo")):
         vals = results[side]
-        print(f"{label:34s} median {statistics.median(vals):8,.1f} img/s  spread "
-              f"{min(vals):,.1f}-{max(vals):,.1f}")
+        print(
+            f"{label:34s} median {statistics.median(vals):8,.1f} img/s  spread "
+            f"{min(vals):,.1f}-{max(vals):,.1f}"
+        )
     print(f"ratio zoo / plain Keras: {z / k:.2f}x")
-    record("flow_throughput", [row(
-        f"{args.variant} training img/s; peer: plain-Keras fit of the same flow",
-        f"{z:,.1f}", f"{k:,.1f}", f"{z / k:.2f}x",
-        f"{min(results['zoo']):,.1f}-{max(results['zoo']):,.1f} vs "
-        f"{min(results['keras']):,.1f}-{max(results['keras']):,.1f}, {args.rounds} rounds",
-        ">= 1.0x")])
+    record(
+        "flow_throughput",
+        [
+            row(
+                f"{args.variant} training img/s; peer: plain-Keras fit of the same flow",
+                f"{z:,.1f}",
+                f"{k:,.1f}",
+                f"{z / k:.2f}x",
+                f"{min(results['zoo']):,.1f}-{max(results['zoo']):,.1f} vs "
+                f"{min(results['keras']):,.1f}-{max(results['keras']):,.1f}, {args.rounds} rounds",
+                ">= 1.0x",
+            )
+        ],
+    )
 
 
 if __name__ == "__main__":

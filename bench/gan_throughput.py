@@ -44,7 +44,7 @@ def keras_io_style(epochs: int, limit: int = 0) -> list[float]:
 
     latent, n_critic, batch, gp_weight = 128, 5, 64, 10.0
     x, _ = FashionMNIST(FashionMNIST.Settings()).arrays("train")
-    x = (x[:limit or None] * 2.0 - 1.0).astype("float32")  # keras-io: (x - 127.5) / 127.5
+    x = (x[: limit or None] * 2.0 - 1.0).astype("float32")  # keras-io: (x - 127.5) / 127.5
 
     class WGAN(keras.Model):
         def __init__(self, discriminator, generator):
@@ -67,7 +67,7 @@ def keras_io_style(epochs: int, limit: int = 0) -> list[float]:
 
         def train_step(self, real_images):
             b = tf.shape(real_images)[0] // n_critic
-            chunks = tf.reshape(real_images[:b * n_critic], [n_critic, b, 28, 28, 1])
+            chunks = tf.reshape(real_images[: b * n_critic], [n_critic, b, 28, 28, 1])
             for i in range(n_critic):
                 z = tf.random.normal(shape=(b, latent))
                 with tf.GradientTape() as tape:
@@ -77,20 +77,24 @@ def keras_io_style(epochs: int, limit: int = 0) -> list[float]:
                     d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
                     d_loss = d_cost + gp_weight * self.gradient_penalty(b, chunks[i], fake)
                 grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-                self.d_optimizer.apply_gradients(
-                    zip(grads, self.discriminator.trainable_variables))
+                self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
             z = tf.random.normal(shape=(b, latent))
             with tf.GradientTape() as tape:
-                g_loss = -tf.reduce_mean(self.discriminator(self.generator(z, training=True),
-                                                            training=True))
+                g_loss = -tf.reduce_mean(
+                    self.discriminator(self.generator(z, training=True), training=True)
+                )
             grads = tape.gradient(g_loss, self.generator.trainable_variables)
             self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
             return {"d_loss": d_loss, "g_loss": g_loss}
 
-    wgan = WGAN(build_discriminator((28, 28, 1), (64, 128), batch_norm=False, name="critic"),
-                build_generator((28, 28, 1), latent, (64, 128)))
-    wgan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-                 g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    wgan = WGAN(
+        build_discriminator((28, 28, 1), (64, 128), batch_norm=False, name="critic"),
+        build_generator((28, 28, 1), latent, (64, 128)),
+    )
+    wgan.compile(
+        d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+    )
     from benchlib import epoch_timer
 
     timer = epoch_timer()
@@ -103,10 +107,27 @@ def zoo_side(epochs: int, limit: int = 0) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
         zoo = Path(sys.executable).with_name("zoo")
-        subprocess.run([str(zoo), "run", "wgan_gp", "--dataset", "fashion_mnist", "--epochs",
-                        str(epochs), "--set", "fid_every=0", "--set", "progress_points=0",
-                        *(["--set", f"limit={limit}"] if limit else []),
-                        "--no-viz", "--out", str(out)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(zoo),
+                "run",
+                "wgan_gp",
+                "--dataset",
+                "fashion_mnist",
+                "--epochs",
+                str(epochs),
+                "--set",
+                "fid_every=0",
+                "--set",
+                "progress_points=0",
+                *(["--set", f"limit={limit}"] if limit else []),
+                "--no-viz",
+                "--out",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+        )
         return [h["seconds"] for h in json.loads((out / "metrics.json").read_text())["history"]]
 
 
@@ -115,9 +136,12 @@ def measure(side: str, epochs: int, limit: int = 0) -> float:
     if side == "zoo":
         times = zoo_side(epochs, limit)
     else:
-        out = subprocess.run([sys.executable, __file__, "--worker", "--epochs", str(epochs),
-                              "--limit", str(limit)], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", "--epochs", str(epochs), "--limit", str(limit)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         times = json.loads(out.stdout.strip().splitlines()[-1])
     return (limit or 60_000) / statistics.median(times[1:] or times)
 
@@ -136,16 +160,18 @@ def main():
 
     import tensorflow as tf
 
-    print(f"cpus {multiprocessing.cpu_count()}, tensorflow {tf.__version__}, intra-op threads "
-          f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'}, epochs per "
-          f"process {args.epochs}, rounds {args.rounds}, images per epoch "
-          f"{args.limit or 60_000:,}", flush=True)
+    print(
+        f"cpus {multiprocessing.cpu_count()}, tensorflow {tf.__version__}, intra-op threads "
+        f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'}, epochs per "
+        f"process {args.epochs}, rounds {args.rounds}, images per epoch "
+        f"{args.limit or 60_000:,}",
+        flush=True,
+    )
     got = {"keras-io style": [], "zoo": []}
     for r in range(args.rounds):
         order = ("keras-io style", "zoo") if r % 2 == 0 else ("zoo", "keras-io style")
         for side in order:
-            got[side].append(measure("zoo" if side == "zoo" else "keras", args.epochs,
-                                     args.limit))
+            got[side].append(measure("zoo" if side == "zoo" else "keras", args.epochs, args.limit))
             print(f"round {r + 1} {side:15s} {got[side][-1]:8,.0f} critic img/s", flush=True)
     peer, zoo = (statistics.median(got[k]) for k in ("keras-io style", "zoo"))
     print(f"{'side':15s} {'median img/s':>12s} {'spread':>16s}")
@@ -154,12 +180,21 @@ def main():
     print(f"ratio zoo / keras-io style: {zoo / peer:.2f}")
     from benchlib import record, row
 
-    record("gan_throughput", [row(
-        "wgan_gp training, critic img/s (keras-io WGAN-GP script)", f"{zoo:,.0f}",
-        f"{peer:,.0f}", f"{zoo / peer:.2f}x",
-        f"zoo {min(got['zoo']):,.0f}-{max(got['zoo']):,.0f}, peer "
-        f"{min(got['keras-io style']):,.0f}-{max(got['keras-io style']):,.0f} "
-        f"({args.rounds} rounds)", "at least the peer")])
+    record(
+        "gan_throughput",
+        [
+            row(
+                "wgan_gp training, critic img/s (keras-io WGAN-GP script)",
+                f"{zoo:,.0f}",
+                f"{peer:,.0f}",
+                f"{zoo / peer:.2f}x",
+                f"zoo {min(got['zoo']):,.0f}-{max(got['zoo']):,.0f}, peer "
+                f"{min(got['keras-io style']):,.0f}-{max(got['keras-io style']):,.0f} "
+                f"({args.rounds} rounds)",
+                "at least the peer",
+            )
+        ],
+    )
 
 
 if __name__ == "__main__":

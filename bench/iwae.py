@@ -64,8 +64,11 @@ def main():
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=0, help="images per call (0: the default)")
-    ap.add_argument("--precision", default="float32,bfloat16",
-                    help="decoder precisions to time, comma-separated")
+    ap.add_argument(
+        "--precision",
+        default="float32,bfloat16",
+        help="decoder precisions to time, comma-separated",
+    )
     ap.add_argument("--repeats", type=int, default=1, help="full passes per precision")
     args = ap.parse_args()
 
@@ -78,7 +81,7 @@ def main():
     from zoo_vae.settings import VARIANTS, VAESettings
 
     data = FashionMNIST()
-    x = data.arrays("test")[0][:args.n]
+    x = data.arrays("test")[0][: args.n]
     if args.run:
         from zoo_core.cli import registry
         from zoo_core.run.runner import open_trained
@@ -96,39 +99,58 @@ def main():
     precisions = args.precision.split(",")
     times: dict[str, list[float]] = {p: [] for p in precisions}
     for precision in precisions:
-        model.log_likelihood(x[:50], k=args.k, batch_size=args.batch,
-                             precision=precision)  # trace once
+        model.log_likelihood(
+            x[:50], k=args.k, batch_size=args.batch, precision=precision
+        )  # trace once
     for r in range(args.repeats):
         for precision in precisions if r % 2 == 0 else precisions[::-1]:
             t0 = time.perf_counter()
-            log_px = model.log_likelihood(x, k=args.k, batch_size=args.batch,
-                                          precision=precision)
+            log_px = model.log_likelihood(x, k=args.k, batch_size=args.batch, precision=precision)
             times[precision].append(time.perf_counter() - t0)
             bounds[precision] = -float(np.mean(log_px.astype("float64")))
             print(f"  {precision} pass {r + 1}: {times[precision][-1]:.1f} s", flush=True)
     for precision in precisions:
         seconds = float(np.median(times[precision]))
-        spread = (f" (spread {min(times[precision]):.1f}-{max(times[precision]):.1f} s over "
-                  f"{args.repeats} passes)" if args.repeats > 1 else "")
+        spread = (
+            f" (spread {min(times[precision]):.1f}-{max(times[precision]):.1f} s over "
+            f"{args.repeats} passes)"
+            if args.repeats > 1
+            else ""
+        )
         gflops = flops / seconds / 1e9
-        print(f"{precision:8s} IWAE k={args.k} on {args.n:,} images: {seconds:6.1f} s{spread}, "
-              f"{args.n / seconds:,.0f} img/s, {flops / 1e12:.2f} TFLOP, {gflops:,.0f} GFLOP/s "
-              f"({gflops / peaks[precision]:.0%} of the {precision} matmul peak); "
-              f"bound -log p(x) <= {bounds[precision]:.3f} nats"
-              + ("" if args.run else " (fresh weights: not a result)"))
-        rows.append(row(f"IWAE k={args.k}, {args.n:,} test images, decodes in {precision}: s "
-                        f"(GFLOP/s, share of the {precision} matmul peak)",
-                        f"{seconds:.1f} ({gflops:,.0f}, {gflops / peaks[precision]:.0%})",
-                        spread=(f"{min(times[precision]):.1f}-{max(times[precision]):.1f}"
-                                if args.repeats > 1 else ""),
-                        target="<= 60"))
+        print(
+            f"{precision:8s} IWAE k={args.k} on {args.n:,} images: {seconds:6.1f} s{spread}, "
+            f"{args.n / seconds:,.0f} img/s, {flops / 1e12:.2f} TFLOP, {gflops:,.0f} GFLOP/s "
+            f"({gflops / peaks[precision]:.0%} of the {precision} matmul peak); "
+            f"bound -log p(x) <= {bounds[precision]:.3f} nats"
+            + ("" if args.run else " (fresh weights: not a result)")
+        )
+        rows.append(
+            row(
+                f"IWAE k={args.k}, {args.n:,} test images, decodes in {precision}: s "
+                f"(GFLOP/s, share of the {precision} matmul peak)",
+                f"{seconds:.1f} ({gflops:,.0f}, {gflops / peaks[precision]:.0%})",
+                spread=(
+                    f"{min(times[precision]):.1f}-{max(times[precision]):.1f}"
+                    if args.repeats > 1
+                    else ""
+                ),
+                target="<= 60",
+            )
+        )
     if len(bounds) == 2:
         a, b = bounds.values()
         print(f"bound difference: {b - a:+.3f} nats")
-        rows.append(row("IWAE bound, bfloat16 minus float32, nats"
-                        + (f" ({args.run})" if args.run else " (fresh weights)"), f"{b - a:+.3f}",
-                        target="within 0.05"))
+        rows.append(
+            row(
+                "IWAE bound, bfloat16 minus float32, nats"
+                + (f" ({args.run})" if args.run else " (fresh weights)"),
+                f"{b - a:+.3f}",
+                target="within 0.05",
+            )
+        )
     record("iwae", rows)
+
 
 if __name__ == "__main__":
     main()

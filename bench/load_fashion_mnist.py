@@ -1,6 +1,6 @@
 """Loading Fashion-MNIST from local IDX files: parse + checksum + float conversion.
 
-    python bench/load_fashion_mnist.py
+python bench/load_fashion_mnist.py
 """
 
 import time
@@ -18,8 +18,12 @@ def main():
         x, y = ds.arrays("train")
         t = time.perf_counter() - t0
         print(f"train split {x.shape} from {ds.source}: {t:.3f} s (verify={verify})")
-        rows.append(row(f"load the 60,000 train images, s (checksum {'on' if verify else 'off'})",
-                        f"{t:.3f}"))
+        rows.append(
+            row(
+                f"load the 60,000 train images, s (checksum {'on' if verify else 'off'})",
+                f"{t:.3f}",
+            )
+        )
     record("load_fashion_mnist", rows)
 
 

@@ -1,6 +1,6 @@
 """The 30x30 manifold: the seed's loop (one `decoder.predict` per cell) vs one batched decode.
 
-    python bench/manifold.py
+python bench/manifold.py
 """
 
 import os
@@ -24,7 +24,7 @@ def seed_loop(decoder, n=30, scale=2.0):
     for i, yi in enumerate(grid_y):
         for j, xi in enumerate(grid_x):
             x_decoded = decoder.predict(np.array([[xi, yi]]), verbose=0)
-            figure[i * 28:(i + 1) * 28, j * 28:(j + 1) * 28] = x_decoded[0].reshape(28, 28)
+            figure[i * 28 : (i + 1) * 28, j * 28 : (j + 1) * 28] = x_decoded[0].reshape(28, 28)
     return figure
 
 
@@ -46,8 +46,17 @@ def main():
     print(f"  speed-up:                      {loop / batched:8.1f}x")
     from benchlib import record, row
 
-    record("manifold", [row("30x30 manifold, s (the notebook's 900 predict calls)",
-                            f"{batched:.3f}", f"{loop:.3f}", f"{loop / batched:.1f}x faster")])
+    record(
+        "manifold",
+        [
+            row(
+                "30x30 manifold, s (the notebook's 900 predict calls)",
+                f"{batched:.3f}",
+                f"{loop:.3f}",
+                f"{loop / batched:.1f}x faster",
+            )
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -67,8 +67,9 @@ def main():
 
     tf.config.experimental.enable_op_determinism()  # as `zoo run` trains
     data = FashionMNIST(FashionMNIST.Settings())
-    model = ConvVAE(VAESettings(**VARIANTS[args.variant], precision=args.precision),
-                    FashionMNIST.spec(None))
+    model = ConvVAE(
+        VAESettings(**VARIANTS[args.variant], precision=args.precision), FashionMNIST.spec(None)
+    )
     model.steps_per_epoch = 60_000 // BATCH
     net = model.build_network(seed=0)
     ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x).repeat()
@@ -97,13 +98,19 @@ def main():
 
     total = sum(per_type.values())
     print(f"{args.variant} ({args.precision}), batch {BATCH}, {args.steps} steps")
-    print(f"step with the tf.data pipeline: {with_pipeline * 1e3:7.2f} ms "
-          f"({BATCH / with_pipeline:,.0f} img/s)")
-    print(f"step on one batch in memory:    {in_memory * 1e3:7.2f} ms "
-          f"({BATCH / in_memory:,.0f} img/s); the pipeline costs at most "
-          f"{max(0.0, 1 - in_memory / with_pipeline):.0%} of a step")
-    print(f"op time summed over threads: {total / 1e3 / args.steps:.2f} ms per step "
-          f"(ops on 2 cores can overlap, so this can exceed the step)")
+    print(
+        f"step with the tf.data pipeline: {with_pipeline * 1e3:7.2f} ms "
+        f"({BATCH / with_pipeline:,.0f} img/s)"
+    )
+    print(
+        f"step on one batch in memory:    {in_memory * 1e3:7.2f} ms "
+        f"({BATCH / in_memory:,.0f} img/s); the pipeline costs at most "
+        f"{max(0.0, 1 - in_memory / with_pipeline):.0%} of a step"
+    )
+    print(
+        f"op time summed over threads: {total / 1e3 / args.steps:.2f} ms per step "
+        f"(ops on 2 cores can overlap, so this can exceed the step)"
+    )
     print(f"{'op type':38s} {'ms/step':>8s} {'share':>6s}")
     for name, us in sorted(per_type.items(), key=lambda kv: -kv[1])[:14]:
         print(f"{name:38s} {us / 1e3 / args.steps:8.2f} {us / total:6.1%}")

@@ -30,9 +30,12 @@ def median_seconds(cmd, n=5):
 
 def main():
     zoo = shutil.which("zoo") or os.path.join(os.path.dirname(sys.executable), "zoo")
-    rows = [("zoo --help", [zoo, "--help"]), ("zoo list", [zoo, "list"]),
-            ("zoo info vae", [zoo, "info", "vae"]),
-            ('python -c "import tensorflow"', [sys.executable, "-c", "import tensorflow"])]
+    rows = [
+        ("zoo --help", [zoo, "--help"]),
+        ("zoo list", [zoo, "list"]),
+        ("zoo info vae", [zoo, "info", "vae"]),
+        ('python -c "import tensorflow"', [sys.executable, "-c", "import tensorflow"]),
+    ]
     results = {name: median_seconds(cmd) for name, cmd in rows}
     tf = results['python -c "import tensorflow"'][0]
     print(f"{'command':32s} {'median s':>9s} {'spread':>13s} {'vs import tensorflow':>21s}")
@@ -40,9 +43,18 @@ def main():
         print(f"{name:32s} {t:9.3f} {lo:6.3f}-{hi:.3f} {t / tf:20.2f}x")
     from benchlib import record, row
 
-    record("startup", [row(f"{name}, s (median of 5)", f"{t:.3f}", spread=f"{lo:.3f}-{hi:.3f}",
-                           target="< 0.3" if name == "zoo list" else "")
-                       for name, (t, lo, hi) in results.items()])
+    record(
+        "startup",
+        [
+            row(
+                f"{name}, s (median of 5)",
+                f"{t:.3f}",
+                spread=f"{lo:.3f}-{hi:.3f}",
+                target="< 0.3" if name == "zoo list" else "",
+            )
+            for name, (t, lo, hi) in results.items()
+        ],
+    )
 
 
 if __name__ == "__main__":

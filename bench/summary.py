@@ -15,8 +15,16 @@ import sys
 from benchlib import LAST
 
 #: the order of the table, and the script that fills each part
-ORDER = ("vae_throughput", "gan_throughput", "iwae", "sample_metrics", "startup",
-         "manifold", "load_fashion_mnist", "dqn_cartpole")
+ORDER = (
+    "vae_throughput",
+    "gan_throughput",
+    "iwae",
+    "sample_metrics",
+    "startup",
+    "manifold",
+    "load_fashion_mnist",
+    "dqn_cartpole",
+)
 COLUMNS = ("benchmark", "measure", "zoo", "peer", "ratio", "spread", "target")
 
 

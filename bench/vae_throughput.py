@@ -39,8 +39,11 @@ CONFIGS = {
     "spe8": ("zoo, steps_per_execution=8", {"steps_per_execution": 8}, {}),
     "jit": ("zoo, jit_compile (XLA)", {"jit_compile": True}, {}),
     "nodet": ("zoo, op determinism off", {}, {"ZOO_BENCH_NO_DETERMINISM": "1"}),
-    "threads": ("zoo, intra-op 2, inter-op 1", {},
-                {"TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "1"}),
+    "threads": (
+        "zoo, intra-op 2, inter-op 1",
+        {},
+        {"TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "1"},
+    ),
 }
 
 
@@ -87,7 +90,8 @@ def notebook_vae(latent_dim, f0, f1, dense):
                 z_mean, z_log_var, z = encoder(data)
                 reconstruction = decoder(z)
                 reconstruction_loss = tf.reduce_mean(
-                    keras.losses.binary_crossentropy(data, reconstruction))
+                    keras.losses.binary_crossentropy(data, reconstruction)
+                )
                 reconstruction_loss *= 28 * 28
                 kl_loss = 1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var)
                 kl_loss = tf.reduce_mean(kl_loss)
@@ -95,8 +99,11 @@ def notebook_vae(latent_dim, f0, f1, dense):
                 total_loss = reconstruction_loss + kl_loss
             grads = tape.gradient(total_loss, self.trainable_weights)
             self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-            return {"loss": total_loss, "reconstruction_loss": reconstruction_loss,
-                    "kl_loss": kl_loss}
+            return {
+                "loss": total_loss,
+                "reconstruction_loss": reconstruction_loss,
+                "kl_loss": kl_loss,
+            }
 
     vae = VAE(encoder, decoder)
     vae.compile(optimizer=keras.optimizers.Adam())
@@ -113,8 +120,7 @@ def worker(side: str, variant: str, config: str, epochs: int) -> dict:
     timer = epoch_timer()
     if side == "notebook":
         x, _ = data.arrays("train")
-        vae = notebook_vae(v.get("latent_dim", 2), *v.get("filters", (32, 64)),
-                           v.get("dense", 16))
+        vae = notebook_vae(v.get("latent_dim", 2), *v.get("filters", (32, 64)), v.get("dense", 16))
         vae.fit(x, epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[timer])
         n = len(x)
     else:
@@ -136,29 +142,56 @@ def worker(side: str, variant: str, config: str, epochs: int) -> dict:
         if sets.get("jit_compile"):
             net.jit_compile = True
         ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x)
-        net.fit(ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0,
-                callbacks=[timer])
+        net.fit(
+            ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0, callbacks=[timer]
+        )
     return {"img_s": [n / s for s in timer.seconds]}
 
 
 def thread_info() -> str:
     import tensorflow as tf
 
-    env = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-                                      "TF_NUM_INTEROP_THREADS", "TF_ENABLE_ONEDNN_OPTS")
-           if k in os.environ}
-    return (f"TensorFlow {tf.__version__}, intra-op threads "
-            f"{tf.config.threading.get_intra_op_parallelism_threads() or 'auto'}, inter-op "
-            f"{tf.config.threading.get_inter_op_parallelism_threads() or 'auto'}; "
-            f"environment: {env or 'none set'}")
+    env = {
+        k: os.environ[k]
+        for k in (
+            "OMP_NUM_THREADS",
+            "TF_NUM_INTRAOP_THREADS",
+            "TF_NUM_INTEROP_THREADS",
+            "TF_ENABLE_ONEDNN_OPTS",
+        )
+        if k in os.environ
+    }
+    return (
+        f"TensorFlow {tf.__version__}, intra-op threads "
+        f"{tf.config.threading.get_intra_op_parallelism_threads() or 'auto'}, inter-op "
+        f"{tf.config.threading.get_inter_op_parallelism_threads() or 'auto'}; "
+        f"environment: {env or 'none set'}"
+    )
 
 
 def measure(side, variant, config, epochs) -> list[float]:
-    env = dict(os.environ, **CONFIGS.get(config, (None, None, {}))[2]) if side == "zoo" \
+    env = (
+        dict(os.environ, **CONFIGS.get(config, (None, None, {}))[2])
+        if side == "zoo"
         else dict(os.environ)
-    out = subprocess.run([sys.executable, __file__, "--worker", side, "--variant", variant,
-                          "--config", config, "--epochs", str(epochs)], capture_output=True,
-                         text=True, env=env)
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            side,
+            "--variant",
+            variant,
+            "--config",
+            config,
+            "--epochs",
+            str(epochs),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if out.returncode:
         raise SystemExit(f"{side} {variant} {config} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])["img_s"]
@@ -167,11 +200,11 @@ def measure(side, variant, config, epochs) -> list[float]:
 ROUND_LINE = re.compile(r"^#   round (\d+): (\w+) (zoo|notebook) (\w+): ([\d,]+) img/s$")
 
 
-def report(results: dict, variants: list[str], configs: list[str], rounds: int,
-           when: float | None = None) -> None:
+def report(
+    results: dict, variants: list[str], configs: list[str], rounds: int, when: float | None = None
+) -> None:
     """The table of medians, spreads and ratios; kept for ``bench/summary.py``."""
-    print(f"\n{'model':8s} {'side':32s} {'median img/s':>12s} {'spread':>15s} "
-          f"{'vs notebook':>11s}")
+    print(f"\n{'model':8s} {'side':32s} {'median img/s':>12s} {'spread':>15s} {'vs notebook':>11s}")
     rows = []
     for variant in variants:
         nb = results[(variant, "notebook", "f32")]
@@ -180,14 +213,24 @@ def report(results: dict, variants: list[str], configs: list[str], rounds: int,
             vals = results[(variant, side, c)]
             label = "notebook (model.fit on NumPy)" if side == "notebook" else CONFIGS[c][0]
             med = statistics.median(vals)
-            print(f"{variant:8s} {label:32s} {med:12,.0f} {min(vals):7,.0f}-{max(vals):<7,.0f} "
-                  f"{med / base:10.2f}x", flush=True)
+            print(
+                f"{variant:8s} {label:32s} {med:12,.0f} {min(vals):7,.0f}-{max(vals):<7,.0f} "
+                f"{med / base:10.2f}x",
+                flush=True,
+            )
             if side == "zoo":
-                rows.append(row(
-                    f"{variant} training img/s, {label.removeprefix('zoo, ')}; peer: the "
-                    "notebook", f"{med:,.0f}", f"{base:,.0f}", f"{med / base:.2f}x",
-                    f"{min(vals):,.0f}-{max(vals):,.0f} vs {min(nb):,.0f}-{max(nb):,.0f}, "
-                    f"{rounds} rounds", ">= 1.3x"))
+                rows.append(
+                    row(
+                        f"{variant} training img/s, {label.removeprefix('zoo, ')}; peer: the "
+                        "notebook",
+                        f"{med:,.0f}",
+                        f"{base:,.0f}",
+                        f"{med / base:.2f}x",
+                        f"{min(vals):,.0f}-{max(vals):,.0f} vs {min(nb):,.0f}-{max(nb):,.0f}, "
+                        f"{rounds} rounds",
+                        ">= 1.3x",
+                    )
+                )
     record("vae_throughput", rows, when)
 
 
@@ -212,8 +255,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--variants", default="vae_2d,vae_4d")
     ap.add_argument("--configs", default="f32", help=f"zoo sides: {','.join(CONFIGS)}")
-    ap.add_argument("--from-log", metavar="FILE",
-                    help="only tabulate the round lines of an earlier run's output")
+    ap.add_argument(
+        "--from-log",
+        metavar="FILE",
+        help="only tabulate the round lines of an earlier run's output",
+    )
     ap.add_argument("--worker", choices=("zoo", "notebook"))
     ap.add_argument("--variant", default="vae_2d")
     ap.add_argument("--config", default="f32")
@@ -226,18 +272,24 @@ def main():
     if args.epochs < 2:
         raise SystemExit("--epochs must be at least 2 (the first epoch traces the step)")
     configs = args.configs.split(",")
-    print(f"# {cpu_info()}\n# {thread_info()}\n# {args.epochs} full epochs of 60,000 images "
-          f"per process, batch {BATCH}, images/s of epochs 2..{args.epochs}; {args.rounds} "
-          "rounds, order alternating", flush=True)
+    print(
+        f"# {cpu_info()}\n# {thread_info()}\n# {args.epochs} full epochs of 60,000 images "
+        f"per process, batch {BATCH}, images/s of epochs 2..{args.epochs}; {args.rounds} "
+        "rounds, order alternating",
+        flush=True,
+    )
     results: dict = {}
     for r in range(args.rounds):
         for variant in args.variants.split(","):
             sides = [("notebook", "f32")] + [("zoo", c) for c in configs]
-            for side, c in (sides if r % 2 == 0 else sides[::-1]):
+            for side, c in sides if r % 2 == 0 else sides[::-1]:
                 rates = measure(side, variant, c, args.epochs)[1:]
                 results.setdefault((variant, side, c), []).append(statistics.median(rates))
-                print(f"#   round {r + 1}: {variant} {side} {c}: "
-                      f"{statistics.median(rates):,.0f} img/s", flush=True)
+                print(
+                    f"#   round {r + 1}: {variant} {side} {c}: "
+                    f"{statistics.median(rates):,.0f} img/s",
+                    flush=True,
+                )
     report(results, args.variants.split(","), configs, args.rounds)
 
 

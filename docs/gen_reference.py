@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from zoo_core import cli as zoo_cli
+from zoo_core import contract as types
 from zoo_core import hookspecs, testing
 from zoo_core.keras import model as keras_model
 from zoo_core.run import run_dir as runs
-from zoo_core import contract as types
 
 HEADER = """# Reference
 
@@ -39,17 +39,31 @@ def hooks() -> str:
 
 def interfaces() -> str:
     out = ["## Interfaces\n", _doc(types), ""]
-    for cls in (types.Model, keras_model.KerasModel, types.Dataset, types.Visualizer,
-                types.Metric, types.MetricInfo, types.MetricResult, types.DataSpec,
-                types.RunContext, types.DrawContext):
+    for cls in (
+        types.Model,
+        keras_model.KerasModel,
+        types.Dataset,
+        types.Visualizer,
+        types.Metric,
+        types.MetricInfo,
+        types.MetricResult,
+        types.DataSpec,
+        types.RunContext,
+        types.DrawContext,
+    ):
         out += [f"### `zoo_core.{cls.__name__}`", "", _doc(cls), ""]
         if dataclasses.is_dataclass(cls):
             for f in dataclasses.fields(cls):
                 out.append(f"- field `{f.name}: {f.type}`")
-        attrs = [(n, v) for n, v in vars(cls).items() if not n.startswith("_")
-                 and n not in {f.name for f in dataclasses.fields(cls)}] \
-            if dataclasses.is_dataclass(cls) else \
-            [(n, v) for n, v in vars(cls).items() if not n.startswith("_")]
+        attrs = (
+            [
+                (n, v)
+                for n, v in vars(cls).items()
+                if not n.startswith("_") and n not in {f.name for f in dataclasses.fields(cls)}
+            ]
+            if dataclasses.is_dataclass(cls)
+            else [(n, v) for n, v in vars(cls).items() if not n.startswith("_")]
+        )
         for n, v in attrs:
             fn = v.__func__ if isinstance(v, (classmethod, staticmethod)) else v
             if inspect.isfunction(fn):
@@ -57,8 +71,7 @@ def interfaces() -> str:
                 first = _doc(fn).split("\n\n")[0].replace("\n", " ")
                 out.append(f"- `{n}{sig}`" + (f": {first}" if first else ""))
             elif isinstance(v, property):
-                out.append(f"- `{n}` (property)" + (f": {_doc(v.fget)}" if v.fget.__doc__
-                                                    else ""))
+                out.append(f"- `{n}` (property)" + (f": {_doc(v.fget)}" if v.fget.__doc__ else ""))
             elif isinstance(v, frozenset):
                 out.append(f"- `{n} = {{{', '.join(repr(x) for x in sorted(v))}}}`")
             elif isinstance(v, tuple) and v and isinstance(v[0], types.MetricInfo):
@@ -75,11 +88,23 @@ def run_directory() -> str:
 
 def helpers() -> str:
     fn = keras_model.replayable_normal
-    return "\n".join([
-        "## Helpers\n", f"### `zoo_core.replayable_normal{inspect.signature(fn)}`", "",
-        _doc(fn), "", "### `zoo_core.testing.check_model_plugin`", "",
-        "```python", f"check_model_plugin{inspect.signature(testing.check_model_plugin)}",
-        "```", "", _doc(testing), ""])
+    return "\n".join(
+        [
+            "## Helpers\n",
+            f"### `zoo_core.replayable_normal{inspect.signature(fn)}`",
+            "",
+            _doc(fn),
+            "",
+            "### `zoo_core.testing.check_model_plugin`",
+            "",
+            "```python",
+            f"check_model_plugin{inspect.signature(testing.check_model_plugin)}",
+            "```",
+            "",
+            _doc(testing),
+            "",
+        ]
+    )
 
 
 def commands() -> str:
@@ -99,8 +124,9 @@ def commands() -> str:
         group.plugin_commands()
         for name in sorted(group.commands):
             cmd = group.commands[name]
-            ctx = click.Context(cmd, info_name=f"zoo {name}", terminal_width=88,
-                                max_content_width=88)
+            ctx = click.Context(
+                cmd, info_name=f"zoo {name}", terminal_width=88, max_content_width=88
+            )
             out += [f"### `zoo {name}`", "", "```text", cmd.get_help(ctx), "```", ""]
     finally:
         if before is None:
@@ -130,9 +156,12 @@ def _signature(fn) -> str:
     def plain(a):
         return a if a is inspect.Signature.empty else _Annotation(a)
 
-    return str(sig.replace(
-        parameters=[p.replace(annotation=plain(p.annotation)) for p in sig.parameters.values()],
-        return_annotation=plain(sig.return_annotation)))
+    return str(
+        sig.replace(
+            parameters=[p.replace(annotation=plain(p.annotation)) for p in sig.parameters.values()],
+            return_annotation=plain(sig.return_annotation),
+        )
+    )
 
 
 API_HEADER = """# Python API
@@ -145,14 +174,23 @@ example: [the notebook](notebook.ipynb).
 
 def api() -> str:
     """``import zoo``: its functions, then the classes they return."""
-    import zoo
     import importlib
+
+    import zoo
 
     zoo_run = importlib.import_module("zoo.run_folder")
 
     out = [API_HEADER, _doc(zoo), "", "## Functions", ""]
-    for name in ("run", "open", "pretrained", "models", "datasets", "visualizers",
-                 "metrics", "info"):
+    for name in (
+        "run",
+        "open",
+        "pretrained",
+        "models",
+        "datasets",
+        "visualizers",
+        "metrics",
+        "info",
+    ):
         fn = getattr(zoo, name)
         out += [f"### `zoo.{name}{_signature(fn)}`", "", _doc(fn) or "", ""]
     for cls in (zoo_run.Run, zoo_run.TrainedModel, zoo_run.History):
@@ -161,20 +199,26 @@ def api() -> str:
             if n.startswith("_"):
                 continue
             if isinstance(v, property):
-                out.append(f"- `.{n}`" + (f": {_doc(v.fget)}".replace("\n", " ")
-                                          if v.fget.__doc__ else ""))
+                out.append(
+                    f"- `.{n}`" + (f": {_doc(v.fget)}".replace("\n", " ") if v.fget.__doc__ else "")
+                )
             elif inspect.isfunction(v):
                 out.append(f"- `.{n}{_signature(v)}`: " + _doc(v).replace("\n", " "))
         out.append("")
-    out += ["## Errors", "", "Every function raises the CLI's typed errors, each with a "
-            "one-line message: " + ", ".join(f"`zoo.{e}`" for e in zoo.__all__
-                                             if e.endswith("Error")) + ".", ""]
+    out += [
+        "## Errors",
+        "",
+        "Every function raises the CLI's typed errors, each with a "
+        "one-line message: "
+        + ", ".join(f"`zoo.{e}`" for e in zoo.__all__ if e.endswith("Error"))
+        + ".",
+        "",
+    ]
     return "\n".join(out)
 
 
 def render() -> str:
-    return HEADER + "\n".join([hooks(), interfaces(), helpers(), run_directory(),
-                                commands()])
+    return HEADER + "\n".join([hooks(), interfaces(), helpers(), run_directory(), commands()])
 
 
 if __name__ == "__main__":

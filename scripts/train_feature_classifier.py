@@ -34,19 +34,28 @@ def main():
     ap.add_argument("--set", dest="sets", action="append", default=[])
     args = ap.parse_args()
     entry = plugins.get_registry().resolve("dataset", args.dataset).entry
-    settings = S.resolve(entry.cls.Settings, {k: v for _, k, v in
-                                              S.parse_assignments(args.sets)})
+    settings = S.resolve(entry.cls.Settings, {k: v for _, k, v in S.parse_assignments(args.sets)})
     dataset = entry.cls(settings)
     if not entry.cls.spec(settings).labelled:
         sys.exit(f"dataset '{args.dataset}' has no labels; a feature classifier needs them")
     t0 = time.perf_counter()
-    net, accuracy = train_classifier(dataset, epochs=args.epochs, batch_size=args.batch_size,
-                                     seed=args.seed)
+    net, accuracy = train_classifier(
+        dataset, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
+    )
     seconds = time.perf_counter() - t0
-    digest = save_weights(net, args.out, {
-        "dataset": args.dataset, "test_accuracy": accuracy, "epochs": args.epochs,
-        "batch_size": args.batch_size, "seed": args.seed, "train_seconds": round(seconds, 1),
-        "command": "python scripts/train_feature_classifier.py " + " ".join(sys.argv[1:])})
+    digest = save_weights(
+        net,
+        args.out,
+        {
+            "dataset": args.dataset,
+            "test_accuracy": accuracy,
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "seed": args.seed,
+            "train_seconds": round(seconds, 1),
+            "command": "python scripts/train_feature_classifier.py " + " ".join(sys.argv[1:]),
+        },
+    )
     print(f"test accuracy {accuracy:.4f}; {args.out} sha256 {digest}; {seconds:.0f} s")
 
 

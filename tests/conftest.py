@@ -22,9 +22,23 @@ ROOT = Path(__file__).resolve().parents[1]
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 
 #: ``zoo run`` arguments for a vae_2d run of seconds on the real data
-TINY_VAE_FLAGS = ["vae_2d", "--dataset", "fashion_mnist", "--no-viz", "--no-tensorboard",
-                  "--set", "filters=4,8", "--set", "dense=8", "--set", "batch_size=64",
-                  "--set", f"data_dir={DEBIAN}", "--set", "limit=256"]
+TINY_VAE_FLAGS = [
+    "vae_2d",
+    "--dataset",
+    "fashion_mnist",
+    "--no-viz",
+    "--no-tensorboard",
+    "--set",
+    "filters=4,8",
+    "--set",
+    "dense=8",
+    "--set",
+    "batch_size=64",
+    "--set",
+    f"data_dir={DEBIAN}",
+    "--set",
+    "limit=256",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -82,10 +96,11 @@ def write_fake_fashion(folder: Path, n_train=40, n_test=20, seed=0) -> Path:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
-        idx.write(folder / f"{prefix}-images-idx3-ubyte.gz",
-                  rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-        idx.write(folder / f"{prefix}-labels-idx1-ubyte.gz",
-                  (np.arange(n) % 10).astype(np.uint8))
+        idx.write(
+            folder / f"{prefix}-images-idx3-ubyte.gz",
+            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+        )
+        idx.write(folder / f"{prefix}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8))
     return folder
 
 
@@ -96,5 +111,7 @@ def fake_fashion(tmp_path):
 
 def require_debian_data():
     if not DEBIAN.is_dir():
-        pytest.fail("Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist "
-                    "(make test and .ci/run do this)")
+        pytest.fail(
+            "Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist "
+            "(make test and .ci/run do this)"
+        )

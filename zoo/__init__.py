@@ -23,14 +23,37 @@ from zoo_core.quiet_tf import install as _quiet_tf
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _quiet_tf()  # TensorFlow's native start-up lines stay out of the notebook, as out of the CLI
 
-from zoo.api import (datasets, info, metrics, models, open, pretrained,  # noqa: E402
-                     run, visualizers)
+from zoo.api import datasets, info, metrics, models, open, pretrained, run, visualizers  # noqa: E402
 from zoo.run_folder import History, Run, TrainedModel  # noqa: E402
-from zoo_core.errors import (DataError, FigureError, IncompatibleError,  # noqa: E402
-                             RunError, SettingsError, UnknownNameError, UsageError,
-                             ZooError)
+from zoo_core.errors import (  # noqa: E402
+    DataError,
+    FigureError,
+    IncompatibleError,
+    RunError,
+    SettingsError,
+    UnknownNameError,
+    UsageError,
+    ZooError,
+)
 
-__all__ = ["run", "open", "pretrained", "models", "datasets", "visualizers", "metrics",
-           "info", "Run", "TrainedModel", "History", "ZooError", "UsageError",
-           "UnknownNameError", "SettingsError", "IncompatibleError", "DataError", "RunError",
-           "FigureError"]
+__all__ = [
+    "run",
+    "open",
+    "pretrained",
+    "models",
+    "datasets",
+    "visualizers",
+    "metrics",
+    "info",
+    "Run",
+    "TrainedModel",
+    "History",
+    "ZooError",
+    "UsageError",
+    "UnknownNameError",
+    "SettingsError",
+    "IncompatibleError",
+    "DataError",
+    "RunError",
+    "FigureError",
+]

@@ -39,11 +39,21 @@ def _console(progress: bool):
     return console(progress)
 
 
-def run(model: str, dataset: str | None = None, *, epochs: int | None = None,
-        batch_size: int | None = None, seed: int = 0, out: str | Path | None = None,
-        viz: list[str] | None = None, strategy: str = "default", tensorboard: bool = True,
-        settings: dict[str, Any] | None = None, progress: bool = True,
-        **model_settings) -> Run:
+def run(
+    model: str,
+    dataset: str | None = None,
+    *,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    out: str | Path | None = None,
+    viz: list[str] | None = None,
+    strategy: str = "default",
+    tensorboard: bool = True,
+    settings: dict[str, Any] | None = None,
+    progress: bool = True,
+    **model_settings,
+) -> Run:
     """Train ``model`` (a name or variant, see :func:`models`) and return the finished run.
 
     ``zoo.run("vae_2d", dataset="fashion_mnist", epochs=3, seed=0, limit=2000)`` is
@@ -59,20 +69,29 @@ def run(model: str, dataset: str | None = None, *, epochs: int | None = None,
     if isinstance(viz, str):  # one visualizer by name
         viz = [viz]
     if settings is not None and not isinstance(settings, dict):
-        raise UsageError("zoo.run(settings=...) takes a dict of scoped settings, e.g. "
-                         f"settings={{'dataset.limit': 500}}; got {settings!r}")
+        raise UsageError(
+            "zoo.run(settings=...) takes a dict of scoped settings, e.g. "
+            f"settings={{'dataset.limit': 500}}; got {settings!r}"
+        )
     unknown = {"dataset_settings", "sets", "config"} & set(model_settings)
     if unknown:
-        raise UsageError(f"zoo.run() takes no {sorted(unknown)[0]}=; give settings as "
-                         "keywords, or scoped ones as settings={'dataset.limit': 500}")
+        raise UsageError(
+            f"zoo.run() takes no {sorted(unknown)[0]}=; give settings as "
+            "keywords, or scoped ones as settings={'dataset.limit': 500}"
+        )
     assignments = [(None, k, v) for k, v in model_settings.items()]
     for key, value in (settings or {}).items():
         scope, _, name = key.rpartition(".")
         assignments.append((scope or None, name, value))
-    exp = experiment.Experiment(model=model, dataset=dataset, assignments=assignments,
-                                source="zoo.run()")
-    overrides = {"epochs": epochs, "batch_size": batch_size, "strategy": strategy,
-                 "tensorboard": tensorboard}
+    exp = experiment.Experiment(
+        model=model, dataset=dataset, assignments=assignments, source="zoo.run()"
+    )
+    overrides = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "strategy": strategy,
+        "tensorboard": tensorboard,
+    }
     if viz is not None:
         overrides["visualizers"] = builtins.list(viz)
     from zoo_core.errors import ZooError
@@ -92,8 +111,12 @@ def run(model: str, dataset: str | None = None, *, epochs: int | None = None,
 def _command(model, dataset, epochs, batch_size, seed, viz, assignments) -> list[str]:
     """The ``zoo run`` arguments that plan the same run (recorded in config.json)."""
     args = ["run", model]
-    for flag, value in (("--dataset", dataset), ("--epochs", epochs),
-                        ("--batch-size", batch_size), ("--seed", seed)):
+    for flag, value in (
+        ("--dataset", dataset),
+        ("--epochs", epochs),
+        ("--batch-size", batch_size),
+        ("--seed", seed),
+    ):
         if value is not None:
             args += [flag, str(value)]
     if viz is not None:
@@ -109,12 +132,14 @@ def open(path: str | Path, *, progress: bool = True) -> Run:  # noqa: A001 (zoo.
     from zoo_core import plugins
 
     if not isinstance(path, (str, Path)):
-        raise UsageError(f"zoo.open() takes a run folder's path (or 'pretrained:NAME'); "
-                         f"got {path!r}")
+        raise UsageError(
+            f"zoo.open() takes a run folder's path (or 'pretrained:NAME'); got {path!r}"
+        )
 
     folder = plugins.run_path(str(path))
-    return Run(Path(folder), reference=None if folder == str(path) else str(path),
-               progress=progress)
+    return Run(
+        Path(folder), reference=None if folder == str(path) else str(path), progress=progress
+    )
 
 
 def pretrained(name: str | None = None, *, progress: bool = True):
@@ -133,8 +158,14 @@ def _names(kind: str, pattern: str | None) -> list[str]:
     import fnmatch
 
     _name(pattern, f"zoo.{kind}s()", f"zoo.{kind}s('*gan*')", optional=True)
-    return sorted({n for e in _registry().entries(kind, pattern) for n in e.names
-                   if pattern is None or fnmatch.fnmatchcase(n, pattern)})
+    return sorted(
+        {
+            n
+            for e in _registry().entries(kind, pattern)
+            for n in e.names
+            if pattern is None or fnmatch.fnmatchcase(n, pattern)
+        }
+    )
 
 
 def models(pattern: str | None = None) -> list[str]:

@@ -24,9 +24,13 @@ def console(progress: bool):
     from rich.console import Console
 
     notebook = "ipykernel" in sys.modules
-    return Console(stderr=True, highlight=False, quiet=not progress,
-                   force_jupyter=False if notebook else None,
-                   force_terminal=False if notebook else None)
+    return Console(
+        stderr=True,
+        highlight=False,
+        quiet=not progress,
+        force_jupyter=False if notebook else None,
+        force_terminal=False if notebook else None,
+    )
 
 
 class History(list):
@@ -39,8 +43,11 @@ class History(list):
             import pandas as pd
         except ImportError:
             raise UsageError("History.to_pandas() needs pandas: pip install pandas") from None
-        return pd.DataFrame(self).set_index("epoch") if self and "epoch" in self[0] \
+        return (
+            pd.DataFrame(self).set_index("epoch")
+            if self and "epoch" in self[0]
             else pd.DataFrame(self)
+        )
 
     def column(self, key: str) -> list:
         """One metric over the epochs, e.g. ``run.history.column("val_loss")``."""
@@ -76,8 +83,7 @@ class TrainedModel:
     def _need(self, capability: str) -> None:
         if capability not in self.capabilities:
             have = ", ".join(sorted(self.capabilities)) or "none"
-            raise IncompatibleError(f"model '{self.name}' cannot {capability} (it can: "
-                                    f"{have})")
+            raise IncompatibleError(f"model '{self.name}' cannot {capability} (it can: {have})")
 
     def _labels(self, label, n: int) -> dict:
         """``labels=`` for a conditional model: one class (name or index) for all ``n``,
@@ -125,17 +131,21 @@ class TrainedModel:
         try:
             x = np.asarray(x, dtype="float32")
         except (TypeError, ValueError):
-            raise UsageError(f"{method}() takes images as an array of shape {want}; got "
-                             f"{type(x).__name__}") from None
+            raise UsageError(
+                f"{method}() takes images as an array of shape {want}; got {type(x).__name__}"
+            ) from None
         if shape is not None and x.shape == shape:
             x = x[None]
         if x.ndim < 2 or len(x) == 0 or (shape is not None and x.shape[1:] != shape):
-            raise UsageError(f"{method}() takes images as an array of shape {want}; got "
-                             f"shape {x.shape}")
+            raise UsageError(
+                f"{method}() takes images as an array of shape {want}; got shape {x.shape}"
+            )
         if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
-            raise UsageError(f"{method}() takes pixel values in [0, 1]; got values in "
-                             f"[{np.nanmin(x):g}, {np.nanmax(x):g}]"
-                             + (" (divide 8-bit images by 255)" if x.max() > 1 else ""))
+            raise UsageError(
+                f"{method}() takes pixel values in [0, 1]; got values in "
+                f"[{np.nanmin(x):g}, {np.nanmax(x):g}]"
+                + (" (divide 8-bit images by 255)" if x.max() > 1 else "")
+            )
         return x
 
     def encode(self, x, *, label=None):
@@ -154,8 +164,10 @@ class TrainedModel:
             z = z[None]
         shape = self.plugin.latent_shape
         if shape is not None and tuple(z.shape[1:]) != tuple(shape):
-            raise UsageError(f"latent points of shape {tuple(z.shape[1:])} given; model "
-                             f"'{self.name}' decodes points of shape {tuple(shape)}")
+            raise UsageError(
+                f"latent points of shape {tuple(z.shape[1:])} given; model "
+                f"'{self.name}' decodes points of shape {tuple(shape)}"
+            )
         return self.plugin.decode(z, **self._labels(label, len(z)))
 
     def log_likelihood(self, x, *, k: int = 1, seed: int = 0, label=None):
@@ -163,8 +175,9 @@ class TrainedModel:
         ``k``; exact for a flow)."""
         self._need(LIKELIHOOD)
         x = self._images(x, "log_likelihood")
-        return self.plugin.log_likelihood(x, seed=_whole(seed, "seed", 0), k=_whole(k, "k", 1),
-                                          **self._labels(label, len(x)))
+        return self.plugin.log_likelihood(
+            x, seed=_whole(seed, "seed", 0), k=_whole(k, "k", 1), **self._labels(label, len(x))
+        )
 
 
 def _whole(value, name: str, least: int) -> int:
@@ -180,8 +193,7 @@ class Run:
     """A run folder: ``config``, ``history``, ``test_metrics``, ``evaluations``; its
     ``model`` (loaded on first use), ``figure(name)``, ``evaluate()``, ``resume()``."""
 
-    def __init__(self, path: str | Path, *, reference: str | None = None,
-                 progress: bool = True):
+    def __init__(self, path: str | Path, *, reference: str | None = None, progress: bool = True):
         from zoo_core.run.run_dir import RunDir
 
         self._dir = RunDir.open(path)
@@ -194,8 +206,10 @@ class Run:
         cfg = self.config
         where = self.reference or str(self.path)
         data = (cfg.get("dataset") or {}).get("name") or ""
-        return (f"<Run {where}: {cfg['model']['name']}{' on ' + data if data else ''}, "
-                f"{self.status}, {len(self.history)} epochs>")
+        return (
+            f"<Run {where}: {cfg['model']['name']}{' on ' + data if data else ''}, "
+            f"{self.status}, {len(self.history)} epochs>"
+        )
 
     # -- what it recorded ----------------------------------------------------------------
     @property
@@ -232,8 +246,9 @@ class Run:
             from zoo_core import plugins
             from zoo_core.run import runner
 
-            self._opened = runner.open_trained(plugins.get_registry(), str(self.path),
-                                               visualizers=[], console=self._console())
+            self._opened = runner.open_trained(
+                plugins.get_registry(), str(self.path), visualizers=[], console=self._console()
+            )
         return self._opened
 
     @property
@@ -256,12 +271,17 @@ class Run:
         from zoo_core.run.plan import plan_from_run
 
         _, run, model, dataset = self._open()
-        plan = plan_from_run(plugins.get_registry(), run, visualizers=[name],
-                             sets=[f"{name}.{k}={v}" for k, v in settings.items()])
+        plan = plan_from_run(
+            plugins.get_registry(),
+            run,
+            visualizers=[name],
+            sets=[f"{name}.{k}={v}" for k, v in settings.items()],
+        )
         v = plan.visualizers[0]
         title = runner.figure_title(plan, run)
-        fig = v.cls(v.settings).draw(DrawContext(model=model, dataset=dataset, run=run,
-                                                 title=title, seed=plan.seed))
+        fig = v.cls(v.settings).draw(
+            DrawContext(model=model, dataset=dataset, run=run, title=title, seed=plan.seed)
+        )
         if not fig.get_suptitle():
             fig.suptitle(f"{name}: {title}")
         return fig
@@ -280,7 +300,7 @@ class Run:
         records = runner.evaluate(plan, metrics, model, dataset, run, self._console())
         return {k: v for r in records.values() for k, v in r["values"].items()}
 
-    def resume(self) -> "Run":
+    def resume(self) -> Run:
         """Continue an interrupted run to its planned end (``zoo run --resume``)."""
         from zoo_core import plugins
         from zoo_core.run import runner

@@ -5,20 +5,67 @@ Metric classes through the hooks in :mod:`zoo_core.hookspecs`; heavy libraries l
 when a plugin's object is used. :class:`KerasModel` is the base for Keras families.
 """
 
-from zoo_core.errors import (DataError, DuplicateNameError, FigureError, IncompatibleError,
-                             RunError, SettingsError, TrainingError, UnknownNameError,
-                             UsageError, ZooError)
+from zoo_core.contract import (
+    CAPABILITIES,
+    CONDITIONAL,
+    DECODE,
+    ENCODE,
+    LIKELIHOOD,
+    SAMPLE,
+    Dataset,
+    DataSpec,
+    DrawContext,
+    Metric,
+    MetricInfo,
+    MetricResult,
+    Model,
+    RunContext,
+    Visualizer,
+)
+from zoo_core.errors import (
+    DataError,
+    DuplicateNameError,
+    FigureError,
+    IncompatibleError,
+    RunError,
+    SettingsError,
+    TrainingError,
+    UnknownNameError,
+    UsageError,
+    ZooError,
+)
 from zoo_core.hookspecs import hookimpl
 from zoo_core.keras.model import KerasModel, replayable_normal
 from zoo_core.run.run_dir import RunDir
-from zoo_core.contract import (CAPABILITIES, CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, DataSpec,
-                    Dataset, DrawContext, Metric, MetricInfo, MetricResult, Model, RunContext,
-                    Visualizer)
 
 __all__ = [
-    "hookimpl", "Model", "KerasModel", "Dataset", "Visualizer", "Metric", "MetricInfo",
-    "MetricResult", "DataSpec", "RunContext", "DrawContext", "RunDir", "replayable_normal",
-    "ENCODE", "DECODE", "SAMPLE", "LIKELIHOOD", "CONDITIONAL", "CAPABILITIES",
-    "ZooError", "UsageError", "UnknownNameError", "SettingsError", "IncompatibleError",
-    "DuplicateNameError", "DataError", "RunError", "TrainingError", "FigureError",
+    "hookimpl",
+    "Model",
+    "KerasModel",
+    "Dataset",
+    "Visualizer",
+    "Metric",
+    "MetricInfo",
+    "MetricResult",
+    "DataSpec",
+    "RunContext",
+    "DrawContext",
+    "RunDir",
+    "replayable_normal",
+    "ENCODE",
+    "DECODE",
+    "SAMPLE",
+    "LIKELIHOOD",
+    "CONDITIONAL",
+    "CAPABILITIES",
+    "ZooError",
+    "UsageError",
+    "UnknownNameError",
+    "SettingsError",
+    "IncompatibleError",
+    "DuplicateNameError",
+    "DataError",
+    "RunError",
+    "TrainingError",
+    "FigureError",
 ]

@@ -98,19 +98,38 @@ class Dataset:
         """Shape, dtype, class names and splits for these settings (no loading)."""
         raise NotImplementedError
 
-    def arrays(self, split: str) -> tuple["np.ndarray", "np.ndarray"]:
+    def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)`` of a split: ``x`` float32 in [0, 1] with a channel axis, ``y`` int."""
         raise NotImplementedError
 
-    def pipeline(self, split: str, batch_size: int, *, seed: int, shuffle: bool = True,
-                 first_epoch: int = 0, transform=None):
-        """A ``tf.data.Dataset`` of ``(x, y)`` batches; see :func:`zoo_core.keras.pipeline.pipeline`."""
+    def pipeline(
+        self,
+        split: str,
+        batch_size: int,
+        *,
+        seed: int,
+        shuffle: bool = True,
+        first_epoch: int = 0,
+        transform=None,
+    ):
+        """A ``tf.data.Dataset`` of ``(x, y)`` batches (see
+        :func:`zoo_core.keras.pipeline.pipeline`)."""
         from zoo_core.keras.pipeline import check_arrays, pipeline
 
-        x, y = check_arrays(self.spec(self.settings), *self.arrays(split),
-                            f"{type(self).__qualname__}.arrays({split!r})")
-        return pipeline(x, y, batch_size, seed=seed, shuffle=shuffle, first_epoch=first_epoch,
-                        transform=transform or self.transform)
+        x, y = check_arrays(
+            self.spec(self.settings),
+            *self.arrays(split),
+            f"{type(self).__qualname__}.arrays({split!r})",
+        )
+        return pipeline(
+            x,
+            y,
+            batch_size,
+            seed=seed,
+            shuffle=shuffle,
+            first_epoch=first_epoch,
+            transform=transform or self.transform,
+        )
 
     #: Optional per-batch transform ``fn(x, seed) -> x`` (seed: a stateless RNG seed pair).
     transform = None
@@ -139,10 +158,10 @@ class RunContext:
     epoch, an image every few epochs); models that train otherwise log what they can.
     """
 
-    run: "RunDir"
+    run: RunDir
     dataset: Dataset | None
     seed: int
-    console: "Console"
+    console: Console
     strategy: str = "default"
     resume: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -201,10 +220,13 @@ class Model:
         """Raise :class:`IncompatibleError` if this model cannot train on ``spec``."""
         if spec.kind != cls.needs:
             raise IncompatibleError(
-                f"{cls.__name__} needs {cls.needs} but the dataset provides {spec.kind}")
+                f"{cls.__name__} needs {cls.needs} but the dataset provides {spec.kind}"
+            )
         if CONDITIONAL in cls.capabilities and not spec.labelled:
-            raise IncompatibleError(f"{cls.__name__} is conditional and needs a labelled "
-                                    "dataset; this one has no class names")
+            raise IncompatibleError(
+                f"{cls.__name__} is conditional and needs a labelled "
+                "dataset; this one has no class names"
+            )
 
     @classmethod
     def check_settings(cls, settings) -> None:
@@ -222,10 +244,14 @@ class Model:
     @classmethod
     def describe_metrics(cls) -> dict[str, Any]:
         """What ``metrics.json`` records about the metrics (read by ``zoo compare``)."""
-        return {"monitor": cls.monitor, "monitor_mode": cls.monitor_mode,
-                "progress_unit": cls.progress_unit,
-                "metrics": {m.name: {"unit": m.unit, "description": m.description}
-                            for m in cls.metrics}}
+        return {
+            "monitor": cls.monitor,
+            "monitor_mode": cls.monitor_mode,
+            "progress_unit": cls.progress_unit,
+            "metrics": {
+                m.name: {"unit": m.unit, "description": m.description} for m in cls.metrics
+            },
+        }
 
     # -- the life of a run ---------------------------------------------------------------
     def train(self, ctx: RunContext) -> dict[str, float]:
@@ -238,7 +264,7 @@ class Model:
         Thorough evaluation is the metric plugins' job (``zoo eval``)."""
         return {}
 
-    def load(self, run: "RunDir", which: str = "final") -> None:
+    def load(self, run: RunDir, which: str = "final") -> None:
         """Restore a run's model: ``"final"`` (``model.keras``, else the last checkpoint)
         or a checkpoint file name such as ``"last.keras"`` or ``"best.keras"``."""
         raise NotImplementedError
@@ -253,8 +279,11 @@ class Model:
     def progress_label(self, history: list[dict]) -> str:
         """How far training got, for figure titles: e.g. ``"epoch 30"``."""
         done = history[-1].get(self.progress_unit, len(history)) if history else 0
-        return f"{self.progress_unit} {done:,}" if isinstance(done, int) else \
-            f"{self.progress_unit} {done}"
+        return (
+            f"{self.progress_unit} {done:,}"
+            if isinstance(done, int)
+            else f"{self.progress_unit} {done}"
+        )
 
     # -- capabilities (only for models that declare them) ----------------------------------
     @property
@@ -267,15 +296,15 @@ class Model:
         shape = self.latent_shape
         return None if shape is None else math.prod(shape)
 
-    def encode(self, x: "np.ndarray", labels=None) -> "np.ndarray":
+    def encode(self, x: np.ndarray, labels=None) -> np.ndarray:
         """Latent means of a batch of images."""
         raise NotImplementedError
 
-    def decode(self, z: "np.ndarray", labels=None) -> "np.ndarray":
+    def decode(self, z: np.ndarray, labels=None) -> np.ndarray:
         """Images in [0, 1] decoded from latent points, in one batched call."""
         raise NotImplementedError
 
-    def prior(self, n: int, seed: int, labels=None) -> "np.ndarray":
+    def prior(self, n: int, seed: int, labels=None) -> np.ndarray:
         """``n`` latent points from the prior (default: standard normal of
         :attr:`latent_shape`); reproducible from ``seed``. A conditional model with a
         class-conditional prior p(z|y) uses ``labels``; the same ``seed`` then gives the
@@ -284,18 +313,20 @@ class Model:
 
         if self.latent_shape is None:
             raise NotImplementedError(f"{type(self).__name__} declares no latent_shape_of")
-        return np.random.default_rng(seed).standard_normal(
-            (n, *self.latent_shape)).astype("float32")
+        return (
+            np.random.default_rng(seed).standard_normal((n, *self.latent_shape)).astype("float32")
+        )
 
-    def sample(self, n: int, *, seed: int, labels=None) -> "np.ndarray":
+    def sample(self, n: int, *, seed: int, labels=None) -> np.ndarray:
         """``n`` images in [0, 1]: the one way samples are drawn (``zoo sample``, the
         ``samples`` visualizer, the metrics). Default: :meth:`decode` of :meth:`prior`."""
         if CONDITIONAL in self.capabilities:
             return self.decode(self.prior(n, seed, labels=labels), labels=labels)
         return self.decode(self.prior(n, seed))
 
-    def log_likelihood(self, x: "np.ndarray", *, seed: int = 0, k: int = 1,
-                       labels=None, precision: str = "float32") -> "np.ndarray":
+    def log_likelihood(
+        self, x: np.ndarray, *, seed: int = 0, k: int = 1, labels=None, precision: str = "float32"
+    ) -> np.ndarray:
         """log p(x) per example in :attr:`likelihood_unit` (a lower bound when
         :attr:`likelihood` is ``"bound"``, tightened by ``k`` samples). ``precision``:
         ``"bfloat16"`` lets a model run its heavy part in bfloat16 (a model that cannot
@@ -309,7 +340,7 @@ class DrawContext:
 
     model: Model
     dataset: Dataset | None
-    run: "RunDir"
+    run: RunDir
     title: str
     seed: int = 0
 
@@ -321,8 +352,10 @@ def _refuse_missing(required, model_cls) -> None:
     if verbs:
         raise IncompatibleError(f"needs a model that can {' and '.join(verbs)}")
     if others:
-        raise IncompatibleError(f"needs a model with the {' and '.join(others)} "
-                                f"capabilit{'ies' if len(others) > 1 else 'y'}")
+        raise IncompatibleError(
+            f"needs a model with the {' and '.join(others)} "
+            f"capabilit{'ies' if len(others) > 1 else 'y'}"
+        )
 
 
 class Visualizer:
@@ -342,14 +375,16 @@ class Visualizer:
         self.settings = settings if settings is not None else self.Settings()
 
     @classmethod
-    def check_model(cls, model_cls: type[Model], model_settings,
-                    data_spec: DataSpec | None = None) -> None:
+    def check_model(
+        cls, model_cls: type[Model], model_settings, data_spec: DataSpec | None = None
+    ) -> None:
         _refuse_missing(cls.requires, model_cls)
         if cls.needs_dataset and model_cls.source_setting is not None:
-            raise IncompatibleError("needs a model trained on a dataset (it draws the "
-                                    "dataset's examples)")
+            raise IncompatibleError(
+                "needs a model trained on a dataset (it draws the dataset's examples)"
+            )
 
-    def draw(self, ctx: DrawContext) -> "Figure":
+    def draw(self, ctx: DrawContext) -> Figure:
         raise NotImplementedError
 
 
@@ -383,8 +418,13 @@ class Metric:
         self.settings = settings if settings is not None else self.Settings()
 
     @classmethod
-    def check(cls, model_cls: type[Model], model_settings, data_spec: DataSpec | None,
-              dataset_cls: type[Dataset] | None) -> None:
+    def check(
+        cls,
+        model_cls: type[Model],
+        model_settings,
+        data_spec: DataSpec | None,
+        dataset_cls: type[Dataset] | None,
+    ) -> None:
         """Raise :class:`IncompatibleError` naming what is missing."""
         if model_cls.needs != cls.needs:
             raise IncompatibleError(f"measures models trained on {cls.needs}")
@@ -394,7 +434,8 @@ class Metric:
         if cls.needs_features and not (dataset_cls and dataset_cls.provides_features):
             raise IncompatibleError(
                 "needs a dataset that provides a feature extractor "
-                "(Dataset.provides_features and Dataset.feature_extractor())")
+                "(Dataset.provides_features and Dataset.feature_extractor())"
+            )
 
     def compute(self, model: Model, ctx: RunContext) -> MetricResult:
         raise NotImplementedError

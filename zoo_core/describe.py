@@ -18,9 +18,15 @@ def describe(registry: Registry, name: str) -> list[dict]:
         rows = S.describe(e.cls.Settings)
         for row in rows:
             row["value"] = S.as_dict(settings)[row["name"]]
-        doc = {"kind": e.kind, "name": r.display_name, "plugin": e.name, "package": e.package,
-               "summary": e.summary, "variants": {k: dict(v) for k, v in e.variants.items()},
-               "settings": rows}
+        doc = {
+            "kind": e.kind,
+            "name": r.display_name,
+            "plugin": e.name,
+            "package": e.package,
+            "summary": e.summary,
+            "variants": {k: dict(v) for k, v in e.variants.items()},
+            "settings": rows,
+        }
         doc.update(fits_of(registry, e, settings))
         docs.append(doc)
     return docs
@@ -31,43 +37,57 @@ def fits_of(registry: Registry, entry, settings) -> dict:
     if entry.kind == "model":
         cls = entry.cls
         comp = PlannedPlugin("model", registry.resolve("model", entry.name), settings)
-        datasets = [d.name for d in registry.entries("dataset")
-                    if _fits(cls, settings, d.cls)]
+        datasets = [d.name for d in registry.entries("dataset") if _fits(cls, settings, d.cls)]
         spec = _first_spec(registry, cls, settings)
         doc = {"needs": cls.needs, "capabilities": sorted(cls.capabilities)}
         if cls.likelihood:
             doc["likelihood"] = f"{cls.likelihood} ({cls.likelihood_unit})"
-        doc |= {"metrics_reported": [m.name for m in cls.metrics], "monitor": cls.monitor,
-                "strategies": list(cls.strategies)}
+        doc |= {
+            "metrics_reported": [m.name for m in cls.metrics],
+            "monitor": cls.monitor,
+            "strategies": list(cls.strategies),
+        }
         if cls.source_setting is None:
             doc["fits"] = datasets
         return doc | {"visualizers": applicable_visualizers(registry, comp, spec)}
     if entry.kind == "dataset":
         spec = entry.cls.spec(settings)
         ds = entry.cls(settings)
-        return {"data": {"shape": list(spec.element_shape), "dtype": spec.dtype,
-                         "classes": len(spec.class_names), "splits": list(spec.splits),
-                         "features": entry.cls.provides_features},
-                "source": ds.describe()}
+        return {
+            "data": {
+                "shape": list(spec.element_shape),
+                "dtype": spec.dtype,
+                "classes": len(spec.class_names),
+                "splits": list(spec.splits),
+                "features": entry.cls.provides_features,
+            },
+            "source": ds.describe(),
+        }
     applies = []
     for m in registry.entries("model"):
-        ms = S.resolve(m.cls.Settings, m.variants.get(m.default_variant, {})
-                       if m.default_variant else {})
+        ms = S.resolve(
+            m.cls.Settings, m.variants.get(m.default_variant, {}) if m.default_variant else {}
+        )
         spec = _first_spec(registry, m.cls, ms)
-        if fits(entry.cls.check_model, m.cls, ms, spec) if entry.kind == "visualizer" else \
-                fits(entry.cls.check, m.cls, ms, spec, _first_dataset(registry, m.cls, ms)):
+        if (
+            fits(entry.cls.check_model, m.cls, ms, spec)
+            if entry.kind == "visualizer"
+            else fits(entry.cls.check, m.cls, ms, spec, _first_dataset(registry, m.cls, ms))
+        ):
             applies.append(m.name)
     return {"requires": sorted(entry.cls.requires), "applies_to": applies}
 
 
 def _fits(model_cls, settings, dataset_cls) -> bool:
-    return fits(lambda: model_cls.check_data(settings,
-                                             dataset_cls.spec(S.resolve(dataset_cls.Settings))))
+    return fits(
+        lambda: model_cls.check_data(settings, dataset_cls.spec(S.resolve(dataset_cls.Settings)))
+    )
 
 
 def _first_dataset(registry, model_cls, settings):
-    return next((d.cls for d in registry.entries("dataset")
-                 if _fits(model_cls, settings, d.cls)), None)
+    return next(
+        (d.cls for d in registry.entries("dataset") if _fits(model_cls, settings, d.cls)), None
+    )
 
 
 def _first_spec(registry, model_cls, settings):

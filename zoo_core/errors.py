@@ -67,13 +67,17 @@ def os_error_message(exc: OSError) -> str:
     import errno
 
     where = f" {exc.filename}" if exc.filename else ""
-    advice = {errno.ENOSPC: "free some space and run it again (a run resumes with "
-                            "`zoo run --resume RUN`)",
-              errno.EDQUOT: "free some space and run it again",
-              errno.EFBIG: "the file-size limit (ulimit -f) is too small for this file",
-              errno.EACCES: "choose a folder you can write, or fix its permissions",
-              errno.EPERM: "choose a folder you can write, or fix its permissions",
-              errno.EROFS: "choose a folder on a writable file system",
-              errno.ENAMETOOLONG: "choose a shorter name (--out, or a file name)"}
-    return (f"cannot use{where}: {exc.strerror or type(exc).__name__}; "
-            f"{advice.get(exc.errno, 'check the path and run it again')}")
+    advice = {
+        errno.ENOSPC: "free some space and run it again (a run resumes with "
+        "`zoo run --resume RUN`)",
+        errno.EDQUOT: "free some space and run it again",
+        errno.EFBIG: "the file-size limit (ulimit -f) is too small for this file",
+        errno.EACCES: "choose a folder you can write, or fix its permissions",
+        errno.EPERM: "choose a folder you can write, or fix its permissions",
+        errno.EROFS: "choose a folder on a writable file system",
+        errno.ENAMETOOLONG: "choose a shorter name (--out, or a file name)",
+    }
+    return (
+        f"cannot use{where}: {exc.strerror or type(exc).__name__}; "
+        f"{advice.get(exc.errno, 'check the path and run it again')}"
+    )

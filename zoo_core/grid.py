@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
 def image_grid(images: np.ndarray, cols: int | None = None) -> np.ndarray:
     """Tile ``(n, h, w[, c])`` images into one ``(rows*h, cols*w)`` array."""
     import numpy as np
+
     images = np.asarray(images)
     if images.ndim == 4:
         images = images[..., 0] if images.shape[-1] == 1 else images
@@ -22,5 +23,5 @@ def image_grid(images: np.ndarray, cols: int | None = None) -> np.ndarray:
     grid = np.zeros((rows * h, cols * w) + images.shape[3:], dtype=images.dtype)
     for i, img in enumerate(images):
         r, c = divmod(i, cols)
-        grid[r * h:(r + 1) * h, c * w:(c + 1) * w] = img
+        grid[r * h : (r + 1) * h, c * w : (c + 1) * w] = img
     return grid

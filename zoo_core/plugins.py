@@ -65,18 +65,28 @@ def _allowed() -> set[str] | None:
 
 
 #: modules of an older zoo a plugin may still import, and where they are now
-MOVED = {"types": "contract", "keras_model": "keras.model", "keras_training": "keras.training",
-         "data": "keras.pipeline", "distribute": "keras.strategy", "runs": "run.run_dir",
-         "runner": "run.runner", "plan": "run.plan", "experiment": "run.experiment",
-         "groups": "run.seed_groups"}
+MOVED = {
+    "types": "contract",
+    "keras_model": "keras.model",
+    "keras_training": "keras.training",
+    "data": "keras.pipeline",
+    "distribute": "keras.strategy",
+    "runs": "run.run_dir",
+    "runner": "run.runner",
+    "plan": "run.plan",
+    "experiment": "run.experiment",
+    "groups": "run.seed_groups",
+}
 
 
 def _one_line(exc: BaseException) -> str:
     line = one_line(exc)
     old = (getattr(exc, "name", None) or "").removeprefix("zoo_core.")
     if isinstance(exc, ModuleNotFoundError) and old in MOVED:
-        line += (f" (written for an older zoo: import zoo_core.{MOVED[old]} instead; see "
-                 "docs/families.md, 'Plugins written for an older zoo')")
+        line += (
+            f" (written for an older zoo: import zoo_core.{MOVED[old]} instead; see "
+            "docs/families.md, 'Plugins written for an older zoo')"
+        )
     return line
 
 
@@ -91,8 +101,11 @@ def load_plugins() -> PluginHost:
         if allowed is not None and dist not in allowed and ep.name not in allowed:
             continue
         if pm.has_plugin(ep.name):
-            host.failures.append(PluginFailure(
-                ep.name, dist, f"another package already uses the plugin name '{ep.name}'"))
+            host.failures.append(
+                PluginFailure(
+                    ep.name, dist, f"another package already uses the plugin name '{ep.name}'"
+                )
+            )
             continue
         try:
             plugin = ep.load()
@@ -111,12 +124,20 @@ def load_plugins() -> PluginHost:
         hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or []))
         host.loaded.append(PluginInfo(ep.name, dist, version, hooks))
     if allowed:
-        known = {n for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-                 for n in (ep.name, ep.dist.name if ep.dist else "?")}
+        known = {
+            n
+            for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+            for n in (ep.name, ep.dist.name if ep.dist else "?")
+        }
         for name in sorted(allowed - known):
-            host.failures.append(PluginFailure(
-                name, "?", f"ZOO_LOAD_PLUGINS names '{name}', which is no installed zoo "
-                           "plugin package or entry point (see `pip list`)"))
+            host.failures.append(
+                PluginFailure(
+                    name,
+                    "?",
+                    f"ZOO_LOAD_PLUGINS names '{name}', which is no installed zoo "
+                    "plugin package or entry point (see `pip list`)",
+                )
+            )
     if os.environ.get("ZOO_TRACE_PLUGINS"):
         pm.trace.root.setwriter(lambda msg: print(msg, end=""))
         pm.enable_tracing()
@@ -130,10 +151,16 @@ def build_registry(host: PluginHost) -> Registry:
     registry = Registry()
     registry.failures = host.failures  # the same list: later failures show too
     for kind in ("model", "dataset", "visualizer", "metric"):
-        _call_each(host, f"register_{kind}s",
-                   lambda info, kind=kind: {"register": registry.registrar(kind, info.package)})
-    _call_each(host, "register_pretrained",
-               lambda info: {"register": registry.pretrained_registrar(info.package)})
+        _call_each(
+            host,
+            f"register_{kind}s",
+            lambda info, kind=kind: {"register": registry.registrar(kind, info.package)},
+        )
+    _call_each(
+        host,
+        "register_pretrained",
+        lambda info: {"register": registry.pretrained_registrar(info.package)},
+    )
     return registry
 
 
@@ -154,8 +181,9 @@ def _call_each(host: PluginHost, hook: str, arguments) -> None:
         try:
             host.pm.subset_hook_caller(hook, remove_plugins=others)(**arguments(info))
         except Exception as exc:
-            host.failures.append(PluginFailure(info.name, info.package,
-                                               f"{hook} failed: {_one_line(exc)}"))
+            host.failures.append(
+                PluginFailure(info.name, info.package, f"{hook} failed: {_one_line(exc)}")
+            )
 
 
 def run_path(text) -> str:
@@ -167,8 +195,10 @@ def run_path(text) -> str:
         return text
     found = get_host().pm.hook.resolve_run(reference=str(text))
     if found is None:
-        raise UsageError(f"no installed plugin resolves {str(text)!r} "
-                         f"('{str(text).split(':')[0]}:' references); is it a run folder?")
+        raise UsageError(
+            f"no installed plugin resolves {str(text)!r} "
+            f"('{str(text).split(':')[0]}:' references); is it a run folder?"
+        )
     return str(found)
 
 
@@ -187,8 +217,10 @@ def where_raised(exc: BaseException) -> str:
     for frame in reversed(frames):
         for root, info in roots.items():
             if frame.filename == root or frame.filename.startswith(root + os.sep):
-                return (f"in plugin {info.name} from {info.package}, "
-                        f"{os.path.basename(frame.filename)}:{frame.lineno}")
+                return (
+                    f"in plugin {info.name} from {info.package}, "
+                    f"{os.path.basename(frame.filename)}:{frame.lineno}"
+                )
     return f"at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}"
 
 

@@ -10,12 +10,22 @@ import difflib
 import fnmatch
 import inspect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
+from zoo_core.contract import (
+    CAPABILITIES,
+    DECODE,
+    ENCODE,
+    LIKELIHOOD,
+    SAMPLE,
+    Dataset,
+    Metric,
+    Model,
+    Visualizer,
+)
 from zoo_core.errors import DuplicateNameError, UnknownNameError, ZooError
-from zoo_core.contract import (CAPABILITIES, DECODE, ENCODE, LIKELIHOOD, SAMPLE, Dataset, Metric,
-                               Model, Visualizer)
 
 KINDS = ("model", "dataset", "visualizer", "metric")
 BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer, "metric": Metric}
@@ -79,21 +89,34 @@ class Registry:
     def registrar(self, kind: str, package: str):
         """The ``register`` callback handed to a plugin's hook implementation."""
 
-        def register(name: str, cls: type, *, variants: Mapping[str, Mapping[str, Any]]
-                     | None = None, default_variant: str | None = None,
-                     aliases: tuple[str, ...] | list[str] = (), summary: str | None = None):
-            self.add(Entry(kind=kind, name=name, cls=cls, package=package,
-                           summary=summary or _first_line(cls.__doc__),
-                           variants=dict(variants or {}), default_variant=default_variant,
-                           aliases=tuple(aliases)))
+        def register(
+            name: str,
+            cls: type,
+            *,
+            variants: Mapping[str, Mapping[str, Any]] | None = None,
+            default_variant: str | None = None,
+            aliases: tuple[str, ...] | list[str] = (),
+            summary: str | None = None,
+        ):
+            self.add(
+                Entry(
+                    kind=kind,
+                    name=name,
+                    cls=cls,
+                    package=package,
+                    summary=summary or _first_line(cls.__doc__),
+                    variants=dict(variants or {}),
+                    default_variant=default_variant,
+                    aliases=tuple(aliases),
+                )
+            )
 
         return register
 
     def pretrained_registrar(self, package: str):
         def register(name: str, folder, *, summary: str | None = None):
             if not _NAME.match(name):
-                raise ZooError(f"{package}: invalid pretrained name {name!r}; use "
-                               "lower_snake_case")
+                raise ZooError(f"{package}: invalid pretrained name {name!r}; use lower_snake_case")
             other = self.pretrained.get(name)
             if other is not None and other.package != package:
                 self.conflicts.setdefault(("pretrained", name), [other.package, package])
@@ -104,15 +127,20 @@ class Registry:
     def add(self, entry: Entry) -> None:
         base = BASES[entry.kind]
         if not (inspect.isclass(entry.cls) and issubclass(entry.cls, base)):
-            raise ZooError(f"{entry.package}: {entry.kind} '{entry.name}' must be a subclass "
-                           f"of zoo_core.{base.__name__}, got {entry.cls!r}")
+            raise ZooError(
+                f"{entry.package}: {entry.kind} '{entry.name}' must be a subclass "
+                f"of zoo_core.{base.__name__}, got {entry.cls!r}"
+            )
         for n in entry.names:
             if not _NAME.match(n):
-                raise ZooError(f"{entry.package}: invalid {entry.kind} name {n!r}; use "
-                               "lower_snake_case")
+                raise ZooError(
+                    f"{entry.package}: invalid {entry.kind} name {n!r}; use lower_snake_case"
+                )
         if entry.default_variant and entry.default_variant not in entry.variants:
-            raise ZooError(f"{entry.package}: default variant {entry.default_variant!r} of "
-                           f"'{entry.name}' is not one of its variants")
+            raise ZooError(
+                f"{entry.package}: default variant {entry.default_variant!r} of "
+                f"'{entry.name}' is not one of its variants"
+            )
         problem = declaration_problem(entry.kind, entry.cls)
         if problem:
             raise ZooError(f"{entry.package}: {entry.kind} '{entry.name}' {problem}")
@@ -147,7 +175,8 @@ class Registry:
             raise DuplicateNameError(
                 f"{kind} '{name}' is registered by more than one package: "
                 f"{' and '.join(sorted(pkgs))}. Uninstall one, or choose with "
-                f"ZOO_LOAD_PLUGINS=<package>,...")
+                f"ZOO_LOAD_PLUGINS=<package>,..."
+            )
         entry = self._names[kind].get(name)
         if entry is None:
             message = unknown_name_message(kind, name, self.all_names(kind))
@@ -155,9 +184,11 @@ class Registry:
                 names = ", ".join(sorted({f.package for f in self.failures}))
                 message += f" Plugins that failed to load: {names} (see `zoo plugins`)."
             elif not difflib.get_close_matches(name, self.all_names(kind), cutoff=0.5):
-                message += (" A plugin package provides names through an entry point in the "
-                            "'zoo' group ([project.entry-points.zoo] in its pyproject.toml) "
-                            "once it is pip-installed.")
+                message += (
+                    " A plugin package provides names through an entry point in the "
+                    "'zoo' group ([project.entry-points.zoo] in its pyproject.toml) "
+                    "once it is pip-installed."
+                )
             raise UnknownNameError(message)
         variant = name if name in entry.variants else entry.default_variant
         overrides = entry.variants.get(variant, {}) if variant else {}
@@ -165,8 +196,11 @@ class Registry:
 
     def find_any(self, name: str) -> list[Resolved]:
         """Every kind's entry answering to ``name`` (for ``zoo info``)."""
-        found = [self.resolve(kind, name) for kind in KINDS
-                 if name in self._names[kind] or (kind, name) in self.conflicts]
+        found = [
+            self.resolve(kind, name)
+            for kind in KINDS
+            if name in self._names[kind] or (kind, name) in self.conflicts
+        ]
         if not found:
             names = sorted({n for k in KINDS for n in self._names[k]})
             raise UnknownNameError(unknown_name_message("plugin", name, names))
@@ -182,12 +216,16 @@ def declaration_problem(kind: str, cls: type) -> str | None:
 
     settings = getattr(cls, "Settings", None)
     if not (inspect.isclass(settings) and dataclasses.is_dataclass(settings)):
-        return ("has a Settings that is not a dataclass; decorate it with "
-                "@dataclasses.dataclass(frozen=True)")
+        return (
+            "has a Settings that is not a dataclass; decorate it with "
+            "@dataclasses.dataclass(frozen=True)"
+        )
     for f in dataclasses.fields(settings):
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            return (f"has a setting '{f.name}' without a default; every setting needs one "
-                    "(variants and --set change it)")
+            return (
+                f"has a setting '{f.name}' without a default; every setting needs one "
+                "(variants and --set change it)"
+            )
     if kind != "model":
         return None
     for name in sorted(set(cls.capabilities) - set(CAPABILITIES)):
@@ -195,8 +233,10 @@ def declaration_problem(kind: str, cls: type) -> str | None:
         # from zoo's own is a typo that would silently turn a capability off
         close = difflib.get_close_matches(name, CAPABILITIES, n=1, cutoff=0.8)
         if close:
-            return (f"declares the capability {name!r}, which zoo does not know; did you "
-                    f"mean {close[0]!r}? (zoo's: {', '.join(CAPABILITIES)})")
+            return (
+                f"declares the capability {name!r}, which zoo does not know; did you "
+                f"mean {close[0]!r}? (zoo's: {', '.join(CAPABILITIES)})"
+            )
 
     def overrides(method: str) -> bool:
         mine, base = getattr(cls, method), getattr(Model, method)
@@ -206,10 +246,17 @@ def declaration_problem(kind: str, cls: type) -> str | None:
     for capability, method in needs.items():
         if capability in cls.capabilities and not overrides(method):
             return f"declares '{capability}' but does not define {method}(); define it"
-    if SAMPLE in cls.capabilities and not overrides("sample") and not (
-            DECODE in cls.capabilities and (overrides("prior") or overrides("latent_shape_of"))):
-        return ("declares 'sample' but defines neither sample() nor the decode() and "
-                "latent_shape_of() (or prior()) it falls back to; define sample()")
+    if (
+        SAMPLE in cls.capabilities
+        and not overrides("sample")
+        and not (
+            DECODE in cls.capabilities and (overrides("prior") or overrides("latent_shape_of"))
+        )
+    ):
+        return (
+            "declares 'sample' but defines neither sample() nor the decode() and "
+            "latent_shape_of() (or prior()) it falls back to; define sample()"
+        )
     return None
 
 
@@ -217,8 +264,7 @@ def unknown_name_message(kind: str, name: str, available: list[str]) -> str:
     close = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     listing = ", ".join(available) if available else "(none installed)"
-    return (f"unknown {kind} '{name}'.{hint} Available: {listing}. "
-            f"See `zoo list`.")
+    return f"unknown {kind} '{name}'.{hint} Available: {listing}. See `zoo list`."
 
 
 def _first_line(doc: str | None) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import typing
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from zoo_core.errors import SettingsError
 
@@ -53,11 +54,13 @@ def convert(cls, name: str, value: Any, owner: str = "") -> Any:
         out = _convert(tp, value)
     except (TypeError, ValueError):
         raise SettingsError(
-            f"{where} must be {_finite(_describe_type(tp))}, got {value!r}") from None
+            f"{where} must be {_finite(_describe_type(tp))}, got {value!r}"
+        ) from None
     meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
     if "choices" in meta and out not in meta["choices"]:
         raise SettingsError(
-            f"{where} must be one of {', '.join(map(str, meta['choices']))}, got {value!r}")
+            f"{where} must be one of {', '.join(map(str, meta['choices']))}, got {value!r}"
+        )
     if "min" in meta and out is not None and out < meta["min"]:
         raise SettingsError(f"{where} must be >= {meta['min']}, got {value!r}")
     return out
@@ -136,18 +139,21 @@ def describe(cls) -> list[dict[str, Any]]:
     rows = []
     for f in dataclasses.fields(cls):
         default = f.default if f.default is not dataclasses.MISSING else None
-        rows.append({
-            "name": f.name,
-            "type": _describe_type(_type_of(cls, f.name)),
-            "default": default,
-            "help": f.metadata.get("help", ""),
-        })
+        rows.append(
+            {
+                "name": f.name,
+                "type": _describe_type(_type_of(cls, f.name)),
+                "default": default,
+                "help": f.metadata.get("help", ""),
+            }
+        )
     return rows
 
 
 def as_dict(settings) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v)
-            for k, v in dataclasses.asdict(settings).items()}
+    return {
+        k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(settings).items()
+    }
 
 
 def parse_assignments(items: typing.Iterable[str]) -> list[tuple[str | None, str, str]]:

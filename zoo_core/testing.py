@@ -45,11 +45,11 @@ import numpy as np
 
 from zoo_core import plugins
 from zoo_core import settings as S
+from zoo_core.contract import CONDITIONAL, ENCODE, LIKELIHOOD, SAMPLE, DrawContext
 from zoo_core.errors import IncompatibleError
 from zoo_core.run import runner
 from zoo_core.run.plan import Plan, applicable_metrics, plan_metrics, plan_run
 from zoo_core.run.run_dir import RunDir
-from zoo_core.contract import CONDITIONAL, DrawContext, ENCODE, LIKELIHOOD, SAMPLE
 
 
 @dataclass
@@ -77,22 +77,37 @@ def _model_name(registry, model) -> str:
     for e in registry.entries("model"):
         if e.cls is model:
             return e.name
-    raise AssertionError(f"{model!r} is not registered: install the plugin (its entry point "
-                         "in the 'zoo' group) before checking it")
+    raise AssertionError(
+        f"{model!r} is not registered: install the plugin (its entry point "
+        "in the 'zoo' group) before checking it"
+    )
 
 
 def _plan(registry, name, dataset, sets, epochs, visualizers=()) -> Plan:
     cls = registry.resolve("model", name).entry.cls
     kw = {"epochs": epochs} if "epochs" in S.field_names(cls.Settings) else {}
-    return plan_run(registry, name, dataset=dataset, visualizers=list(visualizers),
-                    sets=list(sets), seed=0, tensorboard=False, **kw)
+    return plan_run(
+        registry,
+        name,
+        dataset=dataset,
+        visualizers=list(visualizers),
+        sets=list(sets),
+        seed=0,
+        tensorboard=False,
+        **kw,
+    )
 
 
 def _train(plan: Plan, out: Path, extra=None):
     """``runner.execute`` (drawing nothing), keeping the trained model in memory."""
     kept = {}
-    run, _, _ = runner.execute(dataclasses.replace(plan, visualizers=[]), _quiet(), out=str(out),
-                        extra=extra, on_trained=lambda model, data: kept.update(m=model, d=data))
+    run, _, _ = runner.execute(
+        dataclasses.replace(plan, visualizers=[]),
+        _quiet(),
+        out=str(out),
+        extra=extra,
+        on_trained=lambda model, data: kept.update(m=model, d=data),
+    )
     return run, kept["m"], kept["d"]
 
 
@@ -143,9 +158,18 @@ def _not_blank(fig, path: Path) -> float:
     return float(img.var())
 
 
-def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
-                       epochs: int | None = None, metric_sets=None, viz_sets=None,
-                       resume: bool = True, fresh_process: bool = True) -> ContractReport:
+def check_model_plugin(
+    model,
+    dataset: str | None = None,
+    *,
+    workdir,
+    sets=None,
+    epochs: int | None = None,
+    metric_sets=None,
+    viz_sets=None,
+    resume: bool = True,
+    fresh_process: bool = True,
+) -> ContractReport:
     """Run the contract checks for one registered model; raise ``AssertionError`` on the
     first broken promise. ``sets``: ``--set`` items for a tiny run (``limit=256``);
     ``metric_sets``/``viz_sets``: settings that keep metrics and figures quick. What is not
@@ -171,8 +195,9 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
         missing = [k for k in declared if k not in row]
         assert not missing, f"{name}: declared metrics {missing} missing from {row}"
     if "epochs" in S.field_names(cls.Settings):
-        assert [h["epoch"] for h in hist] == list(range(1, epochs + 1)), \
+        assert [h["epoch"] for h in hist] == list(range(1, epochs + 1)), (
             f"{name}: expected epochs 1..{epochs}, history has {[h['epoch'] for h in hist]}"
+        )
     assert run.file("model.keras").is_file(), f"{name}: no model.keras written"
     report = ContractReport(model=name, run=run)
 
@@ -184,30 +209,44 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
         except KeyboardInterrupt:
             pass
         else:
-            raise AssertionError(f"{name}: ignored RunContext.extra['callbacks'], so the "
-                                 "check could not interrupt it")
+            raise AssertionError(
+                f"{name}: ignored RunContext.extra['callbacks'], so the "
+                "check could not interrupt it"
+            )
         state = RunDir(cut).state()
-        assert state.get("epoch") == 1, f"{name}: after the interruption state.json says " \
-                                        f"{state}, expected epoch 1"
+        assert state.get("epoch") == 1, (
+            f"{name}: after the interruption state.json says {state}, expected epoch 1"
+        )
         if fresh_process:
-            proc = subprocess.run([sys.executable, "-c", _RESUME, str(cut),
-                                   os.pathsep.join(p for p in sys.path if p)],
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    _RESUME,
+                    str(cut),
+                    os.pathsep.join(p for p in sys.path if p),
+                ],
+                capture_output=True,
+                text=True,
+            )
             assert proc.returncode == 0, f"{name}: resume failed:\n{proc.stderr[-3000:]}"
         else:
             runner.resume(registry, str(cut), _quiet())
         resumed = RunDir(cut)
-        assert _history(resumed) == hist, \
+        assert _history(resumed) == hist, (
             f"{name}: resumed history differs:\n{_history(resumed)}\nvs\n{hist}"
+        )
         again, _ = _loaded(plan, resumed)
-        assert _same_arrays(again.get_weights(), trained.get_weights()), \
+        assert _same_arrays(again.get_weights(), trained.get_weights()), (
             f"{name}: resumed weights or optimizer state differ from the uninterrupted run"
+        )
         report.resumed_exactly = True
 
     # 3. save/load round trip into a fresh instance
     loaded, _ = _loaded(plan, run)
-    assert _same_arrays(loaded.get_weights(), trained.get_weights()), \
+    assert _same_arrays(loaded.get_weights(), trained.get_weights()), (
         f"{name}: weights loaded from {run.path} differ from the trained ones"
+    )
     before, after = _probe(trained, data), _probe(loaded, data)
     for key in before:
         assert np.array_equal(before[key], after[key]), f"{name}: {key} differs after loading"
@@ -215,8 +254,9 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
         s = np.asarray(before["sample"])
         assert s.min() >= 0.0 and s.max() <= 1.0, f"{name}: samples outside [0, 1]"
         if data is not None:
-            assert s.shape[1:] == tuple(plan.data_spec.element_shape), \
+            assert s.shape[1:] == tuple(plan.data_spec.element_shape), (
                 f"{name}: samples of shape {s.shape[1:]}, data {plan.data_spec.element_shape}"
+            )
 
     # 4. visualizers: each that applies draws; each that does not is refused at planning
     spec = plan.data_spec
@@ -236,9 +276,12 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
                 raise AssertionError(f"{name}: visualizer {e.name} was not refused")
             assert sorted(workdir.iterdir()) == before_dirs
             continue
-        v_sets = [a for a in viz_sets if a.split("=", 1)[0].rpartition(".")[0] in
-                  ("", e.name) and a.split("=", 1)[0].rpartition(".")[2] in
-                  S.field_names(e.cls.Settings)]
+        v_sets = [
+            a
+            for a in viz_sets
+            if a.split("=", 1)[0].rpartition(".")[0] in ("", e.name)
+            and a.split("=", 1)[0].rpartition(".")[2] in S.field_names(e.cls.Settings)
+        ]
         layer = {k: v for _, k, v in S.parse_assignments(v_sets)}
         viz = e.cls(S.resolve(e.cls.Settings, layer))
         fig = viz.draw(DrawContext(model=trained, dataset=data, run=run, title=title))
@@ -259,8 +302,11 @@ def check_model_plugin(model, dataset: str | None = None, *, workdir, sets=None,
                 report.refused_metrics[e.name] = str(exc)
                 continue
             raise AssertionError(f"{name}: metric {e.name} was not refused")
-        m_sets = [a for a in metric_sets if a.split("=", 1)[0].rpartition(".")[2] in
-                  S.field_names(e.cls.Settings)]
+        m_sets = [
+            a
+            for a in metric_sets
+            if a.split("=", 1)[0].rpartition(".")[2] in S.field_names(e.cls.Settings)
+        ]
         comps += plan_metrics(registry, plan, [e.name], m_sets)
     for metric, record in runner.evaluate(plan, comps, trained, data, run, _quiet()).items():
         values = record["values"]

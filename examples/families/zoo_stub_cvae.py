@@ -51,12 +51,18 @@ def network(shape, classes, latent_dim, seed):
         def loss_of(self, x, labels, step, stream):
             y = tf.one_hot(labels, classes)
             mean, log_var = self.encoder([x, y])
-            eps = replayable_normal(tf.shape(x)[0], [latent_dim], seed=seed, step=step,
-                                    stream=stream)
+            eps = replayable_normal(
+                tf.shape(x)[0], [latent_dim], seed=seed, step=step, stream=stream
+            )
             logits = self.decoder([mean + tf.exp(0.5 * log_var) * eps, y])
-            rec = tf.reduce_sum(tf.reshape(tf.nn.sigmoid_cross_entropy_with_logits(
-                labels=x, logits=logits), [tf.shape(x)[0], -1]), 1)
-            kl = -0.5 * tf.reduce_sum(1 + log_var - mean ** 2 - tf.exp(log_var), 1)
+            rec = tf.reduce_sum(
+                tf.reshape(
+                    tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits),
+                    [tf.shape(x)[0], -1],
+                ),
+                1,
+            )
+            kl = -0.5 * tf.reduce_sum(1 + log_var - mean**2 - tf.exp(log_var), 1)
             return tf.reduce_mean(rec + kl)
 
         def train_step(self, data):
@@ -85,9 +91,12 @@ class StubCVAE(KerasModel):
     Settings = Settings
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, CONDITIONAL})
     #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=128"],
-                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "limit=128"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "sets": ["limit=128"],
+        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "limit=128"],
+    }
     metrics = (MetricInfo("loss", "nats/image", "loss", "negative ELBO"),)
 
     @classmethod
@@ -96,8 +105,7 @@ class StubCVAE(KerasModel):
 
     def build_network(self, seed):
         spec = self.data_spec
-        return network(tuple(spec.element_shape), spec.num_classes, self.settings.latent_dim,
-                       seed)
+        return network(tuple(spec.element_shape), spec.num_classes, self.settings.latent_dim, seed)
 
     def _onehot(self, labels):
         return np.eye(self.data_spec.num_classes, dtype="float32")[np.asarray(labels)]

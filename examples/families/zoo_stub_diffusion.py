@@ -77,9 +77,12 @@ class StubDiffusion(KerasModel):
     Settings = Settings
     capabilities = frozenset({SAMPLE})
     #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=128"],
-                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "limit=128"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "sets": ["limit=128"],
+        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "limit=128"],
+    }
     metrics = (MetricInfo("loss", "mse", "loss", "noise prediction error"),)
 
     def build_network(self, seed):

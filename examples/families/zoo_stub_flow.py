@@ -67,9 +67,12 @@ class StubFlow(KerasModel):
     Settings = Settings
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD})
     #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=128"],
-                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "limit=128"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "sets": ["limit=128"],
+        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "limit=128"],
+    }
     likelihood = "exact"
     metrics = (MetricInfo("loss", "nats/image", "nll", "exact negative log-likelihood"),)
 

@@ -27,11 +27,17 @@ def network(shape, latent_dim, seed):
     class GAN(keras.Model):
         def __init__(self):
             super().__init__()
-            self.generator = keras.Sequential([keras.Input((latent_dim,)), layers.Dense(32, "relu"),
-                                               layers.Dense(int(np.prod(shape)), "sigmoid"),
-                                               layers.Reshape(shape)])
-            self.discriminator = keras.Sequential([keras.Input(shape), layers.Flatten(),
-                                                   layers.Dense(32, "relu"), layers.Dense(1)])
+            self.generator = keras.Sequential(
+                [
+                    keras.Input((latent_dim,)),
+                    layers.Dense(32, "relu"),
+                    layers.Dense(int(np.prod(shape)), "sigmoid"),
+                    layers.Reshape(shape),
+                ]
+            )
+            self.discriminator = keras.Sequential(
+                [keras.Input(shape), layers.Flatten(), layers.Dense(32, "relu"), layers.Dense(1)]
+            )
             self.d_tracker = keras.metrics.Mean(name="d_loss")
             self.g_tracker = keras.metrics.Mean(name="g_loss")
 
@@ -59,8 +65,9 @@ def network(shape, latent_dim, seed):
                 d_loss = bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake)
             d_vars = self.discriminator.trainable_variables
             self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-            z = replayable_normal(b, [latent_dim], seed=seed, step=self.g_optimizer.iterations,
-                                  stream=1)
+            z = replayable_normal(
+                b, [latent_dim], seed=seed, step=self.g_optimizer.iterations, stream=1
+            )
             with tf.GradientTape() as tape:
                 fake = self.discriminator(self.generator(z))
                 g_loss = bce(tf.ones_like(fake), fake)
@@ -71,8 +78,10 @@ def network(shape, latent_dim, seed):
             return {m.name: m.result() for m in self.metrics}
 
     gan = GAN()
-    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    )
     gan.build((None, latent_dim))
     return gan
 
@@ -83,9 +92,12 @@ class StubGAN(KerasModel):
     Settings = Settings
     capabilities = frozenset({DECODE, SAMPLE})
     #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=128"],
-                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "limit=128"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "sets": ["limit=128"],
+        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "limit=128"],
+    }
     has_test_step = False  # no test step: losses of a GAN are not a held-out score
     metrics = (MetricInfo("d_loss", "nats", "d"), MetricInfo("g_loss", "nats", "g"))
     monitor = "g_loss"

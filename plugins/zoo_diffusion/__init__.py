@@ -12,8 +12,7 @@ def register_models(register):
     from .settings import COND_VARIANTS, VARIANTS
 
     register("ddpm", DDPMModel, variants=VARIANTS, default_variant="ddpm")
-    register("ddpm_cond", ConditionalDDPMModel, variants=COND_VARIANTS,
-             default_variant="ddpm_cond")
+    register("ddpm_cond", ConditionalDDPMModel, variants=COND_VARIANTS, default_variant="ddpm_cond")
 
 
 @hookimpl

@@ -46,8 +46,9 @@ def _figure(width, height):
 @dataclass(frozen=True)
 class DenoisingSettings:
     n: int = field(default=8, metadata={"help": "samples (rows)", "min": 1})
-    columns: int = field(default=8, metadata={
-        "help": "states shown per row, x_T first and x_0 last", "min": 2})
+    columns: int = field(
+        default=8, metadata={"help": "states shown per row, x_T first and x_0 last", "min": 2}
+    )
 
 
 class Denoising(Visualizer):
@@ -75,8 +76,9 @@ class Denoising(Visualizer):
         ax = fig.add_subplot()
         _gray(ax, image_grid(images, cols=len(keep)))
         w = images.shape[2]
-        names = ["x_T" if i < 0 else ("x_0" if i == len(pairs) - 1 else f"t={pairs[i][1]}")
-                 for i in keep]
+        names = [
+            "x_T" if i < 0 else ("x_0" if i == len(pairs) - 1 else f"t={pairs[i][1]}") for i in keep
+        ]
         ax.set_xticks(np.arange(w // 2, len(keep) * w, w), names)
         ax.set_yticks([])
         ax.set_xlabel(f"{m.settings.sampler} sampler, {len(pairs)} steps")
@@ -86,13 +88,19 @@ class Denoising(Visualizer):
 
 @dataclass(frozen=True)
 class TradeoffSettings:
-    steps: tuple[int, ...] = field(default=(10, 25, 50, 100), metadata={
-        "help": "DDIM step counts, one panel each (above the model's T: T)"})
-    n: int = field(default=36, metadata={"help": "images per panel (the same seeds)",
-                                         "min": 1})
-    fid_samples: int = field(default=500, metadata={
-        "help": "samples for each panel's FID (0: none; small samples bias FID upwards, "
-                "so compare panels with each other, not with zoo eval's 10,000)", "min": 0})
+    steps: tuple[int, ...] = field(
+        default=(10, 25, 50, 100),
+        metadata={"help": "DDIM step counts, one panel each (above the model's T: T)"},
+    )
+    n: int = field(default=36, metadata={"help": "images per panel (the same seeds)", "min": 1})
+    fid_samples: int = field(
+        default=500,
+        metadata={
+            "help": "samples for each panel's FID (0: none; small samples bias FID upwards, "
+            "so compare panels with each other, not with zoo eval's 10,000)",
+            "min": 0,
+        },
+    )
 
 
 class StepsTradeoff(Visualizer):
@@ -133,8 +141,7 @@ class StepsTradeoff(Visualizer):
     @staticmethod
     def _fid(model, ctx, n: int) -> float:
         """The ``fid`` metric plugin on ``n`` samples (through the registry, as zoo eval)."""
-        from zoo_core import RunContext
-        from zoo_core import plugins
+        from zoo_core import RunContext, plugins
         from zoo_core.cli.output import err
         from zoo_core.settings import resolve
 

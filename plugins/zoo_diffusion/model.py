@@ -1,4 +1,5 @@
-"""The ``ddpm`` and ``ddpm_cond`` Model plugins: denoising diffusion on :class:`zoo_core.KerasModel`.
+"""The ``ddpm`` and ``ddpm_cond`` Model plugins: denoising diffusion on
+:class:`zoo_core.KerasModel`.
 
 Ho, Jain & Abbeel (2020), "Denoising Diffusion Probabilistic Models", trained with their
 simple noise-prediction loss; sampled with DDIM (Song, Meng & Ermon 2020, "Denoising
@@ -30,17 +31,29 @@ class DDPMModel(KerasModel):
     #: The EMA update assigns replica-local variables; one device only (a GPU is one).
     strategies = ("default",)
     default_visualizers = ("curves", "samples", "denoising")
-    metrics = (MetricInfo("loss", "mse", "loss",
-                          "mean squared error of the predicted noise (the simple loss)"),)
+    metrics = (
+        MetricInfo(
+            "loss", "mse", "loss", "mean squared error of the predicted noise (the simple loss)"
+        ),
+    )
     monitor = "loss"
     #: Images per batch in one sampling call (bounded memory for n = 10,000 metrics).
     sample_batch = 500
     #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {"dataset": "fashion_mnist", "epochs": 2,
-                "sets": ["limit=128", "batch_size=64", "channels=8", "timesteps=20",
-                         "steps=4", "attention=false"],
-                "metric_sets": ["n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "columns=3", "steps=2,30", "fid_samples=50"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "epochs": 2,
+        "sets": [
+            "limit=128",
+            "batch_size=64",
+            "channels=8",
+            "timesteps=20",
+            "steps=4",
+            "attention=false",
+        ],
+        "metric_sets": ["n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "columns=3", "steps=2,30", "fid_samples=50"],
+    }
 
     @classmethod
     def check_data(cls, settings, spec) -> None:
@@ -51,7 +64,8 @@ class DDPMModel(KerasModel):
             raise IncompatibleError(
                 f"ddpm with {len(settings.channels)} resolutions needs images (H, W, C) with "
                 f"H and W divisible by {step}; the dataset's images are {shape} (give fewer "
-                "'channels')")
+                "'channels')"
+            )
 
     def num_classes(self) -> int:
         return 0
@@ -63,10 +77,19 @@ class DDPMModel(KerasModel):
         from .schedule import alpha_bars
 
         s = self.settings
-        net = DDPM(tuple(self.data_spec.element_shape), alpha_bars(s.schedule, s.timesteps),
-                   channels=s.channels, blocks=s.blocks, attention=s.attention,
-                   dropout=s.dropout, num_classes=self.num_classes(), ema=s.ema,
-                   label_dropout=s.label_dropout, seed=seed, name="ddpm")
+        net = DDPM(
+            tuple(self.data_spec.element_shape),
+            alpha_bars(s.schedule, s.timesteps),
+            channels=s.channels,
+            blocks=s.blocks,
+            attention=s.attention,
+            dropout=s.dropout,
+            num_classes=self.num_classes(),
+            ema=s.ema,
+            label_dropout=s.label_dropout,
+            seed=seed,
+            name="ddpm",
+        )
         net.compile(optimizer=keras.optimizers.Adam(s.learning_rate))
         net.build_all()
         return net
@@ -93,8 +116,9 @@ class DDPMModel(KerasModel):
         pairs = self.timesteps()
         eta = 1.0 if s.sampler == "ddpm" else float(s.eta)
         guidance = float(s.guidance) if labels is not None else 0.0
-        step = self.traced("sample_step", lambda: tf.function(self.net.sample_step,
-                                                              reduce_retracing=True))
+        step = self.traced(
+            "sample_step", lambda: tf.function(self.net.sample_step, reduce_retracing=True)
+        )
         rng = np.random.default_rng(seed)
         shape = (n, *self.data_spec.element_shape)
         x = rng.standard_normal(shape, dtype="float32")
@@ -102,14 +126,23 @@ class DDPMModel(KerasModel):
         kept = {-1: x} if -1 in keep else {}
         with _progress(len(pairs), n) as advance:
             for i, (t, t_prev) in enumerate(pairs):
-                noise = rng.standard_normal(shape, dtype="float32") if eta else \
-                    np.zeros(shape, "float32")
+                noise = (
+                    rng.standard_normal(shape, dtype="float32")
+                    if eta
+                    else np.zeros(shape, "float32")
+                )
                 outs = []
                 for a in range(0, n, self.sample_batch):
                     b = slice(a, a + self.sample_batch)
-                    x_prev, _ = step(tf.constant(x[b]), tf.constant(t, tf.int32),
-                                     tf.constant(t_prev, tf.int32), tf.constant(noise[b]),
-                                     None if y is None else y[b], guidance, eta)
+                    x_prev, _ = step(
+                        tf.constant(x[b]),
+                        tf.constant(t, tf.int32),
+                        tf.constant(t_prev, tf.int32),
+                        tf.constant(noise[b]),
+                        None if y is None else y[b],
+                        guidance,
+                        eta,
+                    )
                     outs.append(x_prev.numpy())
                 x = np.concatenate(outs)
                 if i in keep:
@@ -127,6 +160,7 @@ class ConditionalDDPMModel(DDPMModel):
 
     capabilities = frozenset({SAMPLE, CONDITIONAL})
     default_visualizers = ("curves", "samples", "denoising")
+
     def num_classes(self) -> int:
         return self.data_spec.num_classes
 

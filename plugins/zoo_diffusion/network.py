@@ -63,8 +63,7 @@ class ResBlock(keras.layers.Layer):
         self.emb = keras.layers.Dense(channels)
         self.norm2 = keras.layers.GroupNormalization(GROUPS)
         self.drop = keras.layers.Dropout(dropout)
-        self.conv2 = keras.layers.Conv2D(channels, 3, padding="same",
-                                         kernel_initializer="zeros")
+        self.conv2 = keras.layers.Conv2D(channels, 3, padding="same", kernel_initializer="zeros")
         self.skip = keras.layers.Conv2D(channels, 1) if in_channels != channels else None
 
     def call(self, h, emb, training=False):
@@ -94,8 +93,16 @@ class UNet(keras.layers.Layer):
     ``num_classes > 0`` makes it conditional: labels ``0..num_classes-1``, and
     ``num_classes`` itself is the null label of classifier-free guidance."""
 
-    def __init__(self, out_channels: int, channels=(32, 64, 64), blocks: int = 1,
-                 attention: bool = True, dropout: float = 0.0, num_classes: int = 0, **kw):
+    def __init__(
+        self,
+        out_channels: int,
+        channels=(32, 64, 64),
+        blocks: int = 1,
+        attention: bool = True,
+        dropout: float = 0.0,
+        num_classes: int = 0,
+        **kw,
+    ):
         super().__init__(**kw)
         self.channels, self.blocks = tuple(channels), int(blocks)
         self.num_classes = int(num_classes)
@@ -112,28 +119,37 @@ class UNet(keras.layers.Layer):
         for i, ch in enumerate(self.channels):
             level = []
             for _ in range(blocks):
-                level.append((ResBlock(c, ch, dropout),
-                              Attention(ch) if attention and i == last else None))
+                level.append(
+                    (ResBlock(c, ch, dropout), Attention(ch) if attention and i == last else None)
+                )
                 c = ch
                 skip_channels.append(c)
             down = keras.layers.Conv2D(c, 3, strides=2, padding="same") if i < last else None
             if down is not None:
                 skip_channels.append(c)
             self.down.append((level, down))
-        self.mid = (ResBlock(c, c, dropout), Attention(c) if attention else None,
-                    ResBlock(c, c, dropout))
+        self.mid = (
+            ResBlock(c, c, dropout),
+            Attention(c) if attention else None,
+            ResBlock(c, c, dropout),
+        )
         self.up = []
         for i, ch in reversed(list(enumerate(self.channels))):
             level = []
             for _ in range(blocks + 1):
-                level.append((ResBlock(c + skip_channels.pop(), ch, dropout),
-                              Attention(ch) if attention and i == last else None))
+                level.append(
+                    (
+                        ResBlock(c + skip_channels.pop(), ch, dropout),
+                        Attention(ch) if attention and i == last else None,
+                    )
+                )
                 c = ch
             up = keras.layers.Conv2D(c, 3, padding="same") if i > 0 else None
             self.up.append((level, up))
         self.norm_out = keras.layers.GroupNormalization(GROUPS)
-        self.conv_out = keras.layers.Conv2D(out_channels, 3, padding="same",
-                                            kernel_initializer="zeros")
+        self.conv_out = keras.layers.Conv2D(
+            out_channels, 3, padding="same", kernel_initializer="zeros"
+        )
 
     def call(self, x, t, y=None, training=False):
         emb = self.time2(tf.nn.silu(self.time1(timestep_embedding(t, self.emb_dim))))
@@ -193,22 +209,47 @@ class DDPM(keras.Model):
     Images come in and go out in [0, 1]; inside they are scaled to [-1, 1] (the paper's
     data scaling). ``num_classes > 0``: class-conditional with label dropout."""
 
-    def __init__(self, shape, alpha_bars, *, channels=(32, 64, 64), blocks=1, attention=True,
-                 dropout=0.0, num_classes=0, ema=0.999, label_dropout=0.1, seed=0, **kw):
+    def __init__(
+        self,
+        shape,
+        alpha_bars,
+        *,
+        channels=(32, 64, 64),
+        blocks=1,
+        attention=True,
+        dropout=0.0,
+        num_classes=0,
+        ema=0.999,
+        label_dropout=0.1,
+        seed=0,
+        **kw,
+    ):
         super().__init__(**kw)
         self.shape_ = tuple(int(d) for d in shape)
         self.num_classes, self.seed = int(num_classes), int(seed)
         self.ema_decay, self.label_dropout = float(ema), float(label_dropout)
         self.timesteps = len(alpha_bars)
         self.alpha_bars = tf.constant(alpha_bars, tf.float32)
-        net = dict(channels=channels, blocks=blocks, attention=attention, dropout=dropout,
-                   num_classes=num_classes)
+        net = dict(
+            channels=channels,
+            blocks=blocks,
+            attention=attention,
+            dropout=dropout,
+            num_classes=num_classes,
+        )
         self.unet = UNet(self.shape_[-1], name="unet", **net)
         self.ema_unet = UNet(self.shape_[-1], name="ema_unet", **net)
-        self.config = {"shape": self.shape_, "channels": tuple(channels), "blocks": blocks,
-                       "attention": attention, "dropout": dropout,
-                       "num_classes": num_classes, "ema": ema,
-                       "label_dropout": label_dropout, "seed": seed}
+        self.config = {
+            "shape": self.shape_,
+            "channels": tuple(channels),
+            "blocks": blocks,
+            "attention": attention,
+            "dropout": dropout,
+            "num_classes": num_classes,
+            "ema": ema,
+            "label_dropout": label_dropout,
+            "seed": seed,
+        }
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     @property
@@ -245,8 +286,15 @@ class DDPM(keras.Model):
     def _draw(self, batch, shape, stream, distribution="normal"):
         from zoo_core.keras.model import replayable_normal
 
-        return replayable_normal(batch, shape, seed=self.seed, step=self.optimizer.iterations,
-                                 stream=stream, streams=6, distribution=distribution)
+        return replayable_normal(
+            batch,
+            shape,
+            seed=self.seed,
+            step=self.optimizer.iterations,
+            stream=stream,
+            streams=6,
+            distribution=distribution,
+        )
 
     def _loss(self, data, training: bool):
         """Per-image simple loss: the mean squared error of the predicted noise."""
@@ -292,12 +340,16 @@ class DDPM(keras.Model):
         """The averaged network's noise prediction; with labels and ``guidance`` w > 0,
         ``(1 + w) eps(x, y) - w eps(x)`` in one batched call."""
         if y is None or not self.num_classes:
-            return self.ema_unet(x, t, None if not self.num_classes else
-                                 tf.fill(tf.shape(t), self.num_classes))
+            return self.ema_unet(
+                x, t, None if not self.num_classes else tf.fill(tf.shape(t), self.num_classes)
+            )
         if guidance == 0.0:
             return self.ema_unet(x, t, y)
-        both = self.ema_unet(tf.concat([x, x], 0), tf.concat([t, t], 0),
-                             tf.concat([y, tf.fill(tf.shape(y), self.num_classes)], 0))
+        both = self.ema_unet(
+            tf.concat([x, x], 0),
+            tf.concat([t, t], 0),
+            tf.concat([y, tf.fill(tf.shape(y), self.num_classes)], 0),
+        )
         cond, uncond = tf.split(both, 2, axis=0)
         return (1.0 + guidance) * cond - guidance * uncond
 
@@ -307,7 +359,8 @@ class DDPM(keras.Model):
         b = tf.shape(x)[0]
         tt = tf.fill([b], t)
         ab_t = tf.gather(self.alpha_bars, tt)
-        ab_prev = tf.where(t_prev >= 0, tf.gather(self.alpha_bars, tf.maximum(t_prev, 0)),
-                           1.0) * tf.ones([b])
+        ab_prev = tf.where(
+            t_prev >= 0, tf.gather(self.alpha_bars, tf.maximum(t_prev, 0)), 1.0
+        ) * tf.ones([b])
         eps = self.predict_eps(x, tt, y, guidance)
         return denoise_step(x, eps, ab_t, ab_prev, eta, noise)

@@ -50,8 +50,7 @@ def sampling_timesteps(sampler: str, timesteps: int, steps: int) -> list[tuple[i
     if sampler == "ddpm":
         ts = list(range(timesteps - 1, -1, -1))
     elif sampler == "ddim":
-        ts = sorted({int(round(v)) for v in np.linspace(0, timesteps - 1, steps)},
-                    reverse=True)
+        ts = sorted({int(round(v)) for v in np.linspace(0, timesteps - 1, steps)}, reverse=True)
     else:
         raise ValueError(f"unknown sampler {sampler!r}; use ddim or ddpm")
     return list(zip(ts, ts[1:] + [-1]))

@@ -11,61 +11,103 @@ from zoo_core import SettingsError
 @dataclass(frozen=True)
 class DDPMSettings:
     # -- the forward process ----------------------------------------------------------------
-    timesteps: int = field(default=1000, metadata={
-        "help": "diffusion steps T of the forward process (the paper: 1000)", "min": 2})
-    schedule: Literal["linear", "cosine"] = field(default="cosine", metadata={
-        "help": "noise schedule: linear betas 1e-4..0.02 (Ho et al.) or cosine alpha-bar "
-                "(Nichol & Dhariwal)"})
+    timesteps: int = field(
+        default=1000,
+        metadata={"help": "diffusion steps T of the forward process (the paper: 1000)", "min": 2},
+    )
+    schedule: Literal["linear", "cosine"] = field(
+        default="cosine",
+        metadata={
+            "help": "noise schedule: linear betas 1e-4..0.02 (Ho et al.) or cosine alpha-bar "
+            "(Nichol & Dhariwal)"
+        },
+    )
     # -- the U-Net ----------------------------------------------------------------------------
-    channels: tuple[int, ...] = field(default=(16, 32, 32), metadata={
-        "help": "U-Net channels per resolution (28x28, 14x14, 7x7 for Fashion-MNIST); "
-                "raise for a GPU, e.g. 64,128,128 (every entry a multiple of 8)"})
-    blocks: int = field(default=1, metadata={
-        "help": "residual blocks per resolution on the way down (one more on the way up)",
-        "min": 1})
-    attention: bool = field(default=True, metadata={
-        "help": "self-attention at the lowest resolution and in the middle"})
-    dropout: float = field(default=0.0, metadata={
-        "help": "dropout inside the residual blocks (the paper: 0.1 on CIFAR-10)",
-        "min": 0.0})
+    channels: tuple[int, ...] = field(
+        default=(16, 32, 32),
+        metadata={
+            "help": "U-Net channels per resolution (28x28, 14x14, 7x7 for Fashion-MNIST); "
+            "raise for a GPU, e.g. 64,128,128 (every entry a multiple of 8)"
+        },
+    )
+    blocks: int = field(
+        default=1,
+        metadata={
+            "help": "residual blocks per resolution on the way down (one more on the way up)",
+            "min": 1,
+        },
+    )
+    attention: bool = field(
+        default=True, metadata={"help": "self-attention at the lowest resolution and in the middle"}
+    )
+    dropout: float = field(
+        default=0.0,
+        metadata={
+            "help": "dropout inside the residual blocks (the paper: 0.1 on CIFAR-10)",
+            "min": 0.0,
+        },
+    )
     # -- training -------------------------------------------------------------------------------
-    learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate",
-                                                         "min": 0.0})
-    ema: float = field(default=0.999, metadata={
-        "help": "decay of the weights' exponential moving average (sampling uses it), "
-                "warmed up as min(ema, (1+n)/(10+n)) after n steps", "min": 0.0})
+    learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate", "min": 0.0})
+    ema: float = field(
+        default=0.999,
+        metadata={
+            "help": "decay of the weights' exponential moving average (sampling uses it), "
+            "warmed up as min(ema, (1+n)/(10+n)) after n steps",
+            "min": 0.0,
+        },
+    )
     batch_size: int = field(default=64, metadata={"help": "images per step", "min": 1})
-    epochs: int = field(default=5, metadata={"help": "passes over the training split",
-                                             "min": 1})
-    train_split: Literal["train", "all"] = field(default="train", metadata={
-        "help": "train (held-out test loss) or all (train+test)"})
+    epochs: int = field(default=5, metadata={"help": "passes over the training split", "min": 1})
+    train_split: Literal["train", "all"] = field(
+        default="train", metadata={"help": "train (held-out test loss) or all (train+test)"}
+    )
     # -- sampling (change them at sampling time with --set) ------------------------------------
-    sampler: Literal["ddim", "ddpm"] = field(default="ddim", metadata={
-        "help": "ddim (Song et al.; any number of steps) or ddpm (ancestral, all T steps)"})
-    steps: int = field(default=50, metadata={"help": "DDIM steps (ddpm always takes T)",
-                                             "min": 1})
-    eta: float = field(default=0.0, metadata={
-        "help": "DDIM's eta: 0 deterministic, 1 the ancestral sampler's variance",
-        "min": 0.0})
+    sampler: Literal["ddim", "ddpm"] = field(
+        default="ddim",
+        metadata={
+            "help": "ddim (Song et al.; any number of steps) or ddpm (ancestral, all T steps)"
+        },
+    )
+    steps: int = field(default=50, metadata={"help": "DDIM steps (ddpm always takes T)", "min": 1})
+    eta: float = field(
+        default=0.0,
+        metadata={
+            "help": "DDIM's eta: 0 deterministic, 1 the ancestral sampler's variance",
+            "min": 0.0,
+        },
+    )
     # -- classifier-free guidance (ddpm_cond) ---------------------------------------------------
-    label_dropout: float = field(default=0.1, metadata={
-        "help": "conditional models: probability a training label is dropped (the paper: "
-                "0.1)", "min": 0.0})
-    guidance: float = field(default=1.0, metadata={
-        "help": "conditional models: guidance weight w, eps = (1+w) eps(x,y) - w eps(x); "
-                "0 is plain conditional sampling", "min": 0.0})
+    label_dropout: float = field(
+        default=0.1,
+        metadata={
+            "help": "conditional models: probability a training label is dropped (the paper: 0.1)",
+            "min": 0.0,
+        },
+    )
+    guidance: float = field(
+        default=1.0,
+        metadata={
+            "help": "conditional models: guidance weight w, eps = (1+w) eps(x,y) - w eps(x); "
+            "0 is plain conditional sampling",
+            "min": 0.0,
+        },
+    )
 
     def __post_init__(self):
         if not self.channels or min(self.channels) < 8 or any(c % 8 for c in self.channels):
             raise SettingsError(
                 "ddpm setting 'channels' must be multiples of 8 (group normalisation uses 8 "
-                f"groups), e.g. 32,64,64; got {','.join(map(str, self.channels))}")
+                f"groups), e.g. 32,64,64; got {','.join(map(str, self.channels))}"
+            )
         if self.steps > self.timesteps:
-            raise SettingsError(f"ddpm setting 'steps' ({self.steps}) cannot exceed "
-                                f"'timesteps' ({self.timesteps})")
+            raise SettingsError(
+                f"ddpm setting 'steps' ({self.steps}) cannot exceed 'timesteps' ({self.timesteps})"
+            )
         if not 0.0 <= self.label_dropout < 1.0:
-            raise SettingsError(f"ddpm setting 'label_dropout' must be in [0, 1), got "
-                                f"{self.label_dropout}")
+            raise SettingsError(
+                f"ddpm setting 'label_dropout' must be in [0, 1), got {self.label_dropout}"
+            )
         if not 0.0 <= self.ema < 1.0:
             raise SettingsError(f"ddpm setting 'ema' must be in [0, 1), got {self.ema}")
         if not 0.0 <= self.dropout < 1.0:
@@ -76,8 +118,15 @@ class DDPMSettings:
 #: scaled to 28x28: 128 channels, two blocks, dropout 0.1, 0.9999 EMA, 2e-4).
 VARIANTS = {
     "ddpm": {},
-    "ddpm_large": {"channels": (128, 256, 256), "blocks": 2, "dropout": 0.1,
-                   "learning_rate": 2e-4, "ema": 0.9999, "batch_size": 128, "epochs": 200},
+    "ddpm_large": {
+        "channels": (128, 256, 256),
+        "blocks": 2,
+        "dropout": 0.1,
+        "learning_rate": 2e-4,
+        "ema": 0.9999,
+        "batch_size": 128,
+        "epochs": 200,
+    },
 }
 COND_VARIANTS = {
     "ddpm_cond": {},

@@ -8,8 +8,11 @@ def register_models(register):
     from .model import DQN, DoubleDQNModel
 
     register("dqn", DQN)
-    register("double_dqn", DoubleDQNModel,
-             summary="Double DQN (van Hasselt et al. 2016): the DQN's loop, its own targets")
+    register(
+        "double_dqn",
+        DoubleDQNModel,
+        summary="Double DQN (van Hasselt et al. 2016): the DQN's loop, its own targets",
+    )
 
 
 @hookimpl
@@ -24,5 +27,6 @@ def register_commands(cli):
     """``--env ID`` on ``zoo run`` and ``zoo tune``: the DQN's ``env`` setting as a flag."""
     from zoo_core.cli.output import add_setting_option
 
-    add_setting_option("env", "Environment id (models that act in an environment), e.g. "
-                              "CartPole-v1.")
+    add_setting_option(
+        "env", "Environment id (models that act in an environment), e.g. CartPole-v1."
+    )

@@ -69,8 +69,13 @@ def save(run, algorithm, buffer, progress: Progress, best_weights) -> None:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
     training.save_atomic(algorithm.policy(), run.checkpoints / training.LAST)
-    run.write_state({"epoch": progress.epoch, "step": progress.step,
-                     "episode_steps": len(progress.episode_actions)})
+    run.write_state(
+        {
+            "epoch": progress.epoch,
+            "step": progress.step,
+            "episode_steps": len(progress.episode_actions),
+        }
+    )
 
 
 def load(run, algorithm, buffer) -> tuple[Progress, list | None]:
@@ -82,8 +87,10 @@ def load(run, algorithm, buffer) -> tuple[Progress, list | None]:
 
     path = run.checkpoints / AGENT
     if not path.is_file():
-        raise RunError(f"{run.path} has no DQN checkpoint to resume from (it stopped before "
-                       "the first check-up); start a new run")
+        raise RunError(
+            f"{run.path} has no DQN checkpoint to resume from (it stopped before "
+            "the first check-up); start a new run"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -92,13 +99,13 @@ def load(run, algorithm, buffer) -> tuple[Progress, list | None]:
         raise RunError(f"{path} is damaged ({type(exc).__name__}); start a new run") from None
 
     def group(prefix):
-        keys = sorted((k for k in arrays if k.startswith(prefix)),
-                      key=lambda k: int(k[len(prefix):]))
+        keys = sorted(
+            (k for k in arrays if k.startswith(prefix)), key=lambda k: int(k[len(prefix) :])
+        )
         return [arrays[k] for k in keys]
 
     algorithm.restore(group)
-    buffer.restore({k[len("buffer_"):]: v for k, v in arrays.items()
-                    if k.startswith("buffer_")})
+    buffer.restore({k[len("buffer_") :]: v for k, v in arrays.items() if k.startswith("buffer_")})
     best = group("best_") or None
     return Progress(**state), best
 

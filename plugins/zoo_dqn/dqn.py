@@ -91,10 +91,10 @@ class DQNAlgorithm:
         losses = tf.TensorArray(tf.float32, size=tf.shape(obs)[0])
         for i in tf.range(tf.shape(obs)[0]):
             next_q_target = self.target(next_obs[i], training=False)
-            next_q_online = self.q(next_obs[i], training=False) if self.double_targets \
-                else None
-            y = tf.stop_gradient(td_targets(rewards[i], next_q_target, dones[i], self.s.gamma,
-                                            next_q_online))
+            next_q_online = self.q(next_obs[i], training=False) if self.double_targets else None
+            y = tf.stop_gradient(
+                td_targets(rewards[i], next_q_target, dones[i], self.s.gamma, next_q_online)
+            )
             with tf.GradientTape() as tape:
                 q = tf.gather(self.q(obs[i], training=True), actions[i], axis=1, batch_dims=1)
                 loss = self.loss_fn(y, q)
@@ -120,8 +120,10 @@ class DQNAlgorithm:
     def sync_target(self) -> None:
         """Copy (tau = 1) or Polyak-average (tau < 1) the online weights into the target."""
         tau = self.s.tau
-        new = [tau * w + (1.0 - tau) * t for w, t in
-               zip(self.q.get_weights(), self.target.get_weights())]
+        new = [
+            tau * w + (1.0 - tau) * t
+            for w, t in zip(self.q.get_weights(), self.target.get_weights())
+        ]
         self.target.set_weights(new)
 
     # -- state, for the loop's checkpoint ---------------------------------------------------

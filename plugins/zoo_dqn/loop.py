@@ -65,8 +65,9 @@ class OffPolicyLoop:
             p.rng = rng.bit_generator.state
             with signals_deferred():  # a Ctrl-C here lands after the whole checkpoint
                 ck.save(ctx.run, algo, buffer, p, best_weights)
-                ctx.run.record_step(p.history[-1] if p.history else {"step": 0}, key="step",
-                                    history=p.history)
+                ctx.run.record_step(
+                    p.history[-1] if p.history else {"step": 0}, key="step", history=p.history
+                )
                 ctx.run.write_json("returns.json", {"returns": p.returns, "steps": p.ends})
             for cb in callbacks if notify else ():
                 cb.on_epoch_begin(p.epoch)
@@ -95,18 +96,32 @@ class OffPolicyLoop:
                     if step > s.warmup_steps and step % s.train_every == 0:
                         p.loss = algo.learn(buffer, rng, p.rounds)
                         p.rounds += 1
-                    checkup = bool(s.eval_every) and step % s.eval_every == 0 \
-                        and step > s.warmup_steps
+                    checkup = (
+                        bool(s.eval_every) and step % s.eval_every == 0 and step > s.warmup_steps
+                    )
                     if checkup:
                         score = float(self.evaluate(10, seed=ctx.seed + step).mean())
                         seconds = p.seconds + time.perf_counter() - t0
-                        p.history.append({
-                            "epoch": p.epoch + 1, "step": step,
-                            "mean_return_100": float(np.mean(p.returns[-100:]))
-                            if p.returns else 0.0, "greedy_return_10": score,
-                            "loss": p.loss, "seconds": round(seconds, 2)})
-                        board.scalars(step, **{k: v for k, v in p.history[-1].items()
-                                               if k not in ("epoch", "step", "seconds")})
+                        p.history.append(
+                            {
+                                "epoch": p.epoch + 1,
+                                "step": step,
+                                "mean_return_100": float(np.mean(p.returns[-100:]))
+                                if p.returns
+                                else 0.0,
+                                "greedy_return_10": score,
+                                "loss": p.loss,
+                                "seconds": round(seconds, 2),
+                            }
+                        )
+                        board.scalars(
+                            step,
+                            **{
+                                k: v
+                                for k, v in p.history[-1].items()
+                                if k not in ("epoch", "step", "seconds")
+                            },
+                        )
                         if score >= best:
                             best, p.best_score = score, score
                             best_weights = algo.policy_weights()
@@ -115,17 +130,23 @@ class OffPolicyLoop:
                         t0 = time.perf_counter()
                         checkpoint()
                     if step % PROGRESS_EVERY == 0 or step == s.total_steps:
-                        sps = (step - done_before) / max(1e-9, time.perf_counter() - t0
-                                                         + p.seconds)
+                        sps = (step - done_before) / max(1e-9, time.perf_counter() - t0 + p.seconds)
                         mean100 = np.mean(p.returns[-100:]) if p.returns else 0.0
-                        progress.update(task, completed=step, stats=(
-                            f"episodes {len(p.returns)}  mean100 {mean100:.1f}  "
-                            f"eps {eps:.2f}  {sps:,.0f} steps/s"))
+                        progress.update(
+                            task,
+                            completed=step,
+                            stats=(
+                                f"episodes {len(p.returns)}  mean100 {mean100:.1f}  "
+                                f"eps {eps:.2f}  {sps:,.0f} steps/s"
+                            ),
+                        )
         except KeyboardInterrupt:
             last = ctx.run.state()
             if last.get("step"):
-                ctx.console.print(f"interrupted: the checkpoint at step {last['step']:,} is "
-                                  f"kept; continue with `zoo run --resume {ctx.run.path}`")
+                ctx.console.print(
+                    f"interrupted: the checkpoint at step {last['step']:,} is "
+                    f"kept; continue with `zoo run --resume {ctx.run.path}`"
+                )
             raise
         finally:
             env.close()
@@ -138,18 +159,23 @@ class OffPolicyLoop:
         if best_weights is not None:  # keep the best network seen at a check-up
             algo.set_policy_weights(best_weights)
         ctx.run.write_json("returns.json", {"returns": p.returns, "steps": p.ends})
-        ctx.run.update_metrics(train_seconds=round(wall, 2),
-                               steps_per_second=round(s.total_steps / wall, 1))
+        ctx.run.update_metrics(
+            train_seconds=round(wall, 2), steps_per_second=round(s.total_steps / wall, 1)
+        )
         return {"episodes": len(p.returns), "train_seconds": wall}
 
 
 def _progress_bar(console):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(TextColumn("step"), BarColumn(bar_width=20),
-                    TextColumn("{task.completed:,}/{task.total:,}"),
-                    TextColumn("{task.fields[stats]}"), TimeRemainingColumn(),
-                    console=console)
+    return Progress(
+        TextColumn("step"),
+        BarColumn(bar_width=20),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TextColumn("{task.fields[stats]}"),
+        TimeRemainingColumn(),
+        console=console,
+    )
 
 
 class _Board:

@@ -16,8 +16,6 @@ if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
 EPISODES = "episodes"  # capability: the run records episode returns
 
 
-
-
 class DQN(Model):
     """DQN agent (experience replay + target network) for discrete-action gymnasium envs."""
 
@@ -26,19 +24,36 @@ class DQN(Model):
     source_setting = "env"  # zoo run dqn --env CartPole-v1
     progress_unit, progress_setting = "step", "total_steps"
     #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {"sets": ["env=CartPole-v1", "total_steps=400", "warmup_steps=100",
-                         "train_every=50", "updates_per_round=2", "eval_every=200",
-                         "eval_episodes=2", "hidden=8"],
-                "metric_sets": ["episodes=2"], "viz_sets": ["n=4", "limit=128"]}
+    tiny_run = {
+        "sets": [
+            "env=CartPole-v1",
+            "total_steps=400",
+            "warmup_steps=100",
+            "train_every=50",
+            "updates_per_round=2",
+            "eval_every=200",
+            "eval_episodes=2",
+            "hidden=8",
+        ],
+        "metric_sets": ["episodes=2"],
+        "viz_sets": ["n=4", "limit=128"],
+    }
     capabilities = frozenset({EPISODES})
     strategies = ("default",)
     resumable = True
     default_visualizers = ("returns",)
-    metrics = (MetricInfo("greedy_return_10", "return", "greedy",
-                          "mean return of 10 greedy episodes at a check-up"),
-               MetricInfo("mean_return_100", "return", "mean100",
-                          "mean return of the last 100 training episodes"),
-               MetricInfo("loss", "", "loss", "TD loss (Huber)"))
+    metrics = (
+        MetricInfo(
+            "greedy_return_10",
+            "return",
+            "greedy",
+            "mean return of 10 greedy episodes at a check-up",
+        ),
+        MetricInfo(
+            "mean_return_100", "return", "mean100", "mean return of the last 100 training episodes"
+        ),
+        MetricInfo("loss", "", "loss", "TD loss (Huber)"),
+    )
     monitor = "greedy_return_10"
     monitor_mode = "max"
 
@@ -52,12 +67,15 @@ class DQN(Model):
     @classmethod
     def check_settings(cls, s) -> None:
         if s.total_steps < s.warmup_steps:
-            raise SettingsError(f"dqn total_steps ({s.total_steps}) is below warmup_steps "
-                                f"({s.warmup_steps}); nothing would be learned. Raise "
-                                "total_steps or lower warmup_steps")
+            raise SettingsError(
+                f"dqn total_steps ({s.total_steps}) is below warmup_steps "
+                f"({s.warmup_steps}); nothing would be learned. Raise "
+                "total_steps or lower warmup_steps"
+            )
         if s.buffer_size < s.batch_size:
-            raise SettingsError(f"dqn buffer_size ({s.buffer_size}) is smaller than batch_size "
-                                f"({s.batch_size})")
+            raise SettingsError(
+                f"dqn buffer_size ({s.buffer_size}) is smaller than batch_size ({s.batch_size})"
+            )
         if not s.hidden or min(s.hidden) < 1:
             raise SettingsError("dqn hidden must list positive layer sizes, e.g. 256,256")
         from .environment import check_env
@@ -71,8 +89,9 @@ class DQN(Model):
 
         seed_everything(seed)
         env = make(self.settings.env)
-        self.agent = self.Algorithm(env.observation_space.shape[0], int(env.action_space.n),
-                           self.settings)
+        self.agent = self.Algorithm(
+            env.observation_space.shape[0], int(env.action_space.n), self.settings
+        )
         return env
 
     def count_params(self) -> int:
@@ -82,8 +101,11 @@ class DQN(Model):
         """The acting network's weights, then the target's and the optimizer's state."""
         if not self.agent:
             return []
-        return [*self.agent.q_weights(), *self.agent.target.get_weights(),
-                *(v.numpy() for v in self.agent.optimizer.variables)]
+        return [
+            *self.agent.q_weights(),
+            *self.agent.target.get_weights(),
+            *(v.numpy() for v in self.agent.optimizer.variables),
+        ]
 
     # -- training: the off-policy loop runs the algorithm --------------------------------
     def train(self, ctx) -> dict:
@@ -107,8 +129,9 @@ class DQN(Model):
         import gymnasium as gym
         import numpy as np
 
-        envs = gym.make_vec(self.settings.env, num_envs=min(episodes, 20),
-                            vectorization_mode="sync")
+        envs = gym.make_vec(
+            self.settings.env, num_envs=min(episodes, 20), vectorization_mode="sync"
+        )
         out = []
         obs, _ = envs.reset(seed=seed)
         running = np.zeros(envs.num_envs)
@@ -155,11 +178,15 @@ class DQN(Model):
         from .replay import ReplayBuffer
 
         env = make(self.settings.env)
-        self.agent = self.Algorithm(env.observation_space.shape[0], int(env.action_space.n),
-                           self.settings)
+        self.agent = self.Algorithm(
+            env.observation_space.shape[0], int(env.action_space.n), self.settings
+        )
         if (run.checkpoints / ck.AGENT).is_file():
-            ck.load(run, self.agent, ReplayBuffer(self.settings.buffer_size,
-                                                  env.observation_space.shape))
+            ck.load(
+                run,
+                self.agent,
+                ReplayBuffer(self.settings.buffer_size, env.observation_space.shape),
+            )
         env.close()
         self.agent.set_q_weights(training.load_model(run.file("model.keras")).get_weights())
 
@@ -181,8 +208,11 @@ class GreedyReturn(Metric):
         n = self.settings.episodes
         r = model.greedy_returns(n, seed=ctx.seed + 10_000)
         threshold = model.reward_threshold()
-        values = {"mean_return": float(r.mean()), "std_return": float(r.std()),
-                  "min_return": float(r.min())}
+        values = {
+            "mean_return": float(r.mean()),
+            "std_return": float(r.std()),
+            "min_return": float(r.min()),
+        }
         notes = {"episodes": n}
         if threshold is not None:
             values["solved"] = float(r.mean() >= threshold)

@@ -34,15 +34,26 @@ class ReplayBuffer:
         return rng.integers(0, self.size, size=shape)
 
     def take(self, idx: np.ndarray):
-        return (self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx],
-                self.dones[idx])
+        return (
+            self.obs[idx],
+            self.actions[idx],
+            self.rewards[idx],
+            self.next_obs[idx],
+            self.dones[idx],
+        )
 
     def state(self) -> dict[str, np.ndarray]:
         """The filled part of the buffer and its write position (for a checkpoint)."""
         n = self.size
-        return {"obs": self.obs[:n], "next_obs": self.next_obs[:n],
-                "actions": self.actions[:n], "rewards": self.rewards[:n],
-                "dones": self.dones[:n], "pos": np.array(self.pos), "size": np.array(n)}
+        return {
+            "obs": self.obs[:n],
+            "next_obs": self.next_obs[:n],
+            "actions": self.actions[:n],
+            "rewards": self.rewards[:n],
+            "dones": self.dones[:n],
+            "pos": np.array(self.pos),
+            "size": np.array(n),
+        }
 
     def restore(self, state: dict[str, np.ndarray]) -> None:
         n = int(state["size"])

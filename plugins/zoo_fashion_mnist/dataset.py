@@ -13,24 +13,40 @@ from . import sources
 if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
     import numpy as np
 
-CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot")
+CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 SIZES = {"train": 60_000, "test": 10_000}
 SPLITS = ("train", "test", "all")
 
 
 @dataclass(frozen=True)
 class FashionMNISTSettings:
-    data_dir: str | None = field(default=None, metadata={
-        "help": "folder with the four IDX .gz files (searched first)"})
-    limit: int | None = field(default=None, metadata={
-        "help": "use only the first N examples of each split", "min": 1})
-    binarize: Literal["none", "fixed", "stochastic"] = field(default="none", metadata={
-        "help": "none; fixed (pixel > threshold); stochastic (Bernoulli draw per epoch)"})
+    data_dir: str | None = field(
+        default=None, metadata={"help": "folder with the four IDX .gz files (searched first)"}
+    )
+    limit: int | None = field(
+        default=None, metadata={"help": "use only the first N examples of each split", "min": 1}
+    )
+    binarize: Literal["none", "fixed", "stochastic"] = field(
+        default="none",
+        metadata={"help": "none; fixed (pixel > threshold); stochastic (Bernoulli draw per epoch)"},
+    )
     threshold: float = field(default=0.5, metadata={"help": "for binarize=fixed"})
     verify: bool = field(default=True, metadata={"help": "check SHA-256 of each file"})
-    download: bool = field(default=True, metadata={
-        "help": "download from the official mirror if no local copy is found"})
+    download: bool = field(
+        default=True,
+        metadata={"help": "download from the official mirror if no local copy is found"},
+    )
 
 
 class FashionMNIST(Dataset):
@@ -40,15 +56,19 @@ class FashionMNIST(Dataset):
     provides_features = True
 
     def __init__(self, settings=None):
-        import numpy as np
         super().__init__(settings)
         self._digests: dict[str, str] = {}
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def spec(cls, settings) -> DataSpec:
-        return DataSpec(kind="images", element_shape=(28, 28, 1), dtype="float32",
-                        class_names=CLASS_NAMES, splits=SPLITS)
+        return DataSpec(
+            kind="images",
+            element_shape=(28, 28, 1),
+            dtype="float32",
+            class_names=CLASS_NAMES,
+            splits=SPLITS,
+        )
 
     # -- files ---------------------------------------------------------------------------
     @cached_property
@@ -63,9 +83,11 @@ class FashionMNIST(Dataset):
         data = idx.read_bytes(path)
         digest = idx.sha256(data)
         if self.settings.verify and digest != sources.SHA256[name]:
-            raise DataError(f"{path} does not match the known checksum of {name} (sha256 "
-                            f"{digest[:12]}...); the file is damaged or not Fashion-MNIST: "
-                            "replace it, or pass --set verify=false if it is on purpose")
+            raise DataError(
+                f"{path} does not match the known checksum of {name} (sha256 "
+                f"{digest[:12]}...); the file is damaged or not Fashion-MNIST: "
+                "replace it, or pass --set verify=false if it is on purpose"
+            )
         array = idx.parse(data, str(path), expect_ndim=3 if "images" in key else 1)
         self._digests[name] = digest
         return array, digest
@@ -76,25 +98,31 @@ class FashionMNIST(Dataset):
             images, _ = self._read(f"{split}_images")
             labels, _ = self._read(f"{split}_labels")
             if len(images) != len(labels):
-                raise DataError(f"{self.source.path}: {split} has {len(images)} images but "
-                                f"{len(labels)} labels; the files do not belong together")
+                raise DataError(
+                    f"{self.source.path}: {split} has {len(images)} images but "
+                    f"{len(labels)} labels; the files do not belong together"
+                )
             if images.shape[1:] != (28, 28):
-                raise DataError(f"{self.source.path}: {split} images are "
-                                f"{'x'.join(map(str, images.shape[1:]))}, expected 28x28")
+                raise DataError(
+                    f"{self.source.path}: {split} images are "
+                    f"{'x'.join(map(str, images.shape[1:]))}, expected 28x28"
+                )
             if len(labels) and int(labels.max()) >= len(CLASS_NAMES):  # verify=false too
-                raise DataError(f"{self.source.path}: {split} labels go up to "
-                                f"{int(labels.max())}, but Fashion-MNIST has classes "
-                                f"0..{len(CLASS_NAMES) - 1}; the label file is damaged or "
-                                "not Fashion-MNIST's")
+                raise DataError(
+                    f"{self.source.path}: {split} labels go up to "
+                    f"{int(labels.max())}, but Fashion-MNIST has classes "
+                    f"0..{len(CLASS_NAMES) - 1}; the label file is damaged or "
+                    "not Fashion-MNIST's"
+                )
             cache[split] = (images, labels)
         return cache[split]
 
     def arrays(self, split: str):
         """``x``: float32 (N, 28, 28, 1) in [0, 1]; ``y``: int32 (N,)."""
         import numpy as np
+
         if split not in SPLITS:
-            raise DataError(f"unknown split '{split}' of fashion_mnist; choose "
-                            f"{', '.join(SPLITS)}")
+            raise DataError(f"unknown split '{split}' of fashion_mnist; choose {', '.join(SPLITS)}")
         parts = [self._split(s) for s in (("train", "test") if split == "all" else (split,))]
         limit = self.settings.limit
         images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
@@ -123,8 +151,12 @@ class FashionMNIST(Dataset):
 
         from zoo_fashion_mnist.feature_classifier import FeatureExtractor
 
-        return FeatureExtractor(Path(__file__).with_name(sources.CLASSIFIER),
-                                sources.CLASSIFIER_SHA256, (28, 28, 1), len(CLASS_NAMES))
+        return FeatureExtractor(
+            Path(__file__).with_name(sources.CLASSIFIER),
+            sources.CLASSIFIER_SHA256,
+            (28, 28, 1),
+            len(CLASS_NAMES),
+        )
 
     # -- describing ----------------------------------------------------------------------
     def sizes(self) -> dict[str, int]:
@@ -135,15 +167,26 @@ class FashionMNIST(Dataset):
 
     def describe(self) -> dict:
         found = sources.locate(self.settings.data_dir)
-        return {"found": str(found) if found else
-                f"not found locally; {sources.HOW_TO_GET}",
-                "splits": self.sizes(), "binarize": self.settings.binarize}
+        return {
+            "found": str(found) if found else f"not found locally; {sources.HOW_TO_GET}",
+            "splits": self.sizes(),
+            "binarize": self.settings.binarize,
+        }
 
     def manifest(self) -> dict:
         for split in ("train", "test"):
             self._split(split)
-        return {"dataset": "fashion_mnist", "source": str(self.source),
-                "files": [{"name": n, "path": str(self.source.path / n),
-                           "sha256_decompressed": self._digests.get(n)}
-                          for n in sources.FILES.values()],
-                "splits": self.sizes(), "binarize": self.settings.binarize}
+        return {
+            "dataset": "fashion_mnist",
+            "source": str(self.source),
+            "files": [
+                {
+                    "name": n,
+                    "path": str(self.source.path / n),
+                    "sha256_decompressed": self._digests.get(n),
+                }
+                for n in sources.FILES.values()
+            ],
+            "splits": self.sizes(),
+            "binarize": self.settings.binarize,
+        }

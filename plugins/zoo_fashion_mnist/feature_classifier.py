@@ -57,13 +57,17 @@ class FeatureExtractor:
     def __init__(self, weights: Path, sha256: str, shape, classes: int):
         self.path = Path(weights)
         if not self.path.is_file():
-            raise DataError(f"the feature classifier {self.path} is missing; reinstall the "
-                            "dataset plugin or retrain it with scripts/train_feature_classifier.py")
+            raise DataError(
+                f"the feature classifier {self.path} is missing; reinstall the "
+                "dataset plugin or retrain it with scripts/train_feature_classifier.py"
+            )
         digest = file_sha256(self.path)
         if digest != sha256:
-            raise DataError(f"the feature classifier {self.path} does not match its checksum "
-                            f"(sha256 {digest[:12]}..., expected {sha256[:12]}...); reinstall "
-                            "the dataset plugin")
+            raise DataError(
+                f"the feature classifier {self.path} does not match its checksum "
+                f"(sha256 {digest[:12]}..., expected {sha256[:12]}...); reinstall "
+                "the dataset plugin"
+            )
         info = self.path.with_suffix(".json")
         self.info = json.loads(info.read_text()) if info.is_file() else {}
         self.shape, self.classes = tuple(shape), int(classes)
@@ -85,7 +89,7 @@ class FeatureExtractor:
         feats, probs = [], []
         images = np.asarray(images, dtype="float32")
         for i in range(0, len(images), batch_size):
-            f, p = step(tf.constant(images[i:i + batch_size]))
+            f, p = step(tf.constant(images[i : i + batch_size]))
             feats.append(f.numpy())
             probs.append(p.numpy())
         return np.concatenate(feats).astype(np.float64), np.concatenate(probs).astype(np.float64)
@@ -116,8 +120,9 @@ def save_weights(net, path: Path, info: dict) -> str:
     return digest
 
 
-def train_classifier(dataset, *, epochs: int = 12, batch_size: int = 128, seed: int = 0,
-                     learning_rate: float = 1e-3):
+def train_classifier(
+    dataset, *, epochs: int = 12, batch_size: int = 128, seed: int = 0, learning_rate: float = 1e-3
+):
     """Train the feature classifier on ``dataset``'s train split (seeded, deterministic
     ops, Adam with a cosine-decayed learning rate); return ``(network, test_accuracy)``.
 
@@ -134,9 +139,11 @@ def train_classifier(dataset, *, epochs: int = 12, batch_size: int = 128, seed: 
     trainer = keras.Model(net.input, net.output[1])
     steps = -(-len(x) // batch_size) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    trainer.compile(optimizer=keras.optimizers.Adam(schedule),
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                    metrics=["accuracy"])
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     trainer.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=2)
     accuracy = float(np.mean(np.argmax(trainer.predict(xt, batch_size=1000, verbose=0), 1) == yt))
     return net, accuracy

@@ -36,8 +36,10 @@ def read_bytes(path: Path) -> bytes:
     try:
         return gzip.decompress(raw)
     except (EOFError, OSError, zlib.error) as exc:
-        raise DataError(f"{path} is not a complete gzip file ({exc}); the download may have "
-                        "been cut short: delete it and fetch it again") from None
+        raise DataError(
+            f"{path} is not a complete gzip file ({exc}); the download may have "
+            "been cut short: delete it and fetch it again"
+        ) from None
 
 
 def sha256(data: bytes) -> str:
@@ -60,8 +62,10 @@ def parse(data: bytes, name: str = "IDX data", expect_ndim: int | None = None) -
     dtype = np.dtype(_DTYPES[dtype_code])
     expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
     if len(data) - header != expected:
-        raise DataError(f"{name}: the header promises {'x'.join(map(str, dims))} values "
-                        f"({expected} bytes) but the file holds {len(data) - header}")
+        raise DataError(
+            f"{name}: the header promises {'x'.join(map(str, dims))} values "
+            f"({expected} bytes) but the file holds {len(data) - header}"
+        )
     return np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
 
 
@@ -69,7 +73,10 @@ def write(path: Path, array: np.ndarray) -> None:
     """Write ``array`` as IDX (gzipped if the name ends in .gz); used by tests and tools."""
     array = np.asarray(array)
     code = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09}[array.dtype]
-    blob = struct.pack(">HBB", 0, code, array.ndim) + struct.pack(
-        f">{array.ndim}I", *array.shape) + array.tobytes()
+    blob = (
+        struct.pack(">HBB", 0, code, array.ndim)
+        + struct.pack(f">{array.ndim}I", *array.shape)
+        + array.tobytes()
+    )
     path = Path(path)
     path.write_bytes(gzip.compress(blob) if path.suffix == ".gz" else blob)

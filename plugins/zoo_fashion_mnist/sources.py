@@ -22,16 +22,18 @@ FILES = {
 
 #: SHA-256 of the *decompressed* files, so a recompressed copy of the same data is accepted.
 SHA256 = {
-    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",  # noqa: E501
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",  # noqa: E501
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",  # noqa: E501
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",  # noqa: E501
 }
 
 MIRROR = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-HOW_TO_GET = ("install Debian's package (apt-get install dataset-fashion-mnist), or point "
-              "to a folder with the four files: --set data_dir=DIR or ZOO_DATA_DIR=DIR")
+HOW_TO_GET = (
+    "install Debian's package (apt-get install dataset-fashion-mnist), or point "
+    "to a folder with the four files: --set data_dir=DIR or ZOO_DATA_DIR=DIR"
+)
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,15 @@ def find(data_dir: str | None = None, download: bool = True) -> Source:
             if not src.path.exists():
                 raise DataError(f"{src.kind} {src.path} does not exist; {HOW_TO_GET}")
             if not os.access(src.path, os.R_OK | os.X_OK):
-                raise DataError(f"cannot read the folder {src.path} ({src.kind}): permission "
-                                "denied")
+                raise DataError(
+                    f"cannot read the folder {src.path} ({src.kind}): permission denied"
+                )
             missing = [f for f in FILES.values() if not (src.path / f).is_file()]
             if missing:
-                raise DataError(f"missing file {src.path / missing[0]} ({src.kind}); the folder "
-                                f"needs {', '.join(FILES.values())}")
+                raise DataError(
+                    f"missing file {src.path / missing[0]} ({src.kind}); the folder "
+                    f"needs {', '.join(FILES.values())}"
+                )
             return src
         if complete(src):
             return src
@@ -129,6 +134,7 @@ def fetch(target: Path) -> Source:
             finally:
                 tmp.unlink(missing_ok=True)
     return Source("download", target)
+
 
 #: The shipped feature classifier (scripts/train_feature_classifier.py) and its SHA-256.
 CLASSIFIER = "feature_classifier.npz"

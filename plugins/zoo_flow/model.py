@@ -14,8 +14,7 @@ This module imports no TensorFlow at import time, so ``zoo list`` stays instant.
 
 from __future__ import annotations
 
-from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, KerasModel, \
-    MetricInfo
+from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, KerasModel, MetricInfo
 
 from .settings import RealNVPSettings
 
@@ -28,16 +27,29 @@ class RealNVPModel(KerasModel):
     likelihood = "exact"
     likelihood_unit = "nats"
     default_visualizers = ("curves", "temperatures", "interpolation", "reconstructions")
-    metrics = (MetricInfo("loss", "nats/image", "nll",
-                          "-log p(x) of the 8-bit image, uniformly dequantised"),
-               MetricInfo("bits_per_dim", "bits/dim", "bpd", "the same, per pixel, in bits"))
+    metrics = (
+        MetricInfo(
+            "loss", "nats/image", "nll", "-log p(x) of the 8-bit image, uniformly dequantised"
+        ),
+        MetricInfo("bits_per_dim", "bits/dim", "bpd", "the same, per pixel, in bits"),
+    )
     monitor = "loss"
     #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {"dataset": "fashion_mnist", "epochs": 2,
-                "sets": ["limit=128", "batch_size=64", "filters=8", "blocks=0", "scales=1",
-                         "couplings=1", "final_couplings=1"],
-                "metric_sets": ["n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "limit=128", "pairs=2", "steps=3"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "epochs": 2,
+        "sets": [
+            "limit=128",
+            "batch_size=64",
+            "filters=8",
+            "blocks=0",
+            "scales=1",
+            "couplings=1",
+            "final_couplings=1",
+        ],
+        "metric_sets": ["n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "limit=128", "pairs=2", "steps=3"],
+    }
 
     @classmethod
     def latent_shape_of(cls, settings, spec):
@@ -47,11 +59,12 @@ class RealNVPModel(KerasModel):
     def check_data(cls, settings, spec) -> None:
         super().check_data(settings, spec)
         shape = tuple(spec.element_shape)
-        step = 2 ** settings.scales
+        step = 2**settings.scales
         if len(shape) != 3 or shape[0] % step or shape[1] % step:
             raise IncompatibleError(
                 f"realnvp with {settings.scales} scales needs images (H, W, C) with H and W "
-                f"divisible by {step}; the dataset's images are {shape} (lower 'scales')")
+                f"divisible by {step}; the dataset's images are {shape} (lower 'scales')"
+            )
 
     def build_network(self, seed: int = 0):
         import keras
@@ -61,9 +74,18 @@ class RealNVPModel(KerasModel):
 
         s = self.settings
         shape = tuple(self.data_spec.element_shape)
-        net = RealNVP(shape, scales=s.scales, couplings=s.couplings,
-                      final_couplings=s.final_couplings, filters=s.filters, blocks=s.blocks,
-                      alpha=s.alpha, weight_decay=s.weight_decay, seed=seed, name="realnvp")
+        net = RealNVP(
+            shape,
+            scales=s.scales,
+            couplings=s.couplings,
+            final_couplings=s.final_couplings,
+            filters=s.filters,
+            blocks=s.blocks,
+            alpha=s.alpha,
+            weight_decay=s.weight_decay,
+            seed=seed,
+            name="realnvp",
+        )
         net.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=100.0))
         net(np.zeros((1, *shape), "float32"))  # creates every variable
         return net
@@ -92,8 +114,9 @@ class RealNVPModel(KerasModel):
         """``N(0, T^2 I)`` with ``T`` the ``temperature`` setting."""
         return super().prior(n, seed) * self.settings.temperature
 
-    def log_likelihood(self, x, *, seed: int = 0, k: int = 1, labels=None,
-                       precision: str = "float32"):
+    def log_likelihood(
+        self, x, *, seed: int = 0, k: int = 1, labels=None, precision: str = "float32"
+    ):
         """log P of each 8-bit image in nats: the exact flow density at one uniform
         dequantisation draw (from ``seed``), on the 8-bit scale. ``k`` is ignored (the
         density is exact; the dequantisation draw is the paper's single sample)."""

@@ -62,18 +62,22 @@ class ScaleTranslate(keras.layers.Layer):
         self.out_channels = out_channels
         conv = dict(padding="same", kernel_initializer="he_normal")
         self.first = keras.layers.Conv2D(filters, 3, **conv)
-        self.blocks = [(keras.layers.Conv2D(filters, 3, **conv),
-                        keras.layers.Conv2D(filters, 3, **conv)) for _ in range(blocks)]
-        self.last = keras.layers.Conv2D(2 * out_channels, 3, padding="same",
-                                        kernel_initializer="zeros")
+        self.blocks = [
+            (keras.layers.Conv2D(filters, 3, **conv), keras.layers.Conv2D(filters, 3, **conv))
+            for _ in range(blocks)
+        ]
+        self.last = keras.layers.Conv2D(
+            2 * out_channels, 3, padding="same", kernel_initializer="zeros"
+        )
         self.config = {"out_channels": out_channels, "filters": filters, "blocks": blocks}
 
     def get_config(self):  # saving writes it; loading rebuilds from settings instead
         return {**super().get_config(), **self.config}
 
     def build(self, input_shape):
-        self.scale = self.add_weight(shape=(self.out_channels,), initializer="ones",
-                                     name="tanh_scale")
+        self.scale = self.add_weight(
+            shape=(self.out_channels,), initializer="ones", name="tanh_scale"
+        )
 
     def call(self, h):
         x = tf.nn.relu(self.first(h))
@@ -83,22 +87,25 @@ class ScaleTranslate(keras.layers.Layer):
         return self.scale * tf.tanh(raw_s), t
 
     def kernels(self) -> list:
-        return [self.first.kernel, self.last.kernel] + [c.kernel for ab in self.blocks
-                                                        for c in ab]
+        return [self.first.kernel, self.last.kernel] + [c.kernel for ab in self.blocks for c in ab]
 
 
 class Coupling(keras.layers.Layer):
     """Affine coupling with a checkerboard (``"checkerboard"``) or channel (``"channel"``)
     mask; ``parity`` chooses which half is changed, alternating between layers."""
 
-    def __init__(self, kind: str, parity: int, channels: int, filters: int, blocks: int,
-                 **kw):
+    def __init__(self, kind: str, parity: int, channels: int, filters: int, blocks: int, **kw):
         super().__init__(**kw)
         self.kind, self.parity, self.channels = kind, parity, channels
         out = channels if kind == "checkerboard" else channels // 2
         self.st = ScaleTranslate(out, filters, blocks)
-        self.config = {"kind": kind, "parity": parity, "channels": channels,
-                       "filters": filters, "blocks": blocks}
+        self.config = {
+            "kind": kind,
+            "parity": parity,
+            "channels": channels,
+            "filters": filters,
+            "blocks": blocks,
+        }
 
     def get_config(self):
         return {**super().get_config(), **self.config}
@@ -167,28 +174,53 @@ class RealNVP(keras.Model):
     8-bit image (Theis et al. 2016), equal to what the paper reports as bits/dim.
     """
 
-    def __init__(self, shape, *, scales=2, couplings=3, final_couplings=4, filters=32,
-                 blocks=1, alpha=0.05, weight_decay=0.0, seed=0, **kw):
+    def __init__(
+        self,
+        shape,
+        *,
+        scales=2,
+        couplings=3,
+        final_couplings=4,
+        filters=32,
+        blocks=1,
+        alpha=0.05,
+        weight_decay=0.0,
+        seed=0,
+        **kw,
+    ):
         super().__init__(**kw)
         self.shape_ = tuple(int(d) for d in shape)
         self.alpha, self.weight_decay, self.seed = float(alpha), float(weight_decay), seed
         self.dims = math.prod(self.shape_)
         channels = self.shape_[-1]
         self.levels = []  # per scale: (checkerboard steps, channel steps) of (actnorm, coupling)
-        for level in range(scales):
-            checker = [(ActNorm(), Coupling("checkerboard", i % 2, channels, filters, blocks))
-                       for i in range(couplings)]
+        for _ in range(scales):
+            checker = [
+                (ActNorm(), Coupling("checkerboard", i % 2, channels, filters, blocks))
+                for i in range(couplings)
+            ]
             channels *= 4
-            chan = [(ActNorm(), Coupling("channel", i % 2, channels, filters, blocks))
-                    for i in range(couplings)]
+            chan = [
+                (ActNorm(), Coupling("channel", i % 2, channels, filters, blocks))
+                for i in range(couplings)
+            ]
             self.levels.append((checker, chan))
             channels //= 2
-        self.final = [(ActNorm(), Coupling("checkerboard", i % 2, channels, filters, blocks))
-                      for i in range(final_couplings)]
-        self.config = {"shape": self.shape_, "scales": scales, "couplings": couplings,
-                       "final_couplings": final_couplings, "filters": filters,
-                       "blocks": blocks, "alpha": alpha, "weight_decay": weight_decay,
-                       "seed": seed}
+        self.final = [
+            (ActNorm(), Coupling("checkerboard", i % 2, channels, filters, blocks))
+            for i in range(final_couplings)
+        ]
+        self.config = {
+            "shape": self.shape_,
+            "scales": scales,
+            "couplings": couplings,
+            "final_couplings": final_couplings,
+            "filters": filters,
+            "blocks": blocks,
+            "alpha": alpha,
+            "weight_decay": weight_decay,
+            "seed": seed,
+        }
         self.nll_tracker = keras.metrics.Mean(name="loss")
         self.bpd_tracker = keras.metrics.Mean(name="bits_per_dim")
 
@@ -287,9 +319,14 @@ class RealNVP(keras.Model):
     def _noise(self, x, stream: int = 0):
         from zoo_core.keras.model import replayable_normal
 
-        return replayable_normal(tf.shape(x)[0], self.shape_, seed=self.seed,
-                                 step=self.optimizer.iterations, stream=stream,
-                                 distribution="uniform")
+        return replayable_normal(
+            tf.shape(x)[0],
+            self.shape_,
+            seed=self.seed,
+            step=self.optimizer.iterations,
+            stream=stream,
+            distribution="uniform",
+        )
 
     def kernels(self) -> list:
         steps = [s for checker, chan in self.levels for s in checker + chan] + self.final

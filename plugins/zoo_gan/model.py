@@ -19,8 +19,12 @@ from .settings import DCGANSettings, WGANGPSettings
 #: (``sample_progress.npz``: ``epochs`` (k,), ``images`` (k, n, H, W, C) in [0, 1])
 SAMPLE_PROGRESS = "sample_progress"
 
-FID = MetricInfo("fid", "feature units^2", "fid",
-                 "FID of samples vs the test split (the dataset's classifier features)")
+FID = MetricInfo(
+    "fid",
+    "feature units^2",
+    "fid",
+    "FID of samples vs the test split (the dataset's classifier features)",
+)
 
 
 class GAN(KerasModel):
@@ -29,11 +33,13 @@ class GAN(KerasModel):
     needs = "images"
     capabilities = frozenset({DECODE, SAMPLE, SAMPLE_PROGRESS})
     #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {"dataset": "fashion_mnist", "epochs": 2,
-                "sets": ["limit=256", "latent_dim=16", "filters=8,16", "batch_size=32",
-                         "fid_samples=64"],
-                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "limit=128"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "epochs": 2,
+        "sets": ["limit=256", "latent_dim=16", "filters=8,16", "batch_size=32", "fid_samples=64"],
+        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "limit=128"],
+    }
     default_visualizers = ("curves", "samples", "progress", "interpolation")
     has_test_step = False  # no test step: the FID check-ups measure the run
     monitor = "fid"
@@ -48,8 +54,10 @@ class GAN(KerasModel):
         super().check_data(settings, spec)
         shape = tuple(spec.element_shape)
         if len(shape) != 3 or shape[0] % 4 or shape[1] % 4:
-            raise IncompatibleError(f"the GANs need images of shape (H, W, C) with H and W "
-                                    f"divisible by 4; the dataset's images are {shape}")
+            raise IncompatibleError(
+                f"the GANs need images of shape (H, W, C) with H and W "
+                f"divisible by 4; the dataset's images are {shape}"
+            )
 
     # -- the network ------------------------------------------------------------------
     def build_network(self, seed: int = 0):
@@ -61,17 +69,24 @@ class GAN(KerasModel):
         s = self.settings
         shape = tuple(self.data_spec.element_shape)
         wgan = self.objective == "wgan_gp"
-        net = Net(build_generator(shape, s.latent_dim, s.filters),
-                  build_discriminator(shape, s.filters, batch_norm=not wgan,
-                                      name="critic" if wgan else "discriminator"),
-                  objective=self.objective, seed=seed, n_critic=getattr(s, "n_critic", 1),
-                  gp_weight=getattr(s, "gp_weight", 10.0), name=self.objective)
+        net = Net(
+            build_generator(shape, s.latent_dim, s.filters),
+            build_discriminator(
+                shape, s.filters, batch_norm=not wgan, name="critic" if wgan else "discriminator"
+            ),
+            objective=self.objective,
+            seed=seed,
+            n_critic=getattr(s, "n_critic", 1),
+            gp_weight=getattr(s, "gp_weight", 10.0),
+            name=self.objective,
+        )
 
         def adam():
             return keras.optimizers.Adam(s.learning_rate, beta_1=s.beta_1, beta_2=s.beta_2)
 
-        net.compile(d_optimizer=adam(), g_optimizer=adam(),
-                    steps_per_execution=s.steps_per_execution)
+        net.compile(
+            d_optimizer=adam(), g_optimizer=adam(), steps_per_execution=s.steps_per_execution
+        )
         net.build((None, s.latent_dim))
         net.discriminator.build((None, *shape))
         return net
@@ -85,8 +100,9 @@ class GAN(KerasModel):
         s = self.settings
         cbs = []
         if s.fid_every:
-            cbs.append(FIDMonitor(self, ctx.dataset, n=s.fid_samples, seed=ctx.seed,
-                                  every=s.fid_every))
+            cbs.append(
+                FIDMonitor(self, ctx.dataset, n=s.fid_samples, seed=ctx.seed, every=s.fid_every)
+            )
         if s.progress_points:
             cbs.append(SampleProgress(self, ctx.run, n=s.progress_points, seed=ctx.seed))
         cbs.append(GANHealth(self.objective, ctx.console))
@@ -95,8 +111,10 @@ class GAN(KerasModel):
     # -- capabilities -----------------------------------------------------------------
     def decode(self, z, labels=None):
         import numpy as np
-        images = self.net.generator.predict(np.asarray(z, dtype="float32"), batch_size=1024,
-                                            verbose=0)
+
+        images = self.net.generator.predict(
+            np.asarray(z, dtype="float32"), batch_size=1024, verbose=0
+        )
         return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0)
 
     def progress_label(self, history) -> str:
@@ -113,10 +131,12 @@ class DCGAN(GAN):
 
     Settings = DCGANSettings
     objective = "dcgan"  # the loss and train step (network.GAN)
-    metrics = (FID,
-               MetricInfo("d_loss", "nats", "d", "discriminator loss (real + fake BCE)"),
-               MetricInfo("g_loss", "nats", "g", "generator loss, -log D(G(z))"),
-               MetricInfo("d_real", "", "D(x)", "discriminator's mean probability on real"))
+    metrics = (
+        FID,
+        MetricInfo("d_loss", "nats", "d", "discriminator loss (real + fake BCE)"),
+        MetricInfo("g_loss", "nats", "g", "generator loss, -log D(G(z))"),
+        MetricInfo("d_real", "", "D(x)", "discriminator's mean probability on real"),
+    )
 
 
 class WGANGP(GAN):
@@ -126,11 +146,14 @@ class WGANGP(GAN):
 
     Settings = WGANGPSettings
     objective = "wgan_gp"  # the loss and train step (network.GAN)
-    tiny_run = {**GAN.tiny_run, "sets": [*GAN.tiny_run["sets"][:3], "batch_size=16",
-                                         "fid_samples=64"]}
-    metrics = (FID,
-               MetricInfo("critic_loss", "", "critic", "critic loss, -W + lambda * GP"),
-               MetricInfo("g_loss", "", "g", "generator loss, -E D(G(z))"),
-               MetricInfo("wasserstein", "", "W", "E D(x) - E D(G(z)), the critic's "
-                                                  "Wasserstein estimate"),
-               MetricInfo("gp", "", "gp", "gradient penalty (before lambda)"))
+    tiny_run = {
+        **GAN.tiny_run,
+        "sets": [*GAN.tiny_run["sets"][:3], "batch_size=16", "fid_samples=64"],
+    }
+    metrics = (
+        FID,
+        MetricInfo("critic_loss", "", "critic", "critic loss, -W + lambda * GP"),
+        MetricInfo("g_loss", "", "g", "generator loss, -E D(G(z))"),
+        MetricInfo("wasserstein", "", "W", "E D(x) - E D(G(z)), the critic's Wasserstein estimate"),
+        MetricInfo("gp", "", "gp", "gradient penalty (before lambda)"),
+    )

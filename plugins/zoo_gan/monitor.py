@@ -90,13 +90,18 @@ class GANHealth(keras.callbacks.Callback):
                 self.console.print(
                     f"[yellow]warning:[/] epoch {epoch + 1}: the discriminator wins outright "
                     f"(d_loss {d:.3g}, g_loss {g:.3g}); the generator is barely learning. "
-                    "Lower the learning rate or shrink the discriminator (filters)")
+                    "Lower the learning rate or shrink the discriminator (filters)"
+                )
         elif "wasserstein" in logs:
             self.w.append(float(logs["wasserstein"]))
             last = self.w[-4:]
-            if len(last) == 4 and all(b > a for a, b in zip(last, last[1:])) \
-                    and last[-1] > 2 * max(last[0], 1e-9):
+            if (
+                len(last) == 4
+                and all(b > a for a, b in zip(last, last[1:]))
+                and last[-1] > 2 * max(last[0], 1e-9)
+            ):
                 self.console.print(
                     f"[yellow]warning:[/] epoch {epoch + 1}: the critic's Wasserstein "
                     f"estimate rose three epochs running ({' -> '.join(f'{v:.3g}' for v in last)}"
-                    "); the generator is falling behind")
+                    "); the generator is falling behind"
+                )

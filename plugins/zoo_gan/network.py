@@ -42,13 +42,15 @@ def build_generator(shape, latent_dim: int, filters) -> keras.Model:
     x = layers.Conv2DTranspose(filters[0], 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
-    out = layers.Conv2DTranspose(c, 4, strides=2, padding="same", activation="tanh",
-                                 dtype="float32")(x)
+    out = layers.Conv2DTranspose(
+        c, 4, strides=2, padding="same", activation="tanh", dtype="float32"
+    )(x)
     return keras.Model(z, out, name="generator")
 
 
-def build_discriminator(shape, filters, batch_norm: bool = True,
-                        name: str = "discriminator") -> keras.Model:
+def build_discriminator(
+    shape, filters, batch_norm: bool = True, name: str = "discriminator"
+) -> keras.Model:
     """Real/fake logit (DCGAN) or critic score (WGAN-GP: ``batch_norm=False``, since the
     penalty is per example and batch norm mixes examples)."""
     x_in = keras.Input(shape=shape)
@@ -85,8 +87,17 @@ class GAN(keras.Model):
     draws what an uninterrupted one would.
     """
 
-    def __init__(self, generator, discriminator, *, objective: str = "dcgan", seed: int = 0,
-                 n_critic: int = 1, gp_weight: float = 10.0, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        objective: str = "dcgan",
+        seed: int = 0,
+        n_critic: int = 1,
+        gp_weight: float = 10.0,
+        **kwargs,
+    ):
         objective = kwargs.pop("kind", objective)  # its name in models saved before
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
@@ -94,8 +105,11 @@ class GAN(keras.Model):
         self.n_critic = int(n_critic) if objective == "wgan_gp" else 1
         self.gp_weight = float(gp_weight)
         self.latent_dim = int(generator.inputs[0].shape[-1])
-        names = ("d_loss", "g_loss", "d_real") if objective == "dcgan" else \
-            ("critic_loss", "g_loss", "wasserstein", "gp")
+        names = (
+            ("d_loss", "g_loss", "d_real")
+            if objective == "dcgan"
+            else ("critic_loss", "g_loss", "wasserstein", "gp")
+        )
         self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
 
     @property
@@ -103,10 +117,15 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def get_config(self):
-        return {**super().get_config(), "objective": self.objective, "seed": self.seed,
-                "n_critic": self.n_critic, "gp_weight": self.gp_weight,
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator)}
+        return {
+            **super().get_config(),
+            "objective": self.objective,
+            "seed": self.seed,
+            "n_critic": self.n_critic,
+            "gp_weight": self.gp_weight,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+        }
 
     @classmethod
     def from_config(cls, config):
@@ -131,9 +150,15 @@ class GAN(keras.Model):
         """Noise for one use within a generator step: streams 0..n_critic-1 feed the fakes
         of the critic updates, n_critic..2n_critic-1 their interpolation weights, 2n_critic
         the generator update (DCGAN: 0 and 2)."""
-        return replayable_normal(batch, shape or [self.latent_dim], seed=self.seed,
-                                 step=self.g_optimizer.iterations, stream=stream,
-                                 streams=2 * self.n_critic + 1, distribution=distribution)
+        return replayable_normal(
+            batch,
+            shape or [self.latent_dim],
+            seed=self.seed,
+            step=self.g_optimizer.iterations,
+            stream=stream,
+            streams=2 * self.n_critic + 1,
+            distribution=distribution,
+        )
 
     # -- the steps ---------------------------------------------------------------------
     def train_step(self, data):
@@ -151,19 +176,24 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
-            d_loss = tf.reduce_mean(bce(labels=tf.ones_like(real_logits), logits=real_logits)) \
-                + tf.reduce_mean(bce(labels=tf.zeros_like(fake_logits), logits=fake_logits))
+            d_loss = tf.reduce_mean(
+                bce(labels=tf.ones_like(real_logits), logits=real_logits)
+            ) + tf.reduce_mean(bce(labels=tf.zeros_like(fake_logits), logits=fake_logits))
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(
-                self.generator(self.noise(batch, 2), training=True), training=True)
+                self.generator(self.noise(batch, 2), training=True), training=True
+            )
             # non-saturating: maximise log D(G(z)) rather than minimise log(1 - D(G(z)))
             g_loss = tf.reduce_mean(bce(labels=tf.ones_like(fake_logits), logits=fake_logits))
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
-        return {"d_loss": d_loss, "g_loss": g_loss,
-                "d_real": tf.reduce_mean(tf.sigmoid(real_logits))}
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+        }
 
     def critic_update(self, real, stream: int):
         """One critic update on one real batch; returns (loss, wasserstein, penalty)."""
@@ -171,8 +201,9 @@ class GAN(keras.Model):
         fake = self.generator(self.noise(batch, stream), training=True)
         alpha = self.noise(batch, self.n_critic + stream, "uniform", [1, 1, 1])
         with tf.GradientTape() as tape:
-            w = tf.reduce_mean(self.discriminator(real, training=True)) \
-                - tf.reduce_mean(self.discriminator(fake, training=True))
+            w = tf.reduce_mean(self.discriminator(real, training=True)) - tf.reduce_mean(
+                self.discriminator(fake, training=True)
+            )
             gp = gradient_penalty(self.discriminator, real, fake, alpha)
             loss = -w + self.gp_weight * gp
         grads = tape.gradient(loss, self.discriminator.trainable_variables)
@@ -183,19 +214,25 @@ class GAN(keras.Model):
         # n_critic real batches, one per critic update (a short last batch of an epoch is
         # cut to a multiple of n_critic)
         batch = tf.shape(real)[0] // self.n_critic
-        chunks = tf.reshape(real[:batch * self.n_critic],
-                            tf.concat([[self.n_critic, batch], tf.shape(real)[1:]], 0))
+        chunks = tf.reshape(
+            real[: batch * self.n_critic],
+            tf.concat([[self.n_critic, batch], tf.shape(real)[1:]], 0),
+        )
         totals = [0.0, 0.0, 0.0]
         for i in range(self.n_critic):
             for k, v in enumerate(self.critic_update(chunks[i], i)):
                 totals[k] += v
         with tf.GradientTape() as tape:
             scores = self.discriminator(
-                self.generator(self.noise(batch, 2 * self.n_critic), training=True),
-                training=True)
+                self.generator(self.noise(batch, 2 * self.n_critic), training=True), training=True
+            )
             g_loss = -tf.reduce_mean(scores)
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         n = float(self.n_critic)
-        return {"critic_loss": totals[0] / n, "g_loss": g_loss, "wasserstein": totals[1] / n,
-                "gp": totals[2] / n}
+        return {
+            "critic_loss": totals[0] / n,
+            "g_loss": g_loss,
+            "wasserstein": totals[1] / n,
+            "gp": totals[2] / n,
+        }

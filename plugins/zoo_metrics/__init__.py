@@ -13,11 +13,22 @@ from zoo_core import hookimpl
 @hookimpl
 def register_metrics(register):
     from .nll import NegativeLogLikelihood
-    from .sample_quality import (FID, KID, ClassCoverage, ClassifierScore,
-                                 ConditionalAccuracy, PrecisionRecall)
+    from .sample_quality import (
+        FID,
+        KID,
+        ClassCoverage,
+        ClassifierScore,
+        ConditionalAccuracy,
+        PrecisionRecall,
+    )
 
     register("nll", NegativeLogLikelihood)
-    for name, cls in (("fid", FID), ("kid", KID), ("classifier_score", ClassifierScore),
-                      ("precision_recall", PrecisionRecall), ("class_coverage", ClassCoverage),
-                      ("conditional_accuracy", ConditionalAccuracy)):
+    for name, cls in (
+        ("fid", FID),
+        ("kid", KID),
+        ("classifier_score", ClassifierScore),
+        ("precision_recall", PrecisionRecall),
+        ("class_coverage", ClassCoverage),
+        ("conditional_accuracy", ConditionalAccuracy),
+    ):
         register(name, cls)

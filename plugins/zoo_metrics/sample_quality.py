@@ -21,14 +21,19 @@ from zoo_metrics.progress import chunks, track
 
 @dataclass(frozen=True)
 class SampleSettings:
-    n: int = field(default=10_000, metadata={"help": "samples to draw (and test images to "
-                                                     "compare with, at most the split)",
-                                             "min": 2})
+    n: int = field(
+        default=10_000,
+        metadata={
+            "help": "samples to draw (and test images to compare with, at most the split)",
+            "min": 2,
+        },
+    )
     split: str = field(default="test", metadata={"help": "the real images compared with"})
 
 
 def _labels(model, n):
     import numpy as np
+
     classes = model.data_spec.num_classes if model.data_spec else 1
     return np.arange(n, dtype="int32") % max(1, classes)
 
@@ -36,6 +41,7 @@ def _labels(model, n):
 def sample_features(model, ctx, n: int, chunk: int = 1000):
     """``(features, probs, labels)`` of ``n`` samples, cached in the evaluation context."""
     import numpy as np
+
     key = ("sample_features", n, ctx.seed)
     if key not in ctx.extra:
         extractor = extractor_of(ctx)
@@ -56,14 +62,19 @@ def sample_features(model, ctx, n: int, chunk: int = 1000):
 
 def real_features(ctx, split: str, n: int):
     import numpy as np
+
     key = ("real_features", split, n)
     if key not in ctx.extra:
         x, _ = ctx.dataset.arrays(split)
         x = x[:n]
-        parts = [extractor_of(ctx)(x[i:j]) for i, j in
-                 track(ctx, chunks(len(x), 1000), f"features of {len(x):,} {split} images")]
-        ctx.extra[key] = (np.concatenate([p[0] for p in parts]),
-                          np.concatenate([p[1] for p in parts]))
+        parts = [
+            extractor_of(ctx)(x[i:j])
+            for i, j in track(ctx, chunks(len(x), 1000), f"features of {len(x):,} {split} images")
+        ]
+        ctx.extra[key] = (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+        )
     return ctx.extra[key]
 
 
@@ -80,8 +91,11 @@ class SampleMetric(Metric):
 
     def notes(self, ctx, n_real=None) -> dict:
         ex = extractor_of(ctx)
-        out = {"samples": self.settings.n, "classifier": ex.path.name,
-               "classifier_sha256": ex.info.get("sha256", "")[:12]}
+        out = {
+            "samples": self.settings.n,
+            "classifier": ex.path.name,
+            "classifier_sha256": ex.info.get("sha256", "")[:12],
+        }
         if n_real is not None:
             out["real"] = n_real
         return out
@@ -97,8 +111,7 @@ class FID(SampleMetric):
         from . import stats
 
         value = stats.frechet_distance(*stats.gaussian_stats(real), *stats.gaussian_stats(fake))
-        return MetricResult({"fid": value}, {"fid": "feature units^2"},
-                            self.notes(ctx, len(real)))
+        return MetricResult({"fid": value}, {"fid": "feature units^2"}, self.notes(ctx, len(real)))
 
 
 @dataclass(frozen=True)
@@ -118,8 +131,9 @@ class KID(SampleMetric):
         real, _ = real_features(ctx, s.split, s.n)
         from . import stats
 
-        mean, std = stats.kid(real, fake, subsets=s.subsets, subset_size=s.subset_size,
-                              seed=ctx.seed)
+        mean, std = stats.kid(
+            real, fake, subsets=s.subsets, subset_size=s.subset_size, seed=ctx.seed
+        )
         return MetricResult({"kid": mean, "kid_std": std}, {}, self.notes(ctx, len(real)))
 
 
@@ -139,8 +153,9 @@ class ClassifierScore(SampleMetric):
         from . import stats
 
         mean, std = stats.classifier_score(probs, self.settings.splits)
-        return MetricResult({"classifier_score": mean, "classifier_score_std": std}, {},
-                            self.notes(ctx))
+        return MetricResult(
+            {"classifier_score": mean, "classifier_score_std": std}, {}, self.notes(ctx)
+        )
 
 
 @dataclass(frozen=True)
@@ -161,8 +176,9 @@ class PrecisionRecall(SampleMetric):
         from . import stats
 
         p, r = stats.precision_recall(real, fake, s.k)
-        return MetricResult({"precision": p, "recall": r}, {},
-                            {**self.notes(ctx, len(real)), "k": s.k})
+        return MetricResult(
+            {"precision": p, "recall": r}, {}, {**self.notes(ctx, len(real)), "k": s.k}
+        )
 
 
 class ClassCoverage(SampleMetric):
@@ -172,13 +188,17 @@ class ClassCoverage(SampleMetric):
 
     def compute(self, model, ctx) -> MetricResult:
         import numpy as np
+
         _, probs, _ = sample_features(model, ctx, self.settings.n)
         classes = probs.shape[1]
         from . import stats
 
         values = stats.class_coverage(probs, classes)
-        return MetricResult(values, {"class_entropy": "nats"},
-                            {**self.notes(ctx), "uniform_entropy": float(np.log(classes))})
+        return MetricResult(
+            values,
+            {"class_entropy": "nats"},
+            {**self.notes(ctx), "uniform_entropy": float(np.log(classes))},
+        )
 
 
 class ConditionalAccuracy(SampleMetric):
@@ -190,9 +210,10 @@ class ConditionalAccuracy(SampleMetric):
 
     def compute(self, model, ctx) -> MetricResult:
         import numpy as np
+
         _, probs, labels = sample_features(model, ctx, self.settings.n)
         hit = np.argmax(probs, axis=1) == labels
-        per_class = {f"accuracy_{c}": float(hit[labels == c].mean())
-                     for c in np.unique(labels)}
-        return MetricResult({"conditional_accuracy": float(hit.mean()), **per_class}, {},
-                            self.notes(ctx))
+        per_class = {f"accuracy_{c}": float(hit[labels == c].mean()) for c in np.unique(labels)}
+        return MetricResult(
+            {"conditional_accuracy": float(hit.mean()), **per_class}, {}, self.notes(ctx)
+        )

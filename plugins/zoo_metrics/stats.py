@@ -30,8 +30,9 @@ def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
     return f.mean(axis=0), np.cov(f, rowvar=False)
 
 
-def kid(real, fake, *, subsets: int = 100, subset_size: int = 1000, seed: int = 0
-        ) -> tuple[float, float]:
+def kid(
+    real, fake, *, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+) -> tuple[float, float]:
     """Kernel Inception Distance (Bińkowski et al. 2018): the unbiased MMD^2 estimate with
     the kernel ``(x.y / d + 1)^3``, mean and std over random subsets."""
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
@@ -45,8 +46,11 @@ def kid(real, fake, *, subsets: int = 100, subset_size: int = 1000, seed: int = 
         kxx = (x @ x.T / d + 1) ** 3
         kyy = (y @ y.T / d + 1) ** 3
         kxy = (x @ y.T / d + 1) ** 3
-        out.append((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
-                   + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.mean())
+        out.append(
+            (kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+            + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+            - 2 * kxy.mean()
+        )
     return float(np.mean(out)), float(np.std(out))
 
 
@@ -67,9 +71,9 @@ def _kth_neighbour_radius(feats, k: int, chunk: int = 1000) -> np.ndarray:
     sq = (f * f).sum(1)
     radii = np.empty(len(f), np.float32)
     for i in range(0, len(f), chunk):
-        d = sq[i:i + chunk, None] + sq[None] - 2 * f[i:i + chunk] @ f.T
+        d = sq[i : i + chunk, None] + sq[None] - 2 * f[i : i + chunk] @ f.T
         # the k-th smallest, skipping the point itself (distance 0)
-        radii[i:i + chunk] = np.sqrt(np.maximum(np.partition(d, k, axis=1)[:, k], 0))
+        radii[i : i + chunk] = np.sqrt(np.maximum(np.partition(d, k, axis=1)[:, k], 0))
     return radii
 
 
@@ -80,8 +84,8 @@ def _within(points, centres, radii, chunk: int = 1000) -> np.ndarray:
     r2 = radii.astype(np.float32) ** 2
     inside = np.zeros(len(p), bool)
     for i in range(0, len(p), chunk):
-        d = sq_p[i:i + chunk, None] + sq_c[None] - 2 * p[i:i + chunk] @ c.T
-        inside[i:i + chunk] = (d <= r2[None]).any(axis=1)
+        d = sq_p[i : i + chunk, None] + sq_c[None] - 2 * p[i : i + chunk] @ c.T
+        inside[i : i + chunk] = (d <= r2[None]).any(axis=1)
     return inside
 
 
@@ -101,5 +105,7 @@ def class_coverage(probs, classes: int) -> dict[str, float]:
     counts = np.bincount(np.argmax(probs, axis=1), minlength=classes).astype(np.float64)
     share = counts / counts.sum()
     nz = share[share > 0]
-    return {"class_entropy": float(-(nz * np.log(nz)).sum()),
-            "rarest_class_share": float(share.min())}
+    return {
+        "class_entropy": float(-(nz * np.log(nz)).sum()),
+        "rarest_class_share": float(share.min()),
+    }

@@ -13,14 +13,22 @@ from zoo_core import plugins
 from zoo_core.cli.output import err, out, print_json
 
 #: the numbers the listing shows, when a model measured them (metric key: column)
-HEADLINE = {"fid": "FID", "neg_elbo": "-ELBO nats", "bits_per_dim": "bits/dim",
-            "mean_return": "return"}
+HEADLINE = {
+    "fid": "FID",
+    "neg_elbo": "-ELBO nats",
+    "bits_per_dim": "bits/dim",
+    "mean_return": "return",
+}
 
 
 @click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
-@click.option("--markdown", "as_markdown", is_flag=True,
-              help="A Markdown table on stdout, with each model's training command.")
+@click.option(
+    "--markdown",
+    "as_markdown",
+    is_flag=True,
+    help="A Markdown table on stdout, with each model's training command.",
+)
 @click.pass_context
 def pretrained(ctx, as_json, as_markdown):
     """Shipped pretrained models: use one as pretrained:NAME wherever a run is taken,
@@ -40,11 +48,15 @@ def pretrained(ctx, as_json, as_markdown):
     cells = []
     for r in rows:
         ev = {**r["recorded"].get("test", {}), **r["recorded"].get("eval", {})}
-        cells.append([r["name"], r["model"],
-                      *[f"{ev[k]:.4g}" if isinstance(ev.get(k), (int, float)) else "–"
-                        for k in HEADLINE],
-                      f"{r['trained'].get('train_seconds', 0) / 60:.1f}",
-                      f"{r['bytes'] / 1e6:.2f}"])
+        cells.append(
+            [
+                r["name"],
+                r["model"],
+                *[f"{ev[k]:.4g}" if isinstance(ev.get(k), (int, float)) else "–" for k in HEADLINE],
+                f"{r['trained'].get('train_seconds', 0) / 60:.1f}",
+                f"{r['bytes'] / 1e6:.2f}",
+            ]
+        )
     if as_markdown:
         click.echo("| pretrained:NAME | " + " | ".join(headers) + " | trained with |")
         click.echo("|---" * (len(headers) + 2) + "|")
@@ -65,14 +77,29 @@ def pretrained(ctx, as_json, as_markdown):
 @pretrained.command("pack")
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.argument("name")
-@click.option("--into", "into", type=click.Path(file_okay=False), required=True,
-              help="Folder to create the package folder in (it is named NAME).")
-@click.option("--dtype", type=click.Choice(["float16", "float32"]), default="float16",
-              show_default=True, help="Precision of the shipped weight matrices.")
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder to create the package folder in (it is named NAME).",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(["float16", "float32"]),
+    default="float16",
+    show_default=True,
+    help="Precision of the shipped weight matrices.",
+)
 @click.option("--summary", default="", help="One line for `zoo pretrained`.")
-@click.option("--check", "checks", multiple=True, metavar="METRIC[:KEY=VALUE,...]",
-              help="A quick measurement of the packed weights to record (e.g. fid:n=1000), "
-                   "which tests repeat; repeat.")
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    metavar="METRIC[:KEY=VALUE,...]",
+    help="A quick measurement of the packed weights to record (e.g. fid:n=1000), "
+    "which tests repeat; repeat.",
+)
 def pack_(run_dir, name, into, dtype, summary, checks):
     """Package the finished run RUN_DIR as the pretrained model NAME."""
     import re
@@ -83,12 +110,18 @@ def pack_(run_dir, name, into, dtype, summary, checks):
 
     if not re.match(r"^[a-z][a-z0-9_]*$", name):
         raise UsageError(f"invalid pretrained name {name!r}; use lower_snake_case")
-    manifest = pack(run_dir, Path(into) / name, name, dtype=dtype, summary=summary,
-                    checks=checks, console=err)
+    manifest = pack(
+        run_dir, Path(into) / name, name, dtype=dtype, summary=summary, checks=checks, console=err
+    )
     w = manifest["weights"]
-    err.print(f"{name}: weights {w['bytes'] / 1e6:.2f} MB ({dtype}; the run's "
-              f"{w['run_bytes'] / 1e6:.2f} MB)")
+    err.print(
+        f"{name}: weights {w['bytes'] / 1e6:.2f} MB ({dtype}; the run's "
+        f"{w['run_bytes'] / 1e6:.2f} MB)"
+    )
     for c in manifest["checks"]:
-        err.print(f"check {c['metric']} {' '.join(c['sets'])}: " + ", ".join(
-            f"{k} {v:.4g}" for k, v in c["values"].items()) + f" ({c['seconds']} s)")
+        err.print(
+            f"check {c['metric']} {' '.join(c['sets'])}: "
+            + ", ".join(f"{k} {v:.4g}" for k, v in c["values"].items())
+            + f" ({c['seconds']} s)"
+        )
     click.echo(str(Path(into) / name))

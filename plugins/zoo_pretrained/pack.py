@@ -19,8 +19,9 @@ import zipfile
 from pathlib import Path
 
 from zoo_core.errors import UsageError
-from .store import MANIFEST, sha256
 from zoo_core.run.run_dir import RunDir
+
+from .store import MANIFEST, sha256
 
 #: run files that say nothing a shipped model needs (resume state, logs, pictures)
 LEFT_OUT = ("state.json", "metrics.csv")
@@ -55,8 +56,7 @@ def _copy(a, b, dtype) -> None:
             if x.dtype == np.float32 and x.ndim >= 2:
                 x = x.astype(dtype)
             if x.ndim:
-                b.create_dataset(k, data=x, compression="gzip", compression_opts=9,
-                                 shuffle=True)
+                b.create_dataset(k, data=x, compression="gzip", compression_opts=9, shuffle=True)
             else:
                 b.create_dataset(k, data=x)
         elif not k.endswith("optimizer"):  # "optimizer", a GAN's "d_optimizer", ...
@@ -73,8 +73,16 @@ def cpu_model() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
-def pack(run_path: str, dest: Path, name: str, *, dtype: str = "float16",
-         summary: str = "", checks: tuple[str, ...] = (), console=None) -> dict:
+def pack(
+    run_path: str,
+    dest: Path,
+    name: str,
+    *,
+    dtype: str = "float16",
+    summary: str = "",
+    checks: tuple[str, ...] = (),
+    console=None,
+) -> dict:
     """Write ``dest`` (a new folder) from the finished run at ``run_path``; return its
     ``pretrained.json``. ``checks``: metrics measured on the packed weights and recorded
     (``"fid:n=1000"``), what the test suite re-measures in seconds to catch a metric or a
@@ -82,8 +90,10 @@ def pack(run_path: str, dest: Path, name: str, *, dtype: str = "float16",
     run = RunDir.open(run_path)
     status, _ = run.status()
     if status != "finished":
-        raise UsageError(f"{run.path} has not finished (status {status}); finish it first "
-                         f"(zoo run --resume {run.path})")
+        raise UsageError(
+            f"{run.path} has not finished (status {status}); finish it first "
+            f"(zoo run --resume {run.path})"
+        )
     if not run.file("model.keras").is_file():
         raise UsageError(f"{run.path} has no model.keras to ship")
     if dest.exists() and any(dest.iterdir()):
@@ -97,21 +107,32 @@ def pack(run_path: str, dest: Path, name: str, *, dtype: str = "float16",
     history = metrics.get("history", [])
     files = {p.name: sha256(p) for p in sorted(dest.iterdir()) if p.name != MANIFEST}
     manifest = {
-        "name": name, "format": 1,
-        "summary": summary or f"{cfg['model']['name']} trained on "
-                              f"{(cfg.get('dataset') or {}).get('name') or 'its own source'}",
+        "name": name,
+        "format": 1,
+        "summary": summary
+        or f"{cfg['model']['name']} trained on "
+        f"{(cfg.get('dataset') or {}).get('name') or 'its own source'}",
         "model": cfg["model"]["name"],
         "dataset": (cfg.get("dataset") or {}).get("name"),
-        "weights": {"file": "model.keras", "dtype": dtype,
-                    "bytes": (dest / "model.keras").stat().st_size,
-                    "run_bytes": run.file("model.keras").stat().st_size},
-        "trained": {"command": "zoo " + " ".join(cfg.get("command") or []),
-                    "seed": cfg.get("seed"), "started": cfg.get("created"),
-                    "machine": cpu_model(),
-                    "train_seconds": round(metrics.get("train_seconds") or  # a loop's own
-                                           sum(h.get("seconds", 0) for h in history), 1),
-                    "progress": history[-1] if history else {},
-                    "versions": cfg.get("versions", {})},
+        "weights": {
+            "file": "model.keras",
+            "dtype": dtype,
+            "bytes": (dest / "model.keras").stat().st_size,
+            "run_bytes": run.file("model.keras").stat().st_size,
+        },
+        "trained": {
+            "command": "zoo " + " ".join(cfg.get("command") or []),
+            "seed": cfg.get("seed"),
+            "started": cfg.get("created"),
+            "machine": cpu_model(),
+            "train_seconds": round(
+                metrics.get("train_seconds")  # a loop's own
+                or sum(h.get("seconds", 0) for h in history),
+                1,
+            ),
+            "progress": history[-1] if history else {},
+            "versions": cfg.get("versions", {}),
+        },
         "recorded": {"test": metrics.get("test", {}), "eval": metrics.get("eval", {})},
         "files": files,
     }
@@ -138,8 +159,14 @@ def measure(folder: Path, check: str, console=None) -> dict:
         def plan_metric(plan):
             chosen.extend(runner.plan_metrics(reg, plan, [metric], sets))
 
-        plan, run, model, dataset = runner.open_trained(reg, str(scratch), visualizers=[],
-                                                        before_load=plan_metric)
+        plan, run, model, dataset = runner.open_trained(
+            reg, str(scratch), visualizers=[], before_load=plan_metric
+        )
         record = runner.evaluate(plan, chosen, model, dataset, run, console)[metric]
-    return {"metric": metric, "sets": sets, "values": record["values"],
-            "seconds": record["seconds"], "machine": cpu_model()}
+    return {
+        "metric": metric,
+        "sets": sets,
+        "values": record["values"],
+        "seconds": record["seconds"],
+        "machine": cpu_model(),
+    }

@@ -47,37 +47,46 @@ def read_manifest(folder: Path, name: str) -> dict:
         manifest = json.loads((folder / MANIFEST).read_text())
         files = dict(manifest["files"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RunError(f"pretrained '{name}': {folder / MANIFEST} is missing or damaged "
-                       f"({type(exc).__name__}); reinstall the package that ships it") from None
+        raise RunError(
+            f"pretrained '{name}': {folder / MANIFEST} is missing or damaged "
+            f"({type(exc).__name__}); reinstall the package that ships it"
+        ) from None
     for rel, digest in files.items():
         if Path(rel).is_absolute() or ".." in Path(rel).parts:
-            raise RunError(f"pretrained '{name}': {folder / MANIFEST} lists {rel!r}, outside "
-                           "its folder; reinstall the package that ships it")
+            raise RunError(
+                f"pretrained '{name}': {folder / MANIFEST} lists {rel!r}, outside "
+                "its folder; reinstall the package that ships it"
+            )
         path = folder / rel
         if not path.is_file() or sha256(path) != digest:
             state = "is missing" if not path.is_file() else "does not match its SHA-256"
-            raise RunError(f"pretrained '{name}': {path} {state} in {MANIFEST} (damaged or "
-                           "edited); reinstall the package that ships it")
+            raise RunError(
+                f"pretrained '{name}': {path} {state} in {MANIFEST} (damaged or "
+                "edited); reinstall the package that ships it"
+            )
     return manifest
 
 
 def resolve(registry, reference: str) -> str:
     """The working copy's folder for ``pretrained:NAME`` (made or repaired as needed)."""
-    name = reference[len(PREFIX):]
+    name = reference[len(PREFIX) :]
     if ("pretrained", name) in registry.conflicts:
         from zoo_core.errors import DuplicateNameError
 
         raise DuplicateNameError(
             f"pretrained '{name}' is registered by more than one package: "
             f"{' and '.join(sorted(registry.conflicts[('pretrained', name)]))}; uninstall "
-            "one, or choose with ZOO_LOAD_PLUGINS=<package>,...")
+            "one, or choose with ZOO_LOAD_PLUGINS=<package>,..."
+        )
     entry = registry.pretrained.get(name)
     if entry is None:
         from zoo_core.registry import unknown_name_message
 
-        raise UnknownNameError(unknown_name_message("pretrained model", name,
-                                                    sorted(registry.pretrained))
-                               .replace("`zoo list`", "`zoo pretrained`"))
+        raise UnknownNameError(
+            unknown_name_message("pretrained model", name, sorted(registry.pretrained)).replace(
+                "`zoo list`", "`zoo pretrained`"
+            )
+        )
     folder = Path(entry.folder)
     manifest = read_manifest(folder, name)
     copy = cache_root() / "pretrained" / f"{name}-{sha256(folder / MANIFEST)[:12]}"
@@ -93,8 +102,10 @@ def resolve(registry, reference: str) -> str:
             os.replace(tmp, target)
         shutil.copyfile(folder / MANIFEST, copy / MANIFEST)
     except OSError as exc:
-        raise RunError(f"pretrained '{name}': cannot make its working copy in {copy} "
-                       f"({exc.strerror or exc}); set ZOO_CACHE to a writable folder") from None
+        raise RunError(
+            f"pretrained '{name}': cannot make its working copy in {copy} "
+            f"({exc.strerror or exc}); set ZOO_CACHE to a writable folder"
+        ) from None
     return str(copy)
 
 
@@ -108,13 +119,22 @@ def listing(registry) -> list[dict]:
             manifest = json.loads((folder / MANIFEST).read_text())
         except (OSError, ValueError):
             manifest = {}
-        size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) \
-            if folder.is_dir() else 0
-        rows.append({"name": name, "reference": PREFIX + name, "package": entry.package,
-                     "folder": str(folder), "bytes": size, "model": manifest.get("model"),
-                     "dataset": manifest.get("dataset"),
-                     "summary": manifest.get("summary", entry.summary),
-                     "trained": manifest.get("trained", {}),
-                     "recorded": manifest.get("recorded", {}),
-                     "checks": manifest.get("checks", [])})
+        size = (
+            sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) if folder.is_dir() else 0
+        )
+        rows.append(
+            {
+                "name": name,
+                "reference": PREFIX + name,
+                "package": entry.package,
+                "folder": str(folder),
+                "bytes": size,
+                "model": manifest.get("model"),
+                "dataset": manifest.get("dataset"),
+                "summary": manifest.get("summary", entry.summary),
+                "trained": manifest.get("trained", {}),
+                "recorded": manifest.get("recorded", {}),
+                "checks": manifest.get("checks", []),
+            }
+        )
     return rows

@@ -60,8 +60,11 @@ def aggregate(rows: list[dict], runs: list[RunDir], *, keep=("model", "source"))
         mrows = [index[id(r)] for r in members]
         parents = {r.path.parent for r in members}
         parent = next(iter(parents))
-        label = (parent.name if len(parents) == 1 and (parent / GROUP).is_file()
-                 else f"{members[0].path.name} +{len(members) - 1}")
+        label = (
+            parent.name
+            if len(parents) == 1 and (parent / GROUP).is_file()
+            else f"{members[0].path.name} +{len(members) - 1}"
+        )
         row = {"run": label}
         for k in dict.fromkeys(k for r in mrows for k in r):
             if k == "run":

@@ -19,8 +19,8 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False, group: bool = Tr
     from matplotlib.ticker import MaxNLocator
 
     from zoo_reports.aggregate import aggregate, expand, group_runs
-    from zoo_reports.listing import progress_of
     from zoo_reports.leaderboard import evaluated
+    from zoo_reports.listing import progress_of
 
     runs = expand(paths)
     rows, defaults = [], {}
@@ -34,8 +34,12 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False, group: bool = Tr
         row = {"run": run.path.name, "model": cfg["model"]["name"], "seed": cfg.get("seed")}
         row |= {f"{unit}s": done if unit != "epoch" else len(hist)}
         seconds = m.get("train_seconds")  # a loop that records its own total
-        row |= {"params": m.get("params"), "train_seconds": seconds if seconds is not None
-                else round(sum(h.get("seconds", 0.0) for h in hist), 1)}
+        row |= {
+            "params": m.get("params"),
+            "train_seconds": seconds
+            if seconds is not None
+            else round(sum(h.get("seconds", 0.0) for h in hist), 1),
+        }
         for k, v in last.items():  # val_* is the test split again; "test" below has it
             if k not in (unit, "epoch", "seconds") and not k.startswith("val_"):
                 row[f"train_{k}"] = v
@@ -70,11 +74,23 @@ def compare_runs(paths, out_file, *, keep_figure: bool = False, group: bool = Tr
             n = min(len(h) for h in hists)
             epochs = [h[x_name] for h in hists[0][:n]]
             label = row["model"] + (f" ({len(hists)} seeds)" if len(hists) > 1 else "")
-            line = _curve(ax, epochs, [[h[name] for h in hist[:n]] for hist in hists], "-",
-                          None, f"{label} train")
+            line = _curve(
+                ax,
+                epochs,
+                [[h[name] for h in hist[:n]] for hist in hists],
+                "-",
+                None,
+                f"{label} train",
+            )
             if f"val_{name}" in hists[0][0]:
-                _curve(ax, epochs, [[h[f"val_{name}"] for h in hist[:n]] for hist in hists],
-                       "--", line.get_color(), f"{label} test")
+                _curve(
+                    ax,
+                    epochs,
+                    [[h[f"val_{name}"] for h in hist[:n]] for hist in hists],
+                    "--",
+                    line.get_color(),
+                    f"{label} test",
+                )
         ax.set_xlabel("environment step" if x_name == "step" else "epoch")
         desc = info.get("description")
         ax.set_ylabel(f"{name} ({desc})" if desc else name)
@@ -95,9 +111,8 @@ def _curve(ax, x, series, style, color, label):
 
     y = np.asarray(series, dtype=float)
     mean = y.mean(axis=0)
-    line, = ax.plot(x, mean, style, color=color, label=label)
+    (line,) = ax.plot(x, mean, style, color=color, label=label)
     if len(y) > 1:
         std = y.std(axis=0, ddof=1)
-        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2,
-                        linewidth=0)
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
     return line

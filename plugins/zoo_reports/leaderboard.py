@@ -22,8 +22,9 @@ def finished_runs(root: str | Path) -> list[RunDir]:
 
     root = Path(root)
     if not root.is_dir():
-        raise NotARunError(f"{root} is not a folder; train something first (`zoo run ...`) or "
-                       "name run directories")
+        raise NotARunError(
+            f"{root} is not a folder; train something first (`zoo run ...`) or name run directories"
+        )
     found = []
     for p in sorted(root.iterdir()):
         if (p / GROUP).is_file():
@@ -51,22 +52,31 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str], l
             continue
         kept.append(run)
         hist = m.get("history", [])
-        source = (cfg.get("dataset") or {}).get("name") or \
-            (cfg.get("model") or {}).get("settings", {}).get("env", "")
-        row = {"run": run.path.name, "model": cfg.get("model", {}).get("name"),
-               "source": source, "seed": cfg.get("seed"), "params": m.get("params"),
-               "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)
-               if hist else m.get("train_seconds")}
+        source = (cfg.get("dataset") or {}).get("name") or (cfg.get("model") or {}).get(
+            "settings", {}
+        ).get("env", "")
+        row = {
+            "run": run.path.name,
+            "model": cfg.get("model", {}).get("name"),
+            "source": source,
+            "seed": cfg.get("seed"),
+            "params": m.get("params"),
+            "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)
+            if hist
+            else m.get("train_seconds"),
+        }
         values, only_other = evaluated(m, defaults)
         row.update(values)
         for record in m.get("evaluations", []):
             units.update(record.get("units", {}))
             higher.update(record.get("higher_is_better", []))
         for metric, given in only_other.items():
-            notes.append(f"{run.path.name}: {metric} measured with "
-                         f"{', '.join(f'{k}={v}' for k, v in given.items())} only, not "
-                         f"comparable with the defaults; `zoo eval RUN --metric {metric}` "
-                         "measures it as the others are")
+            notes.append(
+                f"{run.path.name}: {metric} measured with "
+                f"{', '.join(f'{k}={v}' for k, v in given.items())} only, not "
+                f"comparable with the defaults; `zoo eval RUN --metric {metric}` "
+                "measures it as the others are"
+            )
         row["path"] = str(run.path)
         rows.append(row)
     from zoo_reports.aggregate import aggregate
@@ -88,8 +98,7 @@ def evaluated(m: dict, defaults: dict) -> tuple[dict, dict]:
                 by_default.add(k)
         if given:
             other[record.get("metric")] = (given, set(record.get("values", {})))
-    return values, {metric: given for metric, (given, keys) in other.items()
-                    if keys - by_default}
+    return values, {metric: given for metric, (given, keys) in other.items() if keys - by_default}
 
 
 def _non_default(record: dict, defaults: dict) -> dict:
@@ -106,8 +115,11 @@ def _non_default(record: dict, defaults: dict) -> dict:
             defaults[name] = S.as_dict(S.resolve(cls.Settings))  # as evaluations record them
         except ZooError:
             defaults[name] = {}
-    return {k: v for k, v in (record.get("settings") or {}).items()
-            if k in defaults[name] and defaults[name][k] != v}
+    return {
+        k: v
+        for k, v in (record.get("settings") or {}).items()
+        if k in defaults[name] and defaults[name][k] != v
+    }
 
 
 def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
@@ -115,8 +127,10 @@ def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
         return rows
     if not any(key in r for r in rows):
         names = sorted({k for r in rows for k in r if k not in BASE})
-        raise UsageError(f"no run has the metric '{key}'; evaluated metrics: "
-                         f"{', '.join(names) or '(none: run `zoo eval RUN` first)'}")
+        raise UsageError(
+            f"no run has the metric '{key}'; evaluated metrics: "
+            f"{', '.join(names) or '(none: run `zoo eval RUN` first)'}"
+        )
     from zoo_reports.aggregate import value_of
 
     present = [r for r in rows if r.get(key) is not None]
@@ -145,14 +159,13 @@ def _cell(v) -> str:
 
 def sample_figure(registry, runs: list[RunDir], out: Path, *, n: int = 16, seed: int = 0):
     """A grid of ``n`` samples per run, side by side, all drawn with ``seed``."""
+    import numpy as np
     from matplotlib.figure import Figure
 
+    from zoo_core.contract import CONDITIONAL, SAMPLE
+    from zoo_core.grid import image_grid
     from zoo_core.run.plan import plan_from_run
     from zoo_core.run.runner import build
-    from zoo_core.grid import image_grid
-    from zoo_core.contract import CONDITIONAL, SAMPLE
-
-    import numpy as np
 
     able = []
     for run in runs:

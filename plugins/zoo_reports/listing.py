@@ -25,8 +25,9 @@ def find_runs(root: str | os.PathLike, depth: int = 3) -> list[RunDir]:
     sorted by path."""
     root = Path(root)
     if not root.is_dir():
-        raise NotARunError(f"{root} is not a folder; pass the folder that holds your runs "
-                       "(default: runs/)")
+        raise NotARunError(
+            f"{root} is not a folder; pass the folder that holds your runs (default: runs/)"
+        )
     found = []
     for here, dirs, files in os.walk(root):
         level = len(Path(here).relative_to(root).parts)
@@ -107,13 +108,24 @@ def row_of(run: RunDir) -> dict:
     cls = _model_class(cfg)
     settings = (cfg.get("model") or {}).get("settings") or {}
     source = (cfg.get("dataset") or {}).get("name") or (
-        settings.get(cls.source_setting) if cls is not None and cls.source_setting else None)
-    return {"run": run.path.name, "path": str(run.path),
-            "model": (cfg.get("model") or {}).get("name"), "source": source,
-            "seed": cfg.get("seed"), "status": status, "note": note,
-            "done": done, "planned": planned, "unit": unit,
-            "monitor": key if monitor else None, "best": best, "started": cfg.get("created"),
-            "bytes": _size(run.path)}
+        settings.get(cls.source_setting) if cls is not None and cls.source_setting else None
+    )
+    return {
+        "run": run.path.name,
+        "path": str(run.path),
+        "model": (cfg.get("model") or {}).get("name"),
+        "source": source,
+        "seed": cfg.get("seed"),
+        "status": status,
+        "note": note,
+        "done": done,
+        "planned": planned,
+        "unit": unit,
+        "monitor": key if monitor else None,
+        "best": best,
+        "started": cfg.get("created"),
+        "bytes": _size(run.path),
+    }
 
 
 def list_runs(root, *, model: str | None = None, status: str | None = None) -> list[dict]:
@@ -124,10 +136,22 @@ def list_runs(root, *, model: str | None = None, status: str | None = None) -> l
         try:
             row = row_of(run)
         except RunError as exc:  # a run whose JSON is damaged: still listed
-            row = {"run": run.path.name, "path": str(run.path), "model": None,
-                   "source": None, "seed": None, "status": "unknown", "note": str(exc),
-                   "done": None, "planned": None, "unit": "", "monitor": None, "best": None,
-                   "started": None, "bytes": _size(run.path)}
+            row = {
+                "run": run.path.name,
+                "path": str(run.path),
+                "model": None,
+                "source": None,
+                "seed": None,
+                "status": "unknown",
+                "note": str(exc),
+                "done": None,
+                "planned": None,
+                "unit": "",
+                "monitor": None,
+                "best": None,
+                "started": None,
+                "bytes": _size(run.path),
+            }
         try:  # a seed group's members: group/seed-0
             rel = run.path.relative_to(root)
             row["run"] = str(rel) if rel.parts else row["run"]

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 
-def dumps(cfg: dict, *, seeds: list[int] | None = None, comment: str = "",
-          visualizers: bool = True) -> str:
+def dumps(
+    cfg: dict, *, seeds: list[int] | None = None, comment: str = "", visualizers: bool = True
+) -> str:
     """A config file for a run's ``config.json``: every recorded setting, scoped (not just
     the ones that differ from today's defaults, which may change); ``zoo run --config``
     replays it. ``visualizers=False`` leaves the figures to the model's defaults."""

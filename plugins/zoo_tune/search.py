@@ -79,13 +79,13 @@ def parse_space(text: str) -> Space:
         parts = value.split(":")
         log = len(parts) == 3 and parts[2].strip().lower() == "log"
         if len(parts) not in (2, 3) or (len(parts) == 3 and not log):
-            raise UsageError(f"--space {key}: a range is LOW:HIGH or LOW:HIGH:log; "
-                             f"got {value!r}")
+            raise UsageError(f"--space {key}: a range is LOW:HIGH or LOW:HIGH:log; got {value!r}")
         try:
             lo, hi = (float(p) for p in parts[:2])
         except ValueError:
-            raise UsageError(f"--space {key}: the range's ends must be numbers; "
-                             f"got {value!r}") from None
+            raise UsageError(
+                f"--space {key}: the range's ends must be numbers; got {value!r}"
+            ) from None
         if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
             raise UsageError(f"--space {key}: LOW must be below HIGH; got {value!r}")
         if log and lo <= 0:
@@ -94,8 +94,7 @@ def parse_space(text: str) -> Space:
         return Space(key, "int" if whole else "float", lo, hi, log)
     choices = [c.strip() for c in (value.split("|") if "|" in value else value.split(","))]
     if any(not c for c in choices) or len(set(choices)) != len(choices):
-        raise UsageError(f"--space {key}: choices must be distinct and non-empty; "
-                         f"got {value!r}")
+        raise UsageError(f"--space {key}: choices must be distinct and non-empty; got {value!r}")
     return Space(key, "choice", choices=choices)
 
 
@@ -134,22 +133,33 @@ def check(registry, spec: TuneSpec):
     from zoo_core.run.plan import plan_run
 
     def plan_with(extra):
-        return plan_run(registry, spec.model, dataset=spec.dataset, flags=spec.flags,
-                        visualizers=[], sets=[*spec.sets, *extra], epochs=spec.epochs,
-                        seed=spec.seed)
+        return plan_run(
+            registry,
+            spec.model,
+            dataset=spec.dataset,
+            flags=spec.flags,
+            visualizers=[],
+            sets=[*spec.sets, *extra],
+            epochs=spec.epochs,
+            seed=spec.seed,
+        )
 
     base = plan_with([])
     fixed = {s.split("=", 1)[0].strip() for s in spec.sets}
     for s in spec.space_objects():
         if s.key in fixed:
-            raise UsageError(f"--space {s.key} and --set {s.key} contradict each other; "
-                             "give one of them")
+            raise UsageError(
+                f"--space {s.key} and --set {s.key} contradict each other; give one of them"
+            )
         for v in s.values_to_check():
             try:
                 plan_with([f"{s.key}={v}"])
             except SettingsError as exc:
-                hint = " (a whole-number setting takes whole ends, e.g. 2:8)" \
-                    if s.kind == "float" and "must be int" in str(exc) else ""
+                hint = (
+                    " (a whole-number setting takes whole ends, e.g. 2:8)"
+                    if s.kind == "float" and "must be int" in str(exc)
+                    else ""
+                )
                 raise UsageError(f"--space {s.key}: {exc}{hint}") from None
     return base
 
@@ -205,25 +215,39 @@ def open_study(out: Path, spec: TuneSpec):
         from zoo_core.errors import RunError
 
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise RunError(f"{out / 'study.db'} cannot be read as the search's database "
-                       f"({first}); it is damaged: start a new search with another --out "
-                       f"(the runs of its trials stay in {out})") from None
+        raise RunError(
+            f"{out / 'study.db'} cannot be read as the search's database "
+            f"({first}); it is damaged: start a new search with another --out "
+            f"(the runs of its trials stay in {out})"
+        ) from None
 
 
 def _open_study(out: Path, spec: TuneSpec):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
-              if spec.pruner == "median" else optuna.pruners.NopPruner())
+    pruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
+        if spec.pruner == "median"
+        else optuna.pruners.NopPruner()
+    )
     storage = f"sqlite:///{(out / 'study.db').resolve()}"
-    study = optuna.create_study(study_name="zoo", storage=storage, load_if_exists=True,
-                                direction=spec.direction, pruner=pruner,
-                                sampler=optuna.samplers.TPESampler(seed=spec.seed))
+    study = optuna.create_study(
+        study_name="zoo",
+        storage=storage,
+        load_if_exists=True,
+        direction=spec.direction,
+        pruner=pruner,
+        sampler=optuna.samplers.TPESampler(seed=spec.seed),
+    )
     n = len(study.get_trials(deepcopy=False))
     if n:  # a resumed search: the sampler's stream goes on, not back to the first draws
-        study = optuna.load_study(study_name="zoo", storage=storage, pruner=pruner,
-                                  sampler=optuna.samplers.TPESampler(seed=spec.seed + n))
+        study = optuna.load_study(
+            study_name="zoo",
+            storage=storage,
+            pruner=pruner,
+            sampler=optuna.samplers.TPESampler(seed=spec.seed + n),
+        )
     return study
 
 
@@ -257,14 +281,16 @@ def counted(study, spec: TuneSpec) -> int:
     for t in study.get_trials(deepcopy=False):
         if t.state in (TrialState.COMPLETE, TrialState.PRUNED):
             n += 1
-        elif t.state == TrialState.FAIL and not t.user_attrs.get("interrupted") \
-                and t.number not in spec.requeued:
+        elif (
+            t.state == TrialState.FAIL
+            and not t.user_attrs.get("interrupted")
+            and t.number not in spec.requeued
+        ):
             n += 1
     return n
 
 
-def search(registry, spec: TuneSpec, out: Path, console, *, resume: bool = False,
-           on_trial=None):
+def search(registry, spec: TuneSpec, out: Path, console, *, resume: bool = False, on_trial=None):
     """Run trials until ``spec.trials`` have finished; returns the study.
     ``on_trial(number, run_dir, state, value)`` is called after each."""
     from zoo_core.run.run_dir import LOCK, FolderLock
@@ -273,17 +299,18 @@ def search(registry, spec: TuneSpec, out: Path, console, *, resume: bool = False
     # one search per folder: a second `zoo tune` (or a --resume while it runs) is refused
     with FolderLock(out).acquire("zoo tune"):
         if not resume and any(p.name != LOCK for p in out.iterdir()):
-            raise UsageError(f"--out {out} is not an empty folder; choose another, or "
-                             f"continue that search with `zoo tune --resume {out}`")
+            raise UsageError(
+                f"--out {out} is not an empty folder; choose another, or "
+                f"continue that search with `zoo tune --resume {out}`"
+            )
         return _search(registry, spec, out, console, resume=resume, on_trial=on_trial)
 
 
 def _search(registry, spec, out, console, *, resume, on_trial):
-    import optuna
     from optuna.trial import TrialState
 
-    from zoo_core.run import runner
     from zoo_core.errors import ZooError
+    from zoo_core.run import runner
 
     if not resume:
         write_json_atomic(out / SPEC, asdict(spec))
@@ -297,20 +324,35 @@ def _search(registry, spec, out, console, *, resume, on_trial):
         trial = study.ask()
         values = {s.key: s.suggest(trial) for s in spaces}
         sets = [*spec.sets, *(f"{k}={_text(v)}" for k, v in values.items())]
-        plan = runner.plan_run(registry, spec.model, dataset=spec.dataset, flags=spec.flags,
-                               visualizers=[], sets=sets, epochs=spec.epochs, seed=spec.seed,
-                               tensorboard=spec.tensorboard)
+        plan = runner.plan_run(
+            registry,
+            spec.model,
+            dataset=spec.dataset,
+            flags=spec.flags,
+            visualizers=[],
+            sets=sets,
+            epochs=spec.epochs,
+            seed=spec.seed,
+            tensorboard=spec.tensorboard,
+        )
         run_path = out / f"trial-{trial.number:03d}"
-        console.print(f"[bold]trial {trial.number}[/] ({counted(study, spec) + 1} of "
-                      f"{spec.trials}): " + ", ".join(f"{k}={_text(v)}"
-                                                    for k, v in values.items()))
+        console.print(
+            f"[bold]trial {trial.number}[/] ({counted(study, spec) + 1} of "
+            f"{spec.trials}): " + ", ".join(f"{k}={_text(v)}" for k, v in values.items())
+        )
         pruning = _Pruning(trial, spec.metric)
         trial.set_user_attr("run", run_path.name)
         try:
             run, test, _ = runner.execute(
-                plan, console, out=str(run_path),
-                extra={"callbacks": [pruning], "resume_hint": "continue the search with "
-                       f"`zoo tune --resume {out}` (this trial starts again)"})
+                plan,
+                console,
+                out=str(run_path),
+                extra={
+                    "callbacks": [pruning],
+                    "resume_hint": "continue the search with "
+                    f"`zoo tune --resume {out}` (this trial starts again)",
+                },
+            )
         except KeyboardInterrupt:
             trial.set_user_attr("interrupted", True)
             study.tell(trial, state=TrialState.FAIL)
@@ -334,8 +376,10 @@ def _search(registry, spec, out, console, *, resume, on_trial):
             study.tell(trial, state=TrialState.FAIL)
             hist = (run.metrics().get("history") or [{}])[-1]
             names = sorted({*test, *(k for k in hist if k not in ("epoch", "seconds"))})
-            raise UsageError(f"--metric {spec.metric}: trial {trial.number} recorded no such "
-                             f"metric; it recorded {', '.join(names) or 'none'}")
+            raise UsageError(
+                f"--metric {spec.metric}: trial {trial.number} recorded no such "
+                f"metric; it recorded {', '.join(names) or 'none'}"
+            )
         study.tell(trial, value)
         if on_trial:
             on_trial(trial.number, run.path, "complete", value)
@@ -346,8 +390,8 @@ def write_best(study, out: Path, spec: TuneSpec) -> Path | None:
     """``OUT/best.toml``: the best complete trial's run as a config file."""
     from optuna.trial import TrialState
 
-    from zoo_tune.config_file import dumps
     from zoo_core.run.run_dir import RunDir
+    from zoo_tune.config_file import dumps
 
     if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):
         return None
@@ -356,9 +400,13 @@ def write_best(study, out: Path, spec: TuneSpec) -> Path | None:
     cfg = run.config
     path = out / "best.toml"
     params = ", ".join(f"{k}={_text(v)}" for k, v in best.params.items())
-    text = dumps(cfg, comment=f"zoo tune {spec.model}: trial {best.number} of {out}, "
-                              f"{spec.metric} = {best.value:.6g} ({spec.direction})\n"
-                              f"tuned: {params}", visualizers=False)
+    text = dumps(
+        cfg,
+        comment=f"zoo tune {spec.model}: trial {best.number} of {out}, "
+        f"{spec.metric} = {best.value:.6g} ({spec.direction})\n"
+        f"tuned: {params}",
+        visualizers=False,
+    )
     from zoo_core.run.run_dir import atomic_path
 
     with atomic_path(path) as tmp:
@@ -372,18 +420,24 @@ def trial_rows(study, spec: TuneSpec) -> list[dict]:
         state = t.state.name.lower()
         if t.user_attrs.get("interrupted") or t.number in spec.requeued:
             state = "interrupted"
-        rows.append({"trial": t.number, "state": state, "value": t.value,
-                     "epochs": max(t.intermediate_values) + 1 if t.intermediate_values else None,
-                     "params": dict(t.params), "run": t.user_attrs.get("run"),
-                     "error": t.user_attrs.get("error")})
+        rows.append(
+            {
+                "trial": t.number,
+                "state": state,
+                "value": t.value,
+                "epochs": max(t.intermediate_values) + 1 if t.intermediate_values else None,
+                "params": dict(t.params),
+                "run": t.user_attrs.get("run"),
+                "error": t.user_attrs.get("error"),
+            }
+        )
     return rows
 
 
 def load_spec(out: Path) -> TuneSpec:
     p = out / SPEC
     if not p.is_file():
-        raise UsageError(f"{out} holds no {SPEC}; --resume takes the folder of a `zoo tune` "
-                         "search")
+        raise UsageError(f"{out} holds no {SPEC}; --resume takes the folder of a `zoo tune` search")
     try:
         data = json.loads(p.read_text())
         if isinstance(data, dict) and "env" in data:  # a search saved before flags existed

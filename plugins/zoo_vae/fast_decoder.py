@@ -51,8 +51,9 @@ class FastDecoder:
         _check(convs[2], strides=(1, 1), activation="linear")
         h, w = decoder.output.shape[1:3]
         if dense[0].activation.__name__ != "relu" or h % 4 or w % 4:
-            raise ValueError("FastDecoder needs a ReLU Dense layer and an image side that "
-                             "4 divides")
+            raise ValueError(
+                "FastDecoder needs a ReLU Dense layer and an image side that 4 divides"
+            )
         self.dtype = tf.as_dtype(dtype)
         self.conditional = isinstance(decoder.input, (list, tuple))
         # the layers, not a copy of their weights: a decoder trained further is followed
@@ -62,18 +63,18 @@ class FastDecoder:
         # a decoder built with every_layer=True feeds the label maps to each convolution
         self.every_layer = convs[0].kernel.shape[3] != self.dense_channels
         self.channels = convs[2].filters
-        self.shift, self.gather = (tf.constant(v, self.dtype)
-                                   for v in _phase_shifts(self.channels))
+        self.shift, self.gather = (tf.constant(v, self.dtype) for v in _phase_shifts(self.channels))
 
     def __call__(self, inputs):
         dt = self.dtype
-        z, y = (inputs if self.conditional else (inputs, None))
+        z, y = inputs if self.conditional else (inputs, None)
         x = tf.cast(z, dt)
         if y is not None:
             y = tf.cast(y, dt)
             x = tf.concat([x, y], -1)
-        x = tf.nn.relu(tf.matmul(x, tf.cast(self.dense.kernel, dt))
-                       + tf.cast(self.dense.bias, dt))  # oneDNN fuses this one itself
+        x = tf.nn.relu(
+            tf.matmul(x, tf.cast(self.dense.kernel, dt)) + tf.cast(self.dense.bias, dt)
+        )  # oneDNN fuses this one itself
         h, wd = self.grid
         x = tf.reshape(x, (-1, h, wd, self.dense_channels))
         first, second, logits = self.convs
@@ -86,8 +87,13 @@ class FastDecoder:
         k = tf.cast(logits.kernel, dt)  # (3, 3, out, in)
         c_in, c = k.shape[3], self.channels
         taps = tf.reshape(tf.transpose(tf.reverse(k, [0, 1]), (3, 0, 1, 2)), (c_in, 9 * c))
-        taps = tf.concat([tf.reshape(tf.matmul(tf.reshape(p, (-1, c_in)), taps),
-                                     (-1, 2 * h, 2 * wd, 9 * c)) for p in phases], -1)
+        taps = tf.concat(
+            [
+                tf.reshape(tf.matmul(tf.reshape(p, (-1, c_in)), taps), (-1, 2 * h, 2 * wd, 9 * c))
+                for p in phases
+            ],
+            -1,
+        )
         taps = tf.nn.depthwise_conv2d(taps, self.shift, [1, 1, 1, 1], "SAME")
         out = tf.matmul(tf.reshape(taps, (-1, 36 * c)), self.gather)  # (a, b, channel)
         out = tf.reshape(out, (-1, 2 * h, 2 * wd, 2, 2, c))
@@ -100,16 +106,22 @@ class FastDecoder:
         return tf.concat([x, tf.tile(y[:, None, None, :], [1, size[0], size[1], 1])], -1)
 
 
-_PADS = ([[0, 0], [1, 0], [1, 0], [0, 0]], [[0, 0], [1, 0], [0, 0], [0, 0]],
-         [[0, 0], [0, 0], [1, 0], [0, 0]], "VALID")
+_PADS = (
+    [[0, 0], [1, 0], [1, 0], [0, 0]],
+    [[0, 0], [1, 0], [0, 0], [0, 0]],
+    [[0, 0], [0, 0], [1, 0], [0, 0]],
+    "VALID",
+)
 
 
 def _phases(x, layer, dtype):
     """A 3x3 stride-2 "same" transposed convolution with ReLU (``layer``) as its four output
     phases (even/even, even/odd, odd/even, odd/odd), each a Conv2D with bias and ReLU fused."""
     bias = tf.cast(layer.bias, dtype)
-    return [tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k, 1, pad), bias))
-            for k, pad in zip(_phase_kernels(tf.cast(layer.kernel, dtype)), _PADS)]
+    return [
+        tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k, 1, pad), bias))
+        for k, pad in zip(_phase_kernels(tf.cast(layer.kernel, dtype)), _PADS)
+    ]
 
 
 def _interleave(phases):
@@ -122,13 +134,19 @@ def _interleave(phases):
 
 
 def _check(layer, *, strides, activation):
-    ok = (tuple(layer.strides) == strides and tuple(layer.kernel_size) == (3, 3)
-          and layer.padding == "same" and layer.use_bias
-          and tuple(layer.dilation_rate) == (1, 1)
-          and layer.activation.__name__ == activation)
+    ok = (
+        tuple(layer.strides) == strides
+        and tuple(layer.kernel_size) == (3, 3)
+        and layer.padding == "same"
+        and layer.use_bias
+        and tuple(layer.dilation_rate) == (1, 1)
+        and layer.activation.__name__ == activation
+    )
     if not ok:
-        raise ValueError(f"FastDecoder: layer {layer.name!r} is not a 3x3 'same' transposed "
-                         f"convolution with strides {strides} and {activation} activation")
+        raise ValueError(
+            f"FastDecoder: layer {layer.name!r} is not a 3x3 'same' transposed "
+            f"convolution with strides {strides} and {activation} activation"
+        )
 
 
 def _phase_kernels(kernel):
@@ -140,8 +158,12 @@ def _phase_kernels(kernel):
     k = tf.transpose(kernel, (0, 1, 3, 2))
     back = tf.gather(k, [2, 0], axis=0)  # window rows (i - 1, i) <- kernel rows (2, 0)
     middle = k[1:2]
-    return (tf.gather(back, [2, 0], axis=1), back[:, 1:2], tf.gather(middle, [2, 0], axis=1),
-            middle[:, 1:2])
+    return (
+        tf.gather(back, [2, 0], axis=1),
+        back[:, 1:2],
+        tf.gather(middle, [2, 0], axis=1),
+        middle[:, 1:2],
+    )
 
 
 def _phase_shifts(channels: int):

@@ -27,9 +27,14 @@ class Conv2DTranspose(layers.Conv2DTranspose):
 
     def _fast(self) -> bool:
         kh, kw = self.kernel_size
-        return (tuple(self.strides) == (1, 1) and self.padding == "same"
-                and tuple(self.dilation_rate) == (1, 1) and kh % 2 == 1 and kw % 2 == 1
-                and self.data_format == "channels_last")
+        return (
+            tuple(self.strides) == (1, 1)
+            and self.padding == "same"
+            and tuple(self.dilation_rate) == (1, 1)
+            and kh % 2 == 1
+            and kw % 2 == 1
+            and self.data_format == "channels_last"
+        )
 
     def call(self, inputs):
         if not self._fast():
@@ -54,13 +59,17 @@ def _transposed_conv(x, kernel):
     p = tf.reshape(p, tf.stack([-1, h, w, kh, kw, c_out]))
     ph, pw = kh // 2, kw // 2
     p = tf.pad(p, ((0, 0), (ph, ph), (pw, pw), (0, 0), (0, 0), (0, 0)))
-    out = tf.add_n([p[:, i:i + h, j:j + w, i, j] for i in range(kh) for j in range(kw)])
+    out = tf.add_n([p[:, i : i + h, j : j + w, i, j] for i in range(kh) for j in range(kw)])
 
     def grad(dy):
         dx = tf.nn.conv2d(dy, kernel, strides=1, padding="SAME")
-        dk = tf.raw_ops.Conv2DBackpropFilter(input=dy, filter_sizes=tf.shape(kernel),
-                                             out_backprop=x, strides=[1, 1, 1, 1],
-                                             padding="SAME")
+        dk = tf.raw_ops.Conv2DBackpropFilter(
+            input=dy,
+            filter_sizes=tf.shape(kernel),
+            out_backprop=x,
+            strides=[1, 1, 1, 1],
+            padding="SAME",
+        )
         return dx, dk
 
     return out, grad

@@ -18,9 +18,13 @@ from zoo_core import Metric, MetricResult
 @dataclass(frozen=True)
 class ELBOSettings:
     split: str = field(default="test", metadata={"help": "which split to measure"})
-    active_threshold: float = field(default=0.01, metadata={
-        "help": "nats of mean KL above which a latent dimension counts as active",
-        "min": 0.0})
+    active_threshold: float = field(
+        default=0.01,
+        metadata={
+            "help": "nats of mean KL above which a latent dimension counts as active",
+            "min": 0.0,
+        },
+    )
 
 
 class ELBO(Metric):
@@ -40,12 +44,23 @@ class ELBO(Metric):
         rec, kl = float(np.mean(terms["reconstruction"])), float(np.mean(terms["kl"]))
         dims = int(np.prod(x.shape[1:]))
         neg = rec + kl
-        values = {"neg_elbo": neg, "reconstruction": rec, "kl": kl,
-                  "neg_elbo_bits_per_dim": neg / (dims * math.log(2.0))}
-        units = {"neg_elbo": "nats/image", "reconstruction": "nats/image",
-                 "kl": "nats/image", "neg_elbo_bits_per_dim": "bits/dim"}
-        notes = {"images": len(x), "split": self.settings.split,
-                 "kind": "bound on -log p(x) (beta = 1)"}
+        values = {
+            "neg_elbo": neg,
+            "reconstruction": rec,
+            "kl": kl,
+            "neg_elbo_bits_per_dim": neg / (dims * math.log(2.0)),
+        }
+        units = {
+            "neg_elbo": "nats/image",
+            "reconstruction": "nats/image",
+            "kl": "nats/image",
+            "neg_elbo_bits_per_dim": "bits/dim",
+        }
+        notes = {
+            "images": len(x),
+            "split": self.settings.split,
+            "kind": "bound on -log p(x) (beta = 1)",
+        }
         if "kl_per_dim" in terms:
             per_dim = np.mean(terms["kl_per_dim"], axis=0)
             values["active_dims"] = float(np.sum(per_dim > self.settings.active_threshold))

@@ -12,8 +12,16 @@ strategy, exact resume, checkpoints). This module imports no TensorFlow at impor
 
 from __future__ import annotations
 
-from zoo_core import (CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError,
-                      KerasModel, MetricInfo)
+from zoo_core import (
+    CONDITIONAL,
+    DECODE,
+    ENCODE,
+    LIKELIHOOD,
+    SAMPLE,
+    IncompatibleError,
+    KerasModel,
+    MetricInfo,
+)
 
 from .settings import VAESettings
 
@@ -27,13 +35,19 @@ class ConvVAE(KerasModel):
     needs = "images"
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD, "elbo"})
     #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {"dataset": "fashion_mnist", "sets": ["limit=256", "batch_size=64"], "epochs": 2,
-                "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-                "viz_sets": ["n=4", "limit=128"]}
+    tiny_run = {
+        "dataset": "fashion_mnist",
+        "sets": ["limit=256", "batch_size=64"],
+        "epochs": 2,
+        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
+        "viz_sets": ["n=4", "limit=128"],
+    }
     default_visualizers = ("curves", "manifold", "clusters", "reconstructions")
-    metrics = (MetricInfo("loss", NATS, "loss", "negative ELBO"),
-               MetricInfo("reconstruction_loss", NATS, "rec", "-E_q log p(x|z)"),
-               MetricInfo("kl_loss", NATS, "kl", "KL(q(z|x) || p(z))"))
+    metrics = (
+        MetricInfo("loss", NATS, "loss", "negative ELBO"),
+        MetricInfo("reconstruction_loss", NATS, "rec", "-E_q log p(x|z)"),
+        MetricInfo("kl_loss", NATS, "kl", "KL(q(z|x) || p(z))"),
+    )
     monitor = "loss"
     likelihood = "bound"
     likelihood_unit = "nats"
@@ -49,10 +63,12 @@ class ConvVAE(KerasModel):
         if len(shape) != 3 or shape[0] % 4 or shape[1] % 4:
             raise IncompatibleError(
                 f"the conv VAE needs images of shape (H, W, C) with H and W divisible by 4; "
-                f"the dataset's images are {shape}")
+                f"the dataset's images are {shape}"
+            )
         if spec.dtype != "float32":
-            raise IncompatibleError(f"the conv VAE needs float32 pixels in [0, 1]; the "
-                                    f"dataset gives {spec.dtype}")
+            raise IncompatibleError(
+                f"the conv VAE needs float32 pixels in [0, 1]; the dataset gives {spec.dtype}"
+            )
 
     # -- the network (the base class does the rest of the run) ---------------------------
     def build_network(self, seed: int = 0):
@@ -71,16 +87,26 @@ class ConvVAE(KerasModel):
         keras.config.set_dtype_policy(s.precision)  # the layers keep it; others do not
         try:
             encoder = build_encoder(shape, s.latent_dim, s.filters, s.dense, classes)
-            decoder = build_decoder(shape, s.latent_dim, s.filters, classes,
-                                    every_layer=s.label_every_layer)
-            prior = build_prior(s.latent_dim, classes) if classes and s.conditional_prior \
-                else None
-            vae = VAE(encoder, decoder, beta=s.beta, seed=seed, num_classes=classes,
-                      kl_warmup_steps=warmup, prior=prior, name="vae")
+            decoder = build_decoder(
+                shape, s.latent_dim, s.filters, classes, every_layer=s.label_every_layer
+            )
+            prior = build_prior(s.latent_dim, classes) if classes and s.conditional_prior else None
+            vae = VAE(
+                encoder,
+                decoder,
+                beta=s.beta,
+                seed=seed,
+                num_classes=classes,
+                kl_warmup_steps=warmup,
+                prior=prior,
+                name="vae",
+            )
         finally:
             keras.config.set_dtype_policy(previous)
-        vae.compile(optimizer=keras.optimizers.Adam(s.learning_rate),
-                    steps_per_execution=s.steps_per_execution)
+        vae.compile(
+            optimizer=keras.optimizers.Adam(s.learning_rate),
+            steps_per_execution=s.steps_per_execution,
+        )
         vae.build((None, *shape))
         if classes:
             vae([keras.ops.zeros((1, *shape)), keras.ops.zeros((1,), "int32")])
@@ -95,6 +121,7 @@ class ConvVAE(KerasModel):
         """Standard normal noise; with a class-conditional prior and ``labels``, mapped
         into p(z|y) = N(mu_y, sigma_y^2) (the same noise for every class)."""
         import numpy as np
+
         eps = super().prior(n, seed)
         if self.net is None or getattr(self.net, "prior", None) is None or labels is None:
             return eps
@@ -103,6 +130,7 @@ class ConvVAE(KerasModel):
 
     def _onehot(self, labels):
         import numpy as np
+
         if not self.num_classes:
             return None
         if labels is None:
@@ -130,9 +158,9 @@ class ConvVAE(KerasModel):
     # -- capabilities ------------------------------------------------------------------
     def encode(self, x, labels=None):
         import numpy as np
+
         y = self._onehot(labels)
-        z_mean, _ = self.net.encoder.predict(x if y is None else [x, y], batch_size=1024,
-                                             verbose=0)
+        z_mean, _ = self.net.encoder.predict(x if y is None else [x, y], batch_size=1024, verbose=0)
         return np.asarray(z_mean)
 
     def decode(self, z, labels=None):
@@ -141,12 +169,19 @@ class ConvVAE(KerasModel):
 
         z = np.asarray(z, dtype="float32")
         y = self._onehot(labels)
-        logits = self.net.decoder.predict(z if y is None else [z, y], batch_size=1024,
-                                          verbose=0)
+        logits = self.net.decoder.predict(z if y is None else [z, y], batch_size=1024, verbose=0)
         return np.asarray(tf.sigmoid(logits))
 
-    def log_likelihood(self, x, *, seed: int = 0, k: int = 100, labels=None,
-                       batch_size: int = 0, precision: str = "float32"):
+    def log_likelihood(
+        self,
+        x,
+        *,
+        seed: int = 0,
+        k: int = 100,
+        labels=None,
+        batch_size: int = 0,
+        precision: str = "float32",
+    ):
         """The IWAE lower bound on log p(x) (log p(x|y) when conditional) with ``k``
         samples, nats per image. ``precision="bfloat16"`` runs the k decodes in bfloat16
         (the encoder and the log-densities stay float32)."""
@@ -161,14 +196,18 @@ class ConvVAE(KerasModel):
         decoder = self.traced(("decoder", precision), lambda: self._eval_decoder(precision))
         # one traced function per (k, seed), kept: `zoo eval` calls this once per chunk of
         # 500 images, and a fresh tf.function each time would trace the graph every call
-        step = self.traced(("iwae", k, seed, precision), lambda: tf.function(
-            lambda xb, yb=None: iwae_nll(self.net, xb, k, seed, yb, decoder=decoder)))
+        step = self.traced(
+            ("iwae", k, seed, precision),
+            lambda: tf.function(
+                lambda xb, yb=None: iwae_nll(self.net, xb, k, seed, yb, decoder=decoder)
+            ),
+        )
         batch = int(batch_size) or max(1, 4096 // k)
         out = []
         for i in range(0, len(x), batch):
-            args = (tf.constant(x[i:i + batch]),)
+            args = (tf.constant(x[i : i + batch]),)
             if y is not None:
-                args += (tf.constant(y[i:i + batch]),)
+                args += (tf.constant(y[i : i + batch]),)
             out.append(step(*args).numpy())
         return -np.concatenate(out)
 
@@ -195,9 +234,14 @@ class ConvVAE(KerasModel):
         previous = keras.config.dtype_policy()
         keras.config.set_dtype_policy(policy)
         try:
-            copy = build_decoder(tuple(self.data_spec.element_shape), s.latent_dim, s.filters,
-                                 self.num_classes, every_layer=s.label_every_layer,
-                                 logits_dtype=None)
+            copy = build_decoder(
+                tuple(self.data_spec.element_shape),
+                s.latent_dim,
+                s.filters,
+                self.num_classes,
+                every_layer=s.label_every_layer,
+                logits_dtype=None,
+            )
         finally:
             keras.config.set_dtype_policy(previous)
         copy.set_weights(self.net.decoder.get_weights())
@@ -211,19 +255,24 @@ class ConvVAE(KerasModel):
         import tensorflow as tf
 
         y = self._onehot(labels)
-        step = self.traced(("elbo_terms",), lambda: tf.function(
-            lambda *a: self.net.held_out_terms(*a, per_dimension=True)))
+        step = self.traced(
+            ("elbo_terms",),
+            lambda: tf.function(lambda *a: self.net.held_out_terms(*a, per_dimension=True)),
+        )
         rec, kl = [], []
         for i in range(0, len(x), batch_size):
-            args = (tf.constant(x[i:i + batch_size]),)
+            args = (tf.constant(x[i : i + batch_size]),)
             if y is not None:
-                args += (tf.constant(y[i:i + batch_size]),)
+                args += (tf.constant(y[i : i + batch_size]),)
             r, k = step(*args)
             rec.append(r.numpy())
             kl.append(k.numpy())
         kl_dims = np.concatenate(kl)
-        return {"reconstruction": np.concatenate(rec), "kl": kl_dims.sum(axis=1),
-                "kl_per_dim": kl_dims}
+        return {
+            "reconstruction": np.concatenate(rec),
+            "kl": kl_dims.sum(axis=1),
+            "kl_per_dim": kl_dims,
+        }
 
 
 class ConditionalConvVAE(ConvVAE):

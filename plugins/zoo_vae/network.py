@@ -35,8 +35,9 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 # -- encoder and decoder ------------------------------------------------------------------
-def build_encoder(input_shape, latent_dim: int, filters, dense: int,
-                  num_classes: int = 0) -> keras.Model:
+def build_encoder(
+    input_shape, latent_dim: int, filters, dense: int, num_classes: int = 0
+) -> keras.Model:
     """Images (and, when ``num_classes``, one-hot labels) -> (z_mean, z_log_var)."""
     inputs = keras.Input(shape=input_shape)
     x = layers.Conv2D(filters[0], 3, strides=2, padding="same", activation="relu")(inputs)
@@ -58,9 +59,14 @@ def label_maps(label, size):
     return layers.UpSampling2D(size=size)(x)
 
 
-def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0,
-                  every_layer: bool = False, logits_dtype: str | None = "float32"
-                  ) -> keras.Model:
+def build_decoder(
+    output_shape,
+    latent_dim: int,
+    filters,
+    num_classes: int = 0,
+    every_layer: bool = False,
+    logits_dtype: str | None = "float32",
+) -> keras.Model:
     """Latent points (and, when ``num_classes``, one-hot labels) -> pixel logits.
 
     ``every_layer``: the label also enters each transposed convolution, as constant
@@ -81,12 +87,13 @@ def build_decoder(output_shape, latent_dim: int, filters, num_classes: int = 0,
     x = layers.Dense((h // 4) * (w // 4) * filters[1], activation="relu")(x)
     x = layers.Reshape((h // 4, w // 4, filters[1]))(x)
     x = layers.Conv2DTranspose(filters[1], 3, strides=2, padding="same", activation="relu")(
-        with_label(x, (h // 4, w // 4)))
+        with_label(x, (h // 4, w // 4))
+    )
     x = layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu")(
-        with_label(x, (h // 2, w // 2)))
+        with_label(x, (h // 2, w // 2))
+    )
     # logits: the sigmoid lives in the loss, where it is numerically stable
-    logits = zoo_layers.Conv2DTranspose(c, 3, padding="same", dtype=logits_dtype,
-                                        name="logits")(x)
+    logits = zoo_layers.Conv2DTranspose(c, 3, padding="same", dtype=logits_dtype, name="logits")(x)
     return keras.Model(inputs, logits, name="decoder")
 
 
@@ -104,17 +111,27 @@ def kl_per_dimension(z_mean, z_log_var):
 
 def kl_to_prior(z_mean, z_log_var, p_mean, p_log_var):
     """KL(N(mu, sigma^2) || N(p_mean, p_sigma^2)) per image and latent dimension."""
-    return 0.5 * (p_log_var - z_log_var
-                  + (tf.exp(z_log_var) + tf.square(z_mean - p_mean)) * tf.exp(-p_log_var) - 1.0)
+    return 0.5 * (
+        p_log_var
+        - z_log_var
+        + (tf.exp(z_log_var) + tf.square(z_mean - p_mean)) * tf.exp(-p_log_var)
+        - 1.0
+    )
 
 
 def build_prior(latent_dim: int, num_classes: int) -> keras.Model:
     """One-hot labels -> (mean, log variance) of p(z|y); all zeros at the start: N(0, I)."""
     label = keras.Input(shape=(num_classes,), name="label")
-    mean = layers.Dense(latent_dim, use_bias=False, kernel_initializer="zeros",
-                        name="prior_mean", dtype="float32")(label)
-    log_var = layers.Dense(latent_dim, use_bias=False, kernel_initializer="zeros",
-                           name="prior_log_var", dtype="float32")(label)
+    mean = layers.Dense(
+        latent_dim, use_bias=False, kernel_initializer="zeros", name="prior_mean", dtype="float32"
+    )(label)
+    log_var = layers.Dense(
+        latent_dim,
+        use_bias=False,
+        kernel_initializer="zeros",
+        name="prior_log_var",
+        dtype="float32",
+    )(label)
     return keras.Model(label, [mean, log_var], name="prior")
 
 
@@ -124,8 +141,7 @@ def kl_divergence(z_mean, z_log_var):
 
 
 def log_normal(z, mean, log_var):
-    return -0.5 * tf.reduce_sum(LOG_2PI + log_var + tf.square(z - mean) * tf.exp(-log_var),
-                                axis=-1)
+    return -0.5 * tf.reduce_sum(LOG_2PI + log_var + tf.square(z - mean) * tf.exp(-log_var), axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
@@ -135,8 +151,17 @@ class VAE(keras.Model):
     A conditional VAE (``num_classes`` > 0) takes ``(images, class indices)`` batches; its
     encoder and decoder take the one-hot label as a second input."""
 
-    def __init__(self, encoder, decoder, beta: float = 1.0, seed: int = 0,
-                 num_classes: int = 0, kl_warmup_steps: int = 0, prior=None, **kwargs):
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        beta: float = 1.0,
+        seed: int = 0,
+        num_classes: int = 0,
+        kl_warmup_steps: int = 0,
+        prior=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.prior = prior  # p(z|y) for a conditional prior; None: N(0, I)
@@ -236,8 +261,7 @@ class VAE(keras.Model):
         eps = self.noise(tf.shape(x)[0], self.latent_dim, stream=1, step=0)
         z_mean, z_log_var = self.encode(x, y)
         logits = self.decode(z_mean + tf.exp(0.5 * z_log_var) * eps, y)
-        return reconstruction_nll(x, logits), self.kl_terms(z_mean, z_log_var, y,
-                                                             per_dimension)
+        return reconstruction_nll(x, logits), self.kl_terms(z_mean, z_log_var, y, per_dimension)
 
     def test_step(self, data):
         x, y = self.split(data)
@@ -245,12 +269,18 @@ class VAE(keras.Model):
         return self._update(rec, kl, rec + self.beta * kl)
 
     def get_config(self):
-        return {**super().get_config(), "beta": self.beta, "seed": self.seed,
-                "num_classes": self.num_classes, "kl_warmup_steps": self.kl_warmup_steps,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "prior": None if self.prior is None else
-                keras.saving.serialize_keras_object(self.prior)}
+        return {
+            **super().get_config(),
+            "beta": self.beta,
+            "seed": self.seed,
+            "num_classes": self.num_classes,
+            "kl_warmup_steps": self.kl_warmup_steps,
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "prior": None
+            if self.prior is None
+            else keras.saving.serialize_keras_object(self.prior),
+        }
 
     @classmethod
     def from_config(cls, config):
@@ -271,8 +301,9 @@ def _reconstruction_nll_k(x, logits):
     b = tf.shape(x)[0]
     logits = tf.reshape(tf.cast(logits, x.dtype), [-1, b, tf.reduce_prod(tf.shape(x)[1:])])
     labels = tf.broadcast_to(tf.reshape(x, [1, b, -1]), tf.shape(logits))
-    return tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits),
-                         axis=2)
+    return tf.reduce_sum(
+        tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=2
+    )
 
 
 def iwae_nll(vae: VAE, x, k: int, seed: int, y=None, decoder=None):

@@ -15,18 +15,26 @@ def register_visualizers(register):
     from .curves import Curves
     from .interpolation import Interpolation
     from .manifold import Manifold
-    from .training_progress import Progress
     from .reconstructions import Reconstructions
     from .returns import Returns
     from .samples import Samples
     from .temperatures import Temperatures
+    from .training_progress import Progress
     from .traversal import Traversal
 
-    for name, cls in (("manifold", Manifold), ("clusters", Clusters),
-                      ("reconstructions", Reconstructions), ("samples", Samples),
-                      ("traversal", Traversal), ("curves", Curves), ("returns", Returns),
-                      ("class_grid", ClassGrid), ("interpolation", Interpolation),
-                      ("progress", Progress), ("temperatures", Temperatures)):
+    for name, cls in (
+        ("manifold", Manifold),
+        ("clusters", Clusters),
+        ("reconstructions", Reconstructions),
+        ("samples", Samples),
+        ("traversal", Traversal),
+        ("curves", Curves),
+        ("returns", Returns),
+        ("class_grid", ClassGrid),
+        ("interpolation", Interpolation),
+        ("progress", Progress),
+        ("temperatures", Temperatures),
+    ):
         register(name, cls)
 
 

@@ -24,17 +24,20 @@ def require_latent(model_cls, settings, spec, at_least: int) -> int:
     if shape is None:
         raise IncompatibleError("needs a model with a latent space")
     if len(shape) != 1:
-        raise IncompatibleError(f"needs a vector latent space; the model's latent points "
-                                f"have shape {tuple(shape)}")
+        raise IncompatibleError(
+            f"needs a vector latent space; the model's latent points have shape {tuple(shape)}"
+        )
     if shape[0] < at_least:
-        raise IncompatibleError(f"needs a latent space of at least {at_least} dimensions, "
-                                f"the model has {shape[0]}")
+        raise IncompatibleError(
+            f"needs a latent space of at least {at_least} dimensions, the model has {shape[0]}"
+        )
     return int(shape[0])
 
 
 def label_kwargs(model, labels) -> dict:
     """``{"labels": labels}`` for a conditional model, nothing for the others."""
     import numpy as np
+
     if CONDITIONAL not in model.capabilities:
         return {}
     return {"labels": np.asarray(labels, dtype="int32")}
@@ -43,6 +46,7 @@ def label_kwargs(model, labels) -> dict:
 def cycled_labels(model, n: int) -> np.ndarray:
     """Labels 0, 1, ..., C-1, 0, 1, ... for ``n`` samples of a conditional model."""
     import numpy as np
+
     classes = model.data_spec.num_classes if model.data_spec else 1
     return np.arange(n, dtype="int32") % max(1, classes)
 

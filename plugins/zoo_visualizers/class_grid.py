@@ -34,13 +34,15 @@ class ClassGrid(Visualizer):
 
     def draw(self, ctx):
         import numpy as np
+
         m, cols = ctx.model, self.settings.n
         names = m.data_spec.class_names
         labels = np.repeat(np.arange(len(names), dtype="int32"), cols)
         # the same seed in every row: the same noise per column (a class-conditional prior
         # maps it into each class's region)
-        z_all = np.concatenate([m.prior(cols, ctx.seed, labels=np.full(cols, c, "int32"))
-                                for c in range(len(names))])
+        z_all = np.concatenate(
+            [m.prior(cols, ctx.seed, labels=np.full(cols, c, "int32")) for c in range(len(names))]
+        )
         images = m.decode(z_all, labels=labels)
         h = images.shape[1]
         fig = new_figure(0.8 * cols + 1.6, 0.8 * len(names) + 0.6)

@@ -25,10 +25,12 @@ if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
 @dataclass(frozen=True)
 class InterpolationSettings:
     pairs: int = field(default=6, metadata={"help": "rows (pairs of endpoints)", "min": 1})
-    steps: int = field(default=10, metadata={"help": "decoded points per row, endpoints "
-                                                     "included", "min": 2})
-    path: Literal["slerp", "linear"] = field(default="slerp", metadata={
-        "help": "slerp (great circle, for Gaussian latents) or linear"})
+    steps: int = field(
+        default=10, metadata={"help": "decoded points per row, endpoints included", "min": 2}
+    )
+    path: Literal["slerp", "linear"] = field(
+        default="slerp", metadata={"help": "slerp (great circle, for Gaussian latents) or linear"}
+    )
     split: str = field(default="test", metadata={"help": "where the image pairs come from"})
 
 
@@ -36,6 +38,7 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Points on the great circle from ``a`` to ``b`` (norms interpolated linearly), one
     per ``t`` in [0, 1]; the straight line when the two are (anti)parallel."""
     import numpy as np
+
     a, b = np.asarray(a, "float64").ravel(), np.asarray(b, "float64").ravel()
     t = np.asarray(t, "float64")[:, None]
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
@@ -83,6 +86,7 @@ class Interpolation(Visualizer):
         """``(z_a, z_b, originals_a, originals_b, labels)``; originals None without
         an encoder."""
         import numpy as np
+
         s = self.settings
         conditional = bool(label_kwargs(model, [0]))
         if ENCODE in model.capabilities and dataset is not None:
@@ -92,16 +96,21 @@ class Interpolation(Visualizer):
                 raise IncompatibleError(f"found no image pairs in the {s.split} split")
             a, b = (np.array(k) for k in zip(*idx))
             kw_a, kw_b = label_kwargs(model, y[a]), label_kwargs(model, y[b])
-            return (model.encode(x[a], **kw_a), model.encode(x[b], **kw_b), x[a], x[b],
-                    y[a] if conditional else None)
-        labels = np.arange(s.pairs) % max(1, model.data_spec.num_classes) if conditional \
-            else None
+            return (
+                model.encode(x[a], **kw_a),
+                model.encode(x[b], **kw_b),
+                x[a],
+                x[b],
+                y[a] if conditional else None,
+            )
+        labels = np.arange(s.pairs) % max(1, model.data_spec.num_classes) if conditional else None
         kw = {} if labels is None else {"labels": np.concatenate([labels, labels])}
         z = model.prior(2 * s.pairs, seed, **kw)
-        return z[:s.pairs], z[s.pairs:], None, None, labels
+        return z[: s.pairs], z[s.pairs :], None, None, labels
 
     def path(self, a, b) -> np.ndarray:
         import numpy as np
+
         t = np.linspace(0.0, 1.0, self.settings.steps)
         if self.settings.path == "linear":
             return (1 - t[:, None]) * a.ravel()[None] + t[:, None] * b.ravel()[None]
@@ -109,13 +118,15 @@ class Interpolation(Visualizer):
 
     def draw(self, ctx):
         import numpy as np
+
         s, m = self.settings, ctx.model
         za, zb, xa, xb, labels = self.endpoints(m, ctx.dataset, ctx.seed)
         shape = za.shape[1:]
         z = np.concatenate([self.path(a, b) for a, b in zip(za, zb)]).reshape(-1, *shape)
         kw = {} if labels is None else label_kwargs(m, np.repeat(labels, s.steps))
-        decoded = m.decode(z.astype("float32"), **kw).reshape(len(za), s.steps,
-                                                              *m.data_spec.element_shape)
+        decoded = m.decode(z.astype("float32"), **kw).reshape(
+            len(za), s.steps, *m.data_spec.element_shape
+        )
         if xa is not None:
             rows = np.concatenate([xa[:, None], decoded, xb[:, None]], axis=1)
         else:
@@ -129,8 +140,10 @@ class Interpolation(Visualizer):
         if xa is not None:
             ax.set_xticks([h / 2, (cols - 0.5) * h], ["original", "original"])
             names = m.data_spec.class_names
-            ax.set_xlabel(f"{s.path} path between the encodings of two {s.split} images"
-                          + ("" if labels is None or not names else " of the same class"))
+            ax.set_xlabel(
+                f"{s.path} path between the encodings of two {s.split} images"
+                + ("" if labels is None or not names else " of the same class")
+            )
         else:
             ax.set_xticks([])
             ax.set_xlabel(f"{s.path} path between two draws from the prior")

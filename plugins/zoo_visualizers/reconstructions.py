@@ -24,8 +24,9 @@ class Reconstructions(Visualizer):
 
     def draw(self, ctx):
         import numpy as np
+
         x, y = ctx.dataset.arrays(self.settings.split)
-        x, y = x[:self.settings.n], y[:self.settings.n]
+        x, y = x[: self.settings.n], y[: self.settings.n]
         labels = label_kwargs(ctx.model, y)
         rec = ctx.model.decode(ctx.model.encode(x, **labels), **labels)
         fig = new_figure(1.2 * len(x), 3)

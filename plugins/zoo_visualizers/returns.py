@@ -12,8 +12,12 @@ from ._figure import new_figure
 @dataclass(frozen=True)
 class ReturnsSettings:
     window: int = field(default=100, metadata={"help": "moving-average window", "min": 1})
-    threshold: float | None = field(default=None, metadata={
-        "help": "solve threshold to draw (default: the environment's own reward_threshold)"})
+    threshold: float | None = field(
+        default=None,
+        metadata={
+            "help": "solve threshold to draw (default: the environment's own reward_threshold)"
+        },
+    )
 
 
 class Returns(Visualizer):
@@ -24,6 +28,7 @@ class Returns(Visualizer):
 
     def draw(self, ctx):
         import numpy as np
+
         s = self.settings
         rec = ctx.run.read_json("returns.json", {}) or {}
         returns = np.asarray(rec.get("returns", []), dtype=float)

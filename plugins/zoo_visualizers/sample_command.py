@@ -8,21 +8,31 @@ from pathlib import Path
 
 import click
 
-from zoo_core import CONDITIONAL, DECODE, SAMPLE, UsageError
-from zoo_core import plugins
+from zoo_core import CONDITIONAL, DECODE, SAMPLE, UsageError, plugins
 from zoo_core.cli.output import SEED, check_output_file, err, given_flags
 from zoo_core.run import runner
 
 
 @click.command()
 @click.argument("run_dir", type=click.Path())
-@click.option("--n", "n", type=click.IntRange(min=1, max=1024), default=64, show_default=True,
-              help="Samples to draw.")
+@click.option(
+    "--n",
+    "n",
+    type=click.IntRange(min=1, max=1024),
+    default=64,
+    show_default=True,
+    help="Samples to draw.",
+)
 @click.option("--z", "z", help="One latent point to decode, e.g. 1.4,-1.3.")
 @click.option("--label", help="Class name or index (conditional models).")
 @click.option("--seed", type=SEED, default=0, show_default=True)
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="A model setting for sampling, e.g. temperature=0.7 (a flow's).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A model setting for sampling, e.g. temperature=0.7 (a flow's).",
+)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="PNG file to write.")
 def sample(run_dir, n, z, label, seed, sets, out_file):
     """Draw samples from a trained model (or decode one point with --z) into a PNG."""
@@ -35,18 +45,30 @@ def sample(run_dir, n, z, label, seed, sets, out_file):
         cls = plan.model.cls
         need = DECODE if z is not None else SAMPLE
         if need not in cls.capabilities:
-            raise UsageError(f"model '{plan.model.name}' cannot {need}, which `zoo sample"
-                             f"{' --z' if z is not None else ''}` needs")
+            raise UsageError(
+                f"model '{plan.model.name}' cannot {need}, which `zoo sample"
+                f"{' --z' if z is not None else ''}` needs"
+            )
         state["label"] = _label(plan, label)
         if z is not None:
             state["z"] = _point(z, cls.latent_shape_of(plan.model.settings, plan.data_spec))
 
-    plan, run, model, _ = runner.open_trained(plugins.get_registry(), run_dir, visualizers=[],
-                                              sets=sets, before_load=check, console=err)
+    plan, run, model, _ = runner.open_trained(
+        plugins.get_registry(), run_dir, visualizers=[], sets=sets, before_load=check, console=err
+    )
     index, name = state["label"]
-    path = draw(model, run, n=n, z=state.get("z"), seed=seed, out=out_file,
-                title=runner.figure_title(plan, run), label=index, label_name=name,
-                note=", ".join(sets))
+    path = draw(
+        model,
+        run,
+        n=n,
+        z=state.get("z"),
+        seed=seed,
+        out=out_file,
+        title=runner.figure_title(plan, run),
+        label=index,
+        label_name=name,
+        note=", ".join(sets),
+    )
     click.echo(str(path))
 
 
@@ -60,9 +82,11 @@ def _point(text: str, shape) -> list[float]:
     if not all(math.isfinite(v) for v in point):
         raise UsageError(f"--z must be finite numbers (no nan or inf), got {text!r}")
     if len(shape) != 1 or len(point) != size:
-        raise UsageError(f"--z has {len(point)} values but the model's latent space has "
-                         f"{size}; e.g. --z {','.join(['0'] * min(size, 8))}"
-                         f"{',...' if size > 8 else ''}")
+        raise UsageError(
+            f"--z has {len(point)} values but the model's latent space has "
+            f"{size}; e.g. --z {','.join(['0'] * min(size, 8))}"
+            f"{',...' if size > 8 else ''}"
+        )
     return point
 
 
@@ -78,12 +102,25 @@ def _label(plan, label):
     folded = {n.lower(): i for i, n in enumerate(names)}
     if label.lower() in folded:
         return folded[label.lower()], names[folded[label.lower()]]
-    raise UsageError(f"unknown label {label!r}; use a class name or index 0..{len(names) - 1}: "
-                     f"{', '.join(names)}")
+    raise UsageError(
+        f"unknown label {label!r}; use a class name or index 0..{len(names) - 1}: "
+        f"{', '.join(names)}"
+    )
 
 
-def draw(model, run, *, n: int = 64, z=None, seed: int = 0, out=None, title="",
-         label: int | None = None, label_name: str = "", note: str = "") -> Path:
+def draw(
+    model,
+    run,
+    *,
+    n: int = 64,
+    z=None,
+    seed: int = 0,
+    out=None,
+    title="",
+    label: int | None = None,
+    label_name: str = "",
+    note: str = "",
+) -> Path:
     """Draw ``n`` samples (or decode the one point ``z``) into a PNG; return its path.
     ``label``: the class a conditional model is asked for (all ``n`` samples; without it,
     the classes in turn, as ``zoo.pretrained(...).model.sample`` and the metrics draw them,

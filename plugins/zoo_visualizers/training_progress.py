@@ -23,8 +23,13 @@ PROGRESS_FILE = "sample_progress.npz"
 
 @dataclass(frozen=True)
 class ProgressSettings:
-    rows: int = field(default=10, metadata={
-        "help": "epochs shown at most (evenly spaced, first and last included)", "min": 1})
+    rows: int = field(
+        default=10,
+        metadata={
+            "help": "epochs shown at most (evenly spaced, first and last included)",
+            "min": 1,
+        },
+    )
 
 
 class Progress(Visualizer):
@@ -36,18 +41,25 @@ class Progress(Visualizer):
     @staticmethod
     def recorded(run) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
+
         path = run.file(PROGRESS_FILE)
         if not path.is_file():
-            raise IncompatibleError(f"{path} is missing: the run recorded no samples during "
-                                    "training (progress_points=0?)")
+            raise IncompatibleError(
+                f"{path} is missing: the run recorded no samples during "
+                "training (progress_points=0?)"
+            )
         with np.load(path, allow_pickle=False) as z:
             return z["epochs"], z["images"]
 
     def draw(self, ctx):
         import numpy as np
+
         epochs, images = self.recorded(ctx.run)
-        pick = np.unique(np.linspace(0, len(epochs) - 1, min(self.settings.rows,
-                                                               len(epochs))).round().astype(int))
+        pick = np.unique(
+            np.linspace(0, len(epochs) - 1, min(self.settings.rows, len(epochs)))
+            .round()
+            .astype(int)
+        )
         epochs, images = epochs[pick], images[pick]
         k, n = images.shape[:2]
         h = images.shape[2]

@@ -20,14 +20,19 @@ from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figur
 class TraversalSettings:
     steps: int = field(default=11, metadata={"help": "images per row", "min": 2})
     scale: float = field(default=3.0, metadata={"help": "sweep [-scale, scale]", "min": 0.0})
-    base: tuple[float, ...] = field(default=(), metadata={
-        "help": "the base point (default: the origin)"})
-    label: int = field(default=0, metadata={
-        "help": "class index to decode with (conditional models)", "min": 0})
-    limit: int = field(default=2000, metadata={
-        "help": "test images for the KL-per-dimension bars", "min": 1})
-    active_threshold: float = field(default=0.01, metadata={
-        "help": "nats of mean KL above which a dimension counts as active", "min": 0.0})
+    base: tuple[float, ...] = field(
+        default=(), metadata={"help": "the base point (default: the origin)"}
+    )
+    label: int = field(
+        default=0, metadata={"help": "class index to decode with (conditional models)", "min": 0}
+    )
+    limit: int = field(
+        default=2000, metadata={"help": "test images for the KL-per-dimension bars", "min": 1}
+    )
+    active_threshold: float = field(
+        default=0.01,
+        metadata={"help": "nats of mean KL above which a dimension counts as active", "min": 0.0},
+    )
 
 
 class Traversal(LatentVisualizer):
@@ -37,6 +42,7 @@ class Traversal(LatentVisualizer):
 
     def draw(self, ctx):
         import numpy as np
+
         s, d = self.settings, ctx.model.latent_dim
         base = np.zeros(d, dtype="float32")
         if s.base:
@@ -46,7 +52,7 @@ class Traversal(LatentVisualizer):
         sweep = np.linspace(-s.scale, s.scale, s.steps, dtype="float32")
         z = np.repeat(base[None], d * s.steps, axis=0)
         for i in range(d):
-            z[i * s.steps:(i + 1) * s.steps, i] = base[i] + sweep
+            z[i * s.steps : (i + 1) * s.steps, i] = base[i] + sweep
         images = ctx.model.decode(z, **label_kwargs(ctx.model, np.full(len(z), s.label)))
         h = images.shape[1]
         kl = self.kl_per_dimension(ctx.model, ctx.dataset)
@@ -68,18 +74,20 @@ class Traversal(LatentVisualizer):
             bars.set_yticks(np.arange(d), [f"z[{i}]" for i in range(d)])
             bars.xaxis.set_major_locator(MaxNLocator(3))
             bars.set_xlabel("mean KL (nats)")
-            bars.set_title(f"{int(active.sum())} of {d} active\n(KL > {s.active_threshold:g})",
-                           fontsize=9)
+            bars.set_title(
+                f"{int(active.sum())} of {d} active\n(KL > {s.active_threshold:g})", fontsize=9
+            )
         return fig
 
     def kl_per_dimension(self, model, dataset):
         """Mean KL per latent dimension on test images, or None when the model does not
         report it (no ``elbo`` capability) or there is no dataset."""
         import numpy as np
+
         if "elbo" not in model.capabilities or dataset is None:
             return None
         x, y = dataset.arrays("test")
-        x, y = x[:self.settings.limit], y[:self.settings.limit]
+        x, y = x[: self.settings.limit], y[: self.settings.limit]
         terms = model.elbo_terms(x, **label_kwargs(model, y))
         if "kl_per_dim" not in terms:
             return None

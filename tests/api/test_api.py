@@ -10,8 +10,7 @@ import pytest
 
 import zoo
 
-TINY = dict(dataset="fashion_mnist", epochs=1, batch_size=64, limit=256, viz=[],
-            progress=False)
+TINY = dict(dataset="fashion_mnist", epochs=1, batch_size=64, limit=256, viz=[], progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +23,21 @@ def test_zoo_run_records_the_command_that_plans_the_same_run(tiny_run, run_cli, 
     assert tiny_run.status == "finished" and len(tiny_run.history) == 1
     assert tiny_run.config["dataset"]["settings"]["limit"] == 256
     command = tiny_run.config["command"]
-    assert command == ["run", "vae_2d", "--dataset", "fashion_mnist", "--epochs", "1",
-                       "--batch-size", "64", "--seed", "3", "--no-viz", "--set", "limit=256"]
+    assert command == [
+        "run",
+        "vae_2d",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--seed",
+        "3",
+        "--no-viz",
+        "--set",
+        "limit=256",
+    ]
     # the CLI, given those arguments, plans exactly the run the API made
     again = run_cli(*command, "--out", str(tmp_path / "again"), "--no-tensorboard")
     assert again.exit_code == 0, again.output
@@ -63,35 +75,51 @@ def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
         zoo.open("no/such/run")
 
 
-@pytest.mark.parametrize("call,message", [
-    (lambda m: m.sample(-1), r"n must be a whole number >= 1; got -1"),
-    (lambda m: m.sample(2.5), r"n must be a whole number >= 1; got 2.5"),
-    (lambda m: m.sample(2, seed=-3), r"seed must be a whole number >= 0"),
-    (lambda m: m.encode(None), r"encode\(\) takes images as an array of shape \(n, 28, 28, 1\)"),
-    (lambda m: m.encode(np.zeros((2, 28, 28))), r"got shape \(2, 28, 28\)"),
-    (lambda m: m.encode(np.full((1, 28, 28, 1), 255.0)), r"\[0, 1\].*divide 8-bit images by 255"),
-    (lambda m: m.log_likelihood(np.zeros((1, 28, 28, 1)), k=0), r"k must be a whole number >= 1"),
-])
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda m: m.sample(-1), r"n must be a whole number >= 1; got -1"),
+        (lambda m: m.sample(2.5), r"n must be a whole number >= 1; got 2.5"),
+        (lambda m: m.sample(2, seed=-3), r"seed must be a whole number >= 0"),
+        (
+            lambda m: m.encode(None),
+            r"encode\(\) takes images as an array of shape \(n, 28, 28, 1\)",
+        ),
+        (lambda m: m.encode(np.zeros((2, 28, 28))), r"got shape \(2, 28, 28\)"),
+        (
+            lambda m: m.encode(np.full((1, 28, 28, 1), 255.0)),
+            r"\[0, 1\].*divide 8-bit images by 255",
+        ),
+        (
+            lambda m: m.log_likelihood(np.zeros((1, 28, 28, 1)), k=0),
+            r"k must be a whole number >= 1",
+        ),
+    ],
+)
 def test_a_models_bad_arguments_are_one_usage_error(tiny_run, call, message):
     with pytest.raises(zoo.UsageError, match=message) as caught:
         call(tiny_run.model)
     assert "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("call,message", [
-    (lambda: zoo.run(3), r"zoo.run\(\) takes a string, e.g. zoo.run\('vae_2d'"),
-    (lambda: zoo.run("vae_2d", dataset=3), r"zoo.run\(dataset=...\) takes a string"),
-    (lambda: zoo.run("vae_2d", seed="x", **TINY), r"seed= takes a whole number in \[0, "),
-    (lambda: zoo.run("vae_2d", seed=-1, **TINY), r"got -1"),
-    (lambda: zoo.run("vae_2d", seed=2**32, **TINY), r"got 4294967296"),
-    (lambda: zoo.run("vae_2d", settings=["limit=5"], **TINY), r"takes a dict of scoped"),
-    (lambda: zoo.open(None), r"zoo.open\(\) takes a run folder's path"),
-    (lambda: zoo.pretrained(3), r"zoo.pretrained\(\) takes a string"),
-    (lambda: zoo.models(3), r"zoo.models\(\) takes a string, e.g. zoo.models\('\*gan\*'\)"),
-    (lambda: zoo.info(None), r"zoo.info\(\) takes a string"),
-])
-def test_bad_arguments_are_one_usage_error_before_any_run_folder(call, message, tmp_path,
-                                                                  monkeypatch):
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda: zoo.run(3), r"zoo.run\(\) takes a string, e.g. zoo.run\('vae_2d'"),
+        (lambda: zoo.run("vae_2d", dataset=3), r"zoo.run\(dataset=...\) takes a string"),
+        (lambda: zoo.run("vae_2d", seed="x", **TINY), r"seed= takes a whole number in \[0, "),
+        (lambda: zoo.run("vae_2d", seed=-1, **TINY), r"got -1"),
+        (lambda: zoo.run("vae_2d", seed=2**32, **TINY), r"got 4294967296"),
+        (lambda: zoo.run("vae_2d", settings=["limit=5"], **TINY), r"takes a dict of scoped"),
+        (lambda: zoo.open(None), r"zoo.open\(\) takes a run folder's path"),
+        (lambda: zoo.pretrained(3), r"zoo.pretrained\(\) takes a string"),
+        (lambda: zoo.models(3), r"zoo.models\(\) takes a string, e.g. zoo.models\('\*gan\*'\)"),
+        (lambda: zoo.info(None), r"zoo.info\(\) takes a string"),
+    ],
+)
+def test_bad_arguments_are_one_usage_error_before_any_run_folder(
+    call, message, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)  # a run folder would appear under ./runs
     with pytest.raises(zoo.UsageError, match=message) as caught:
         call()
@@ -100,8 +128,7 @@ def test_bad_arguments_are_one_usage_error_before_any_run_folder(call, message, 
 
 
 def test_one_visualizer_may_be_named_alone_and_a_numpy_seed_is_a_seed(tmp_path):
-    run = zoo.run("vae_2d", seed=np.int64(4), out=tmp_path / "r",
-                  **{**TINY, "viz": "samples"})
+    run = zoo.run("vae_2d", seed=np.int64(4), out=tmp_path / "r", **{**TINY, "viz": "samples"})
     assert run.config["seed"] == 4 and type(run.config["seed"]) is int
     assert [v["name"] for v in run.config["visualizers"]] == ["samples"]
     assert (tmp_path / "r" / "figures" / "samples.png").is_file()

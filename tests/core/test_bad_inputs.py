@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import DEBIAN, require_debian_data
 
 USAGE, FAILED = 2, 1
@@ -44,18 +43,26 @@ def sweep(run: Path, user: Path, a_file: Path):
         (USAGE, ["run", "vae", *data, "--set", "nosuch=1"], "unknown setting 'nosuch'"),
         (USAGE, ["run", "vae", *data, "--set", "latent_dim=0"], "must be >= 1"),
         (USAGE, ["run", "vae", *data, "--set", "noequals"], "expects key=value"),
-        (USAGE, ["run", "vae", *data, "--set", "latent_dim=2", "--set", "latent_dim=3"],
-         "given twice"),
-        (USAGE, ["run", "vae", *data, "--set", "latent_dim=3", "--set", "model.latent_dim=4"],
-         "both set model 'vae_2d' setting 'latent_dim'"),
+        (
+            USAGE,
+            ["run", "vae", *data, "--set", "latent_dim=2", "--set", "latent_dim=3"],
+            "given twice",
+        ),
+        (
+            USAGE,
+            ["run", "vae", *data, "--set", "latent_dim=3", "--set", "model.latent_dim=4"],
+            "both set model 'vae_2d' setting 'latent_dim'",
+        ),
         (USAGE, ["run", "vae", *data, "--viz", "nosuch"], "unknown visualizer 'nosuch'"),
         (USAGE, ["run", "vae", *data, "--viz", "manifold", "--no-viz"], "contradict"),
         (USAGE, ["run", "vae", *data, "--strategy", "nonsense"], "--strategy"),
         (USAGE, ["run", "vae", *data, "--strategy", "multi-worker"], "TF_CONFIG"),
-        (USAGE, ["run", "dqn", "--env", "CartPole-v1", "--strategy", "mirrored"],
-         "does not support the 'mirrored' strategy"),
-        (USAGE, ["run", "dqn", "--env", "CartPole-v1", "--set", "env=Acrobot-v1"],
-         "contradict"),
+        (
+            USAGE,
+            ["run", "dqn", "--env", "CartPole-v1", "--strategy", "mirrored"],
+            "does not support the 'mirrored' strategy",
+        ),
+        (USAGE, ["run", "dqn", "--env", "CartPole-v1", "--set", "env=Acrobot-v1"], "contradict"),
         (USAGE, ["run", "stub", *data], "unknown model 'stub'"),
         (USAGE, ["run", "dcgan", *data, "--viz", "manifold"], "needs a model that can encode"),
         (USAGE, ["run", "dcgan", *data, "--set", "filters=8"], "two positive numbers"),
@@ -65,9 +72,9 @@ def sweep(run: Path, user: Path, a_file: Path):
         (USAGE, ["run", "cvae", *data, "--viz", "returns"], "episodes capability"),
         (FAILED, ["run", "vae", *data, "--out", U], "is not empty"),
         (USAGE, ["run", "vae", *data, "--out", str(a_file)], "is a file"),
-        (USAGE,  ["run", "--resume", U], "not a run directory"),
+        (USAGE, ["run", "--resume", U], "not a run directory"),
         (USAGE, ["run", "--resume", R, "--epochs", "3"], "--resume takes no other options"),
-        (USAGE,  ["eval", str(user / "nothing")], "is not a folder"),
+        (USAGE, ["eval", str(user / "nothing")], "is not a folder"),
         (USAGE, ["eval", R, "--metric", "nosuch"], "unknown metric 'nosuch'"),
         (USAGE, ["eval", R, "--metric", "greedy_return"], "does not apply"),
         (USAGE, ["eval", R, "--set", "k=0"], "must be >= 1"),
@@ -90,11 +97,11 @@ def sweep(run: Path, user: Path, a_file: Path):
         (USAGE, ["viz", "hub:user/model", "--viz", "samples"], "no installed plugin resolves"),
         (USAGE, ["eval", "pretrained:dqn", "--metric", "fid"], "does not apply"),
         (USAGE, ["compare"], "RUN_DIRS"),
-        (USAGE,  ["compare", U], "not a run directory"),
+        (USAGE, ["compare", U], "not a run directory"),
         (USAGE, ["compare", R, "--out", str(user / "notes.txt")], "ending in .png"),
         (USAGE, ["list", "modles"], "Did you mean: models"),
         (USAGE, ["info", "nosuch"], "unknown plugin 'nosuch'"),
-        (USAGE,  ["leaderboard", "--root", str(user / "nothing")], "is not a folder"),
+        (USAGE, ["leaderboard", "--root", str(user / "nothing")], "is not a folder"),
         (USAGE, ["leaderboard", R, "--sort", "nosuch"], "no run has the metric 'nosuch'"),
         (USAGE, ["nosuchcommand"], "No such command"),
     ]
@@ -103,15 +110,24 @@ def sweep(run: Path, user: Path, a_file: Path):
 def checksums(folder: Path) -> dict:
     """Every file's digest, but the lock file's, which names the last process that held
     the run's lock (a refused command may take it before it refuses)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".zoo.lock"}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".zoo.lock"
+    }
 
 
 def zoo(args, cwd):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("TF_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "zoo_core.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "zoo_core.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +135,24 @@ def prepared(tmp_path_factory):
     require_debian_data()
     root = tmp_path_factory.mktemp("sweep")
     run = root / "run"
-    r = zoo(["run", "vae", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
-             f"data_dir={DEBIAN}", "--set", "limit=64", "--no-viz", "--out", str(run)], root)
+    r = zoo(
+        [
+            "run",
+            "vae",
+            "--dataset",
+            "fashion_mnist",
+            "--epochs",
+            "1",
+            "--set",
+            f"data_dir={DEBIAN}",
+            "--set",
+            "limit=64",
+            "--no-viz",
+            "--out",
+            str(run),
+        ],
+        root,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     user = root / "mine"
     user.mkdir()
@@ -155,11 +187,14 @@ def test_at_least_forty_bad_inputs_fail_cleanly_and_change_nothing(prepared, mon
     cases = sweep(run, user, a_file)
     assert len(cases) >= 40
     before = checksums(root)
-    in_process = {i: in_process_zoo(c[1], root, monkeypatch) for i, c in enumerate(cases)
-                  if i % 8}
+    in_process = {i: in_process_zoo(c[1], root, monkeypatch) for i, c in enumerate(cases) if i % 8}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        own = dict(pool.map(lambda ic: (ic[0], zoo(ic[1][1], root)),
-                            [(i, c) for i, c in enumerate(cases) if i % 8 == 0]))
+        own = dict(
+            pool.map(
+                lambda ic: (ic[0], zoo(ic[1][1], root)),
+                [(i, c) for i, c in enumerate(cases) if i % 8 == 0],
+            )
+        )
     results = [in_process.get(i) or own[i] for i in range(len(cases))]
     assert len(own) >= 7
     problems = []
@@ -180,11 +215,13 @@ def test_at_least_forty_bad_inputs_fail_cleanly_and_change_nothing(prepared, mon
 
 def test_unknown_packages_in_zoo_load_plugins_are_named(tmp_path):
     env = {**os.environ, "ZOO_LOAD_PLUGINS": "zoo-nonexistent"}
-    r = subprocess.run([sys.executable, "-m", "zoo_core.cli", "plugins"], capture_output=True,
-                       text=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "zoo_core.cli", "plugins"], capture_output=True, text=True, env=env
+    )
     assert r.returncode == 0 and "ZOO_LOAD_PLUGINS names 'zoo-nonexistent'" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "zoo_core.cli", "list"], capture_output=True,
-                       text=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "zoo_core.cli", "list"], capture_output=True, text=True, env=env
+    )
     assert "ZOO_LOAD_PLUGINS='zoo-nonexistent' restricts what loads" in r.stderr
 
 
@@ -192,15 +229,21 @@ def test_run_files_follow_the_umask_and_metrics_csv_counts_epochs_from_one(prepa
     _, run, _, _ = prepared
     mask = os.umask(0)
     os.umask(mask)
-    for name in ("config.json", "metrics.json", "model.keras", "metrics.csv",
-                 "checkpoints/last.keras"):
+    for name in (
+        "config.json",
+        "metrics.json",
+        "model.keras",
+        "metrics.csv",
+        "checkpoints/last.keras",
+    ):
         assert (run / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
     lines = (run / "metrics.csv").read_text().splitlines()
     assert lines[0].split(",")[0] == "epoch" and lines[1].split(",")[0] == "1"
 
 
-def test_a_damaged_model_falls_back_to_an_intact_checkpoint_and_says_so(prepared, tmp_path,
-                                                                       run_cli):
+def test_a_damaged_model_falls_back_to_an_intact_checkpoint_and_says_so(
+    prepared, tmp_path, run_cli
+):
     import shutil
 
     _, run, _, _ = prepared
@@ -212,8 +255,11 @@ def test_a_damaged_model_falls_back_to_an_intact_checkpoint_and_says_so(prepared
     assert "damaged: model.keras" in r.stderr and "using checkpoints/" in r.stderr
     for f in ("checkpoints/last.keras", "checkpoints/best.keras"):
         os.truncate(copy / f, 100)
-    for args in (["sample", str(copy)], ["eval", str(copy), "--metric", "elbo"],
-                 ["run", "--resume", str(copy)]):
+    for args in (
+        ["sample", str(copy)],
+        ["eval", str(copy), "--metric", "elbo"],
+        ["run", "--resume", str(copy)],
+    ):
         r = run_cli(*args)  # a traceback would raise here
         lines = [line for line in r.stderr.splitlines() if line.strip()]
         assert r.exit_code == 1, (args, r.output[-1500:])
@@ -229,12 +275,25 @@ def test_a_failed_start_can_be_retried_with_the_same_out(tmp_path, run_cli, fake
 
     bad = tmp_path / "bad_data"
     write_fake_fashion(bad)
-    (bad / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" +
-                                                                  (5).to_bytes(4, "big") +
-                                                                  bytes(5)))
+    (bad / "t10k-labels-idx1-ubyte.gz").write_bytes(
+        gzip.compress(b"\x00\x00\x08\x01" + (5).to_bytes(4, "big") + bytes(5))
+    )
     out = tmp_path / "run"
-    args = ["run", "vae", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
-            "verify=false", "--set", "batch_size=8", "--no-viz", "--out", str(out)]
+    args = [
+        "run",
+        "vae",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "1",
+        "--set",
+        "verify=false",
+        "--set",
+        "batch_size=8",
+        "--no-viz",
+        "--out",
+        str(out),
+    ]
     r = run_cli(*args, "--set", f"data_dir={bad}")
     assert r.exit_code == 1 and "do not belong together" in r.output
     assert json.loads((out / "status.json").read_text())["status"] == "failed"
@@ -272,25 +331,35 @@ def test_resume_refuses_a_config_edited_by_hand(prepared, tmp_path):
     r = zoo(["run", "--resume", str(copy)], tmp_path)
     assert r.returncode == 2 and "config.json was edited after the run started" in r.stderr
     after = checksums(copy)
-    assert {k: v for k, v in after.items() if k != "config.json"} == \
-        {k: v for k, v in before.items() if k != "config.json"}
+    assert {k: v for k, v in after.items() if k != "config.json"} == {
+        k: v for k, v in before.items() if k != "config.json"
+    }
 
 
-@pytest.mark.parametrize("strategy, variable, value, fragment", [
-    ("multi-worker", "TF_CONFIG", "{not json", "TF_CONFIG is not valid JSON"),
-    ("multi-worker", "TF_CONFIG", '{"cluster": {"worker": "a:1"}}', '"cluster": {"worker"'),
-    ("multi-worker", "TF_CONFIG", '{"cluster": {"worker": ["a:1"]}, '
-                                  '"task": {"type": "worker", "index": 3}}', "index into"),
-    ("multi-worker", "TF_CONFIG", '[1]', '"cluster": {"worker"'),
-    ("mirrored", "ZOO_LOGICAL_CPUS", "two", "ZOO_LOGICAL_CPUS must be a whole number"),
-    ("mirrored", "ZOO_LOGICAL_CPUS", "²", "ZOO_LOGICAL_CPUS must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "strategy, variable, value, fragment",
+    [
+        ("multi-worker", "TF_CONFIG", "{not json", "TF_CONFIG is not valid JSON"),
+        ("multi-worker", "TF_CONFIG", '{"cluster": {"worker": "a:1"}}', '"cluster": {"worker"'),
+        (
+            "multi-worker",
+            "TF_CONFIG",
+            '{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}',
+            "index into",
+        ),
+        ("multi-worker", "TF_CONFIG", "[1]", '"cluster": {"worker"'),
+        ("mirrored", "ZOO_LOGICAL_CPUS", "two", "ZOO_LOGICAL_CPUS must be a whole number"),
+        ("mirrored", "ZOO_LOGICAL_CPUS", "²", "ZOO_LOGICAL_CPUS must be a whole number"),
+    ],
+)
 def test_a_bad_strategy_environment_is_refused_before_the_run_folder_exists(
-        run_cli, tmp_path, monkeypatch, strategy, variable, value, fragment):
+    run_cli, tmp_path, monkeypatch, strategy, variable, value, fragment
+):
     monkeypatch.setenv(variable, value)
     out = tmp_path / "run"
-    r = run_cli("run", "vae", "--dataset", "fashion_mnist", "--strategy", strategy,
-                "--out", str(out))
+    r = run_cli(
+        "run", "vae", "--dataset", "fashion_mnist", "--strategy", strategy, "--out", str(out)
+    )
     assert r.exit_code == 2, r.output
     lines = [line for line in r.output.splitlines() if line.strip()]
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in r.output
@@ -298,11 +367,15 @@ def test_a_bad_strategy_environment_is_refused_before_the_run_folder_exists(
 
 
 def test_metrics_that_fail_are_named_and_the_others_are_measured_and_recorded(
-        prepared, tmp_path, make_dist, run_cli):
+    prepared, tmp_path, make_dist, run_cli
+):
     import json
     import shutil
 
-    make_dist("zoo-fragile", "zoo_fragile", """
+    make_dist(
+        "zoo-fragile",
+        "zoo_fragile",
+        """
         from zoo_core import Metric, hookimpl
 
         class Loose(Metric):
@@ -321,15 +394,18 @@ def test_metrics_that_fail_are_named_and_the_others_are_measured_and_recorded(
         def register_metrics(register):
             register("loose", Loose)
             register("fragile", Fragile)
-    """)
+    """,
+    )
     _, run, _, _ = prepared
     copy = tmp_path / "copy"
     shutil.copytree(run, copy)
     before = (copy / "metrics.json").read_bytes()
     r = run_cli("eval", str(copy), "--metric", "loose")
     assert r.exit_code == 1 and "Traceback" not in r.output
-    assert "metric 'loose' (zoo-fragile): compute() returned dict, not a zoo_core.MetricResult" \
+    assert (
+        "metric 'loose' (zoo-fragile): compute() returned dict, not a zoo_core.MetricResult"
         in r.stderr.strip().splitlines()[-1]
+    )
     assert (copy / "metrics.json").read_bytes() == before  # nothing of it is recorded
     r = run_cli("eval", str(copy), "--metric", "loose", "--metric", "fragile", "--metric", "elbo")
     assert r.exit_code == 1 and "Traceback" not in r.output
@@ -342,11 +418,15 @@ def test_metrics_that_fail_are_named_and_the_others_are_measured_and_recorded(
 
 
 def test_a_ctrl_c_during_a_metric_keeps_what_the_metrics_before_it_measured(
-        prepared, tmp_path, make_dist, run_cli):
+    prepared, tmp_path, make_dist, run_cli
+):
     import json
     import shutil
 
-    make_dist("zoo-stopped", "zoo_stopped", """
+    make_dist(
+        "zoo-stopped",
+        "zoo_stopped",
+        """
         from zoo_core import Metric, hookimpl
 
         class Stopped(Metric):
@@ -358,7 +438,8 @@ def test_a_ctrl_c_during_a_metric_keeps_what_the_metrics_before_it_measured(
         @hookimpl
         def register_metrics(register):
             register("stopped", Stopped)
-    """)
+    """,
+    )
     _, run, _, _ = prepared
     copy = tmp_path / "copy"
     shutil.copytree(run, copy)
@@ -367,8 +448,12 @@ def test_a_ctrl_c_during_a_metric_keeps_what_the_metrics_before_it_measured(
     evaluations = json.loads((copy / "metrics.json").read_text())["evaluations"]
     assert [e["metric"] for e in evaluations] == ["elbo"]
 
+
 def test_a_plugins_bug_is_one_line_naming_the_plugin_and_where(make_dist, run_cli, tmp_path):
-    make_dist("zoo-buggy-data", "zoo_buggy_data", """
+    make_dist(
+        "zoo-buggy-data",
+        "zoo_buggy_data",
+        """
         from zoo_core import DataSpec, Dataset, hookimpl
 
         class Buggy(Dataset):
@@ -384,19 +469,24 @@ def test_a_plugins_bug_is_one_line_naming_the_plugin_and_where(make_dist, run_cl
         @hookimpl
         def register_datasets(register):
             register("buggy", Buggy)
-    """)
-    r = run_cli("run", "vae_2d", "--dataset", "buggy", "--no-viz", "--out",
-                str(tmp_path / "run"))
+    """,
+    )
+    r = run_cli("run", "vae_2d", "--dataset", "buggy", "--no-viz", "--out", str(tmp_path / "run"))
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert r.stderr.strip().splitlines()[-1] == (
         "Error: unexpected KeyError: 'x' (in plugin zoo_buggy_data from zoo-buggy-data, "
-        "zoo_buggy_data.py:12); ZOO_DEBUG=1 shows the traceback")
+        "zoo_buggy_data.py:12); ZOO_DEBUG=1 shows the traceback"
+    )
     assert '"status": "failed"' in (tmp_path / "run" / "status.json").read_text()
 
 
-def test_a_network_built_without_compile_is_named_before_training(tmp_path, make_dist,
-                                                                 fake_fashion, run_cli):
-    make_dist("zoo-uncompiled", "zoo_uncompiled", """
+def test_a_network_built_without_compile_is_named_before_training(
+    tmp_path, make_dist, fake_fashion, run_cli
+):
+    make_dist(
+        "zoo-uncompiled",
+        "zoo_uncompiled",
+        """
         from dataclasses import dataclass
         from zoo_core import KerasModel, hookimpl
 
@@ -416,18 +506,35 @@ def test_a_network_built_without_compile_is_named_before_training(tmp_path, make
         @hookimpl
         def register_models(register):
             register("uncompiled", Uncompiled)
-    """)
-    r = run_cli("run", "uncompiled", "--dataset", "fashion_mnist", "--set",
-                f"data_dir={fake_fashion}", "--set", "verify=false", "--no-viz",
-                "--out", str(tmp_path / "r"))
+    """,
+    )
+    r = run_cli(
+        "run",
+        "uncompiled",
+        "--dataset",
+        "fashion_mnist",
+        "--set",
+        f"data_dir={fake_fashion}",
+        "--set",
+        "verify=false",
+        "--no-viz",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert r.exit_code == 1 and "Traceback" not in r.output
-    assert "Uncompiled.build_network() returned a network with no optimizer: call " \
-           "net.compile(optimizer=...)" in r.output
+    assert (
+        "Uncompiled.build_network() returned a network with no optimizer: call "
+        "net.compile(optimizer=...)" in r.output
+    )
 
 
 def test_a_declared_metric_that_training_never_gives_stops_the_run_in_one_line(
-        tmp_path, make_dist, fake_fashion, run_cli):
-    make_dist("zoo-overpromise", "zoo_overpromise", """
+    tmp_path, make_dist, fake_fashion, run_cli
+):
+    make_dist(
+        "zoo-overpromise",
+        "zoo_overpromise",
+        """
         from dataclasses import dataclass
         from zoo_core import KerasModel, MetricInfo, hookimpl
 
@@ -454,13 +561,25 @@ def test_a_declared_metric_that_training_never_gives_stops_the_run_in_one_line(
         @hookimpl
         def register_models(register):
             register("overpromise", Overpromise)
-    """)
-    r = run_cli("run", "overpromise", "--dataset", "fashion_mnist", "--set",
-                f"data_dir={fake_fashion}", "--set", "verify=false", "--no-viz",
-                "--out", str(tmp_path / "r"))
+    """,
+    )
+    r = run_cli(
+        "run",
+        "overpromise",
+        "--dataset",
+        "fashion_mnist",
+        "--set",
+        f"data_dir={fake_fashion}",
+        "--set",
+        "verify=false",
+        "--no-viz",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert r.exit_code == 1 and "Traceback" not in r.output
-    assert "model Overpromise declares the metrics sharpness, which training never gives" \
-        in r.output
+    assert (
+        "model Overpromise declares the metrics sharpness, which training never gives" in r.output
+    )
     metrics = tmp_path / "r" / "metrics.json"  # stopped before recording the epoch
     assert not metrics.exists() or json.loads(metrics.read_text())["history"] == []
 
@@ -507,9 +626,7 @@ def test_a_full_disk_is_one_line_with_what_to_do(prepared, monkeypatch):
     assert checksums(run) == before
 
 
-
-def test_a_damaged_run_is_called_damaged_even_beside_a_changed_setting(prepared, tmp_path,
-                                                                       run_cli):
+def test_a_damaged_run_is_called_damaged_even_beside_a_changed_setting(prepared, tmp_path, run_cli):
     """A setting that differs from the run's is blamed only when the run's own settings
     load the weights; damaged files are named as such."""
     import shutil

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import DEBIAN, require_debian_data
 
 ODD_DATASET = """
@@ -37,7 +36,8 @@ def test_list_json_is_plain_json_on_stdout(run_cli):
     result = run_cli("list", "models", "vae*", "--json")
     rows = json.loads(result.stdout)
     assert [(r["name"], r["variants"], r["default_variant"]) for r in rows] == [
-        ("vae", ["vae_2d", "vae_4d", "beta_vae"], "vae_2d")]
+        ("vae", ["vae_2d", "vae_4d", "beta_vae"], "vae_2d")
+    ]
 
 
 def test_list_pattern_without_kind(run_cli):
@@ -71,8 +71,9 @@ def test_unknown_model_is_a_usage_error_with_suggestions(run_cli):
 
 def test_unknown_dataset_lists_available(run_cli):
     result = run_cli("run", "vae", "--dataset", "mnist")
-    assert result.exit_code == 2 and "Available:" in result.output and "fashion_mnist" in \
-        result.output
+    assert (
+        result.exit_code == 2 and "Available:" in result.output and "fashion_mnist" in result.output
+    )
 
 
 def test_fit_check_refuses_a_mismatched_dataset_before_loading(make_dist, run_cli, tmp_path):
@@ -86,18 +87,20 @@ def test_fit_check_refuses_a_mismatched_dataset_before_loading(make_dist, run_cl
 def test_a_visualizer_that_does_not_apply_is_refused_with_the_ones_that_do(run_cli):
     result = run_cli("run", "vae", "--dataset", "fashion_mnist", "--viz", "returns")
     assert result.exit_code == 2
-    assert "visualizer 'returns' does not apply" in result.output and "manifold" in \
-        result.output
+    assert "visualizer 'returns' does not apply" in result.output and "manifold" in result.output
 
 
-@pytest.mark.parametrize("args,fragment", [
-    (["--set", "latent_dim=abc"], "must be int"),
-    (["--set", "nonsense=1"], "unknown setting 'nonsense'"),
-    (["--set", "noequals"], "key=value"),
-    (["--set", "limit=0"], "limit' must be >= 1"),
-    (["--set", "manifold.n=1", "--viz", "manifold"], "must be >= 2"),
-    (["--set", "clusters.n=3", "--viz", "manifold"], "'clusters' is not part of this run"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["--set", "latent_dim=abc"], "must be int"),
+        (["--set", "nonsense=1"], "unknown setting 'nonsense'"),
+        (["--set", "noequals"], "key=value"),
+        (["--set", "limit=0"], "limit' must be >= 1"),
+        (["--set", "manifold.n=1", "--viz", "manifold"], "must be >= 2"),
+        (["--set", "clusters.n=3", "--viz", "manifold"], "'clusters' is not part of this run"),
+    ],
+)
 def test_bad_set_values_are_refused_clearly(run_cli, args, fragment):
     result = run_cli("run", "vae", "--dataset", "fashion_mnist", *args)
     assert result.exit_code == 2, result.output
@@ -112,18 +115,31 @@ def test_env_model_refuses_a_dataset(run_cli):
 def _imports_after(args):
     """Run `zoo ARGS` through `main()` (what the `zoo` script calls, plugin commands
     included) in a fresh process; say whether TensorFlow got imported."""
-    code = ("import sys; from zoo_core.cli import main\n"
-            "sys.argv = ['zoo'] + %r\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('TF_LOADED' if 'tensorflow' in sys.modules else 'TF_NOT_LOADED')" % (args,))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; from zoo_core.cli import main\n"
+        "sys.argv = ['zoo'] + %r\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('TF_LOADED' if 'tensorflow' in sys.modules else 'TF_NOT_LOADED')" % (args,)
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     return out.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["info", "vae"], ["info", "manifold"],
-                                  ["info", "fashion_mnist"], ["info", "fid"], ["plugins"],
-                                  ["run", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["list"],
+        ["info", "vae"],
+        ["info", "manifold"],
+        ["info", "fashion_mnist"],
+        ["info", "fid"],
+        ["plugins"],
+        ["run", "--help"],
+    ],
+)
 def test_listing_and_describing_never_import_tensorflow(args):
     assert _imports_after(args) == "TF_NOT_LOADED"
 
@@ -131,14 +147,32 @@ def test_listing_and_describing_never_import_tensorflow(args):
 def test_the_import_check_can_fail(tmp_path):
     """The same probe reports TF_LOADED for a command that trains."""
     require_debian_data()
-    assert _imports_after(["run", "vae", "--dataset", "fashion_mnist", "--epochs", "1",
-                           "--set", f"data_dir={DEBIAN}", "--set", "limit=64", "--no-viz",
-                           "--out", str(tmp_path / "r")]) == "TF_LOADED"
+    assert (
+        _imports_after(
+            [
+                "run",
+                "vae",
+                "--dataset",
+                "fashion_mnist",
+                "--epochs",
+                "1",
+                "--set",
+                f"data_dir={DEBIAN}",
+                "--set",
+                "limit=64",
+                "--no-viz",
+                "--out",
+                str(tmp_path / "r"),
+            ]
+        )
+        == "TF_LOADED"
+    )
 
 
 def test_register_commands_hook_adds_commands_from_plugins():
-    out = subprocess.run([sys.executable, "-m", "zoo_core.cli", "example-hello"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "zoo_core.cli", "example-hello"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout.strip() == "hello from zoo-example"
 
 

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DEBIAN, ROOT, require_debian_data
+
 from zoo_core import IncompatibleError, plugins
 from zoo_core.run import runner
 from zoo_core.testing import check_model_plugin
@@ -24,19 +24,40 @@ def install_family(make_dist, name):
 
 #: what each stub family must draw, and what must be refused with which reason
 EXPECTED = {
-    "stub_gan": ({"samples", "curves", "pixel_histogram"},
-                 {"manifold": "needs a model that can encode",
-                  "reconstructions": "needs a model that can encode"}),
-    "stub_diffusion": ({"samples", "curves"},
-                       {"manifold": "needs a model that can decode and encode",
-                        "pixel_histogram": "needs a model that can decode"}),
-    "stub_flow": ({"samples", "reconstructions", "curves", "pixel_histogram"},
-                  {"manifold": "needs a vector latent space; the model's latent points have "
-                               "shape (28, 28, 1)",
-                   "traversal": "needs a vector latent space"}),
-    "stub_cvae": ({"samples", "reconstructions", "manifold", "clusters", "traversal",
-                   "curves", "pixel_histogram"},
-                  {"returns": "needs a model with the episodes capability"}),
+    "stub_gan": (
+        {"samples", "curves", "pixel_histogram"},
+        {
+            "manifold": "needs a model that can encode",
+            "reconstructions": "needs a model that can encode",
+        },
+    ),
+    "stub_diffusion": (
+        {"samples", "curves"},
+        {
+            "manifold": "needs a model that can decode and encode",
+            "pixel_histogram": "needs a model that can decode",
+        },
+    ),
+    "stub_flow": (
+        {"samples", "reconstructions", "curves", "pixel_histogram"},
+        {
+            "manifold": "needs a vector latent space; the model's latent points have "
+            "shape (28, 28, 1)",
+            "traversal": "needs a vector latent space",
+        },
+    ),
+    "stub_cvae": (
+        {
+            "samples",
+            "reconstructions",
+            "manifold",
+            "clusters",
+            "traversal",
+            "curves",
+            "pixel_histogram",
+        },
+        {"returns": "needs a model with the episodes capability"},
+    ),
 }
 
 
@@ -50,8 +71,10 @@ def test_each_stub_family_passes_the_contract_checks(family, make_dist, tmp_path
     assert drawn <= set(report.drawn)
     for viz, reason in refused.items():
         assert reason in report.refused_visualizers[viz]
-        assert f"visualizer '{viz}' does not apply to model '{family}'" in \
-            report.refused_visualizers[viz]
+        assert (
+            f"visualizer '{viz}' does not apply to model '{family}'"
+            in report.refused_visualizers[viz]
+        )
     assert "measures models trained on environment" in report.refused_metrics["greedy_return"]
     if family == "stub_flow":  # the exact likelihood is measured, and said to be exact
         assert report.metrics["nll"]["nll"] > 0
@@ -63,8 +86,10 @@ def test_each_stub_family_passes_the_contract_checks(family, make_dist, tmp_path
     if family == "stub_cvae":
         assert 0 <= report.metrics["conditional_accuracy"]["conditional_accuracy"] <= 1
     else:
-        assert "needs a model with the conditional capability" in \
-            report.refused_metrics["conditional_accuracy"]
+        assert (
+            "needs a model with the conditional capability"
+            in report.refused_metrics["conditional_accuracy"]
+        )
 
 
 @pytest.mark.parametrize("name", [e.name for e in plugins.get_registry().entries("model")])
@@ -84,7 +109,10 @@ def test_every_registered_model_passes_the_contract_checks(name, tmp_path):
 
 def test_a_conditional_model_is_refused_an_unlabelled_dataset(make_dist):
     install_family(make_dist, "stub_cvae")
-    make_dist("zoo-unlabelled", "zoo_unlabelled", """
+    make_dist(
+        "zoo-unlabelled",
+        "zoo_unlabelled",
+        """
         from zoo_core import DataSpec, Dataset, hookimpl
 
         class Blank(Dataset):
@@ -97,26 +125,55 @@ def test_a_conditional_model_is_refused_an_unlabelled_dataset(make_dist):
         @hookimpl
         def register_datasets(register):
             register("unlabelled", Blank)
-    """)
+    """,
+    )
     with pytest.raises(IncompatibleError, match="is conditional and needs a labelled dataset"):
         runner.plan_run(plugins.get_registry(), "stub_cvae", dataset="unlabelled")
 
 
-def test_a_model_without_test_metrics_runs_through_the_cli_and_compares(make_dist, run_cli,
-                                                                        tmp_path):
+def test_a_model_without_test_metrics_runs_through_the_cli_and_compares(
+    make_dist, run_cli, tmp_path
+):
     """A GAN-shaped model has no `evaluate`/test step: `zoo run` finishes cleanly, and
     `zoo compare` puts it beside a VAE although their metric names differ."""
     require_debian_data()
     install_family(make_dist, "stub_gan")
     gan, vae = tmp_path / "gan", tmp_path / "vae"
-    r = run_cli("run", "stub_gan", "--dataset", "fashion_mnist", "--epochs", "2", "--set",
-                f"data_dir={DEBIAN}", "--set", "limit=128", "--viz", "samples", "--out", str(gan))
+    r = run_cli(
+        "run",
+        "stub_gan",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "2",
+        "--set",
+        f"data_dir={DEBIAN}",
+        "--set",
+        "limit=128",
+        "--viz",
+        "samples",
+        "--out",
+        str(gan),
+    )
     assert r.exit_code == 0, r.output
     m = json.loads((gan / "metrics.json").read_text())
     assert m["test"] == {} and m["monitor"] == "g_loss" and len(m["history"]) == 2
     assert (gan / "figures" / "samples.png").is_file()
-    r = run_cli("run", "vae", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
-                f"data_dir={DEBIAN}", "--set", "limit=128", "--no-viz", "--out", str(vae))
+    r = run_cli(
+        "run",
+        "vae",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "1",
+        "--set",
+        f"data_dir={DEBIAN}",
+        "--set",
+        "limit=128",
+        "--no-viz",
+        "--out",
+        str(vae),
+    )
     assert r.exit_code == 0, r.output
     r = run_cli("compare", str(gan), str(vae), "--out", str(tmp_path / "cmp.png"), "--json")
     assert r.exit_code == 0, r.output
@@ -132,10 +189,34 @@ def test_a_model_without_test_metrics_runs_through_the_cli_and_compares(make_dis
 
 
 #: words of one family or another that the core's code must not use
-FAMILY_WORDS = {"latent", "agent", "agents", "episode", "episodes", "env", "environment",
-                "gymnasium", "vae", "vaes", "gan", "gans", "critic", "timestep", "timesteps",
-                "kl", "elbo", "reconstruction", "reconstructions", "reward", "rewards",
-                "discriminator", "diffusion", "denoise", "dqn", "cartpole"}
+FAMILY_WORDS = {
+    "latent",
+    "agent",
+    "agents",
+    "episode",
+    "episodes",
+    "env",
+    "environment",
+    "gymnasium",
+    "vae",
+    "vaes",
+    "gan",
+    "gans",
+    "critic",
+    "timestep",
+    "timesteps",
+    "kl",
+    "elbo",
+    "reconstruction",
+    "reconstructions",
+    "reward",
+    "rewards",
+    "discriminator",
+    "diffusion",
+    "denoise",
+    "dqn",
+    "cartpole",
+}
 #: the contract's own names for what ``encode`` returns (the only "latent" it may say)
 CONTRACT_NAMES = {"latent_shape", "latent_shape_of", "latent_dim"}
 
@@ -154,8 +235,11 @@ def core_words(source: str) -> list[str]:
                 docstrings.add(id(body[0].value))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and id(node) not in docstrings:
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
             found.append(node.value)
         elif isinstance(node, ast.Name):
             found.append(node.id)
@@ -204,7 +288,10 @@ def test_the_core_speaks_no_family_words():
 
 
 def test_a_name_clash_drops_only_the_clashing_name(make_dist):
-    make_dist("zoo-rival", "zoo_rival", """
+    make_dist(
+        "zoo-rival",
+        "zoo_rival",
+        """
         from zoo_core import Model, hookimpl
 
         class Rival(Model):
@@ -214,7 +301,8 @@ def test_a_name_clash_drops_only_the_clashing_name(make_dist):
         def register_models(register):
             register("rival", Rival, variants={"vae_2d": {}, "rival_small": {}},
                      default_variant="rival_small")
-    """)
+    """,
+    )
     reg = plugins.get_registry()
     assert reg.resolve("model", "rival").entry.package == "zoo-rival"
     assert reg.resolve("model", "rival_small").variant == "rival_small"
@@ -227,25 +315,39 @@ def test_a_name_clash_drops_only_the_clashing_name(make_dist):
 
 
 def test_a_failing_register_commands_is_recorded_and_others_still_load(make_dist):
-    make_dist("zoo-badcmd", "zoo_badcmd", """
+    make_dist(
+        "zoo-badcmd",
+        "zoo_badcmd",
+        """
         from zoo_core import hookimpl
 
         @hookimpl
         def register_commands(cli):
             raise RuntimeError("no commands today")
-    """)
+    """,
+    )
     site = Path(__import__("zoo_badcmd").__file__).parent
     env = {"PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "3"}
     import os
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "zoo_core.cli", "plugins"], capture_output=True,
-                       text=True, env={**os.environ, **env})
+    r = subprocess.run(
+        [sys.executable, "-m", "zoo_core.cli", "plugins"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
     assert r.returncode == 0, r.stderr
-    assert "zoo_badcmd" in r.stdout and "register_commands failed: RuntimeError: no commands " \
-                                         "today" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "zoo_core.cli", "example-hello"],
-                       capture_output=True, text=True, env={**os.environ, **env})
+    assert (
+        "zoo_badcmd" in r.stdout
+        and "register_commands failed: RuntimeError: no commands today" in r.stdout
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "zoo_core.cli", "example-hello"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
     assert r.returncode == 0 and "hello from zoo-example" in r.stdout
 
 
@@ -259,8 +361,12 @@ def test_metrics_are_listed_and_described_like_the_other_kinds(run_cli):
 
 
 def test_a_latent_shape_the_decoder_does_not_take_is_refused_before_training(
-        make_dist, run_cli, tmp_path):
-    make_dist("zoo-bad-latent", "zoo_bad_latent", """
+    make_dist, run_cli, tmp_path
+):
+    make_dist(
+        "zoo-bad-latent",
+        "zoo_bad_latent",
+        """
         from zoo_core import hookimpl
         from zoo_vae.model import ConvVAE
 
@@ -272,10 +378,23 @@ def test_a_latent_shape_the_decoder_does_not_take_is_refused_before_training(
         @hookimpl
         def register_models(register):
             register("misdeclared_vae", MisdeclaredVAE)
-        """)
+        """,
+    )
     plugins.reset()
-    r = run_cli("run", "misdeclared_vae", "--dataset", "fashion_mnist", "--set", "limit=64",
-                "--epochs", "1", "--no-viz", "--no-tensorboard", "--out", str(tmp_path / "r"))
+    r = run_cli(
+        "run",
+        "misdeclared_vae",
+        "--dataset",
+        "fashion_mnist",
+        "--set",
+        "limit=64",
+        "--epochs",
+        "1",
+        "--no-viz",
+        "--no-tensorboard",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert r.exit_code == 1
     assert "MisdeclaredVAE: latent_shape_of() declares (3,), but decode()" in r.stderr
     assert not (tmp_path / "r" / "checkpoints" / "last.keras").exists()  # no epoch ran

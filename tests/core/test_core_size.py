@@ -25,14 +25,24 @@ def code_lines(source: str) -> int:
     docs = set()
     for node in ast.walk(ast.parse(source)):
         body = getattr(node, "body", None)
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
-                and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             docs.update(range(body[0].lineno, body[0].end_lineno + 1))
     code = set()
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                            tokenize.DEDENT, tokenize.ENDMARKER):
+        if tok.type not in (
+            tokenize.COMMENT,
+            tokenize.NL,
+            tokenize.NEWLINE,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+            tokenize.ENDMARKER,
+        ):
             code.update(range(tok.start[0], tok.end[0] + 1))
     return len(code - docs)
 
@@ -67,7 +77,8 @@ def test_the_core_stays_within_its_budget():
     cli = sum(code for name, (_, code) in fig.items() if name.startswith("cli/"))
     assert core <= CORE_BUDGET, (
         f"zoo_core/ has {core} code lines (budget {CORE_BUDGET}): a feature belongs in a "
-        "plugin under plugins/; the core changes only with the contract")
+        "plugin under plugins/; the core changes only with the contract"
+    )
     assert cli <= CLI_BUDGET, f"zoo_core/cli/ has {cli} code lines (budget {CLI_BUDGET})"
     long = {name: lines for name, (lines, _) in fig.items() if lines > FILE_LINES}
     assert not long, f"files over {FILE_LINES} lines (split them by concept): {long}"
@@ -77,8 +88,12 @@ if __name__ == "__main__":
     fig = figures()
     for name, (lines, code) in sorted(fig.items(), key=lambda kv: -kv[1][0]):
         print(f"{lines:5} lines {code:5} code  zoo_core/{name}")
-    print(f"{sum(v[0] for v in fig.values()):5} lines "
-          f"{sum(v[1] for v in fig.values()):5} code  zoo_core/ (budget {CORE_BUDGET} code)")
+    print(
+        f"{sum(v[0] for v in fig.values()):5} lines "
+        f"{sum(v[1] for v in fig.values()):5} code  zoo_core/ (budget {CORE_BUDGET} code)"
+    )
     cli = [v for k, v in fig.items() if k.startswith("cli/")]
-    print(f"{sum(v[0] for v in cli):5} lines {sum(v[1] for v in cli):5} code  "
-          f"zoo_core/cli/ (budget {CLI_BUDGET} code)")
+    print(
+        f"{sum(v[0] for v in cli):5} lines {sum(v[1] for v in cli):5} code  "
+        f"zoo_core/cli/ (budget {CLI_BUDGET} code)"
+    )

@@ -12,15 +12,18 @@ X = np.random.default_rng(0).random((6, 28, 28, 1)).astype("float32")
 Y = np.arange(6)
 
 
-@pytest.mark.parametrize("x,y,message", [
-    (X[..., 0], Y, r"images of shape \(28, 28\), but its spec declares \(28, 28, 1\)"),
-    (np.zeros((6, 32, 32, 1), "float32"), Y, r"shape \(32, 32, 1\)"),
-    ((X * 255).astype("uint8"), Y, r"uint8 images; .*divide 8-bit images by 255"),
-    (X * 255, Y, r"values in \[.*, 25.\.?.*\]; give floats in \[0, 1\]"),
-    (X, Y[:5], r"6 images but labels of shape \(5,\)"),
-    (X, Y.astype("float32"), r"labels of shape \(6,\) and type float32"),
-    (X, Y + 5, r"labels in \[5, 10\]; its spec declares 10 classes"),
-])
+@pytest.mark.parametrize(
+    "x,y,message",
+    [
+        (X[..., 0], Y, r"images of shape \(28, 28\), but its spec declares \(28, 28, 1\)"),
+        (np.zeros((6, 32, 32, 1), "float32"), Y, r"shape \(32, 32, 1\)"),
+        ((X * 255).astype("uint8"), Y, r"uint8 images; .*divide 8-bit images by 255"),
+        (X * 255, Y, r"values in \[.*, 25.\.?.*\]; give floats in \[0, 1\]"),
+        (X, Y[:5], r"6 images but labels of shape \(5,\)"),
+        (X, Y.astype("float32"), r"labels of shape \(6,\) and type float32"),
+        (X, Y + 5, r"labels in \[5, 10\]; its spec declares 10 classes"),
+    ],
+)
 def test_arrays_that_break_the_spec_are_refused_in_one_line(x, y, message):
     with pytest.raises(DataError, match=message) as caught:
         check_arrays(SPEC, x, y, "Mine.arrays('train')")
@@ -58,8 +61,18 @@ BYTES = """
 
 def test_zoo_run_refuses_a_plugin_dataset_that_breaks_its_spec(make_dist, run_cli, tmp_path):
     make_dist("zoo-bytes", "zoo_bytes", BYTES)
-    r = run_cli("run", "vae_2d", "--dataset", "bytes", "--epochs", "1", "--no-viz",
-                "--no-tensorboard", "--out", str(tmp_path / "r"))
+    r = run_cli(
+        "run",
+        "vae_2d",
+        "--dataset",
+        "bytes",
+        "--epochs",
+        "1",
+        "--no-viz",
+        "--no-tensorboard",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert r.exit_code == 1, r.output
     assert "Bytes.arrays('train') gives uint8 images" in r.output
     assert "Traceback" not in r.output and "training stopped" not in r.output

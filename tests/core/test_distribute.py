@@ -1,5 +1,6 @@
 """`--strategy` on tf.distribute: mirrored over 2 logical CPUs matches one device; two
-workers on loopback, started with the `zoo run` command, end with identical weights. Each run is its own process, because
+workers on loopback, started with the `zoo run` command, end with identical weights. Each
+run is its own process, because
 devices and collectives are fixed when TensorFlow starts."""
 
 import json
@@ -9,12 +10,13 @@ import subprocess
 import sys
 
 import keras
-import zoo_vae.network  # noqa: F401  (registers the VAE class for loading)
 import numpy as np
-
 from conftest import DEBIAN, require_debian_data
 
-SCRIPT = """
+import zoo_vae.network  # noqa: F401  (registers the VAE class for loading)
+
+SCRIPT = (
+    """
 import os, sys
 from rich.console import Console
 from zoo_core import plugins
@@ -40,13 +42,19 @@ try:
     runner.execute(plan, quiet, out=sys.argv[2], extra=extra)
 except KeyboardInterrupt:
     sys.exit(0 if mode == "cut" else 1)
-""" % DEBIAN
+"""
+    % DEBIAN
+)
 
 
 def start(strategy, out, mode="run", **env):
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, strategy, str(out), mode],
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, strategy, str(out), mode],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc, timeout=600):
@@ -70,9 +78,15 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     from zoo_core import plugins
     from zoo_core.run import runner
 
-    plan = runner.plan_run(plugins.get_registry(), "vae", dataset="fashion_mnist",
-                           visualizers=[], sets=[f"data_dir={DEBIAN}", "limit=256",
-                                                 "batch_size=64"], epochs=2, seed=0)
+    plan = runner.plan_run(
+        plugins.get_registry(),
+        "vae",
+        dataset="fashion_mnist",
+        visualizers=[],
+        sets=[f"data_dir={DEBIAN}", "limit=256", "batch_size=64"],
+        epochs=2,
+        seed=0,
+    )
     runner.execute(plan, Console(file=open(os.devnull, "w")), out=str(tmp_path / "one"))
     finish(two)
     one = json.loads((tmp_path / "one" / "metrics.json").read_text())
@@ -108,14 +122,45 @@ def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
     require_debian_data()
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
     # through the real command, as docs/distributed.md runs it
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "zoo_core.cli", "run", "vae", "--dataset", "fashion_mnist",
-         "--set", f"data_dir={DEBIAN}", "--set", "limit=256", "--set", "batch_size=64",
-         "--epochs", "2", "--seed", "0", "--strategy", "multi-worker", "--no-viz",
-         "--out", str(tmp_path / f"w{i}")],
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(
-            {"cluster": cluster, "task": {"type": "worker", "index": i}})},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "zoo_core.cli",
+                "run",
+                "vae",
+                "--dataset",
+                "fashion_mnist",
+                "--set",
+                f"data_dir={DEBIAN}",
+                "--set",
+                "limit=256",
+                "--set",
+                "batch_size=64",
+                "--epochs",
+                "2",
+                "--seed",
+                "0",
+                "--strategy",
+                "multi-worker",
+                "--no-viz",
+                "--out",
+                str(tmp_path / f"w{i}"),
+            ],
+            env={
+                **os.environ,
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "TF_CONFIG": json.dumps(
+                    {"cluster": cluster, "task": {"type": "worker", "index": i}}
+                ),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     for p in procs:
         finish(p)
     for a, b in zip(weights(tmp_path / "w0"), weights(tmp_path / "w1"), strict=True):

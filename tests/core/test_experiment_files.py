@@ -9,11 +9,12 @@ import statistics
 from pathlib import Path
 
 import pytest
+from conftest import DEBIAN, require_debian_data
+from conftest import TINY_VAE_FLAGS as TINY_FLAGS
 
-from conftest import DEBIAN, TINY_VAE_FLAGS as TINY_FLAGS, require_debian_data
+from zoo_core.cli import registry
 from zoo_core.run import experiment
 from zoo_core.run import plan as planning
-from zoo_core.cli import registry
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,7 @@ batch_size = 64
 data_dir = "{DEBIAN}"
 limit = 256
 """
+
 
 def epochs_of(run: Path) -> list[dict]:
     """metrics.csv without the wall-clock column."""
@@ -61,35 +63,56 @@ def test_flags_beside_a_config_file_override_it():
     reg = registry()
     path = REPO / "configs" / "vae_2d.toml"
     exp, lines = experiment.load(path)
-    plan = experiment.plan(reg, exp, lines, sets=["latent_dim=3"], seed=7,
-                  overrides={"epochs": 2, "visualizers": ["samples"]})
+    plan = experiment.plan(
+        reg,
+        exp,
+        lines,
+        sets=["latent_dim=3"],
+        seed=7,
+        overrides={"epochs": 2, "visualizers": ["samples"]},
+    )
     assert (plan.seed, plan.model.settings.epochs, plan.model.settings.latent_dim) == (7, 2, 3)
     assert [v.name for v in plan.visualizers] == ["samples"]
     plain = experiment.plan(reg, exp, lines)
     assert (plain.seed, plain.model.settings.epochs, plain.model.settings.latent_dim) == (0, 30, 2)
 
 
-@pytest.mark.parametrize("text, line, fragment", [
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\nseed = 1 2\n', 3, "not valid TOML"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\nseed = [1\n', 3, "not valid TOML"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\nsed = 1\n', 3, "unknown key 'sed'"),
-    ('model = "vea_2d"\ndataset = "fashion_mnist"\n', 1, "vea_2d"),
-    ('model = "vae_2d"\n\ndataset = "mnist"\n', 3, "mnist"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\nvisualizers = ["returns"]\n', 3, "returns"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\nseed = "one"\n', 3, "whole number"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\n\n[settings.model]\nepochs = 1\n'
-     'latent_dim = "two"\n', 6, "latent_dim' must be int"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\n[settings.dataset]\nlmit = 5\n', 4,
-     "Did you mean limit?"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\n[settings]\nepochs = 0\n', 4, ">= 1"),
-    ('model = "vae_2d"\ndataset = "fashion_mnist"\nvisualizers = ["samples"]\n'
-     '[settings.clusters]\nlimit = 5\n', 5, "'clusters' is not part of this run"),
-    # told in the file's words, not in flags the user did not type
-    ('model = "vae_2d"\n', 1, 'needs dataset = "NAME"'),
-    ('model = "dqn"\ndataset = "fashion_mnist"\n', 2, "use env = instead of dataset ="),
-])
-def test_a_config_file_with_an_error_is_refused_naming_the_line(run_cli, tmp_path, text, line,
-                                                               fragment):
+@pytest.mark.parametrize(
+    "text, line, fragment",
+    [
+        ('model = "vae_2d"\ndataset = "fashion_mnist"\nseed = 1 2\n', 3, "not valid TOML"),
+        ('model = "vae_2d"\ndataset = "fashion_mnist"\nseed = [1\n', 3, "not valid TOML"),
+        ('model = "vae_2d"\ndataset = "fashion_mnist"\nsed = 1\n', 3, "unknown key 'sed'"),
+        ('model = "vea_2d"\ndataset = "fashion_mnist"\n', 1, "vea_2d"),
+        ('model = "vae_2d"\n\ndataset = "mnist"\n', 3, "mnist"),
+        ('model = "vae_2d"\ndataset = "fashion_mnist"\nvisualizers = ["returns"]\n', 3, "returns"),
+        ('model = "vae_2d"\ndataset = "fashion_mnist"\nseed = "one"\n', 3, "whole number"),
+        (
+            'model = "vae_2d"\ndataset = "fashion_mnist"\n\n[settings.model]\nepochs = 1\n'
+            'latent_dim = "two"\n',
+            6,
+            "latent_dim' must be int",
+        ),
+        (
+            'model = "vae_2d"\ndataset = "fashion_mnist"\n[settings.dataset]\nlmit = 5\n',
+            4,
+            "Did you mean limit?",
+        ),
+        ('model = "vae_2d"\ndataset = "fashion_mnist"\n[settings]\nepochs = 0\n', 4, ">= 1"),
+        (
+            'model = "vae_2d"\ndataset = "fashion_mnist"\nvisualizers = ["samples"]\n'
+            "[settings.clusters]\nlimit = 5\n",
+            5,
+            "'clusters' is not part of this run",
+        ),
+        # told in the file's words, not in flags the user did not type
+        ('model = "vae_2d"\n', 1, 'needs dataset = "NAME"'),
+        ('model = "dqn"\ndataset = "fashion_mnist"\n', 2, "use env = instead of dataset ="),
+    ],
+)
+def test_a_config_file_with_an_error_is_refused_naming_the_line(
+    run_cli, tmp_path, text, line, fragment
+):
     path = tmp_path / "exp.toml"
     path.write_text(text)
     r = run_cli("run", "--config", str(path), "--out", str(tmp_path / "r"))
@@ -109,8 +132,7 @@ def test_config_and_like_and_model_contradict(run_cli, tmp_path):
     assert r.exit_code == 2 and "does not exist" in r.output
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.toml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.toml")), ids=lambda p: p.name)
 def test_every_shipped_config_parses_and_plans_the_documented_run(path):
     """configs/NAME.toml plans exactly what `zoo run NAME --dataset/--env ... --seed 0`
     (the command the docs' numbers come from) plans."""
@@ -118,8 +140,9 @@ def test_every_shipped_config_parses_and_plans_the_documented_run(path):
     exp, lines = experiment.load(path)
     plan = experiment.plan(reg, exp, lines)
     flags = {"vae_2d-seeds.toml": {"epochs": 5}}.get(path.name, {})  # its command's --epochs
-    documented = planning.plan_run(reg, exp.model, dataset=exp.dataset, flags=exp.flags,
-                                   seed=exp.seeds[0], **flags)
+    documented = planning.plan_run(
+        reg, exp.model, dataset=exp.dataset, flags=exp.flags, seed=exp.seeds[0], **flags
+    )
     assert plan.model.settings == documented.model.settings
     assert plan.data_spec == documented.data_spec and plan.seed == documented.seed
     assert [v.name for v in plan.visualizers] == [v.name for v in documented.visualizers]
@@ -127,14 +150,33 @@ def test_every_shipped_config_parses_and_plans_the_documented_run(path):
 
 def test_like_repeats_a_run_exactly_and_takes_overrides(run_cli, tmp_path):
     require_debian_data()
-    r = run_cli("run", *TINY_FLAGS, "--epochs", "2", "--seed", "5", "--set", "latent_dim=3",
-                "--out", str(tmp_path / "first"))
+    r = run_cli(
+        "run",
+        *TINY_FLAGS,
+        "--epochs",
+        "2",
+        "--seed",
+        "5",
+        "--set",
+        "latent_dim=3",
+        "--out",
+        str(tmp_path / "first"),
+    )
     assert r.exit_code == 0, r.output
     r = run_cli("run", "--like", str(tmp_path / "first"), "--out", str(tmp_path / "again"))
     assert r.exit_code == 0, r.output
     assert epochs_of(tmp_path / "again") == epochs_of(tmp_path / "first")
-    r = run_cli("run", "--like", str(tmp_path / "first"), "--seed", "6", "--epochs", "1",
-                "--out", str(tmp_path / "other"))
+    r = run_cli(
+        "run",
+        "--like",
+        str(tmp_path / "first"),
+        "--seed",
+        "6",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "other"),
+    )
     assert r.exit_code == 0, r.output
     cfg = json.loads((tmp_path / "other" / "config.json").read_text())
     assert cfg["seed"] == 6 and cfg["model"]["settings"]["latent_dim"] == 3
@@ -149,8 +191,7 @@ def test_seeds_make_a_group_with_mean_and_std_of_each_test_metric(run_cli, tmp_p
     assert r.exit_code == 0, r.output
     record = json.loads((group / "group.json").read_text())
     assert record["runs"] == ["seed-0", "seed-1"] and record["seeds"] == [0, 1]
-    tests = [json.loads((group / f"seed-{s}" / "metrics.json").read_text())["test"]
-             for s in (0, 1)]
+    tests = [json.loads((group / f"seed-{s}" / "metrics.json").read_text())["test"] for s in (0, 1)]
     assert tests[0] != tests[1]
     for name in ("neg_elbo", "kl"):
         values = [t[name] for t in tests]
@@ -162,7 +203,7 @@ def test_seeds_make_a_group_with_mean_and_std_of_each_test_metric(run_cli, tmp_p
     # compare: the group is one column, mean ± std, its curves shaded
     r = run_cli("compare", str(group), "--out", str(tmp_path / "c.png"), "--json")
     assert r.exit_code == 0, r.output
-    row, = json.loads(r.output[r.output.index("{"):])["runs"]
+    (row,) = json.loads(r.output[r.output.index("{") :])["runs"]
     assert row["run"] == "g" and row["seed"] == "0,1"
     assert math.isclose(row["test_neg_elbo"]["mean"], record["summary"]["neg_elbo"]["mean"])
     # the leaderboard finds the members under the root and shows them as one row, each
@@ -170,13 +211,13 @@ def test_seeds_make_a_group_with_mean_and_std_of_each_test_metric(run_cli, tmp_p
     evaluated = []
     for s in (0, 1):
         assert run_cli("eval", str(group / f"seed-{s}"), "--metric", "elbo").exit_code == 0
-        evaluated.append(json.loads((group / f"seed-{s}" / "metrics.json").read_text())
-                         ["eval"]["neg_elbo"])
+        evaluated.append(
+            json.loads((group / f"seed-{s}" / "metrics.json").read_text())["eval"]["neg_elbo"]
+        )
     r = run_cli("leaderboard", "--root", str(tmp_path / "runs"), "--markdown")
     assert r.exit_code == 0, r.output
     assert r.output.count("| g | vae_2d |") == 1
-    assert f"| {statistics.mean(evaluated):.4g} ± {statistics.stdev(evaluated):.4g} |" in \
-        r.output
+    assert f"| {statistics.mean(evaluated):.4g} ± {statistics.stdev(evaluated):.4g} |" in r.output
     # a member resumed on its own (here through the Python API) recounts its group
     import zoo
     from zoo_core.run import seed_groups

@@ -11,14 +11,29 @@ from pathlib import Path
 
 from conftest import DEBIAN, require_debian_data, write_fake_fashion
 
-TINY = ["--dataset", "fashion_mnist", "--set", f"data_dir={DEBIAN}", "--set", "limit=256",
-        "--set", "batch_size=64", "--no-viz"]
+TINY = [
+    "--dataset",
+    "fashion_mnist",
+    "--set",
+    f"data_dir={DEBIAN}",
+    "--set",
+    "limit=256",
+    "--set",
+    "batch_size=64",
+    "--no-viz",
+]
 
 
 def zoo(*args, cwd, wait=True):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "zoo_core.cli", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zoo_core.cli", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if not wait:
         return proc
     out, err = proc.communicate(timeout=600)
@@ -49,17 +64,36 @@ def test_a_run_writes_its_declared_scalars_per_epoch_and_sample_images(tmp_path,
             assert steps == [0, 1, 2], (split, name, steps)
     images = [(tag, s) for d, tag, s, plugin in found if d == "images" and plugin == "images"]
     assert images == [("samples", 3)]  # every 5 epochs and after the last
-    quiet = run_cli("run", "vae", *TINY, "--epochs", "1", "--no-tensorboard", "--out",
-                    str(tmp_path / "quiet"))
+    quiet = run_cli(
+        "run", "vae", *TINY, "--epochs", "1", "--no-tensorboard", "--out", str(tmp_path / "quiet")
+    )
     assert quiet.exit_code == 0 and not (tmp_path / "quiet" / "tensorboard").exists()
 
 
 def test_an_agent_logs_episode_returns_and_its_checkups(tmp_path, run_cli):
-    r = run_cli("run", "dqn", "--env", "CartPole-v1", "--set", "total_steps=600",
-                "--set", "warmup_steps=200", "--set", "train_every=50", "--set",
-                "updates_per_round=2", "--set", "eval_every=300", "--set",
-                "eval_episodes=2", "--set", "hidden=8", "--no-viz", "--out",
-                str(tmp_path / "a"))
+    r = run_cli(
+        "run",
+        "dqn",
+        "--env",
+        "CartPole-v1",
+        "--set",
+        "total_steps=600",
+        "--set",
+        "warmup_steps=200",
+        "--set",
+        "train_every=50",
+        "--set",
+        "updates_per_round=2",
+        "--set",
+        "eval_every=300",
+        "--set",
+        "eval_episodes=2",
+        "--set",
+        "hidden=8",
+        "--no-viz",
+        "--out",
+        str(tmp_path / "a"),
+    )
     assert r.exit_code == 0, r.output
     found = events(tmp_path / "a" / "tensorboard")
     returns = json.loads((tmp_path / "a" / "returns.json").read_text())
@@ -75,15 +109,25 @@ def test_zoo_runs_shows_what_each_run_recorded(tmp_path, run_cli, monkeypatch):
     # three runs side by side (each its own process): finished, interrupted by SIGTERM
     # after its first checkpoint (its later epochs take seconds; the signal lands within
     # milliseconds), and failed (the data breaks after the run folder exists)
-    done = zoo("run", "vae", *TINY, "--epochs", "2", "--out", "runs/done", cwd=tmp_path,
-               wait=False)
-    proc = zoo("run", "vae", *TINY, "--epochs", "5", "--out", "runs/cut", cwd=tmp_path,
-               wait=False)
+    done = zoo("run", "vae", *TINY, "--epochs", "2", "--out", "runs/done", cwd=tmp_path, wait=False)
+    proc = zoo("run", "vae", *TINY, "--epochs", "5", "--out", "runs/cut", cwd=tmp_path, wait=False)
     bad = write_fake_fashion(tmp_path / "bad")
     (bad / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip")
-    broken = zoo("run", "vae", "--dataset", "fashion_mnist", "--set", f"data_dir={bad}",
-                 "--set", "verify=false", "--no-viz", "--out", "runs/broken", cwd=tmp_path,
-                 wait=False)
+    broken = zoo(
+        "run",
+        "vae",
+        "--dataset",
+        "fashion_mnist",
+        "--set",
+        f"data_dir={bad}",
+        "--set",
+        "verify=false",
+        "--no-viz",
+        "--out",
+        "runs/broken",
+        cwd=tmp_path,
+        wait=False,
+    )
     state = root / "cut" / "state.json"
     deadline = time.time() + 300
     while time.time() < deadline and not state.exists():
@@ -109,7 +153,10 @@ def test_zoo_runs_shows_what_each_run_recorded(tmp_path, run_cli, monkeypatch):
     assert code == 0
     rows = {r["run"]: r for r in json.loads(out)}
     assert {k: rows[k]["status"] for k in rows} == {
-        "done": "finished", "cut": "interrupted", "broken": "failed"}
+        "done": "finished",
+        "cut": "interrupted",
+        "broken": "failed",
+    }
     assert (rows["done"]["done"], rows["done"]["planned"]) == (2, 2)
     assert 1 <= rows["cut"]["done"] < 5 and rows["cut"]["planned"] == 5
     assert rows["broken"]["note"] and rows["done"]["monitor"] == "val_loss"

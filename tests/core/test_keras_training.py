@@ -22,11 +22,13 @@ def saved_mark(path):
     return float(keras.models.load_model(path).layers[0].kernel.numpy()[0, 0])
 
 
-@pytest.mark.parametrize("mode,scores,best_epoch", [("min", [3.0, 1.0, 2.0], 1),
-                                                    ("max", [1.0, 3.0, 2.0], 1),
-                                                    ("max", [1.0, 2.0, 3.0], 2)])
-def test_best_checkpoint_holds_the_epoch_with_the_best_monitored_value(tmp_path, mode, scores,
-                                                                       best_epoch):
+@pytest.mark.parametrize(
+    "mode,scores,best_epoch",
+    [("min", [3.0, 1.0, 2.0], 1), ("max", [1.0, 3.0, 2.0], 1), ("max", [1.0, 2.0, 3.0], 2)],
+)
+def test_best_checkpoint_holds_the_epoch_with_the_best_monitored_value(
+    tmp_path, mode, scores, best_epoch
+):
     net = marked_net()
     run = RunDir.create("m", "d", out=tmp_path / "r")
     rec = RunRecorder(run, "val_score", mode, {"monitor": "score"})
@@ -38,8 +40,7 @@ def test_best_checkpoint_holds_the_epoch_with_the_best_monitored_value(tmp_path,
     assert saved_mark(run.checkpoints / "best.keras") == best_epoch
     assert saved_mark(run.checkpoints / "last.keras") == len(scores) - 1
     state = run.read_json("state.json")
-    assert state == {"epoch": 3, "best": scores[best_epoch], "monitor": "val_score",
-                     "mode": mode}
+    assert state == {"epoch": 3, "best": scores[best_epoch], "monitor": "val_score", "mode": mode}
     assert run.metrics()["monitor"] == "score"
 
 
@@ -84,10 +85,12 @@ def ctrl_c_raises():
     signal.signal(signal.SIGINT, previous)
 
 
-@pytest.mark.parametrize("where", ["after_record", "after_checkpoint", "after_best",
-                                   "before_state"])
+@pytest.mark.parametrize(
+    "where", ["after_record", "after_checkpoint", "after_best", "before_state"]
+)
 def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
-        tmp_path, monkeypatch, where, ctrl_c_raises):
+    tmp_path, monkeypatch, where, ctrl_c_raises
+):
     """The interrupt lands at each write point of the epoch's end; it takes effect after the
     checkpoint and state.json are both written, so --resume continues from what
     last.keras holds."""
@@ -109,8 +112,7 @@ def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
 
     def save(model, path):
         real_save(model, path)
-        if path.name == {"after_checkpoint": "last.keras", "after_best": "best.keras"}.get(
-                where):
+        if path.name == {"after_checkpoint": "last.keras", "after_best": "best.keras"}.get(where):
             ctrl_c()
 
     def record(*a, **k):
@@ -149,10 +151,16 @@ def test_a_callback_failing_after_the_last_epoch_costs_no_training(tmp_path):
             raise RuntimeError("the notifier is down")
 
     reg = plugins.get_registry()
-    plan = experiment.plan(reg, experiment.Experiment(
-        model="vae_2d", dataset="fashion_mnist",
-        assignments=[(None, "limit", 128), (None, "batch_size", 64)]),
-        seed=0, overrides={"epochs": 2, "visualizers": [], "tensorboard": False})
+    plan = experiment.plan(
+        reg,
+        experiment.Experiment(
+            model="vae_2d",
+            dataset="fashion_mnist",
+            assignments=[(None, "limit", 128), (None, "batch_size", 64)],
+        ),
+        seed=0,
+        overrides={"epochs": 2, "visualizers": [], "tensorboard": False},
+    )
     quiet = Console(quiet=True)
     with pytest.raises(TrainingError) as stopped:
         runner.execute(plan, quiet, out=str(tmp_path / "run"), extra={"callbacks": [Boom()]})

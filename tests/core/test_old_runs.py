@@ -8,12 +8,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import require_debian_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runs-before-the-restructure"
-SAME = ["--dataset", "fashion_mnist", "--set", "limit=128", "--set", "batch_size=64",
-        "--set", "filters=2,4", "--set", "dense=4", "--no-tensorboard"]
+SAME = [
+    "--dataset",
+    "fashion_mnist",
+    "--set",
+    "limit=128",
+    "--set",
+    "batch_size=64",
+    "--set",
+    "filters=2,4",
+    "--set",
+    "dense=4",
+    "--no-tensorboard",
+]
 
 
 @pytest.fixture
@@ -36,7 +46,9 @@ def losses(run: Path) -> list[float]:
 def test_an_old_run_lists_evaluates_draws_and_samples(old_runs, run_cli, tmp_path):
     rows = {r["run"]: r for r in json.loads(run_cli("runs", str(old_runs), "--json").stdout)}
     assert {k: (r["status"], r["done"], r["planned"]) for k, r in rows.items()} == {
-        "finished": ("finished", 2, 2), "interrupted": ("interrupted", 1, 3)}
+        "finished": ("finished", 2, 2),
+        "interrupted": ("interrupted", 1, 3),
+    }
     finished = old_runs / "finished"
     r = run_cli("eval", str(finished), "--metric", "elbo", "--json")
     assert r.exit_code == 0, r.output
@@ -52,8 +64,9 @@ def test_an_old_run_lists_evaluates_draws_and_samples(old_runs, run_cli, tmp_pat
     assert image.shape == (1, 28, 28, 1) and np.isfinite(image).all()
 
 
-def test_an_old_interrupted_run_resumes_where_todays_zoo_would_have_gone(old_runs, run_cli,
-                                                                         tmp_path):
+def test_an_old_interrupted_run_resumes_where_todays_zoo_would_have_gone(
+    old_runs, run_cli, tmp_path
+):
     cut = old_runs / "interrupted"
     recorded = rows(cut)
     r = run_cli("run", "--resume", str(cut))

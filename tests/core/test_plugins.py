@@ -24,8 +24,9 @@ def test_builtins_and_the_example_package_are_discovered_through_entry_points():
     assert {"zoo_vae", "zoo_fashion_mnist", "zoo_visualizers", "zoo_dqn"} <= set(by_name)
     assert by_name["zoo_vae"].package == "zoo"
     # the example third-party package is pip-installed by `make test` / .ci/run
-    assert by_name["zoo_example"].package == "zoo-example", \
+    assert by_name["zoo_example"].package == "zoo-example", (
         "install the example: pip install -e examples/zoo-example"
+    )
     reg = host.registry
     assert reg.resolve("dataset", "toy_shapes").entry.package == "zoo-example"
     assert reg.resolve("model", "vae_4d").entry.package == "zoo"
@@ -36,8 +37,11 @@ def test_a_new_distribution_plugs_in_without_touching_the_core(make_dist):
     make_dist("zoo-tiny", "zoo_tiny", GOOD_MODEL)
     reg = plugins.get_registry()
     r = reg.resolve("model", "wee")
-    assert (r.entry.name, r.entry.package, r.entry.summary) == ("tiny", "zoo-tiny",
-                                                                "A tiny test model.")
+    assert (r.entry.name, r.entry.package, r.entry.summary) == (
+        "tiny",
+        "zoo-tiny",
+        "A tiny test model.",
+    )
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(make_dist, run_cli):
@@ -60,13 +64,17 @@ def test_a_plugin_written_for_an_older_zoo_is_told_which_import_to_change(make_d
 
 
 def test_a_misspelled_hook_is_caught(make_dist):
-    make_dist("zoo-typo", "zoo_typo", """
+    make_dist(
+        "zoo-typo",
+        "zoo_typo",
+        """
         from zoo_core import hookimpl
 
         @hookimpl
         def register_model(register):
             pass
-    """)
+    """,
+    )
     host = plugins.get_host()
     [failure] = host.failures
     assert failure.name == "zoo_typo" and "register_model" in failure.error
@@ -74,20 +82,27 @@ def test_a_misspelled_hook_is_caught(make_dist):
 
 
 def test_a_hook_that_raises_is_reported_not_fatal(make_dist):
-    make_dist("zoo-raises", "zoo_raises", """
+    make_dist(
+        "zoo-raises",
+        "zoo_raises",
+        """
         from zoo_core import hookimpl
 
         @hookimpl
         def register_datasets(register):
             raise RuntimeError("boom")
-    """)
+    """,
+    )
     host = plugins.get_host()
     assert host.registry.resolve("dataset", "fashion_mnist")
     assert any("boom" in f.error and f.package == "zoo-raises" for f in host.failures)
 
 
 def test_duplicate_names_are_an_error_naming_both_packages(make_dist, run_cli):
-    make_dist("zoo-clash", "zoo_clash", """
+    make_dist(
+        "zoo-clash",
+        "zoo_clash",
+        """
         from zoo_core import Dataset, hookimpl
 
         class Other(Dataset):
@@ -96,7 +111,8 @@ def test_duplicate_names_are_an_error_naming_both_packages(make_dist, run_cli):
         @hookimpl
         def register_datasets(register):
             register("fashion_mnist", Other)
-    """)
+    """,
+    )
     reg = plugins.get_registry()
     with pytest.raises(DuplicateNameError) as e:
         reg.resolve("dataset", "fashion_mnist")
@@ -143,47 +159,63 @@ def test_listing_plugins_loads_neither_tensorflow_nor_numpy():
     import subprocess
     import sys
 
-    code = ("import sys; from click.testing import CliRunner; from zoo_core.cli import cli\n"
-            "for args in (['list'], ['info', 'vae'], ['--help']):\n"
-            "    result = CliRunner().invoke(cli, args)\n"
-            "    assert result.exit_code == 0, result.output\n"
-            "heavy = sorted({'numpy', 'tensorflow', 'keras', 'matplotlib'} & set(sys.modules))\n"
-            "print(','.join(heavy) or 'none')")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys; from click.testing import CliRunner; from zoo_core.cli import cli\n"
+        "for args in (['list'], ['info', 'vae'], ['--help']):\n"
+        "    result = CliRunner().invoke(cli, args)\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "heavy = sorted({'numpy', 'tensorflow', 'keras', 'matplotlib'} & set(sys.modules))\n"
+        "print(','.join(heavy) or 'none')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "none"
 
 
 AUTHOR_MISTAKES = {  # the class body of a model with one mistake, and what is said
     "a Settings that is not a dataclass": (
-        ["class Settings:", "    size: int = 2"], "has a Settings that is not a dataclass"),
+        ["class Settings:", "    size: int = 2"],
+        "has a Settings that is not a dataclass",
+    ),
     "a setting without a default": (
         ["@dataclass(frozen=True)", "class Settings:", "    size: int"],
-        "has a setting 'size' without a default"),
-    "a misspelled capability": (
-        ['capabilities = frozenset({"sampel"})'], "did you mean 'sample'?"),
+        "has a setting 'size' without a default",
+    ),
+    "a misspelled capability": (['capabilities = frozenset({"sampel"})'], "did you mean 'sample'?"),
     "a capability without its method": (
         ['capabilities = frozenset({"encode"})'],
-        "declares 'encode' but does not define encode()"),
+        "declares 'encode' but does not define encode()",
+    ),
     "sampling with neither sample() nor its fallback": (
         ['capabilities = frozenset({"sample"})'],
-        "declares 'sample' but defines neither sample()"),
+        "declares 'sample' but defines neither sample()",
+    ),
 }
 
 
 @pytest.mark.parametrize("mistake", AUTHOR_MISTAKES)
 def test_a_plugin_authors_mistake_is_refused_at_registration_naming_the_fix(
-        mistake, make_dist, run_cli):
+    mistake, make_dist, run_cli
+):
     body, expected = AUTHOR_MISTAKES[mistake]
-    make_dist("zoo-sloppy", "zoo_sloppy", "\n".join([
-        "from dataclasses import dataclass",
-        "from zoo_core import Model, hookimpl",
-        "class Sloppy(Model):",
-        '    """A model with one mistake."""',
-        *("    " + line for line in body),
-        "@hookimpl",
-        "def register_models(register):",
-        "    register('sloppy', Sloppy)", ""]))
+    make_dist(
+        "zoo-sloppy",
+        "zoo_sloppy",
+        "\n".join(
+            [
+                "from dataclasses import dataclass",
+                "from zoo_core import Model, hookimpl",
+                "class Sloppy(Model):",
+                '    """A model with one mistake."""',
+                *("    " + line for line in body),
+                "@hookimpl",
+                "def register_models(register):",
+                "    register('sloppy', Sloppy)",
+                "",
+            ]
+        ),
+    )
     host = plugins.get_host()
     _ = host.registry  # registering records the failure
     [failure] = host.failures
@@ -196,7 +228,10 @@ def test_a_plugin_authors_mistake_is_refused_at_registration_naming_the_fix(
 
 
 def test_a_family_may_declare_its_own_capabilities(make_dist):
-    make_dist("zoo-own", "zoo_own", """
+    make_dist(
+        "zoo-own",
+        "zoo_own",
+        """
         from zoo_core import Model, hookimpl
 
         class Own(Model):
@@ -206,7 +241,8 @@ def test_a_family_may_declare_its_own_capabilities(make_dist):
         @hookimpl
         def register_models(register):
             register("own", Own)
-    """)
+    """,
+    )
     assert plugins.get_registry().resolve("model", "own").entry.name == "own"
     assert plugins.get_host().failures == []
 
@@ -236,13 +272,28 @@ BROKEN_VISUALIZERS = """
 """
 
 
-def test_a_visualizer_that_fails_costs_its_figure_not_the_trained_run(make_dist, run_cli,
-                                                                      tmp_path):
+def test_a_visualizer_that_fails_costs_its_figure_not_the_trained_run(make_dist, run_cli, tmp_path):
     make_dist("zoo-broken-viz", "zoo_broken_viz", BROKEN_VISUALIZERS)
     out = tmp_path / "run"
-    r = run_cli("run", "vae_2d", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
-                "limit=256", "--viz", "raises", "--viz", "curves", "--viz", "returns_nothing",
-                "--out", str(out), "--no-tensorboard")
+    r = run_cli(
+        "run",
+        "vae_2d",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "1",
+        "--set",
+        "limit=256",
+        "--viz",
+        "raises",
+        "--viz",
+        "curves",
+        "--viz",
+        "returns_nothing",
+        "--out",
+        str(out),
+        "--no-tensorboard",
+    )
     assert r.exit_code == 1
     message = r.stderr.strip().splitlines()[-1]
     assert "raises (zoo-broken-viz): KeyError: 'missing'" in message
@@ -258,8 +309,12 @@ def test_a_visualizer_that_fails_costs_its_figure_not_the_trained_run(make_dist,
 
 
 def test_a_visualizer_that_draws_the_data_is_refused_for_a_model_without_a_dataset(
-        make_dist, run_cli, tmp_path):
-    make_dist("zoo-data-viz", "zoo_data_viz", """
+    make_dist, run_cli, tmp_path
+):
+    make_dist(
+        "zoo-data-viz",
+        "zoo_data_viz",
+        """
         from zoo_core import Visualizer, hookimpl
 
         class FirstExamples(Visualizer):
@@ -269,12 +324,23 @@ def test_a_visualizer_that_draws_the_data_is_refused_for_a_model_without_a_datas
         @hookimpl
         def register_visualizers(register):
             register("first_examples", FirstExamples)
-    """)
-    r = run_cli("run", "dqn", "--env", "CartPole-v1", "--viz", "first_examples", "--out",
-                str(tmp_path / "run"))
+    """,
+    )
+    r = run_cli(
+        "run",
+        "dqn",
+        "--env",
+        "CartPole-v1",
+        "--viz",
+        "first_examples",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert r.exit_code == 2 and not (tmp_path / "run").exists()
-    assert "visualizer 'first_examples' does not apply to model 'dqn' (needs a model trained " \
-           "on a dataset" in " ".join(r.stderr.split())
+    assert (
+        "visualizer 'first_examples' does not apply to model 'dqn' (needs a model trained "
+        "on a dataset" in " ".join(r.stderr.split())
+    )
     info = run_cli("info", "first_examples", "--json")
     applies = json.loads(info.stdout)["applies_to"]
     assert "vae" in applies and "dqn" not in applies

@@ -45,19 +45,26 @@ def test_record_step_replaces_rows_from_a_resumed_step_and_writes_the_csv(tmp_pa
     assert [h["epoch"] for h in history] == [1, 2]
     m = json.loads((run.path / "metrics.json").read_text())
     assert m["history"][-1] == {"epoch": 2, "loss": 0.5} and m["params"] == 7
-    assert (run.path / "metrics.csv").read_text().splitlines() == [
-        "epoch,loss", "1,9.0", "2,0.5"]
+    assert (run.path / "metrics.csv").read_text().splitlines() == ["epoch,loss", "1,9.0", "2,0.5"]
     run.write_state({"epoch": 2})
     assert run.state() == {"epoch": 2}
 
 
-@pytest.mark.parametrize("name, text", [
-    ("metrics.json", "[1, 2]"), ("metrics.json", '{"history": 5}'),
-    ("metrics.json", '{"history": [1]}'), ("metrics.json", '{"history": [], "test": 3}'),
-    ("config.json", '"x"'), ("config.json", '{"model": 3}'),
-    ("config.json", '{"model": {"name": "m", "settings": [1]}}')])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("metrics.json", "[1, 2]"),
+        ("metrics.json", '{"history": 5}'),
+        ("metrics.json", '{"history": [1]}'),
+        ("metrics.json", '{"history": [], "test": 3}'),
+        ("config.json", '"x"'),
+        ("config.json", '{"model": 3}'),
+        ("config.json", '{"model": {"name": "m", "settings": [1]}}'),
+    ],
+)
 def test_a_run_file_of_the_wrong_shape_is_refused_in_one_line_and_never_overwritten(
-        tmp_path, name, text):
+    tmp_path, name, text
+):
     run = RunDir.create("m", "d", out=tmp_path / "run")
     (run.path / name).write_text(text)
     with pytest.raises(RunError) as exc:
@@ -94,16 +101,16 @@ time.sleep(120)
 """
 
 
-def test_a_run_being_written_is_refused_to_a_second_writer_naming_the_holder(tmp_path,
-                                                                               run_cli):
+def test_a_run_being_written_is_refused_to_a_second_writer_naming_the_holder(tmp_path, run_cli):
     import subprocess
     import sys
 
     from zoo_core.run.run_dir import FolderLock
 
     folder = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(folder)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         assert RunDir(folder).status() == ("running", "")
@@ -130,16 +137,26 @@ def test_two_searches_into_one_folder_are_refused(tmp_path, run_cli):
     folder = tmp_path / "search"
     folder.mkdir()
     with FolderLock(folder).acquire("zoo tune"):
-        r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", "--space",
-                    "learning_rate=1e-4:1e-2:log", "--trials", "1", "--out", str(folder))
+        r = run_cli(
+            "tune",
+            "vae_2d",
+            "--dataset",
+            "fashion_mnist",
+            "--space",
+            "learning_rate=1e-4:1e-2:log",
+            "--trials",
+            "1",
+            "--out",
+            str(folder),
+        )
     assert r.exit_code == 1 and "is in use by zoo tune" in r.stderr
     assert [p.name for p in folder.iterdir()] == [".zoo.lock"]  # nothing of it written
 
 
 def test_eval_waits_for_no_one_it_refuses_while_another_writer_holds_the_run(run_cli):
     from zoo_core import plugins
-    from zoo_pretrained import store as pretrained
     from zoo_core.run.run_dir import FolderLock
+    from zoo_pretrained import store as pretrained
 
     folder = pretrained.resolve(plugins.get_registry(), "pretrained:dqn")
     before = (Path(folder) / "metrics.json").read_text()

@@ -20,13 +20,16 @@ def test_values_are_converted_to_the_field_type():
     assert d.limit is None and d.verify is False
 
 
-@pytest.mark.parametrize("key,value,fragment", [
-    ("latent_dim", "two", "must be int"),
-    ("latent_dim", "0", "must be >= 1"),
-    ("precision", "float16", "must be float32|mixed_bfloat16"),
-    ("filters", "8", "two positive numbers"),
-    ("epochs", "1.5", "must be int"),
-])
+@pytest.mark.parametrize(
+    "key,value,fragment",
+    [
+        ("latent_dim", "two", "must be int"),
+        ("latent_dim", "0", "must be >= 1"),
+        ("precision", "float16", "must be float32|mixed_bfloat16"),
+        ("filters", "8", "two positive numbers"),
+        ("epochs", "1.5", "must be int"),
+    ],
+)
 def test_bad_values_are_refused_with_what_was_expected(key, value, fragment):
     with pytest.raises(SettingsError, match=fragment):
         S.resolve(VAESettings, {key: value}, owner="model 'vae'")
@@ -46,6 +49,9 @@ def test_unknown_key_lists_close_matches_and_valid_keys():
 
 def test_parse_assignments_with_scopes():
     assert S.parse_assignments(["a=1", "manifold.n=10", "x=a=b"]) == [
-        (None, "a", "1"), ("manifold", "n", "10"), (None, "x", "a=b")]
+        (None, "a", "1"),
+        ("manifold", "n", "10"),
+        (None, "x", "a=b"),
+    ]
     with pytest.raises(SettingsError, match="key=value"):
         S.parse_assignments(["novalue"])

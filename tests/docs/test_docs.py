@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import DEBIAN, ROOT, require_debian_data
 
 DOCS = ROOT / "docs"
@@ -28,15 +27,33 @@ def build_from_docs(page: str, folder: Path) -> list[str]:
 
 
 def install(package: Path, site: Path):
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--target", str(site), str(package)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(package),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def zoo(site: Path, *args, cwd=None):
     env = dict(os.environ, PYTHONPATH=str(site), TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "zoo_core.cli", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "zoo_core.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
 
 
 def test_model_plugin_tutorial_builds_installs_lists_and_trains(tmp_path):
@@ -47,13 +64,32 @@ def test_model_plugin_tutorial_builds_installs_lists_and_trains(tmp_path):
     install(tmp_path / "zoo-autoencoder", site)
     listed = json.loads(zoo(site, "list", "models", "--json").stdout)
     ae = next(r for r in listed if r["name"] == "autoencoder")
-    assert ae["package"] == "zoo-autoencoder" and ae["variants"] == ["autoencoder_2d",
-                                                                      "autoencoder_8d"]
+    assert ae["package"] == "zoo-autoencoder" and ae["variants"] == [
+        "autoencoder_2d",
+        "autoencoder_8d",
+    ]
     out = tmp_path / "run"
-    r = zoo(site, "run", "autoencoder", "--dataset", "fashion_mnist", "--epochs", "3",
-            "--set", f"data_dir={DEBIAN}", "--set", "limit=2048", "--set", "batch_size=32",
-            "--viz", "reconstructions",
-            "--viz", "manifold", "--out", str(out))
+    r = zoo(
+        site,
+        "run",
+        "autoencoder",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "3",
+        "--set",
+        f"data_dir={DEBIAN}",
+        "--set",
+        "limit=2048",
+        "--set",
+        "batch_size=32",
+        "--viz",
+        "reconstructions",
+        "--viz",
+        "manifold",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "figures" / "manifold.png").is_file()
     metrics = json.loads((out / "metrics.json").read_text())
@@ -83,9 +119,14 @@ def test_the_tutorial_model_resumes_exactly_with_no_resume_code(tmp_path, monkey
     install(tmp_path / "zoo-autoencoder", site)
     monkeypatch.syspath_prepend(str(site))
     plugins.reset()
-    report = check_model_plugin("autoencoder", "fashion_mnist", workdir=tmp_path / "kit",
-                                sets=[f"data_dir={DEBIAN}", "limit=256"], epochs=3,
-                                viz_sets=["n=6"])
+    report = check_model_plugin(
+        "autoencoder",
+        "fashion_mnist",
+        workdir=tmp_path / "kit",
+        sets=[f"data_dir={DEBIAN}", "limit=256"],
+        epochs=3,
+        viz_sets=["n=6"],
+    )
     assert report.resumed_exactly is True
     assert {"manifold", "reconstructions", "traversal", "curves"} <= set(report.drawn)
     assert "needs a model that can sample" in report.refused_visualizers["samples"]
@@ -101,12 +142,39 @@ def test_dataset_and_visualizer_tutorial_trains_the_builtin_vae_on_it(tmp_path):
     info = json.loads(zoo(site, "info", "latent_histogram", "--json").stdout)
     assert "vae" in info["applies_to"] and "dqn" not in info["applies_to"]
     out = tmp_path / "run"
-    r = zoo(site, "run", "vae", "--dataset", "npz_images", "--set", "path=data.npz",
-            "--epochs", "1", "--viz", "latent_histogram", "--out", str(out), cwd=pkg)
+    r = zoo(
+        site,
+        "run",
+        "vae",
+        "--dataset",
+        "npz_images",
+        "--set",
+        "path=data.npz",
+        "--epochs",
+        "1",
+        "--viz",
+        "latent_histogram",
+        "--out",
+        str(out),
+        cwd=pkg,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "figures" / "latent_histogram.png").is_file()
-    bad = zoo(site, "run", "vae", "--dataset", "npz_images", "--set", "path=missing.npz",
-              "--epochs", "1", "--no-viz", "--out", str(tmp_path / "bad"), cwd=pkg)
+    bad = zoo(
+        site,
+        "run",
+        "vae",
+        "--dataset",
+        "npz_images",
+        "--set",
+        "path=missing.npz",
+        "--epochs",
+        "1",
+        "--no-viz",
+        "--out",
+        str(tmp_path / "bad"),
+        cwd=pkg,
+    )
     assert bad.returncode == 1 and "cannot read missing.npz" in bad.stderr
 
 
@@ -116,10 +184,12 @@ def test_reference_page_is_generated_from_the_code():
         import gen_reference
     finally:
         sys.path.remove(str(DOCS))
-    assert (DOCS / "reference.md").read_text() == gen_reference.render(), \
+    assert (DOCS / "reference.md").read_text() == gen_reference.render(), (
         "docs/reference.md is stale: run python docs/gen_reference.py"
-    assert (DOCS / "api.md").read_text() == gen_reference.api(), \
+    )
+    assert (DOCS / "api.md").read_text() == gen_reference.api(), (
         "docs/api.md is stale: run python docs/gen_reference.py"
+    )
 
 
 def test_every_hook_has_a_reference_heading_with_its_exact_signature():
@@ -138,8 +208,13 @@ def test_every_hook_has_a_reference_heading_with_its_exact_signature():
 def _figures_in_docs():
     import re
 
-    return sorted({(page.name, m) for page in DOCS.glob("*.md")
-                   for m in re.findall(r"\]\((figures/[^)]+)\)", page.read_text())})
+    return sorted(
+        {
+            (page.name, m)
+            for page in DOCS.glob("*.md")
+            for m in re.findall(r"\]\((figures/[^)]+)\)", page.read_text())
+        }
+    )
 
 
 @pytest.mark.parametrize("page,figure", _figures_in_docs())
@@ -149,8 +224,18 @@ def test_figures_shown_in_the_docs_are_committed(page, figure):
 
 def test_the_docs_show_the_figures_of_each_family():
     shown = {f for _, f in _figures_in_docs()}
-    for figure in ("manifold_vae_2d.png", "clusters_vae_2d.png", "compare_2d_4d.png",
-                   "dqn_returns.png", "leaderboard_samples.png", "class_grid_cvae_2d.png",
-                   "traversal_beta_vae.png", "progress_dcgan.png", "samples_dcgan.png",
-                   "temperatures_realnvp.png", "denoising_ddpm.png", "steps_tradeoff_ddpm.png"):
+    for figure in (
+        "manifold_vae_2d.png",
+        "clusters_vae_2d.png",
+        "compare_2d_4d.png",
+        "dqn_returns.png",
+        "leaderboard_samples.png",
+        "class_grid_cvae_2d.png",
+        "traversal_beta_vae.png",
+        "progress_dcgan.png",
+        "samples_dcgan.png",
+        "temperatures_realnvp.png",
+        "denoising_ddpm.png",
+        "steps_tradeoff_ddpm.png",
+    ):
         assert f"figures/{figure}" in shown

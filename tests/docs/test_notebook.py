@@ -18,8 +18,9 @@ def test_the_committed_notebook_holds_the_outputs_of_a_run():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in code), "run the notebook and save its outputs"
-    images = [c for c in code if any("image/png" in o.get("data", {})
-                                     for o in c.get("outputs", []))]
+    images = [
+        c for c in code if any("image/png" in o.get("data", {}) for o in c.get("outputs", []))
+    ]
     assert len(images) >= 5  # manifold, clusters, the decoded point, samples, curves
     assert not any(_outputs(c, "error") for c in code)
 
@@ -29,11 +30,15 @@ def test_the_notebook_runs_in_a_fresh_kernel(tmp_path):
     from nbclient import NotebookClient
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     code = [c for c in nb.cells if c.cell_type == "code"]
-    text = "\n".join(o.get("data", {}).get("text/plain", "") + o.get("text", "")
-                     for c in code for o in c.get("outputs", []))
+    text = "\n".join(
+        o.get("data", {}).get("text/plain", "") + o.get("text", "")
+        for c in code
+        for o in c.get("outputs", [])
+    )
     assert "'vae_2d'" in text and "'vae_4d'" in text
     assert "2-D: test -ELBO" in text and "4-D: test -ELBO" in text
     # the fresh run: three epochs, in a folder of the notebook's own working directory

@@ -58,9 +58,12 @@ def given_flags(ctx: click.Context) -> set[str]:
     """The parameters the user typed (not left at their defaults)."""
     from click.core import ParameterSource
 
-    return {name for name in ctx.params
-            if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT,
-                                                      ParameterSource.DEFAULT_MAP)}
+    return {
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name)
+        not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+    }
 
 
 def terminate_as_interrupt() -> None:

@@ -9,43 +9,97 @@ import dataclasses
 import click
 from rich.table import Table
 
-from zoo_core.cli.main import cli, registry
-from zoo_core.cli.output import (SEED, err, fmt, given_flags, takes_setting_options,
-                                 terminate_as_interrupt)
+from zoo_core.cli.group import registry
+from zoo_core.cli.output import (
+    SEED,
+    err,
+    fmt,
+    given_flags,
+    takes_setting_options,
+    terminate_as_interrupt,
+)
 from zoo_core.errors import UsageError
 from zoo_core.run import runner
 
 
 # -- zoo run --------------------------------------------------------------------------------
 @takes_setting_options
-@cli.command()
+@click.command()
 @click.argument("model", required=False)
 @click.option("--dataset", "-d", help="Dataset plugin name (models that train on data).")
-@click.option("--viz", "viz", multiple=True,
-              help="Visualizer to draw after training; repeat. Default: the model's own.")
+@click.option(
+    "--viz",
+    "viz",
+    multiple=True,
+    help="Visualizer to draw after training; repeat. Default: the model's own.",
+)
 @click.option("--no-viz", is_flag=True, help="Draw no figures.")
-@click.option("--epochs", type=click.IntRange(1, 1_000_000),
-              help="Override the model's epochs.")
+@click.option("--epochs", type=click.IntRange(1, 1_000_000), help="Override the model's epochs.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed.")
-@click.option("--seeds", metavar="S1,S2,...",
-              help="Several seeds, e.g. 0,1,2: one run each in a group folder, mean ± std.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting; scope with NAME.key. Repeat.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Experiment file (TOML, see configs/); flags given beside it override it.")
-@click.option("--like", "like_run", type=click.Path(file_okay=False),
-              help="Repeat this run's config (model, data, settings, seed); flags override.")
-@click.option("--strategy", type=click.Choice(runner.STRATEGIES), default="default",
-              show_default=True, help="tf.distribute strategy.")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="Run directory to create (with --seeds: the group's folder).")
+@click.option(
+    "--seeds",
+    metavar="S1,S2,...",
+    help="Several seeds, e.g. 0,1,2: one run each in a group folder, mean ± std.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a setting; scope with NAME.key. Repeat.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Experiment file (TOML, see configs/); flags given beside it override it.",
+)
+@click.option(
+    "--like",
+    "like_run",
+    type=click.Path(file_okay=False),
+    help="Repeat this run's config (model, data, settings, seed); flags override.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(runner.STRATEGIES),
+    default="default",
+    show_default=True,
+    help="tf.distribute strategy.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Run directory to create (with --seeds: the group's folder).",
+)
 @click.option("--resume", type=click.Path(), help="Continue an interrupted run directory.")
 @click.option("--svg", is_flag=True, help="Also save figures as SVG.")
-@click.option("--tensorboard/--no-tensorboard", default=True, show_default=True,
-              help="Write TensorBoard summaries to RUN/tensorboard/.")
-def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, config_file,
-        like_run, strategy, out, resume, svg, tensorboard, **setting_flags):
+@click.option(
+    "--tensorboard/--no-tensorboard",
+    default=True,
+    show_default=True,
+    help="Write TensorBoard summaries to RUN/tensorboard/.",
+)
+def run(
+    model,
+    dataset,
+    viz,
+    no_viz,
+    epochs,
+    batch_size,
+    seed,
+    seeds,
+    sets,
+    config_file,
+    like_run,
+    strategy,
+    out,
+    resume,
+    svg,
+    tensorboard,
+    **setting_flags,
+):
     """Train MODEL on --dataset (or on what its own flag names), evaluate it and draw
     figures.
 
@@ -60,8 +114,9 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
     reg = registry()
     if resume:
         if given - {"resume", "svg", "out", "tensorboard"}:
-            raise UsageError("--resume takes no other options: the run's config.json says "
-                             "what to train")
+            raise UsageError(
+                "--resume takes no other options: the run's config.json says what to train"
+            )
         if seed_groups.read_group(resume) is not None:  # a seed group: its unfinished members
             _report_group(*seed_groups.resume_group(reg, resume, err, formats=formats))
             return
@@ -76,20 +131,30 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
         flag = "--config" if config_file else "--like"
         if model:
             raise UsageError(f"{flag} names the model; drop MODEL ('{model}') or drop {flag}")
-        exp, lines = experiment.load(config_file) if config_file else (experiment.from_run(like_run), None)
+        exp, lines = (
+            experiment.load(config_file) if config_file else (experiment.from_run(like_run), None)
+        )
     elif not model:
-        raise UsageError("missing MODEL; e.g. `zoo run MODEL --dataset NAME` (see "
-                         "`zoo list models` and `zoo list datasets`, or give --config FILE)")
+        raise UsageError(
+            "missing MODEL; e.g. `zoo run MODEL --dataset NAME` (see "
+            "`zoo list models` and `zoo list datasets`, or give --config FILE)"
+        )
     else:
         exp = experiment.Experiment(model=model)
     params = click.get_current_context().params
-    overrides = {k: params[k] for k in ("dataset", "epochs", "batch_size", "tensorboard",
-                                        "strategy") if k in given}
+    overrides = {
+        k: params[k]
+        for k in ("dataset", "epochs", "batch_size", "tensorboard", "strategy")
+        if k in given
+    }
     overrides["flags"] = {k: v for k, v in setting_flags.items() if k in given}
     if no_viz or viz:
         overrides["visualizers"] = [] if no_viz else list(viz)
-    seed_list = seed_groups.parse_seeds(seeds) if seeds is not None else (
-        [seed] if "seed" in given or not exp.seeds else exp.seeds)
+    seed_list = (
+        seed_groups.parse_seeds(seeds)
+        if seeds is not None
+        else ([seed] if "seed" in given or not exp.seeds else exp.seeds)
+    )
     plan = experiment.plan(reg, exp, lines, sets=sets, seed=seed_list[0], overrides=overrides)
     for note in plan.notes:
         err.print(f"[yellow]note:[/] {note}")
@@ -103,8 +168,12 @@ def run(model, dataset, viz, no_viz, epochs, batch_size, seed, seeds, sets, conf
 
 def _report_group(path, summary, seeds):
     if summary:
-        t = Table("test metric", "mean ± std", *[f"seed {s}" for s in seeds],
-                  title=f"{path} ({len(seeds)} seeds)")
+        t = Table(
+            "test metric",
+            "mean ± std",
+            *[f"seed {s}" for s in seeds],
+            title=f"{path} ({len(seeds)} seeds)",
+        )
         for k, rec in summary.items():
             t.add_row(k, fmt(rec), *[fmt(rec["values"].get(str(s))) for s in seeds])
         err.print(t)
@@ -120,8 +189,7 @@ def _report(run_dir, metrics, paths):
             t.add_row(k, fmt(v))
         err.print(t)
     else:
-        err.print(f"{run_dir.path}: no test metrics; measure it with `zoo eval "
-                  f"{run_dir.path}`")
+        err.print(f"{run_dir.path}: no test metrics; measure it with `zoo eval {run_dir.path}`")
     for p in paths:
         err.print(f"figure: {p}")
     click.echo(str(run_dir.path))

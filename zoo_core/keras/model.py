@@ -32,8 +32,9 @@ from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, SAMPLE, Model, RunCon
 from zoo_core.errors import RunError, ZooError, one_line
 
 
-def replayable_normal(batch, shape, *, seed, step, stream: int = 0, streams: int = 2,
-                      distribution: str = "normal"):
+def replayable_normal(
+    batch, shape, *, seed, step, stream: int = 0, streams: int = 2, distribution: str = "normal"
+):
     """Standard normal noise of shape ``(batch, *shape)`` drawn statelessly from
     ``(seed * streams + stream, step)`` (``distribution="uniform"``: uniform in [0, 1)).
 
@@ -45,15 +46,15 @@ def replayable_normal(batch, shape, *, seed, step, stream: int = 0, streams: int
     """
     import tensorflow as tf
 
-    pair = tf.stack([tf.constant(int(seed) * int(streams) + int(stream), tf.int64),
-                     tf.cast(step, tf.int64)])
+    pair = tf.stack(
+        [tf.constant(int(seed) * int(streams) + int(stream), tf.int64), tf.cast(step, tf.int64)]
+    )
     ctx = tf.distribute.get_replica_context()
     replicas = ctx.num_replicas_in_sync if ctx is not None else 1
     replica = ctx.replica_id_in_sync_group if ctx is not None else 0
-    draw = tf.random.stateless_uniform if distribution == "uniform" else \
-        tf.random.stateless_normal
+    draw = tf.random.stateless_uniform if distribution == "uniform" else tf.random.stateless_normal
     full = draw([batch * replicas, *shape], seed=pair)
-    return full[replica * batch:(replica + 1) * batch]
+    return full[replica * batch : (replica + 1) * batch]
 
 
 class KerasModel(Model):
@@ -107,14 +108,18 @@ class KerasModel(Model):
         conditional = CONDITIONAL in self.capabilities
         if SAMPLE in self.capabilities:
             n = 16
-            kw = {"labels": np.arange(n, dtype="int32") % max(1, self.data_spec.num_classes)
-                  } if conditional else {}
+            kw = (
+                {"labels": np.arange(n, dtype="int32") % max(1, self.data_spec.num_classes)}
+                if conditional
+                else {}
+            )
             return "samples", lambda: self.sample(n, seed=ctx.seed, **kw)
         if {ENCODE, DECODE} <= self.capabilities and ctx.dataset is not None:
             x, y = ctx.dataset.arrays("test")
             kw = {"labels": y[:8]} if conditional else {}
             return "round_trip", lambda: np.concatenate(
-                [x[:8], self.decode(self.encode(x[:8], **kw), **kw)])
+                [x[:8], self.decode(self.encode(x[:8], **kw), **kw)]
+            )
         return None
 
     def _tensorboard_images(self, ctx: RunContext) -> list:
@@ -124,8 +129,15 @@ class KerasModel(Model):
         if chosen is None:
             return []
         tag, draw = chosen
-        return [training.TensorBoardImages(ctx.run.file("tensorboard"), draw, tag=tag,
-                                     every=self.tensorboard_every, epochs=self.settings.epochs)]
+        return [
+            training.TensorBoardImages(
+                ctx.run.file("tensorboard"),
+                draw,
+                tag=tag,
+                every=self.tensorboard_every,
+                epochs=self.settings.epochs,
+            )
+        ]
 
     #: Epochs between TensorBoard image summaries (and after the last epoch).
     tensorboard_every: ClassVar[int] = 5
@@ -143,15 +155,18 @@ class KerasModel(Model):
     def validation_split(self) -> str | None:
         """The split of the per-epoch test pass (None: no pass)."""
         # ``validate`` is this flag's name in plugins written for an older zoo
-        if not (self.has_test_step and getattr(self, "validate", True)) \
-                or self.train_split == "all":
+        if (
+            not (self.has_test_step and getattr(self, "validate", True))
+            or self.train_split == "all"
+        ):
             return None
         splits = self.data_spec.splits if self.data_spec else ("test",)
         return "test" if "test" in splits and self.train_split != "test" else None
 
     def _pipeline(self, dataset, split, batch_size, *, seed, shuffle=True, first_epoch=0):
-        return dataset.pipeline(split, batch_size, seed=seed, shuffle=shuffle,
-                                first_epoch=first_epoch).map(self.batch_input)
+        return dataset.pipeline(
+            split, batch_size, seed=seed, shuffle=shuffle, first_epoch=first_epoch
+        ).map(self.batch_input)
 
     def train(self, ctx: RunContext) -> dict[str, Any]:
         from zoo_core.keras.strategy import make_strategy
@@ -180,32 +195,52 @@ class KerasModel(Model):
             if self.net is None or start == 0:
                 self._build_network(ctx.seed)
                 self._check_declared_shape()
-            train = self._pipeline(ctx.dataset, self.train_split, self.images_per_step(),
-                                   seed=ctx.seed, first_epoch=start)
+            train = self._pipeline(
+                ctx.dataset,
+                self.train_split,
+                self.images_per_step(),
+                seed=ctx.seed,
+                first_epoch=start,
+            )
             val_split = self.validation_split()
-            test = self._pipeline(ctx.dataset, val_split, s.batch_size, seed=ctx.seed,
-                                  shuffle=False) if val_split else None
+            test = (
+                self._pipeline(ctx.dataset, val_split, s.batch_size, seed=ctx.seed, shuffle=False)
+                if val_split
+                else None
+            )
             if start >= s.epochs:
                 ctx.console.print(f"{ctx.run.path} already finished {start} epochs")
             else:
-                training.fit(self.net, train, steps=steps, epochs=s.epochs, run=ctx.run,
-                       console=ctx.console, batch_size=self.images_per_step(),
-                       validation=test, initial_epoch=start,
-                       callbacks=[*self._tensorboard_images(ctx),
-                                  *ctx.extra.get("callbacks", ())],
-                       measure=self.epoch_callbacks(ctx),
-                       tensorboard=ctx.run.file("tensorboard") if ctx.tensorboard else None,
-                       metrics=self.metrics, monitor=self.monitor, mode=self.monitor_mode,
-                       declared=self.describe_metrics(), chief=chief,
-                       owner=f"model {type(self).__name__}",
-                       resume_hint=ctx.extra.get("resume_hint"),
-                       unit="img" if (self.data_spec and self.data_spec.kind == "images")
-                       else "ex")
+                training.fit(
+                    self.net,
+                    train,
+                    steps=steps,
+                    epochs=s.epochs,
+                    run=ctx.run,
+                    console=ctx.console,
+                    batch_size=self.images_per_step(),
+                    validation=test,
+                    initial_epoch=start,
+                    callbacks=[*self._tensorboard_images(ctx), *ctx.extra.get("callbacks", ())],
+                    measure=self.epoch_callbacks(ctx),
+                    tensorboard=ctx.run.file("tensorboard") if ctx.tensorboard else None,
+                    metrics=self.metrics,
+                    monitor=self.monitor,
+                    mode=self.monitor_mode,
+                    declared=self.describe_metrics(),
+                    chief=chief,
+                    owner=f"model {type(self).__name__}",
+                    resume_hint=ctx.extra.get("resume_hint"),
+                    unit="img" if (self.data_spec and self.data_spec.kind == "images") else "ex",
+                )
         training.save_atomic(self.net, ctx.run.file("model.keras"))
         if chief:
-            ctx.run.update_metrics(params=self.count_params(), global_batch_size=s.batch_size,
-                                   per_replica_batch_size=s.batch_size / replicas,
-                                   replicas=replicas)
+            ctx.run.update_metrics(
+                params=self.count_params(),
+                global_batch_size=s.batch_size,
+                per_replica_batch_size=s.batch_size / replicas,
+                replicas=replicas,
+            )
         hist = ctx.run.metrics()["history"]
         return hist[-1] if hist else {}
 
@@ -222,8 +257,10 @@ class KerasModel(Model):
         elif getattr(self.net, "optimizer", None) is not None:
             self.net.optimizer.build(self.net.trainable_variables)
         else:
-            raise ZooError(f"{type(self).__name__}.build_network() returned a network with no "
-                           "optimizer: call net.compile(optimizer=...) before returning it")
+            raise ZooError(
+                f"{type(self).__name__}.build_network() returned a network with no "
+                "optimizer: call net.compile(optimizer=...) before returning it"
+            )
 
     def _check_declared_shape(self) -> None:
         """Decode one point of the declared latent shape before any training, so a
@@ -240,7 +277,8 @@ class KerasModel(Model):
             raise ZooError(
                 f"{type(self).__name__}: latent_shape_of() declares {tuple(shape)}, but "
                 f"decode() of a point of that shape fails ({one_line(exc)[:200]}); make "
-                "the declared shape the one the decoder takes") from None
+                "the declared shape the one the decoder takes"
+            ) from None
 
     def load(self, run, which: str = "final", *, seed: int | None = None) -> None:
         """Rebuild the network and restore a saved state into it (weights and optimizers).
@@ -281,10 +319,13 @@ class KerasModel(Model):
             raise RunError(
                 f"the saved models of {run.path} ({', '.join(mismatched)}) are intact but do "
                 f"not fit the network its settings build now: the plugin changed since the "
-                f"run was trained (zoo {versions.get('zoo', '?')} then); retrain the run")
-        raise RunError(f"every saved model of {run.path} is damaged: "
-                       f"{', '.join(damaged + [m + ' (mismatch)' for m in mismatched])}; "
-                       "retrain the run")
+                f"run was trained (zoo {versions.get('zoo', '?')} then); retrain the run"
+            )
+        raise RunError(
+            f"every saved model of {run.path} is damaged: "
+            f"{', '.join(damaged + [m + ' (mismatch)' for m in mismatched])}; "
+            "retrain the run"
+        )
 
     # -- numbers ------------------------------------------------------------------------------
     def test_metrics(self, ctx: RunContext) -> dict[str, float]:
@@ -335,7 +376,7 @@ def _optimizers(net) -> list:
     import keras
 
     found = {}
-    for name, value in sorted(vars(net).items()):
+    for _name, value in sorted(vars(net).items()):
         if isinstance(value, keras.optimizers.Optimizer):
             found.setdefault(id(value), value)
     return list(found.values())

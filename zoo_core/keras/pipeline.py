@@ -32,8 +32,10 @@ def check_arrays(spec, x, y, where: str):
     elif len(x) and not 0 <= x.min() <= x.max() <= 1:
         problem = f"values in [{x.min():.4g}, {x.max():.4g}]; give floats in [0, 1]"
     elif y.shape != (len(x),) or y.dtype.kind not in "iu":
-        problem = (f"{len(x)} images but labels of shape {y.shape} and type {y.dtype}; give "
-                   "one whole-number label per image")
+        problem = (
+            f"{len(x)} images but labels of shape {y.shape} and type {y.dtype}; give "
+            "one whole-number label per image"
+        )
     elif spec.labelled and len(y) and not 0 <= y.min() <= y.max() < spec.num_classes:
         problem = f"labels in [{y.min()}, {y.max()}]; its spec declares {spec.num_classes} classes"
     if problem:
@@ -41,8 +43,17 @@ def check_arrays(spec, x, y, where: str):
     return x, y
 
 
-def pipeline(x, y, batch_size: int, *, seed: int, shuffle: bool = True, first_epoch: int = 0,
-             transform=None, repeat: bool | None = None):
+def pipeline(
+    x,
+    y,
+    batch_size: int,
+    *,
+    seed: int,
+    shuffle: bool = True,
+    first_epoch: int = 0,
+    transform=None,
+    repeat: bool | None = None,
+):
     """Batches of ``(x, y)``.
 
     With ``shuffle`` (training) the pipeline is endless, one epoch after another starting at
@@ -62,9 +73,11 @@ def pipeline(x, y, batch_size: int, *, seed: int, shuffle: bool = True, first_ep
         idx = tf.range(n, dtype=tf.int64)
         if shuffle:
             idx = tf.random.experimental.stateless_shuffle(
-                idx, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+                idx, seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+            )
         return tf.data.Dataset.range(steps).map(
-            lambda s: (epoch, s, idx[s * batch_size:(s + 1) * batch_size]))
+            lambda s: (epoch, s, idx[s * batch_size : (s + 1) * batch_size])
+        )
 
     epochs = tf.data.Dataset.range(first_epoch, 2**62 if repeat else first_epoch + 1)
     ds = epochs.flat_map(epoch_indices)

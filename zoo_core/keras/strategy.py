@@ -30,11 +30,13 @@ def make_strategy(name: str):
         if n > 1 and not tf.config.list_physical_devices("GPU"):
             try:
                 tf.config.set_logical_device_configuration(
-                    cpus[0], [tf.config.LogicalDeviceConfiguration()] * n)
+                    cpus[0], [tf.config.LogicalDeviceConfiguration()] * n
+                )
             except RuntimeError:  # already initialised: keep what is there
                 pass
-        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
-            [d.name for d in tf.config.list_logical_devices("CPU")]
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or [
+            d.name for d in tf.config.list_logical_devices("CPU")
+        ]
         return tf.distribute.MirroredStrategy(devices)
     if name == "multi-worker":
         return tf.distribute.MultiWorkerMirroredStrategy()
@@ -50,15 +52,18 @@ def check_variables(strategy: str) -> None:
     if strategy == "mirrored" and os.environ.get("ZOO_LOGICAL_CPUS"):
         raw = os.environ["ZOO_LOGICAL_CPUS"]
         if not (raw.strip().isascii() and raw.strip().isdigit() and int(raw) >= 1):
-            raise UsageError(f"ZOO_LOGICAL_CPUS must be a whole number of CPU devices "
-                             f"(e.g. 2), got {raw!r}")
+            raise UsageError(
+                f"ZOO_LOGICAL_CPUS must be a whole number of CPU devices (e.g. 2), got {raw!r}"
+            )
     if strategy != "multi-worker":
         return
     raw = os.environ.get("TF_CONFIG")
     how = "see docs/distributed.md; for one machine use --strategy mirrored"
     if not raw:
-        raise UsageError(f"--strategy multi-worker needs TF_CONFIG describing the cluster and "
-                         f"this worker's task ({how})")
+        raise UsageError(
+            f"--strategy multi-worker needs TF_CONFIG describing the cluster and "
+            f"this worker's task ({how})"
+        )
     try:
         cfg = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -66,12 +71,21 @@ def check_variables(strategy: str) -> None:
     workers = (cfg.get("cluster") or {}).get("worker") if isinstance(cfg, dict) else None
     task = cfg.get("task") if isinstance(cfg, dict) else None
     if not isinstance(workers, list) or not workers or not isinstance(task, dict):
-        raise UsageError('TF_CONFIG must be {"cluster": {"worker": ["host:port", ...]}, '
-                         f'"task": {{"type": "worker", "index": N}}}}; {how}')
+        raise UsageError(
+            'TF_CONFIG must be {"cluster": {"worker": ["host:port", ...]}, '
+            f'"task": {{"type": "worker", "index": N}}}}; {how}'
+        )
     index = task.get("index")
-    members = cfg["cluster"].get(task.get("type")) if task.get("type") in ("worker", "chief") \
-        else None
-    if not isinstance(members, list) or not isinstance(index, int) \
-            or isinstance(index, bool) or not 0 <= index < len(members):
-        raise UsageError(f"TF_CONFIG's task must be a worker (or chief) with an index into "
-                         f"its cluster list, got {json.dumps(task)}; {how}")
+    members = (
+        cfg["cluster"].get(task.get("type")) if task.get("type") in ("worker", "chief") else None
+    )
+    if (
+        not isinstance(members, list)
+        or not isinstance(index, int)
+        or isinstance(index, bool)
+        or not 0 <= index < len(members)
+    ):
+        raise UsageError(
+            f"TF_CONFIG's task must be a worker (or chief) with an index into "
+            f"its cluster list, got {json.dumps(task)}; {how}"
+        )

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import keras
 import tensorflow as tf
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeRemainingColumn)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from zoo_core.contract import MetricInfo
 from zoo_core.errors import RunError, TrainingError, ZooError, one_line
@@ -93,8 +92,10 @@ class DeclaredMetricsCheck(keras.callbacks.Callback):
         self.stepped = True
         extra = sorted(set(logs or {}) - set(self.declared))
         if extra:
-            self.console.print(f"note: {self.owner}'s train_step returns {', '.join(extra)}, "
-                               "which it does not declare in `metrics`: recorded, not shown")
+            self.console.print(
+                f"note: {self.owner}'s train_step returns {', '.join(extra)}, "
+                "which it does not declare in `metrics`: recorded, not shown"
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         if self.checked:
@@ -102,10 +103,12 @@ class DeclaredMetricsCheck(keras.callbacks.Callback):
         self.checked = True
         missing = [k for k in self.declared if k not in (logs or {})]
         if missing:
-            raise ZooError(f"{self.owner} declares the metrics {', '.join(missing)}, which "
-                           "training never gives (train_step returns "
-                           f"{', '.join(sorted(logs or {})) or 'nothing'}); return them "
-                           "from train_step or drop them from `metrics`")
+            raise ZooError(
+                f"{self.owner} declares the metrics {', '.join(missing)}, which "
+                "training never gives (train_step returns "
+                f"{', '.join(sorted(logs or {})) or 'nothing'}); return them "
+                "from train_step or drop them from `metrics`"
+            )
 
 
 @contextlib.contextmanager
@@ -117,8 +120,7 @@ def signals_deferred(signals=(signal.SIGINT, signal.SIGTERM)):
         yield
         return
     received = []
-    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum))
-                for s in signals}
+    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum)) for s in signals}
     try:
         yield
     finally:
@@ -135,8 +137,13 @@ class RunRecorder(keras.callbacks.Callback):
     the last good checkpoint stays.
     """
 
-    def __init__(self, run: RunDir, monitor: str = "val_loss", mode: str = "min",
-                 declared: dict | None = None):
+    def __init__(
+        self,
+        run: RunDir,
+        monitor: str = "val_loss",
+        mode: str = "min",
+        declared: dict | None = None,
+    ):
         super().__init__()
         self.run, self.monitor, self.mode = run, monitor, mode
         self.declared = declared or {}
@@ -162,8 +169,9 @@ class RunRecorder(keras.callbacks.Callback):
             if value is not None and self.sign * value < self.sign * self.best:
                 self.best = value
                 save_atomic(self.model, self.run.checkpoints / BEST)
-            self.run.write_state({"epoch": epoch + 1, "best": self.best,
-                                  "monitor": self.monitor, "mode": self.mode})
+            self.run.write_state(
+                {"epoch": epoch + 1, "best": self.best, "monitor": self.monitor, "mode": self.mode}
+            )
 
 
 class RichProgress(keras.callbacks.Callback):
@@ -171,8 +179,16 @@ class RichProgress(keras.callbacks.Callback):
 
     ``labels`` maps each metric's log name to its short label (``{"loss": "loss"}``)."""
 
-    def __init__(self, console, epochs: int, steps: int, batch_size: int,
-                 labels=None, every: int = 5, unit: str = "img"):
+    def __init__(
+        self,
+        console,
+        epochs: int,
+        steps: int,
+        batch_size: int,
+        labels=None,
+        every: int = 5,
+        unit: str = "img",
+    ):
         super().__init__()
         self.console, self.epochs, self.steps = console, epochs, steps
         self.labels = dict(labels or {"loss": "loss"})
@@ -180,9 +196,13 @@ class RichProgress(keras.callbacks.Callback):
         self.progress = Progress(
             TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
             BarColumn(bar_width=20),
-            MofNCompleteColumn(), TextColumn("{task.fields[stats]}"),
-            TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
-            console=console, transient=False)
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TextColumn("{task.fields[speed]}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
         self.task = None
 
     def on_train_begin(self, logs=None):
@@ -193,34 +213,60 @@ class RichProgress(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._t0 = time.perf_counter()
-        self.task = self.progress.add_task("", total=self.steps, epoch=epoch + 1,
-                                           epochs=self.epochs, stats="", speed="")
+        self.task = self.progress.add_task(
+            "", total=self.steps, epoch=epoch + 1, epochs=self.epochs, stats="", speed=""
+        )
 
     def _stats(self, logs):
-        return " ".join(f"{label} {float(logs[k]):.4g}" for k, label in self.labels.items()
-                        if k in logs)
+        return " ".join(
+            f"{label} {float(logs[k]):.4g}" for k, label in self.labels.items() if k in logs
+        )
 
     def on_train_batch_end(self, batch, logs=None):
         if (batch + 1) % self.every and batch + 1 != self.steps:
             return
         rate = (batch + 1) * self.batch_size / max(time.perf_counter() - self._t0, 1e-9)
-        self.progress.update(self.task, completed=batch + 1, stats=self._stats(logs or {}),
-                             speed=f"{rate:,.0f} {self.unit}/s")
+        self.progress.update(
+            self.task,
+            completed=batch + 1,
+            stats=self._stats(logs or {}),
+            speed=f"{rate:,.0f} {self.unit}/s",
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         self.progress.update(self.task, completed=self.steps, stats=self._stats(logs))
         tested = [k for k in self.labels if f"val_{k}" in logs]
         if tested:  # in the order the model declared its metrics
-            self.progress.console.print(f"epoch {epoch + 1}: test " + " ".join(
-                f"{self.labels[k]} {float(logs[f'val_{k}']):.4g}" for k in tested))
+            self.progress.console.print(
+                f"epoch {epoch + 1}: test "
+                + " ".join(f"{self.labels[k]} {float(logs[f'val_{k}']):.4g}" for k in tested)
+            )
 
 
-def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, console,
-        batch_size: int, validation=None, initial_epoch: int = 0, callbacks=(),
-        metrics=None, monitor: str = "loss", mode: str = "min", declared=None,
-        chief: bool = True, unit: str = "img", measure=(), tensorboard=None,
-        owner: str = "the model", resume_hint: str | None = None) -> None:
+def fit(
+    model: keras.Model,
+    train,
+    *,
+    steps: int,
+    epochs: int,
+    run: RunDir,
+    console,
+    batch_size: int,
+    validation=None,
+    initial_epoch: int = 0,
+    callbacks=(),
+    metrics=None,
+    monitor: str = "loss",
+    mode: str = "min",
+    declared=None,
+    chief: bool = True,
+    unit: str = "img",
+    measure=(),
+    tensorboard=None,
+    owner: str = "the model",
+    resume_hint: str | None = None,
+) -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
     ``metrics``: the model's :class:`zoo_core.MetricInfo` declarations (default: ``loss``);
@@ -247,19 +293,37 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
         scratch.checkpoints.mkdir()
         cbs = [*measure, nan, RunRecorder(scratch, monitor, mode, declared)]
     if tensorboard is not None and chief:
-        cbs.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard), write_graph=False,
-                                               update_freq="epoch", profile_batch=0))
-    cbs += [RichProgress(console, epochs, steps, batch_size, {m.name: m.label for m in metrics},
-                         unit=unit), *callbacks]
+        cbs.append(
+            keras.callbacks.TensorBoard(
+                log_dir=str(tensorboard), write_graph=False, update_freq="epoch", profile_batch=0
+            )
+        )
+    cbs += [
+        RichProgress(
+            console, epochs, steps, batch_size, {m.name: m.label for m in metrics}, unit=unit
+        ),
+        *callbacks,
+    ]
     try:
-        model.fit(train, steps_per_epoch=steps, epochs=epochs, initial_epoch=initial_epoch,
-                  validation_data=validation,
-                  callbacks=cbs, shuffle=False, verbose=0)
+        model.fit(
+            train,
+            steps_per_epoch=steps,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_data=validation,
+            callbacks=cbs,
+            shuffle=False,
+            verbose=0,
+        )
     except KeyboardInterrupt:
         save_atomic(model, run.checkpoints / "interrupted.keras")
-        console.print(f"interrupted: weights saved to {run.checkpoints / 'interrupted.keras'}; "
-                      + (resume_hint or "continue from the last full epoch with "
-                         f"`zoo run --resume {run.path}`"))
+        console.print(
+            f"interrupted: weights saved to {run.checkpoints / 'interrupted.keras'}; "
+            + (
+                resume_hint
+                or f"continue from the last full epoch with `zoo run --resume {run.path}`"
+            )
+        )
         raise
     except Exception as exc:  # a train step or a callback: keep what training made
         if os.environ.get("ZOO_DEBUG"):
@@ -271,10 +335,15 @@ def fit(model: keras.Model, train, *, steps: int, epochs: int, run: RunDir, cons
     if nan.where is not None:
         epoch, step, key, value = nan.where
         last = run.checkpoints / LAST
-        keep = f"the last good checkpoint is {last}" if last.exists() else \
-            "no epoch finished, so there is no checkpoint"
-        raise TrainingError(f"{key} became {value} at epoch {epoch}, step {step}; training "
-                            f"stopped and {keep}. Try a lower learning_rate.")
+        keep = (
+            f"the last good checkpoint is {last}"
+            if last.exists()
+            else "no epoch finished, so there is no checkpoint"
+        )
+        raise TrainingError(
+            f"{key} became {value} at epoch {epoch}, step {step}; training "
+            f"stopped and {keep}. Try a lower learning_rate."
+        )
 
 
 def _stopped(model, run: RunDir, exc: Exception, resume_hint) -> Exception:
@@ -288,9 +357,12 @@ def _stopped(model, run: RunDir, exc: Exception, resume_hint) -> Exception:
     except Exception:  # noqa: BLE001 (the first failure is the one to report)
         saved = "the weights could not be saved"
     epoch = initial_epoch(run)
-    kept = (f"checkpoints/last.keras holds epoch {epoch}; "
-            + (resume_hint or f"`zoo run --resume {run.path}` continues from it")
-            if (run.checkpoints / LAST).exists() and epoch else "no epoch finished")
+    kept = (
+        f"checkpoints/last.keras holds epoch {epoch}; "
+        + (resume_hint or f"`zoo run --resume {run.path}` continues from it")
+        if (run.checkpoints / LAST).exists() and epoch
+        else "no epoch finished"
+    )
     text = one_line(exc)
     error = type(exc) if isinstance(exc, ZooError) else TrainingError
     return error(f"training stopped: {text}; {saved}; {kept}")

@@ -30,15 +30,24 @@ Pure: no TensorFlow. TOML is read with the standard library's ``tomllib``.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 from zoo_core.errors import UsageError, ZooError
 
-TOP_KEYS = {"model": str, "dataset": str, "visualizers": list, "seed": int,
-            "seeds": list, "strategy": str, "tensorboard": bool, "settings": dict}
+TOP_KEYS = {
+    "model": str,
+    "dataset": str,
+    "visualizers": list,
+    "seed": int,
+    "seeds": list,
+    "strategy": str,
+    "tensorboard": bool,
+    "settings": dict,
+}
 #: Any other top-level key with a plain value is a model setting given as a flag (the
 #: setting a model trains on instead of a dataset, e.g. ``env = "CartPole-v1"``); the
 #: planner refuses it, at its line, when the model has no such setting.
@@ -70,19 +79,24 @@ class Experiment:
 
 
 # -- reading ----------------------------------------------------------------------------------
-def load(path: str | Path) -> tuple[Experiment, "LineFinder"]:
+def load(path: str | Path) -> tuple[Experiment, LineFinder]:
     """Parse and shape-check a TOML experiment file (names are checked by :func:`plan`)."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"config file {path} does not exist; give the path of a .toml file "
-                         "(see configs/ for examples)")
+        raise UsageError(
+            f"config file {path} does not exist; give the path of a .toml file "
+            "(see configs/ for examples)"
+        )
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        n = line.group(1) if line else (len(text.splitlines()) or 1
-                                         if "end of document" in str(exc) else None)
+        n = (
+            line.group(1)
+            if line
+            else (len(text.splitlines()) or 1 if "end of document" in str(exc) else None)
+        )
         where = f"{path}:{n}" if n else str(path)
         raise ConfigError(f"{where}: not valid TOML ({exc})") from None
     lines = LineFinder(path, text)
@@ -92,21 +106,26 @@ def load(path: str | Path) -> tuple[Experiment, "LineFinder"]:
             if isinstance(value, FLAG_TYPES):
                 exp.flags[key] = value
                 continue
-            raise ConfigError(f"{lines.at(None, key)}: unknown key '{key}'; a config file "
-                              f"takes {', '.join(TOP_KEYS)}, or a model setting that names "
-                              "what the model trains on")
+            raise ConfigError(
+                f"{lines.at(None, key)}: unknown key '{key}'; a config file "
+                f"takes {', '.join(TOP_KEYS)}, or a model setting that names "
+                "what the model trains on"
+            )
         want = TOP_KEYS[key]
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-            raise ConfigError(f"{lines.at(None, key)}: '{key}' must be "
-                              f"{_type_name(want)}, got {value!r}")
+            raise ConfigError(
+                f"{lines.at(None, key)}: '{key}' must be {_type_name(want)}, got {value!r}"
+            )
     if "seed" in data and "seeds" in data:
         raise ConfigError(f"{lines.at(None, 'seeds')}: give 'seed' or 'seeds', not both")
     exp.model = data.get("model")
     exp.dataset = data.get("dataset")
     if "visualizers" in data:
         if not all(isinstance(v, str) for v in data["visualizers"]):
-            raise ConfigError(f"{lines.at(None, 'visualizers')}: 'visualizers' must be a list "
-                              "of names, e.g. [\"manifold\", \"curves\"]")
+            raise ConfigError(
+                f"{lines.at(None, 'visualizers')}: 'visualizers' must be a list "
+                'of names, e.g. ["manifold", "curves"]'
+            )
         exp.visualizers = list(data["visualizers"])
     if "seed" in data:
         exp.seeds = [_seed(data["seed"], lines.at(None, "seed"))]
@@ -122,8 +141,10 @@ def load(path: str | Path) -> tuple[Experiment, "LineFinder"]:
         if isinstance(value, dict):
             for k, v in value.items():
                 if isinstance(v, dict):
-                    raise ConfigError(f"{lines.at(('settings', key), k)}: settings nest one "
-                                      f"level ([settings.{key}]); '{k}' is a table")
+                    raise ConfigError(
+                        f"{lines.at(('settings', key), k)}: settings nest one "
+                        f"level ([settings.{key}]); '{k}' is a table"
+                    )
                 exp.assignments.append((key, k, v))
         else:
             exp.assignments.append((None, key, value))
@@ -132,14 +153,20 @@ def load(path: str | Path) -> tuple[Experiment, "LineFinder"]:
 
 def _seed(value, where) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
-        raise ConfigError(f"{where}: a seed must be a whole number in [0, {SEED_MAX}], "
-                          f"got {value!r}")
+        raise ConfigError(
+            f"{where}: a seed must be a whole number in [0, {SEED_MAX}], got {value!r}"
+        )
     return value
 
 
 def _type_name(tp) -> str:
-    return {str: "a string", int: "a whole number", list: "a list", bool: "true or false",
-            dict: "a table"}[tp]
+    return {
+        str: "a string",
+        int: "a whole number",
+        list: "a list",
+        bool: "true or false",
+        dict: "a table",
+    }[tp]
 
 
 class LineFinder:
@@ -188,15 +215,28 @@ def from_config(cfg: dict, source: str = "") -> Experiment:
     except (KeyError, TypeError):
         raise UsageError(f"{source or 'config.json'} names no model; is it a zoo run?") from None
     seeds = [int(cfg["seed"])] if "seed" in cfg else None
-    return Experiment(model=model, dataset=(cfg.get("dataset") or {}).get("name"),
-                      visualizers=[v["name"] for v in cfg.get("visualizers", [])],
-                      seeds=seeds, strategy=cfg.get("strategy"),
-                      tensorboard=cfg.get("tensorboard"), saved=cfg, source=source)
+    return Experiment(
+        model=model,
+        dataset=(cfg.get("dataset") or {}).get("name"),
+        visualizers=[v["name"] for v in cfg.get("visualizers", [])],
+        seeds=seeds,
+        strategy=cfg.get("strategy"),
+        tensorboard=cfg.get("tensorboard"),
+        saved=cfg,
+        source=source,
+    )
 
 
 # -- planning ---------------------------------------------------------------------------------
-def plan(registry, exp: Experiment, lines: LineFinder | None = None, *, sets=(),
-         seed: int | None = None, overrides: dict | None = None):
+def plan(
+    registry,
+    exp: Experiment,
+    lines: LineFinder | None = None,
+    *,
+    sets=(),
+    seed: int | None = None,
+    overrides: dict | None = None,
+):
     """The one :class:`~zoo_core.run.plan.Plan` of an experiment with the command line's
     overrides (``overrides``: dataset, visualizers, strategy, epochs, batch_size,
     tensorboard and ``flags``, the given ones only; ``sets``: ``--set`` text, applied
@@ -208,13 +248,16 @@ def plan(registry, exp: Experiment, lines: LineFinder | None = None, *, sets=(),
     model = exp.model
     if not model:
         where = lines.path if lines else exp.source
-        raise ConfigError(f"{where}: no model; add model = \"NAME\" (see `zoo list models`)")
+        raise ConfigError(f'{where}: no model; add model = "NAME" (see `zoo list models`)')
     tensorboard = o.get("tensorboard", True if exp.tensorboard is None else exp.tensorboard)
-    kw = dict(dataset=o.get("dataset", exp.dataset),
-              visualizers=o.get("visualizers", exp.visualizers),
-              strategy=o.get("strategy", exp.strategy or "default"),
-              seed=seed if seed is not None else (exp.seeds or [0])[0], saved=exp.saved,
-              tensorboard=tensorboard)
+    kw = dict(
+        dataset=o.get("dataset", exp.dataset),
+        visualizers=o.get("visualizers", exp.visualizers),
+        strategy=o.get("strategy", exp.strategy or "default"),
+        seed=seed if seed is not None else (exp.seeds or [0])[0],
+        saved=exp.saved,
+        tensorboard=tensorboard,
+    )
     flags = {**exp.flags, **(o.get("flags") or {})}
     # --epochs / --batch-size beside the file replace the file's value of that setting
     flagged = {k for k in ("epochs", "batch_size") if o.get(k) is not None} | set(flags)
@@ -227,14 +270,24 @@ def plan(registry, exp: Experiment, lines: LineFinder | None = None, *, sets=(),
     for key in exp.flags:  # a top-level key that is no setting of the model: a typo
         if key not in S.field_names(res.entry.cls.Settings):
             where = lines.at(None, key) if lines else exp.source
-            raise ConfigError(f"{where}: unknown key '{key}'; a config file takes "
-                              f"{', '.join(TOP_KEYS)}, or a setting of model "
-                              f"'{res.display_name}' that names what it trains on")
+            raise ConfigError(
+                f"{where}: unknown key '{key}'; a config file takes "
+                f"{', '.join(TOP_KEYS)}, or a setting of model "
+                f"'{res.display_name}' that names what it trains on"
+            )
     scopes = {None, "model", model, res.entry.name, res.display_name}
     kept = [a for a in exp.assignments if not (a[1] in flagged and a[0] in scopes)]
     try:
-        return plan_run(registry, model, sets=sets, assignments=kept, flags=flags,
-                        epochs=o.get("epochs"), batch_size=o.get("batch_size"), **kw)
+        return plan_run(
+            registry,
+            model,
+            sets=sets,
+            assignments=kept,
+            flags=flags,
+            epochs=o.get("epochs"),
+            batch_size=o.get("batch_size"),
+            **kw,
+        )
     except ZooError:
         if lines is None:
             raise
@@ -242,28 +295,45 @@ def plan(registry, exp: Experiment, lines: LineFinder | None = None, *, sets=(),
     try:
         plan_run(registry, model, flags=exp.flags, **kw)
     except ZooError as exc:
-        key = next((k for k in exp.flags if f"'{k}'" in str(exc) or f"--{k}" in str(exc)),
-                   None)
-        raise ConfigError(f"{lines.at(None, key or _blame(str(exc), exp))}: "
-                          f"{in_words_of('file', exc)}") from None
+        key = next((k for k in exp.flags if f"'{k}'" in str(exc) or f"--{k}" in str(exc)), None)
+        raise ConfigError(
+            f"{lines.at(None, key or _blame(str(exc), exp))}: {in_words_of('file', exc)}"
+        ) from None
     for a in exp.assignments:
         try:
             plan_run(registry, model, assignments=[a], flags=exp.flags, **kw)
         except ZooError as exc:
-            raise ConfigError(f"{lines.of_assignment(a[0], a[1])}: "
-                              f"{in_words_of('file', exc)}") from None
-    return plan_run(registry, model, sets=sets, assignments=kept, flags=flags,
-                    epochs=o.get("epochs"), batch_size=o.get("batch_size"), **kw)
+            raise ConfigError(
+                f"{lines.of_assignment(a[0], a[1])}: {in_words_of('file', exc)}"
+            ) from None
+    return plan_run(
+        registry,
+        model,
+        sets=sets,
+        assignments=kept,
+        flags=flags,
+        epochs=o.get("epochs"),
+        batch_size=o.get("batch_size"),
+        **kw,
+    )
 
 
 #: the planner speaks in flags; a run written in a file, or asked of ``zoo.run()``, is told
 #: in its own words (what the user wrote, never a flag they did not type)
-_WORDS = {"file": ((r"--set ([\w.]+)=", r"\1 = "), (r"--set ", ""),
-                   (r"--dataset NAME", 'dataset = "NAME"'),
-                   (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_") + " =")),
-          "python": ((r"--set ([\w.]+)=", r"\1="), (r"--set ", ""),
-                     (r"--dataset NAME", 'dataset="NAME"'),
-                     (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_") + "="))}
+_WORDS = {
+    "file": (
+        (r"--set ([\w.]+)=", r"\1 = "),
+        (r"--set ", ""),
+        (r"--dataset NAME", 'dataset = "NAME"'),
+        (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_") + " ="),
+    ),
+    "python": (
+        (r"--set ([\w.]+)=", r"\1="),
+        (r"--set ", ""),
+        (r"--dataset NAME", 'dataset="NAME"'),
+        (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_") + "="),
+    ),
+}
 
 
 def in_words_of(speaker: str, exc: Exception) -> str:

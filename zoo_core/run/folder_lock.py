@@ -22,7 +22,7 @@ class FolderLock:
         self.folder = Path(folder)
         self._file = None
 
-    def acquire(self, purpose: str) -> "FolderLock":
+    def acquire(self, purpose: str) -> FolderLock:
         import fcntl
         import socket
 
@@ -36,13 +36,22 @@ class FolderLock:
             except ValueError:
                 h = {}
             f.close()
-            raise RunError(f"{self.folder} is in use by {h.get('purpose', 'another zoo process')}"
-                           f" (pid {h.get('pid', '?')} on {h.get('host', '?')}, since "
-                           f"{h.get('since', '?')}); wait for it to finish, or stop it") from None
+            raise RunError(
+                f"{self.folder} is in use by {h.get('purpose', 'another zoo process')}"
+                f" (pid {h.get('pid', '?')} on {h.get('host', '?')}, since "
+                f"{h.get('since', '?')}); wait for it to finish, or stop it"
+            ) from None
         f.seek(0)
         f.truncate()
-        json.dump({"purpose": purpose, "pid": os.getpid(), "host": socket.gethostname(),
-                   "since": _dt.datetime.now().isoformat(timespec="seconds")}, f)
+        json.dump(
+            {
+                "purpose": purpose,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "since": _dt.datetime.now().isoformat(timespec="seconds"),
+            },
+            f,
+        )
         f.flush()
         self._file = f
         return self

@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from zoo_core import settings as S
+from zoo_core.contract import DataSpec
 from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooError
+from zoo_core.keras.strategy import STRATEGIES, check_variables
 from zoo_core.registry import Registry, Resolved
 from zoo_core.run.run_dir import RunDir, package_versions
-from zoo_core.contract import DataSpec
-from zoo_core.keras.strategy import STRATEGIES, check_variables
-
 
 
 @dataclass
@@ -40,8 +40,12 @@ class PlannedPlugin:
 
     def to_config(self) -> dict:
         e = self.resolved.entry
-        return {"name": self.name, "plugin": e.name, "package": e.package,
-                "settings": S.as_dict(self.settings)}
+        return {
+            "name": self.name,
+            "plugin": e.name,
+            "package": e.package,
+            "settings": S.as_dict(self.settings),
+        }
 
 
 @dataclass
@@ -109,12 +113,17 @@ def _route(assignments, components: list[tuple[PlannedPlugin, tuple[str, ...]]],
             targets = [c for c, scopes in components if scope in scopes]
             if not targets:
                 names = sorted({s for _, scopes in components for s in scopes})
-                raise SettingsError(f"--set {scope}.{key}: '{scope}' is not part of this run; "
-                                    f"scopes: {', '.join(names)}")
+                raise SettingsError(
+                    f"--set {scope}.{key}: '{scope}' is not part of this run; "
+                    f"scopes: {', '.join(names)}"
+                )
             for c in targets:
                 if key not in S.field_names(c.cls.Settings):
-                    raise SettingsError(S.unknown_key_message(
-                        key, S.field_names(c.cls.Settings), f"{c.role} '{c.name}'"))
+                    raise SettingsError(
+                        S.unknown_key_message(
+                            key, S.field_names(c.cls.Settings), f"{c.role} '{c.name}'"
+                        )
+                    )
         else:
             targets = [c for c, _ in components if key in S.field_names(c.cls.Settings)]
             if not targets:
@@ -123,20 +132,32 @@ def _route(assignments, components: list[tuple[PlannedPlugin, tuple[str, ...]]],
         for c in targets:
             shown = f"{scope}.{key}={value}" if scope else f"{key}={value}"
             if i >= given_from and key in given[id(c)]:
-                raise SettingsError(f"--set {given[id(c)][key]} and --set {shown} both set "
-                                    f"{c.role} '{c.name}' setting '{key}'; give it once")
+                raise SettingsError(
+                    f"--set {given[id(c)][key]} and --set {shown} both set "
+                    f"{c.role} '{c.name}' setting '{key}'; give it once"
+                )
             if i >= given_from:
                 given[id(c)][key] = shown
             layers[id(c)][key] = value
     return layers
 
 
-def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
-             visualizers: Iterable[str] | None = None, sets: Iterable[str] = (),
-             epochs: int | None = None, batch_size: int | None = None,
-             flags: dict[str, Any] | None = None, seed: int = 0, strategy: str = "default",
-             saved: dict | None = None, assignments: Iterable[tuple] = (),
-             tensorboard: bool = True) -> Plan:
+def plan_run(
+    registry: Registry,
+    model: str,
+    *,
+    dataset: str | None = None,
+    visualizers: Iterable[str] | None = None,
+    sets: Iterable[str] = (),
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    flags: dict[str, Any] | None = None,
+    seed: int = 0,
+    strategy: str = "default",
+    saved: dict | None = None,
+    assignments: Iterable[tuple] = (),
+    tensorboard: bool = True,
+) -> Plan:
     """Resolve names and settings and check that everything fits. Imports no TensorFlow.
 
     ``flags``: model settings given as flags (``--epochs``, a plugin's ``--env``), refused
@@ -144,23 +165,31 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
     settings to rebuild a run exactly; ``assignments`` (``(scope, key, value)``, e.g. from a
     config file) apply before ``sets``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) \
-            or not 0 <= seed <= 2**32 - 1:
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= seed <= 2**32 - 1
+    ):
         raise UsageError(f"--seed takes a whole number in [0, {2**32 - 1}]; got {seed!r}")
     seed = int(seed)  # a NumPy integer too, recorded in config.json as a plain one
     m_res = registry.resolve("model", model)
     m_cls = m_res.entry.cls
     notes: list[str] = []
-    flags = {k: v for k, v in {**(flags or {}), "epochs": epochs,
-                               "batch_size": batch_size}.items() if v is not None}
+    flags = {
+        k: v
+        for k, v in {**(flags or {}), "epochs": epochs, "batch_size": batch_size}.items()
+        if v is not None
+    }
 
     # the data: a dataset, or the setting the model trains on
     d_comp = None
     src = m_cls.source_setting
     if src is not None:
         if dataset:
-            raise IncompatibleError(f"model '{model}' takes no dataset: it trains on its "
-                                    f"'{src}' setting; use --{src} instead of --dataset")
+            raise IncompatibleError(
+                f"model '{model}' takes no dataset: it trains on its "
+                f"'{src}' setting; use --{src} instead of --dataset"
+            )
     else:
         if not dataset:
             names = ", ".join(registry.all_names("dataset")) or "(none installed)"
@@ -178,8 +207,7 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
                 notes.append(f"default visualizer '{v}' is not installed; skipped")
     else:
         wanted = list(dict.fromkeys(visualizers))
-    v_comps = [PlannedPlugin("visualizer", registry.resolve("visualizer", v), None)
-               for v in wanted]
+    v_comps = [PlannedPlugin("visualizer", registry.resolve("visualizer", v), None) for v in wanted]
 
     # settings: defaults < variant < saved run < flags < --set
     m_comp = PlannedPlugin("model", m_res, None)
@@ -193,33 +221,55 @@ def plan_run(registry: Registry, model: str, *, dataset: str | None = None,
     for key, value in flags.items():
         flag = "--" + key.replace("_", "-")
         if key in layers[id(m_comp)]:
-            raise UsageError(f"{flag} {value} and --set {key}={layers[id(m_comp)][key]} "
-                             "contradict each other; give one of them")
+            raise UsageError(
+                f"{flag} {value} and --set {key}={layers[id(m_comp)][key]} "
+                "contradict each other; give one of them"
+            )
         if key not in S.field_names(m_cls.Settings):
-            hint = "; use --dataset NAME" if src is None and key not in ("epochs",
-                                                                         "batch_size") else ""
-            raise SettingsError(f"model '{model}' has no setting '{key}', so {flag} does not "
-                                f"apply{hint}; its settings: "
-                                f"{', '.join(S.field_names(m_cls.Settings))}")
+            hint = (
+                "; use --dataset NAME"
+                if src is None and key not in ("epochs", "batch_size")
+                else ""
+            )
+            raise SettingsError(
+                f"model '{model}' has no setting '{key}', so {flag} does not "
+                f"apply{hint}; its settings: "
+                f"{', '.join(S.field_names(m_cls.Settings))}"
+            )
     saved = saved or {}
 
     def saved_settings(role_cfg):
         return (role_cfg or {}).get("settings", {})
 
-    m_comp.settings = S.resolve(m_cls.Settings, m_res.overrides, saved_settings(saved.get("model")),
-                                flags, layers[id(m_comp)], owner=f"model '{m_comp.name}'")
+    m_comp.settings = S.resolve(
+        m_cls.Settings,
+        m_res.overrides,
+        saved_settings(saved.get("model")),
+        flags,
+        layers[id(m_comp)],
+        owner=f"model '{m_comp.name}'",
+    )
     if d_comp:
-        d_comp.settings = S.resolve(d_comp.cls.Settings, d_comp.resolved.overrides,
-                                    saved_settings(saved.get("dataset")), layers[id(d_comp)],
-                                    owner=f"dataset '{d_comp.name}'")
+        d_comp.settings = S.resolve(
+            d_comp.cls.Settings,
+            d_comp.resolved.overrides,
+            saved_settings(saved.get("dataset")),
+            layers[id(d_comp)],
+            owner=f"dataset '{d_comp.name}'",
+        )
     saved_viz = {v["name"]: v for v in saved.get("visualizers", [])}
     for v in v_comps:
-        v.settings = S.resolve(v.cls.Settings, v.resolved.overrides,
-                               saved_settings(saved_viz.get(v.name)), layers[id(v)],
-                               owner=f"visualizer '{v.name}'")
+        v.settings = S.resolve(
+            v.cls.Settings,
+            v.resolved.overrides,
+            saved_settings(saved_viz.get(v.name)),
+            layers[id(v)],
+            owner=f"visualizer '{v.name}'",
+        )
 
-    plan = Plan(m_comp, d_comp, v_comps, seed=seed, strategy=strategy, notes=notes,
-                tensorboard=tensorboard)
+    plan = Plan(
+        m_comp, d_comp, v_comps, seed=seed, strategy=strategy, notes=notes, tensorboard=tensorboard
+    )
     check_fit(registry, plan)
     return plan
 
@@ -234,7 +284,8 @@ def check_fit(registry: Registry, plan: Plan) -> None:
             m.cls.check_data(m.settings, spec)
         except IncompatibleError as exc:
             raise IncompatibleError(
-                f"model '{m.name}' does not fit dataset '{plan.dataset.name}': {exc}") from None
+                f"model '{m.name}' does not fit dataset '{plan.dataset.name}': {exc}"
+            ) from None
     for v in plan.visualizers:
         try:
             v.cls.check_model(m.cls, m.settings, spec)
@@ -242,14 +293,16 @@ def check_fit(registry: Registry, plan: Plan) -> None:
             fitting = applicable_visualizers(registry, m, spec)
             raise IncompatibleError(
                 f"visualizer '{v.name}' does not apply to model '{m.name}' ({exc}); "
-                f"visualizers that apply: {', '.join(fitting) or '(none)'}") from None
+                f"visualizers that apply: {', '.join(fitting) or '(none)'}"
+            ) from None
     if plan.strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{plan.strategy}'; choose {', '.join(STRATEGIES)}")
     check_variables(plan.strategy)
     if plan.strategy not in m.cls.strategies:
         raise IncompatibleError(
             f"model '{m.name}' does not support the '{plan.strategy}' strategy; it supports "
-            f"{', '.join(m.cls.strategies)}")
+            f"{', '.join(m.cls.strategies)}"
+        )
 
 
 def fits(check, *args) -> bool:
@@ -261,26 +314,36 @@ def fits(check, *args) -> bool:
     return True
 
 
-def applicable_visualizers(registry: Registry, m: PlannedPlugin,
-                           spec: DataSpec | None = None) -> list[str]:
-    return [e.name for e in registry.entries("visualizer")
-            if fits(e.cls.check_model, m.cls, m.settings, spec)]
+def applicable_visualizers(
+    registry: Registry, m: PlannedPlugin, spec: DataSpec | None = None
+) -> list[str]:
+    return [
+        e.name
+        for e in registry.entries("visualizer")
+        if fits(e.cls.check_model, m.cls, m.settings, spec)
+    ]
 
 
 def applicable_metrics(registry: Registry, plan: Plan) -> list[str]:
     d_cls = plan.dataset.cls if plan.dataset else None
-    return [e.name for e in registry.entries("metric")
-            if fits(e.cls.check, plan.model.cls, plan.model.settings, plan.data_spec, d_cls)]
+    return [
+        e.name
+        for e in registry.entries("metric")
+        if fits(e.cls.check, plan.model.cls, plan.model.settings, plan.data_spec, d_cls)
+    ]
 
 
-def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = None,
-                 sets: Iterable[str] = ()) -> list[PlannedPlugin]:
+def plan_metrics(
+    registry: Registry, plan: Plan, names: Iterable[str] | None = None, sets: Iterable[str] = ()
+) -> list[PlannedPlugin]:
     """The metrics ``zoo eval`` runs on a planned run: the ones named (each refused with
     what it needs when it does not apply) or every one that applies, with ``--set``
     settings routed to them (``k=100`` or scoped, ``nll.k=100``)."""
     fitting = applicable_metrics(registry, plan)
-    comps = [PlannedPlugin("metric", registry.resolve("metric", n), None)
-             for n in (dict.fromkeys(names) if names else fitting)]
+    comps = [
+        PlannedPlugin("metric", registry.resolve("metric", n), None)
+        for n in (dict.fromkeys(names) if names else fitting)
+    ]
     d_cls = plan.dataset.cls if plan.dataset else None
     for c in comps:  # each named one refused with what it needs
         try:
@@ -289,15 +352,19 @@ def plan_metrics(registry: Registry, plan: Plan, names: Iterable[str] | None = N
             raise IncompatibleError(
                 f"metric '{c.name}' does not apply to model '{plan.model.name}' on "
                 f"{plan.trained_on} ({exc}); metrics that apply: "
-                f"{', '.join(fitting) or '(none)'}") from None
+                f"{', '.join(fitting) or '(none)'}"
+            ) from None
     if not comps:
-        raise IncompatibleError(f"no installed metric applies to model '{plan.model.name}'; "
-                                "see `zoo list metrics`")
-    layers = _route(S.parse_assignments(sets),
-                    [(c, (c.resolved.entry.name, c.name)) for c in comps])
+        raise IncompatibleError(
+            f"no installed metric applies to model '{plan.model.name}'; see `zoo list metrics`"
+        )
+    layers = _route(
+        S.parse_assignments(sets), [(c, (c.resolved.entry.name, c.name)) for c in comps]
+    )
     for c in comps:
-        c.settings = S.resolve(c.cls.Settings, c.resolved.overrides, layers[id(c)],
-                               owner=f"metric '{c.name}'")
+        c.settings = S.resolve(
+            c.cls.Settings, c.resolved.overrides, layers[id(c)], owner=f"metric '{c.name}'"
+        )
     return comps
 
 
@@ -306,6 +373,14 @@ def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=())
     from zoo_core.run.experiment import from_config
 
     exp = from_config(run.config, source=str(run.file("config.json")))
-    return plan_run(registry, exp.model, dataset=exp.dataset, visualizers=visualizers,
-                    sets=sets, seed=(exp.seeds or [0])[0], strategy=exp.strategy or "default",
-                    saved=exp.saved, tensorboard=bool(exp.tensorboard))
+    return plan_run(
+        registry,
+        exp.model,
+        dataset=exp.dataset,
+        visualizers=visualizers,
+        sets=sets,
+        seed=(exp.seeds or [0])[0],
+        strategy=exp.strategy or "default",
+        saved=exp.saved,
+        tensorboard=bool(exp.tensorboard),
+    )

@@ -37,8 +37,19 @@ STATUS = "status.json"
 METRICS = "metrics.json"
 STATE = "state.json"
 #: What a run writes into its folder: all that a failed start may remove before reusing it.
-WRITTEN = (CONFIG, STATUS, METRICS, STATE, "manifest.json", "metrics.csv", "model.keras",
-           "checkpoints", "figures", "tensorboard", LOCK)
+WRITTEN = (
+    CONFIG,
+    STATUS,
+    METRICS,
+    STATE,
+    "manifest.json",
+    "metrics.csv",
+    "model.keras",
+    "checkpoints",
+    "figures",
+    "tensorboard",
+    LOCK,
+)
 
 
 def package_versions() -> dict:
@@ -48,9 +59,11 @@ def package_versions() -> dict:
 
     out = {"python": platform.python_version()}
     try:
-        wanted = ["zoo"] + [re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0]
-                            for r in importlib.metadata.requires("zoo") or []
-                            if "extra ==" not in r]
+        wanted = ["zoo"] + [
+            re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0]
+            for r in importlib.metadata.requires("zoo") or []
+            if "extra ==" not in r
+        ]
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover (not installed)
         wanted = []
     for n in dict.fromkeys(wanted + ["tensorflow-cpu"]):
@@ -74,8 +87,9 @@ def atomic_path(path: Path, suffix: str = ""):
     umask's mode), on any error it is removed, so ``path`` is never left half-written.
     ``--resume`` cleans up what a killed process leaves (:meth:`RunDir.clean_temp`)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem if suffix else path.name}.",
-                               suffix=suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem if suffix else path.name}.", suffix=suffix, dir=path.parent
+    )
     os.close(fd)
     try:
         yield Path(tmp)
@@ -159,8 +173,14 @@ class RunDir:
 
     # -- creating and opening -----------------------------------------------------------
     @classmethod
-    def create(cls, model: str, dataset: str, *, root: str | os.PathLike = "runs",
-               out: str | os.PathLike | None = None) -> "RunDir":
+    def create(
+        cls,
+        model: str,
+        dataset: str,
+        *,
+        root: str | os.PathLike = "runs",
+        out: str | os.PathLike | None = None,
+    ) -> RunDir:
         path = Path(out) if out is not None else fresh_path(root, f"{model}-{dataset}")
         if path.exists() and not path.is_dir():
             raise RunError(f"--out {path} is a file; give a folder")
@@ -168,8 +188,9 @@ class RunDir:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise RunError(f"cannot create run directory {path}: {exc.strerror}; "
-                           "choose a writable --out") from None
+            raise RunError(
+                f"cannot create run directory {path}: {exc.strerror}; choose a writable --out"
+            ) from None
         lock = FolderLock(path).acquire("zoo run")
         try:
             cls._refuse_taken(path)  # again under the lock: no other writer got in between
@@ -191,16 +212,20 @@ class RunDir:
             return
         failed_start = cls._failed_before_checkpoint(path)
         if (path / CONFIG).exists() and not failed_start:
-            raise RunError(f"{path} already holds a run; choose another --out or "
-                           f"continue it with `zoo run --resume {path}`")
+            raise RunError(
+                f"{path} already holds a run; choose another --out or "
+                f"continue it with `zoo run --resume {path}`"
+            )
         ours = WRITTEN if failed_start else (LOCK,)
         others = sorted(p.name for p in path.iterdir() if p.name not in ours)
         if failed_start:  # a start that failed drew nothing: a figure there is the user's
             others += [f"figures/{p.name}" for p in sorted(path.glob("figures/*"))]
         if others:
-            raise RunError(f"--out {path} is not empty (it holds {', '.join(others[:5])}); "
-                           "zoo writes a run only into a new or empty folder: choose "
-                           "another --out")
+            raise RunError(
+                f"--out {path} is not empty (it holds {', '.join(others[:5])}); "
+                "zoo writes a run only into a new or empty folder: choose "
+                "another --out"
+            )
 
     def take_lock(self, purpose: str) -> None:
         """Hold the run's lock (``zoo run --resume``, ``zoo eval``), or refuse naming who
@@ -218,9 +243,11 @@ class RunDir:
             with tempfile.NamedTemporaryFile(dir=self.path, prefix=".write-check-"):
                 pass
         except OSError as exc:
-            raise RunError(f"cannot write into {self.path} ({exc.strerror}), where "
-                           f"{purpose} keeps its results; copy the run to a folder you can "
-                           "write and use that") from None
+            raise RunError(
+                f"cannot write into {self.path} ({exc.strerror}), where "
+                f"{purpose} keeps its results; copy the run to a folder you can "
+                "write and use that"
+            ) from None
 
     @staticmethod
     def _remove_written(path: Path, keep=()) -> None:
@@ -240,15 +267,22 @@ class RunDir:
         """A run that stopped (failed or interrupted) before its first checkpoint: safe to
         start over in."""
         return _read_status(path).get("status") in ("failed", "interrupted") and not any(
-            p.is_file() for p in (path / "checkpoints").glob("*"))
+            p.is_file() for p in (path / "checkpoints").glob("*")
+        )
 
     def set_status(self, status: str, **extra) -> None:
         """Record what the run is doing (``running``, ``finished``, ``interrupted``,
         ``failed``), by whom (pid, host) and when; ``zoo runs`` reads it."""
-        self.write_json(STATUS, {"status": status, "pid": os.getpid(),
-                                 "host": socket.gethostname(),
-                                 "updated": _dt.datetime.now().isoformat(timespec="seconds"),
-                                 **extra})
+        self.write_json(
+            STATUS,
+            {
+                "status": status,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "updated": _dt.datetime.now().isoformat(timespec="seconds"),
+                **extra,
+            },
+        )
 
     def status(self) -> tuple[str, str]:
         """``(status, note)`` as the run recorded it in ``status.json``. A run recorded as
@@ -258,15 +292,22 @@ class RunDir:
         rec = _read_status(self.path)
         if not rec:
             m = self.read_json(METRICS, {}) or {}
-            if self.file("model.keras").is_file() and isinstance(m, dict) \
-                    and m.get("test") is not None:
+            if (
+                self.file("model.keras").is_file()
+                and isinstance(m, dict)
+                and m.get("test") is not None
+            ):
                 return "finished", "inferred"
             return "unknown", ""
         status = str(rec.get("status", "unknown"))
         if status == "running" and FolderLock.held(self.path) is False:
             return "interrupted", "process gone"  # its lock went with it (even on SIGKILL)
-        if status == "running" and rec.get("host") == socket.gethostname() \
-                and isinstance(rec.get("pid"), int) and not _alive(rec["pid"]):
+        if (
+            status == "running"
+            and rec.get("host") == socket.gethostname()
+            and isinstance(rec.get("pid"), int)
+            and not _alive(rec["pid"])
+        ):
             return "interrupted", "process gone"
         if status == "pruned" and rec.get("epoch"):
             return status, f"after epoch {rec['epoch']}"
@@ -277,9 +318,10 @@ class RunDir:
         the error. Before the first checkpoint ``--out`` may reuse the folder; after it,
         ``--resume`` continues from the checkpoint."""
         interrupted = isinstance(error, KeyboardInterrupt)
-        self.set_status("interrupted" if interrupted else "failed",
-                        **({} if interrupted else {"error": str(error) or
-                                                   type(error).__name__}))
+        self.set_status(
+            "interrupted" if interrupted else "failed",
+            **({} if interrupted else {"error": str(error) or type(error).__name__}),
+        )
 
     def clean_temp(self) -> list[str]:
         """Remove temp files an interrupted atomic write left (``.NAME.XXXX``); call only
@@ -287,20 +329,22 @@ class RunDir:
         removed = []
         for folder in (self.path, self.checkpoints):
             for p in folder.glob(".*"):
-                if p.is_file() and (p.suffix in (".keras", ".npz") or ".json." in p.name
-                                    or ".csv." in p.name):
+                if p.is_file() and (
+                    p.suffix in (".keras", ".npz") or ".json." in p.name or ".csv." in p.name
+                ):
                     p.unlink()
                     removed.append(p.name)
         return removed
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "RunDir":
+    def open(cls, path: str | os.PathLike) -> RunDir:
         p = Path(path)
         if not p.is_dir():
             raise NotARunError(f"{p} is not a folder; pass a run directory made by `zoo run`")
         if not (p / CONFIG).is_file():
-            raise NotARunError(f"{p} is not a run directory (no {CONFIG}); pass a folder made "
-                           "by `zoo run`")
+            raise NotARunError(
+                f"{p} is not a run directory (no {CONFIG}); pass a folder made by `zoo run`"
+            )
         (p / "figures").mkdir(exist_ok=True)
         (p / "checkpoints").mkdir(exist_ok=True)
         return cls(p)
@@ -332,8 +376,10 @@ class RunDir:
             raise RunError(f"{p} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
 
     def _shape_error(self, name: str, expected: str) -> RunError:
-        return RunError(f"{self.file(name)} is not what zoo writes there ({expected}); "
-                        "restore it from a copy or remove the run")
+        return RunError(
+            f"{self.file(name)} is not what zoo writes there ({expected}); "
+            "restore it from a copy or remove the run"
+        )
 
     @property
     def config(self) -> dict:
@@ -351,8 +397,11 @@ class RunDir:
         if m is None:
             return {"history": [], "test": {}}
         history = m.get("history", []) if isinstance(m, dict) else None
-        if not isinstance(history, list) or not all(isinstance(r, dict) for r in history) \
-                or not all(isinstance(m.get(k) or {}, dict) for k in ("test", "eval")):
+        if (
+            not isinstance(history, list)
+            or not all(isinstance(r, dict) for r in history)
+            or not all(isinstance(m.get(k) or {}, dict) for k in ("test", "eval"))
+        ):
             # refused, not replaced: a writer would otherwise overwrite what is there
             raise self._shape_error(METRICS, "an object with a list of rows as 'history'")
         m["history"] = history
@@ -364,8 +413,9 @@ class RunDir:
         m.update(parts)
         self.write_json(METRICS, m)
 
-    def record_step(self, row: dict, *, key: str = "epoch", history: list | None = None,
-                    **parts) -> list[dict]:
+    def record_step(
+        self, row: dict, *, key: str = "epoch", history: list | None = None, **parts
+    ) -> list[dict]:
         """Record one unit of progress: ``row`` (with ``row[key]``, counted from 1) replaces
         any recorded row at or after it (a resumed run re-recording), ``metrics.json`` and
         ``metrics.csv`` are rewritten, ``parts`` set beside the history. ``history``: the

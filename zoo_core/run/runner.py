@@ -12,17 +12,25 @@ import os
 import time
 from pathlib import Path
 
-from zoo_core.errors import (FigureError, IncompatibleError, RunError, UsageError, ZooError,
-                             one_line)
-from zoo_core.run.plan import (STRATEGIES, PlannedPlugin, Plan, applicable_metrics,  # noqa: F401
-                   applicable_visualizers, check_fit, fingerprint, plan_from_run,
-                   plan_metrics, plan_run)
 from zoo_core import settings as S
+from zoo_core.contract import DrawContext, MetricResult, RunContext
+from zoo_core.errors import FigureError, IncompatibleError, RunError, UsageError, ZooError, one_line
 from zoo_core.plugins import run_path
 from zoo_core.registry import Registry
 from zoo_core.run import seed_groups
+from zoo_core.run.plan import (  # noqa: F401
+    STRATEGIES,
+    Plan,
+    PlannedPlugin,
+    applicable_metrics,
+    applicable_visualizers,
+    check_fit,
+    fingerprint,
+    plan_from_run,
+    plan_metrics,
+    plan_run,
+)
 from zoo_core.run.run_dir import RunDir
-from zoo_core.contract import DrawContext, MetricResult, RunContext
 
 
 # -- executing ------------------------------------------------------------------------------
@@ -33,24 +41,41 @@ def build(plan: Plan):
     return model, dataset
 
 
-def execute(plan: Plan, console, *, out: str | None = None, root: str = "runs",
-            formats: tuple[str, ...] = ("png",), extra: dict | None = None,
-            on_trained=None) -> tuple[RunDir, dict, list[Path]]:
+def execute(
+    plan: Plan,
+    console,
+    *,
+    out: str | None = None,
+    root: str = "runs",
+    formats: tuple[str, ...] = ("png",),
+    extra: dict | None = None,
+    on_trained=None,
+) -> tuple[RunDir, dict, list[Path]]:
     """Train, evaluate and draw a planned run; returns the run, test metrics, figure paths.
 
     ``extra`` reaches the model as ``RunContext.extra`` (e.g. ``{"callbacks": [...]}``);
     ``on_trained(model, dataset)`` is called with the trained model still in memory.
     """
-    run = RunDir.create(plan.model.name, plan.trained_on.lower().replace("-", "_"),
-                        root=root, out=out)
+    run = RunDir.create(
+        plan.model.name, plan.trained_on.lower().replace("-", "_"), root=root, out=out
+    )
     run.write_json("config.json", plan.to_config())
     run.set_status("running")
     try:
         model, dataset = build(plan)
         if dataset is not None:
             run.write_json("manifest.json", dataset.manifest())
-        return _train_eval_draw(plan, run, model, dataset, console, resume=False,
-                                formats=formats, extra=extra, on_trained=on_trained)
+        return _train_eval_draw(
+            plan,
+            run,
+            model,
+            dataset,
+            console,
+            resume=False,
+            formats=formats,
+            extra=extra,
+            on_trained=on_trained,
+        )
     except BaseException as exc:
         if not isinstance(exc, FigureError):  # trained and kept: only a figure is missing
             run.mark_failed(exc)  # before a checkpoint: --out may start over in this folder
@@ -77,27 +102,37 @@ def _resume(registry, run, console, formats, extra):
     run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
     if cfg.get("fingerprint") and cfg["fingerprint"] != fingerprint(cfg):
-        raise UsageError(f"{run.path}/config.json was edited after the run started; --resume "
-                         "continues what was recorded: undo the edit, or start a new run "
-                         "with the new settings")
-    plan = plan_from_run(registry, run,
-                         visualizers=[v["name"] for v in cfg.get("visualizers", [])])
+        raise UsageError(
+            f"{run.path}/config.json was edited after the run started; --resume "
+            "continues what was recorded: undo the edit, or start a new run "
+            "with the new settings"
+        )
+    plan = plan_from_run(registry, run, visualizers=[v["name"] for v in cfg.get("visualizers", [])])
     run.set_status("running")
     try:
         model, dataset = build(plan)
-        return _train_eval_draw(plan, run, model, dataset, console, resume=True,
-                                formats=formats, extra=extra)
+        return _train_eval_draw(
+            plan, run, model, dataset, console, resume=True, formats=formats, extra=extra
+        )
     except BaseException as exc:
         if not isinstance(exc, FigureError):
             run.mark_failed(exc)
         raise
 
 
-def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats, extra=None,
-                     on_trained=None):
-    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
-                     strategy=plan.strategy, resume=resume, extra=dict(extra or {}),
-                     tensorboard=plan.tensorboard)
+def _train_eval_draw(
+    plan, run, model, dataset, console, *, resume, formats, extra=None, on_trained=None
+):
+    ctx = RunContext(
+        run=run,
+        dataset=dataset,
+        seed=plan.seed,
+        console=console,
+        strategy=plan.strategy,
+        resume=resume,
+        extra=dict(extra or {}),
+        tensorboard=plan.tensorboard,
+    )
     model.train(ctx)
     test = model.test_metrics(ctx) or {}
     run.update_metrics(test=test)
@@ -110,9 +145,17 @@ def _train_eval_draw(plan, run, model, dataset, console, *, resume, formats, ext
     return run, test, paths
 
 
-def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
-                 requires: frozenset[str] = frozenset(), purpose: str = "",
-                 before_load=None, console=None):
+def open_trained(
+    registry: Registry,
+    path: str,
+    *,
+    visualizers=None,
+    sets=(),
+    requires: frozenset[str] = frozenset(),
+    purpose: str = "",
+    before_load=None,
+    console=None,
+):
     """The one way a command opens a saved run: its plan (rebuilt from ``config.json``),
     the run, its model loaded from ``model.keras`` (or the last checkpoint) and its
     dataset. ``path`` may be a reference such as ``pretrained:NAME``
@@ -123,8 +166,10 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
     plan = plan_from_run(registry, run, visualizers=visualizers, sets=sets)
     missing = sorted(set(requires) - plan.model.cls.capabilities)
     if missing:
-        raise IncompatibleError(f"model '{plan.model.name}' cannot {', '.join(missing)}, "
-                                f"which {purpose or 'this command'} needs")
+        raise IncompatibleError(
+            f"model '{plan.model.name}' cannot {', '.join(missing)}, "
+            f"which {purpose or 'this command'} needs"
+        )
     if before_load is not None:
         before_load(plan)
     model, dataset = build(plan)
@@ -138,10 +183,12 @@ def open_trained(registry: Registry, path: str, *, visualizers=None, sets=(),
             build(plan_from_run(registry, run))[0].load(run)
         except Exception:  # noqa: BLE001 (the files are at fault, as the first error says)
             raise first from None
-        raise UsageError(f"{', '.join(changed)} changes the network {run.path} saved, so its "
-                         "weights do not fit; give only settings the saved network allows "
-                         "(e.g. how it samples), or train a run with them: "
-                         f"`zoo run --like {path} --set ...`") from None
+        raise UsageError(
+            f"{', '.join(changed)} changes the network {run.path} saved, so its "
+            "weights do not fit; give only settings the saved network allows "
+            "(e.g. how it samples), or train a run with them: "
+            f"`zoo run --like {path} --set ...`"
+        ) from None
     return plan, run, model, dataset
 
 
@@ -161,7 +208,8 @@ def load_reporting(model, run: RunDir, console=None) -> None:
 
         (console or Console(stderr=True)).print(
             f"[yellow]warning:[/] damaged: {', '.join(damaged)}; using "
-            f"{model.loaded_from.relative_to(run.path)}")
+            f"{model.loaded_from.relative_to(run.path)}"
+        )
 
 
 def figure_title(plan: Plan, run: RunDir) -> str:
@@ -181,11 +229,11 @@ def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path
     title = figure_title(plan, run)
     for v in plan.visualizers:
         try:
-            fig = v.cls(v.settings).draw(DrawContext(model=model, dataset=dataset, run=run,
-                                                     title=title, seed=plan.seed))
+            fig = v.cls(v.settings).draw(
+                DrawContext(model=model, dataset=dataset, run=run, title=title, seed=plan.seed)
+            )
             if not hasattr(fig, "savefig"):
-                raise TypeError(f"draw() returned {type(fig).__name__}, not a matplotlib "
-                                "Figure")
+                raise TypeError(f"draw() returned {type(fig).__name__}, not a matplotlib Figure")
         except Exception as exc:  # noqa: BLE001 (reported below, in one line)
             if os.environ.get("ZOO_DEBUG"):
                 raise
@@ -201,15 +249,18 @@ def draw(plan: Plan, model, dataset, run: RunDir, formats=("png",)) -> list[Path
     if failed:
         again = " ".join(f"--viz {name}" for name in failed)
         them = "them" if len(failed) > 1 else "it"
-        raise FigureError(f"not drawn: {'; '.join(failed.values())}. The run is kept"
-                          f"{' with its other figures' if paths else ''}; after a fix, "
-                          f"`zoo viz {run.path} {again}` draws {them} again (ZOO_DEBUG=1 "
-                          "shows the traceback)")
+        raise FigureError(
+            f"not drawn: {'; '.join(failed.values())}. The run is kept"
+            f"{' with its other figures' if paths else ''}; after a fix, "
+            f"`zoo viz {run.path} {again}` draws {them} again (ZOO_DEBUG=1 "
+            "shows the traceback)"
+        )
     return paths
 
 
-def evaluate(plan: Plan, metrics: list[PlannedPlugin], model, dataset, run: RunDir,
-             console) -> dict:
+def evaluate(
+    plan: Plan, metrics: list[PlannedPlugin], model, dataset, run: RunDir, console
+) -> dict:
     """Run planned metrics on a loaded model; each measurement is appended to
     ``metrics.json["evaluations"]`` (with its settings) and the latest values of each
     are kept in ``metrics.json["eval"]``. Returns ``{metric: record}``."""
@@ -222,14 +273,27 @@ def evaluate(plan: Plan, metrics: list[PlannedPlugin], model, dataset, run: RunD
 
 
 def _evaluate(plan, metrics, model, dataset, run, console):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24),
-                        MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                        console=console, transient=True)
-    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console,
-                     extra={"progress": progress})
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    ctx = RunContext(
+        run=run, dataset=dataset, seed=plan.seed, console=console, extra={"progress": progress}
+    )
     records, failed = {}, []
     try:
         for c in metrics:
@@ -239,18 +303,29 @@ def _evaluate(plan, metrics, model, dataset, run, console):
                 if os.environ.get("ZOO_DEBUG"):
                     raise
                 text = one_line(exc)
-                failed.append((exc, text if text.startswith(f"metric '{c.name}'") else
-                               f"metric '{c.name}' ({c.resolved.entry.package}): {text}"))
+                failed.append(
+                    (
+                        exc,
+                        text
+                        if text.startswith(f"metric '{c.name}'")
+                        else f"metric '{c.name}' ({c.resolved.entry.package}): {text}",
+                    )
+                )
     finally:  # what was measured is kept, also when Ctrl-C stops a later metric
         if records:
             run.record_evaluations(list(records.values()))
     if len(failed) == 1 and not records and isinstance(failed[0][0], ZooError):
         raise failed[0][0]  # the plugin's own message, kind and exit code
     if failed:
-        kept = f"; {', '.join(records)} measured and recorded in {run.file('metrics.json')}" \
-            if records else "; nothing recorded"
-        raise ZooError(f"not measured: {'; '.join(text for _, text in failed)}{kept} "
-                       "(ZOO_DEBUG=1 shows the traceback)")
+        kept = (
+            f"; {', '.join(records)} measured and recorded in {run.file('metrics.json')}"
+            if records
+            else "; nothing recorded"
+        )
+        raise ZooError(
+            f"not measured: {'; '.join(text for _, text in failed)}{kept} "
+            "(ZOO_DEBUG=1 shows the traceback)"
+        )
     return records
 
 
@@ -260,11 +335,16 @@ def _measure(c: PlannedPlugin, model, ctx: RunContext, progress) -> dict:
     with progress:
         result = c.cls(c.settings).compute(model, ctx)
     _check_result(c, result)
-    return {"metric": c.name, "settings": S.as_dict(c.settings), "values": result.values,
-            "units": result.units, "notes": result.notes,
-            "higher_is_better": sorted(c.cls.higher_is_better & set(result.values)),
-            "seconds": round(time.perf_counter() - t0, 2),
-            "when": _dt.datetime.now().isoformat(timespec="seconds")}
+    return {
+        "metric": c.name,
+        "settings": S.as_dict(c.settings),
+        "values": result.values,
+        "units": result.units,
+        "notes": result.notes,
+        "higher_is_better": sorted(c.cls.higher_is_better & set(result.values)),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "when": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def _check_result(metric: PlannedPlugin, result) -> None:
@@ -272,10 +352,17 @@ def _check_result(metric: PlannedPlugin, result) -> None:
     anything else is refused naming the plugin, before it is written anywhere."""
     where = f"metric '{metric.name}' ({metric.resolved.entry.package})"
     if not isinstance(result, MetricResult):
-        raise ZooError(f"{where}: compute() returned {type(result).__name__}, not a "
-                       "zoo_core.MetricResult; return MetricResult(values={name: number})")
-    bad = [k for k, v in (result.values or {}).items()
-           if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, numbers.Real)]
+        raise ZooError(
+            f"{where}: compute() returned {type(result).__name__}, not a "
+            "zoo_core.MetricResult; return MetricResult(values={name: number})"
+        )
+    bad = [
+        k
+        for k, v in (result.values or {}).items()
+        if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, numbers.Real)
+    ]
     if not result.values or bad:
-        raise ZooError(f"{where}: compute() must give at least one value and only numbers "
-                       f"by name; got {dict(result.values or {})!r:.200}")
+        raise ZooError(
+            f"{where}: compute() must give at least one value and only numbers "
+            f"by name; got {dict(result.values or {})!r:.200}"
+        )

@@ -32,8 +32,11 @@ def summarize(per_seed: dict[int, dict]) -> dict[str, dict]:
     """``{metric: {"mean", "std", "values": {seed: value}}}`` over the metrics every seed
     reported as a number."""
     seeds = list(per_seed)
-    names = [k for k in dict.fromkeys(k for m in per_seed.values() for k in m)
-             if all(is_number(per_seed[s].get(k)) for s in seeds)]
+    names = [
+        k
+        for k in dict.fromkeys(k for m in per_seed.values() for k in m)
+        if all(is_number(per_seed[s].get(k)) for s in seeds)
+    ]
     out = {}
     for k in names:
         mean, std = mean_std(per_seed[s][k] for s in seeds)
@@ -50,8 +53,9 @@ def parse_seeds(text: str) -> list[int]:
     try:  # every item a whole number: "0,,1" and "" are refused, not read as 0,1 and none
         seeds = [int(s) if s.strip().isascii() else int("x") for s in text.split(",")]
     except ValueError:
-        raise UsageError(f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; "
-                         f"got {text!r}") from None
+        raise UsageError(
+            f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; got {text!r}"
+        ) from None
     if not seeds or any(not 0 <= s <= 2**32 - 1 for s in seeds):
         raise UsageError(f"--seeds takes seeds in [0, {2**32 - 1}], e.g. 0,1,2; got {text!r}")
     if len(set(seeds)) != len(seeds):
@@ -63,8 +67,10 @@ def group_path(model: str, source: str, *, root="runs", out=None) -> Path:
     if out is not None:
         path = Path(out)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise RunError(f"--out {path} is not an empty folder; a seed group is written "
-                           "only into a new or empty folder: choose another --out")
+            raise RunError(
+                f"--out {path} is not an empty folder; a seed group is written "
+                "only into a new or empty folder: choose another --out"
+            )
         return path
     return fresh_path(root, f"{model}-{source}-seeds")
 
@@ -79,10 +85,16 @@ def run_group(plans, console, *, out=None, root="runs", formats=("png",)):
     source = first.trained_on.lower().replace("-", "_")
     path = group_path(first.model.name, source, root=root, out=out)
     path.mkdir(parents=True, exist_ok=True)
-    record = {"group": "seeds", "model": first.model.name, "source": first.trained_on,
-              "seeds": [p.seed for p in plans], "runs": [], "summary": {},
-              "created": _dt.datetime.now().isoformat(timespec="seconds"),
-              "config": first.to_config()}  # what --resume plans the missing seeds from
+    record = {
+        "group": "seeds",
+        "model": first.model.name,
+        "source": first.trained_on,
+        "seeds": [p.seed for p in plans],
+        "runs": [],
+        "summary": {},
+        "created": _dt.datetime.now().isoformat(timespec="seconds"),
+        "config": first.to_config(),
+    }  # what --resume plans the missing seeds from
     write_json_atomic(path / GROUP, record)
     for i, p in enumerate(plans):
         console.print(f"[bold]seed {p.seed}[/] ({i + 1} of {len(plans)})")
@@ -141,4 +153,6 @@ def read_group(path) -> dict | None:
     try:
         return json.loads(p.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise RunError(f"{p} cannot be read ({exc}); it is rewritten by `zoo run --seeds`")
+        raise RunError(
+            f"{p} cannot be read ({exc}); it is rewritten by `zoo run --seeds`"
+        ) from None

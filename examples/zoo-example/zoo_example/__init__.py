@@ -22,15 +22,16 @@ class Shapes(Dataset):
 
     def arrays(self, split):
         import numpy as np
+
         rng = np.random.default_rng(0 if split == "train" else 1)
         n = self.settings.size
         x = np.zeros((n, 28, 28, 1), np.float32)
         y = rng.integers(0, 2, n).astype(np.int32)
         for i, (c, r, k) in enumerate(zip(y, rng.integers(4, 16, n), rng.integers(6, 12, n))):
             if c == 0:
-                x[i, r:r + k, r:r + k] = 1.0
+                x[i, r : r + k, r : r + k] = 1.0
             else:
-                x[i, :, r:r + 3] = 1.0
+                x[i, :, r : r + 3] = 1.0
         return x, y
 
 
@@ -45,8 +46,11 @@ class PixelHistogram(Visualizer):
 
         m = ctx.model
         # a conditional model is asked for every class in turn
-        kw = {"labels": np.arange(256) % len(m.data_spec.class_names)} \
-            if CONDITIONAL in m.capabilities else {}
+        kw = (
+            {"labels": np.arange(256) % len(m.data_spec.class_names)}
+            if CONDITIONAL in m.capabilities
+            else {}
+        )
         pixels = m.decode(m.prior(256, ctx.seed), **kw).ravel()
         fig = Figure(figsize=(6, 4))
         ax = fig.add_subplot()

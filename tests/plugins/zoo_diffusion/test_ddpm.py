@@ -42,8 +42,9 @@ def test_the_forward_process_has_its_closed_form_mean_and_variance(schedule):
     x0 = np.full((20_000, 2, 2, 1), 0.6, "float32")
     for t in (0, 100, 500, 999):
         noise = np.random.default_rng(t).standard_normal(x0.shape).astype("float32")
-        xt = q_sample(tf.constant(x0), tf.fill([len(x0)], t), tf.constant(noise),
-                      tf.constant(ab, tf.float32)).numpy()
+        xt = q_sample(
+            tf.constant(x0), tf.fill([len(x0)], t), tf.constant(noise), tf.constant(ab, tf.float32)
+        ).numpy()
         assert abs(xt.mean() - np.sqrt(ab[t]) * 0.6) < 0.01
         assert abs(xt.var() - (1 - ab[t])) < 0.01 * max(1 - ab[t], 0.01) + 1e-4
 
@@ -80,8 +81,9 @@ def test_the_loss_is_the_noise_predictions_mean_squared_error_by_hand():
     x = np.random.default_rng(1).random((6, 8, 8, 1), dtype="float32")
     loss = net._loss(tf.constant(x), training=True).numpy()
     # by hand: the same draws (streams 0 and 1 at step 0), x_t, then the U-Net's prediction
-    u = replayable_normal(6, (), seed=0, step=0, stream=0, streams=6,
-                          distribution="uniform").numpy()
+    u = replayable_normal(
+        6, (), seed=0, step=0, stream=0, streams=6, distribution="uniform"
+    ).numpy()
     t = np.minimum((u * 50).astype("int32"), 49)
     noise = replayable_normal(6, (8, 8, 1), seed=0, step=0, stream=1, streams=6).numpy()
     ab = alpha_bars("cosine", 50).astype("float32")[t][:, None, None, None]
@@ -124,8 +126,9 @@ def test_ddim_with_a_perfect_noise_predictor_recovers_x0_exactly():
     for t, t_prev in sampling_timesteps("ddim", 1000, 10):
         ab_t = tf.fill([5], ab[t])
         ab_prev = tf.fill([5], ab[t_prev] if t_prev >= 0 else 1.0)
-        eps = (x - tf.sqrt(ab_t)[:, None, None, None] * x0) / \
-            tf.sqrt(1 - ab_t)[:, None, None, None]  # the noise that makes x from x0
+        eps = (x - tf.sqrt(ab_t)[:, None, None, None] * x0) / tf.sqrt(1 - ab_t)[
+            :, None, None, None
+        ]  # the noise that makes x from x0
         x, x0_pred = denoise_step(x, eps, ab_t, ab_prev, 0.0, zeros)
         # at t = 999 sqrt(abar) is 2e-4, so float32 carries x0 to about 1e-3 there
         assert np.allclose(x0_pred.numpy(), x0.numpy(), atol=2e-3)
@@ -182,8 +185,7 @@ def test_guidance_mixes_conditional_and_unconditional_predictions():
     cond = net.ema_unet(x, t, y).numpy()
     uncond = net.ema_unet(x, t, tf.fill([3], 4)).numpy()  # 4 = the null label
     assert not np.allclose(cond, uncond, atol=1e-4)  # the label matters
-    assert np.allclose(net.predict_eps(x, t, y, 3.0).numpy(), 4 * cond - 3 * uncond,
-                       atol=1e-4)
+    assert np.allclose(net.predict_eps(x, t, y, 3.0).numpy(), 4 * cond - 3 * uncond, atol=1e-4)
     assert np.allclose(net.predict_eps(x, t, y, 0.0).numpy(), cond, atol=1e-6)
     # labels reach the samples: the same seed, other classes, other images
     a = model.sample(4, seed=0, labels=np.zeros(4, "int32"))
@@ -195,19 +197,21 @@ def test_guidance_mixes_conditional_and_unconditional_predictions():
 @pytest.mark.parametrize("viz", ["manifold", "clusters", "reconstructions", "interpolation"])
 def test_encode_and_latent_figures_are_refused_before_training(viz):
     with pytest.raises(IncompatibleError) as exc:
-        runner.plan_run(plugins.get_registry(), "ddpm", dataset="fashion_mnist",
-                        visualizers=[viz])
+        runner.plan_run(plugins.get_registry(), "ddpm", dataset="fashion_mnist", visualizers=[viz])
     msg = str(exc.value)
     assert "\n" not in msg and any(w in msg for w in ("encode", "decode", "latent"))
     assert "visualizers that apply: curves, denoising, samples, steps_tradeoff" in msg
 
 
-@pytest.mark.parametrize("sets,message", [
-    (["steps=2000"], "cannot exceed 'timesteps'"),
-    (["channels=12,24"], "multiples of 8"),
-    (["label_dropout=1.0"], "label_dropout"),
-    (["sampler=euler"], "sampler"),
-])
+@pytest.mark.parametrize(
+    "sets,message",
+    [
+        (["steps=2000"], "cannot exceed 'timesteps'"),
+        (["channels=12,24"], "multiples of 8"),
+        (["label_dropout=1.0"], "label_dropout"),
+        (["sampler=euler"], "sampler"),
+    ],
+)
 def test_bad_settings_are_refused_with_what_to_give(sets, message):
     with pytest.raises(SettingsError, match=message):
         runner.plan_run(plugins.get_registry(), "ddpm", dataset="fashion_mnist", sets=sets)
@@ -215,5 +219,7 @@ def test_bad_settings_are_refused_with_what_to_give(sets, message):
 
 def test_images_the_u_net_cannot_halve_are_refused():
     with pytest.raises(IncompatibleError, match="divisible by 4"):
-        DDPMModel.check_data(DDPMSettings(channels=(8, 8, 8)),
-                             DataSpec("images", (10, 10, 1), "float32", (), ("train",)))
+        DDPMModel.check_data(
+            DDPMSettings(channels=(8, 8, 8)),
+            DataSpec("images", (10, 10, 1), "float32", (), ("train",)),
+        )

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import DEBIAN, require_debian_data, write_fake_fashion
+
 from zoo_core import DataError
 from zoo_fashion_mnist import idx, sources
 from zoo_fashion_mnist.dataset import CLASS_NAMES, FashionMNIST, FashionMNISTSettings
@@ -83,8 +83,9 @@ def test_images_and_labels_of_different_lengths(tmp_path):
 def test_labels_out_of_range_are_refused_even_without_checksums(tmp_path):
     folder = write_fake_fashion(tmp_path / "d")
     idx.write(folder / "t10k-labels-idx1-ubyte.gz", np.full(20, 12, np.uint8))
-    with pytest.raises(DataError, match="test labels go up to 12, but Fashion-MNIST has "
-                                        "classes 0..9"):
+    with pytest.raises(
+        DataError, match="test labels go up to 12, but Fashion-MNIST has classes 0..9"
+    ):
         unverified(folder).arrays("test")
 
 
@@ -97,8 +98,9 @@ def test_checksum_mismatch(fake_fashion):
 def test_unreadable_directory(fake_fashion, monkeypatch):
     # root may read any folder, so let os.access answer as it does for an ordinary user
     real = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == fake_fashion
-                        else real(p, mode))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if Path(p) == fake_fashion else real(p, mode)
+    )
     with pytest.raises(DataError, match="cannot read the folder .*permission denied"):
         unverified(fake_fashion).arrays("train")
 
@@ -137,8 +139,16 @@ def test_zoo_data_dir_comes_before_debian(fake_fashion, monkeypatch):
 
 
 def test_cli_reports_bad_data_as_one_line(run_cli, fake_fashion, tmp_path):
-    result = run_cli("run", "vae", "--dataset", "fashion_mnist", "--set",
-                     f"data_dir={fake_fashion}", "--out", str(tmp_path / "r"))
+    result = run_cli(
+        "run",
+        "vae",
+        "--dataset",
+        "fashion_mnist",
+        "--set",
+        f"data_dir={fake_fashion}",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert result.exit_code == 1
     assert "does not match the known checksum" in result.output
     assert "Traceback" not in result.output
@@ -151,8 +161,12 @@ def test_binarize_fixed_and_stochastic(fake_fashion):
     np.testing.assert_array_equal(xb.numpy(), (x0 > 0.5).astype("float32"))
     st = unverified(fake_fashion, binarize="stochastic")
     # the same images in the same order, epoch after epoch: a fresh Bernoulli draw each time
-    draws = np.stack([next(iter(st.pipeline("train", 40, seed=0, shuffle=False,
-                                            first_epoch=e)))[0].numpy() for e in range(30)])
+    draws = np.stack(
+        [
+            next(iter(st.pipeline("train", 40, seed=0, shuffle=False, first_epoch=e)))[0].numpy()
+            for e in range(30)
+        ]
+    )
     assert set(np.unique(draws)) <= {0.0, 1.0}
     assert not np.array_equal(draws[0], draws[1])
     assert not np.array_equal(draws[0], xb.numpy())  # not the fixed threshold
@@ -232,21 +246,26 @@ def test_a_download_that_does_not_match_its_checksum_is_refused(tmp_path, monkey
     assert not list((tmp_path / "keras" / "datasets" / "fashion-mnist").iterdir())
 
 
-@pytest.mark.parametrize("present,expected", [
-    ({"data_dir", "env", "keras", "debian"}, "data_dir"),
-    ({"env", "keras", "debian"}, "ZOO_DATA_DIR"),
-    ({"keras", "debian"}, "keras cache"),
-    ({"debian"}, "debian"),
-    ({"data_dir", "debian"}, "data_dir"),
-    ({"env", "debian"}, "ZOO_DATA_DIR"),
-    ({"keras"}, "keras cache"),
-])
-def test_lookup_order_over_four_fake_folders(present, expected, tmp_path, monkeypatch,
-                                             run_cli):
+@pytest.mark.parametrize(
+    "present,expected",
+    [
+        ({"data_dir", "env", "keras", "debian"}, "data_dir"),
+        ({"env", "keras", "debian"}, "ZOO_DATA_DIR"),
+        ({"keras", "debian"}, "keras cache"),
+        ({"debian"}, "debian"),
+        ({"data_dir", "debian"}, "data_dir"),
+        ({"env", "debian"}, "ZOO_DATA_DIR"),
+        ({"keras"}, "keras cache"),
+    ],
+)
+def test_lookup_order_over_four_fake_folders(present, expected, tmp_path, monkeypatch, run_cli):
     """--set data_dir, then $ZOO_DATA_DIR, then the Keras cache, then Debian's folder."""
-    folders = {"data_dir": tmp_path / "given", "env": tmp_path / "env",
-               "keras": tmp_path / "keras_home" / "datasets" / "fashion-mnist",
-               "debian": tmp_path / "debian"}
+    folders = {
+        "data_dir": tmp_path / "given",
+        "env": tmp_path / "env",
+        "keras": tmp_path / "keras_home" / "datasets" / "fashion-mnist",
+        "debian": tmp_path / "debian",
+    }
     for name in present:
         write_fake_fashion(folders[name], n_train=2, n_test=2)
     for name in set(folders) - present:

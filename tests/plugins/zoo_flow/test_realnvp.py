@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import require_debian_data
+
 from zoo_core import IncompatibleError, plugins
 from zoo_core.contract import DataSpec
 from zoo_core.run import runner
@@ -70,10 +70,15 @@ def _log_det_numeric(fn, h):
     return np.linalg.slogdet(jac.astype("float64"))[1]
 
 
-@pytest.mark.parametrize("kind,parity,shape", [("checkerboard", 0, (1, 4, 4, 2)),
-                                               ("checkerboard", 1, (1, 4, 4, 2)),
-                                               ("channel", 0, (1, 2, 2, 4)),
-                                               ("channel", 1, (1, 2, 2, 4))])
+@pytest.mark.parametrize(
+    "kind,parity,shape",
+    [
+        ("checkerboard", 0, (1, 4, 4, 2)),
+        ("checkerboard", 1, (1, 4, 4, 2)),
+        ("channel", 0, (1, 2, 2, 4)),
+        ("channel", 1, (1, 2, 2, 4)),
+    ],
+)
 def test_each_coupling_log_det_equals_its_numerical_jacobian(kind, parity, shape):
     from zoo_flow.network import Coupling
 
@@ -84,7 +89,8 @@ def test_each_coupling_log_det_equals_its_numerical_jacobian(kind, parity, shape
     out, log_det = layer.forward(h)
     assert abs(float(log_det[0])) > 0.05  # not a volume-preserving accident
     assert float(log_det[0]) == pytest.approx(
-        _log_det_numeric(lambda t: layer.forward(t)[0], h), abs=2e-3)
+        _log_det_numeric(lambda t: layer.forward(t)[0], h), abs=2e-3
+    )
     np.testing.assert_allclose(layer.inverse(out).numpy(), h, atol=1e-5)
 
 
@@ -96,14 +102,16 @@ def test_actnorm_and_the_whole_flow_log_det_equal_their_numerical_jacobians():
     norm(h)
     perturbed(norm, scale=0.3)
     assert float(norm.forward(h)[1][0]) == pytest.approx(
-        _log_det_numeric(lambda t: norm.forward(t)[0], h), abs=1e-4)
+        _log_det_numeric(lambda t: norm.forward(t)[0], h), abs=1e-4
+    )
     net = RealNVP((4, 4, 1), scales=1, couplings=2, final_couplings=2, filters=8, blocks=1)
     v = np.random.default_rng(3).normal(size=(1, 4, 4, 1)).astype("float32")
     net(np.zeros((1, 4, 4, 1), "float32"))
     perturbed(net, scale=0.1)
     z, log_det = net.forward(v)
     assert float(log_det[0]) == pytest.approx(
-        _log_det_numeric(lambda t: net.forward(t)[0], v), abs=2e-3)
+        _log_det_numeric(lambda t: net.forward(t)[0], v), abs=2e-3
+    )
     np.testing.assert_allclose(net.inverse(z).numpy(), v, atol=1e-4)
 
 
@@ -120,7 +128,7 @@ def test_identity_flow_likelihood_is_the_normal_density_plus_the_data_terms():
     y = (np.round(x.astype("float64") * 255) + u) / 256
     p = a + (1 - 2 * a) * y
     v = np.log(p) - np.log1p(-p)
-    log_normal = -0.5 * (v ** 2 + math.log(2 * math.pi))
+    log_normal = -0.5 * (v**2 + math.log(2 * math.pi))
     log_det = math.log(1 - 2 * a) - np.log(p) - np.log1p(-p)
     want = (log_normal + log_det).reshape(3, -1).sum(1) - d * math.log(256)
     np.testing.assert_allclose(got, want, rtol=2e-5)
@@ -128,10 +136,16 @@ def test_identity_flow_likelihood_is_the_normal_density_plus_the_data_terms():
     black = np.zeros((1, 28, 28, 1), "float32")
     p0 = a + (1 - 2 * a) * 0.5 / 256
     v0 = math.log(p0 / (1 - p0))
-    one = -0.5 * (v0 ** 2 + math.log(2 * math.pi)) + math.log(1 - 2 * a) \
-        - math.log(p0) - math.log(1 - p0) - math.log(256)
-    assert float(model.net.log_prob(black, np.full_like(black, 0.5))[0]) == \
-        pytest.approx(d * one, rel=1e-5)
+    one = (
+        -0.5 * (v0**2 + math.log(2 * math.pi))
+        + math.log(1 - 2 * a)
+        - math.log(p0)
+        - math.log(1 - p0)
+        - math.log(256)
+    )
+    assert float(model.net.log_prob(black, np.full_like(black, 0.5))[0]) == pytest.approx(
+        d * one, rel=1e-5
+    )
 
 
 def test_bits_per_dim_is_nats_over_pixels_times_ln2_in_training_and_in_the_metric():
@@ -154,12 +168,12 @@ def test_bits_per_dim_is_nats_over_pixels_times_ln2_in_training_and_in_the_metri
     result = NegativeLogLikelihood().compute(model, ctx)
     nats = -model.log_likelihood(x, seed=4).astype("float64").mean()
     assert result.values["nll"] == pytest.approx(nats, rel=1e-6)
-    assert result.values["nll_bits_per_dim"] == pytest.approx(nats / (784 * math.log(2)),
-                                                              rel=1e-6)
+    assert result.values["nll_bits_per_dim"] == pytest.approx(nats / (784 * math.log(2)), rel=1e-6)
     assert result.notes["kind"] == "exact"
     # the likelihood is seeded: same seed, same numbers; k is ignored (exact density)
-    np.testing.assert_array_equal(model.log_likelihood(x[:4], seed=4),
-                                  model.log_likelihood(x[:4], seed=4, k=50))
+    np.testing.assert_array_equal(
+        model.log_likelihood(x[:4], seed=4), model.log_likelihood(x[:4], seed=4, k=50)
+    )
 
 
 def test_temperature_scales_the_prior_and_samples_stay_images():
@@ -175,8 +189,9 @@ def test_temperature_scales_the_prior_and_samples_stay_images():
 @pytest.mark.parametrize("viz", ["manifold", "traversal"])
 def test_figures_that_need_a_small_vector_latent_are_refused_before_training(viz, tmp_path):
     with pytest.raises(IncompatibleError) as exc:
-        runner.plan_run(plugins.get_registry(), "realnvp", dataset="fashion_mnist",
-                        visualizers=[viz])
+        runner.plan_run(
+            plugins.get_registry(), "realnvp", dataset="fashion_mnist", visualizers=[viz]
+        )
     msg = str(exc.value)
     assert "\n" not in msg and "needs a vector latent space" in msg and "(28, 28, 1)" in msg
 
@@ -186,22 +201,27 @@ def test_images_the_scales_cannot_halve_are_refused():
         RealNVPModel.check_data(RealNVPSettings(scales=3), SPEC)
 
 
-def test_a_tiny_run_samples_at_a_temperature_and_draws_the_temperature_panels(run_cli,
-                                                                             tmp_path):
+def test_a_tiny_run_samples_at_a_temperature_and_draws_the_temperature_panels(run_cli, tmp_path):
     from matplotlib.image import imread
     from rich.console import Console
 
     require_debian_data()
-    plan = runner.plan_run(plugins.get_registry(), "realnvp", dataset="fashion_mnist",
-                           visualizers=[], epochs=1, tensorboard=False,
-                           sets=["limit=128", "filters=8", "blocks=0", "scales=1",
-                                 "couplings=1", "final_couplings=1"])
+    plan = runner.plan_run(
+        plugins.get_registry(),
+        "realnvp",
+        dataset="fashion_mnist",
+        visualizers=[],
+        epochs=1,
+        tensorboard=False,
+        sets=["limit=128", "filters=8", "blocks=0", "scales=1", "couplings=1", "final_couplings=1"],
+    )
     run, test, _ = runner.execute(plan, Console(quiet=True), out=str(tmp_path / "run"))
     assert test["bits_per_dim"] == pytest.approx(test["loss"] / (784 * math.log(2)), rel=1e-5)
     cool, hot = tmp_path / "cool.png", tmp_path / "hot.png"
     for path, t in ((cool, "0.3"), (hot, "1.0")):
-        r = run_cli("sample", str(run.path), "--n", "4", "--set", f"temperature={t}",
-                    "--out", str(path))
+        r = run_cli(
+            "sample", str(run.path), "--n", "4", "--set", f"temperature={t}", "--out", str(path)
+        )
         assert r.exit_code == 0, r.output
     assert not np.array_equal(imread(cool), imread(hot))  # the setting reached the prior
     r = run_cli("viz", str(run.path), "--viz", "temperatures", "--set", "n=4")

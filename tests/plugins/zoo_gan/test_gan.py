@@ -5,19 +5,26 @@ import io
 
 import numpy as np
 import pytest
+from conftest import DEBIAN, require_debian_data
 from rich.console import Console
 
-from conftest import DEBIAN, require_debian_data
 from zoo_core import IncompatibleError, plugins
-from zoo_core.run import runner
 from zoo_core.contract import DataSpec
+from zoo_core.run import runner
 from zoo_gan.model import DCGAN, WGANGP
 from zoo_gan.settings import DCGANSettings, WGANGPSettings
 
 SPEC = DataSpec("images", (28, 28, 1), "float32", tuple("abcdefghij"), ("train", "test"))
 SMALL = dict(latent_dim=8, filters=(4, 8), batch_size=4)
-TINY = [f"data_dir={DEBIAN}", "limit=256", "latent_dim=16", "filters=8,16", "batch_size=32",
-        "fid_samples=64", "progress_points=4"]
+TINY = [
+    f"data_dir={DEBIAN}",
+    "limit=256",
+    "latent_dim=16",
+    "filters=8,16",
+    "batch_size=32",
+    "fid_samples=64",
+    "progress_points=4",
+]
 QUIET = Console(file=io.StringIO())
 
 
@@ -39,8 +46,9 @@ def test_gradient_penalty_equals_a_hand_computation_on_a_tiny_critic():
     real = rng.standard_normal((3, 2, 2, 1)).astype("float32")
     fake = rng.standard_normal((3, 2, 2, 1)).astype("float32")
     alpha = rng.random((3, 1, 1, 1)).astype("float32")
-    got = float(gradient_penalty(Quadratic(), tf.constant(real), tf.constant(fake),
-                                 tf.constant(alpha)))
+    got = float(
+        gradient_penalty(Quadratic(), tf.constant(real), tf.constant(fake), tf.constant(alpha))
+    )
     x_hat = alpha * real + (1 - alpha) * fake
     norms = np.sqrt(((2 * w * x_hat) ** 2).reshape(3, -1).sum(1))
     assert got == pytest.approx(np.mean((norms - 1) ** 2), rel=1e-5)
@@ -56,14 +64,18 @@ def test_one_wgan_gp_step_updates_the_critic_n_critic_times_and_the_generator_on
     x = tf.constant(np.random.default_rng(0).random((12, 28, 28, 1), dtype=np.float32))
     logs = net.train_step(x)  # 3 critic batches of 4
     assert int(net.d_optimizer.iterations) == 3 and int(net.g_optimizer.iterations) == 1
-    assert any(not np.array_equal(a, b.numpy())
-               for a, b in zip(critic0, net.discriminator.trainable_variables))
-    assert any(not np.array_equal(a, b.numpy())
-               for a, b in zip(gen0, net.generator.trainable_variables))
+    assert any(
+        not np.array_equal(a, b.numpy())
+        for a, b in zip(critic0, net.discriminator.trainable_variables)
+    )
+    assert any(
+        not np.array_equal(a, b.numpy()) for a, b in zip(gen0, net.generator.trainable_variables)
+    )
     assert {"critic_loss", "g_loss", "wasserstein", "gp"} == set(logs)
     # the critic loss is -W + lambda * GP, averaged over the three updates
     assert float(logs["critic_loss"]) == pytest.approx(
-        -float(logs["wasserstein"]) + 10.0 * float(logs["gp"]), rel=1e-4, abs=1e-5)
+        -float(logs["wasserstein"]) + 10.0 * float(logs["gp"]), rel=1e-4, abs=1e-5
+    )
     assert m.images_per_step() == 12
 
 
@@ -88,15 +100,22 @@ def test_samples_are_images_in_0_1_of_the_datasets_shape(cls):
 def test_figures_that_need_an_encoder_are_refused_before_training(viz, tmp_path):
     require_debian_data()
     with pytest.raises(IncompatibleError, match="needs a model that can encode"):
-        runner.plan_run(plugins.get_registry(), "wgan_gp", dataset="fashion_mnist",
-                        visualizers=[viz], sets=TINY)
+        runner.plan_run(
+            plugins.get_registry(), "wgan_gp", dataset="fashion_mnist", visualizers=[viz], sets=TINY
+        )
 
 
 def test_a_run_records_fid_each_epoch_and_the_progress_samples(tmp_path):
     require_debian_data()
     plugins.reset()
-    plan = runner.plan_run(plugins.get_registry(), "dcgan", dataset="fashion_mnist",
-                           visualizers=["progress", "curves"], sets=TINY, epochs=2)
+    plan = runner.plan_run(
+        plugins.get_registry(),
+        "dcgan",
+        dataset="fashion_mnist",
+        visualizers=["progress", "curves"],
+        sets=TINY,
+        epochs=2,
+    )
     run, test, paths = runner.execute(plan, QUIET, out=str(tmp_path / "g"))
     hist = run.metrics()["history"]
     assert [h["epoch"] for h in hist] == [1, 2]
@@ -124,5 +143,4 @@ def test_the_progress_line_reports_a_discriminator_that_wins_outright():
     critic = GANHealth("wgan_gp", Console(file=out, width=200))
     for epoch, w in enumerate([1.0, 1.5, 2.5, 4.0]):
         critic.on_epoch_end(epoch, {"wasserstein": w})
-    assert "Wasserstein estimate rose three epochs running (1 -> 1.5 -> 2.5 -> 4)" in \
-        out.getvalue()
+    assert "Wasserstein estimate rose three epochs running (1 -> 1.5 -> 2.5 -> 4)" in out.getvalue()

@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import DEBIAN, require_debian_data
+
 from zoo_core import IncompatibleError, plugins
 from zoo_core.run import runner
 from zoo_metrics import stats
@@ -95,13 +95,16 @@ def test_fid_has_a_floor_and_grows_as_images_are_damaged(fmnist):
     test = fmnist.arrays("test")[0][:2000]
 
     def fid(images):
-        return stats.frechet_distance(*stats.gaussian_stats(extractor(test)[0]),
-                                      *stats.gaussian_stats(extractor(images)[0]))
+        return stats.frechet_distance(
+            *stats.gaussian_stats(extractor(test)[0]), *stats.gaussian_stats(extractor(images)[0])
+        )
 
     floor = fid(train)
     rng = np.random.default_rng(0)
-    noised = [fid(np.clip(train + s * rng.standard_normal(train.shape), 0, 1).astype("f4"))
-              for s in (0.1, 0.2, 0.4)]
+    noised = [
+        fid(np.clip(train + s * rng.standard_normal(train.shape), 0, 1).astype("f4"))
+        for s in (0.1, 0.2, 0.4)
+    ]
     assert floor < noised[0] < noised[1] < noised[2]
     noise = fid(rng.random(train.shape).astype("float32"))
     assert noise > 10 * floor and noise > noised[2]
@@ -118,8 +121,9 @@ def test_kid_of_the_two_halves_of_the_test_split_is_near_zero(fmnist):
 def test_fid_is_refused_before_any_work_when_it_cannot_apply(tmp_path):
     reg = plugins.get_registry()
     plan = runner.plan_run(reg, "vae", dataset="toy_shapes", visualizers=[])
-    with pytest.raises(IncompatibleError, match="needs a dataset that provides a feature "
-                                                "extractor"):
+    with pytest.raises(
+        IncompatibleError, match="needs a dataset that provides a feature extractor"
+    ):
         runner.plan_metrics(reg, plan, ["fid"])
     plan = runner.plan_run(reg, "dqn", flags={"env": "CartPole-v1"}, visualizers=[])
     with pytest.raises(IncompatibleError, match="measures models trained on images"):
@@ -134,12 +138,43 @@ def test_fid_is_refused_before_any_work_when_it_cannot_apply(tmp_path):
 def test_zoo_eval_runs_the_sample_metrics_on_a_vae_run_with_a_seed(tmp_path, run_cli):
     require_debian_data()
     out = tmp_path / "run"
-    r = run_cli("run", "vae", "--dataset", "fashion_mnist", "--epochs", "1", "--set",
-                f"data_dir={DEBIAN}", "--set", "limit=512", "--no-viz", "--out", str(out))
+    r = run_cli(
+        "run",
+        "vae",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "1",
+        "--set",
+        f"data_dir={DEBIAN}",
+        "--set",
+        "limit=512",
+        "--no-viz",
+        "--out",
+        str(out),
+    )
     assert r.exit_code == 0, r.output
-    args = ["eval", str(out), "--metric", "fid", "--metric", "kid", "--metric",
-            "classifier_score", "--metric", "precision_recall", "--metric", "class_coverage",
-            "--set", "n=500", "--set", "subset_size=100", "--set", "subsets=5", "--json"]
+    args = [
+        "eval",
+        str(out),
+        "--metric",
+        "fid",
+        "--metric",
+        "kid",
+        "--metric",
+        "classifier_score",
+        "--metric",
+        "precision_recall",
+        "--metric",
+        "class_coverage",
+        "--set",
+        "n=500",
+        "--set",
+        "subset_size=100",
+        "--set",
+        "subsets=5",
+        "--json",
+    ]
     first = json.loads(run_cli(*args).stdout)
     again = json.loads(run_cli(*args).stdout)
     for key in ("fid", "kid", "classifier_score", "precision", "recall", "class_entropy"):

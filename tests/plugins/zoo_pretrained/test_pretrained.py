@@ -53,27 +53,36 @@ def third_party_dqn(tmp_path, make_dist):
     """A copy of the shipped DQN, registered by a third-party package's hook."""
     folder = tmp_path / "pkg" / "cartpole"
     shutil.copytree(MODELS / "dqn", folder)
-    make_dist("zoo-rl-weights", "zoo_rl_weights", f"""
+    make_dist(
+        "zoo-rl-weights",
+        "zoo_rl_weights",
+        f"""
         from zoo_core import hookimpl
 
         @hookimpl
         def register_pretrained(register):
             register("cartpole", {str(folder)!r}, summary="a CartPole agent")
-        """)
+        """,
+    )
     plugins.reset()
     return folder
 
 
 def test_a_third_party_package_ships_its_own_and_eval_reproduces_its_record(
-        third_party_dqn, run_cli):
+    third_party_dqn, run_cli
+):
     listed = {r["name"]: r for r in json.loads(run_cli("pretrained", "--json").stdout)}
     assert listed["cartpole"]["package"] == "zoo-rl-weights"
     result = run_cli("eval", "pretrained:cartpole", "--set", "episodes=5", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["mean_return"] >= 475  # the record: 500.0
     # the evaluation went to the working copy, never into the package
-    assert json.loads((third_party_dqn / "metrics.json").read_text())["evaluations"][-1][
-        "settings"]["episodes"] == 100
+    assert (
+        json.loads((third_party_dqn / "metrics.json").read_text())["evaluations"][-1]["settings"][
+            "episodes"
+        ]
+        == 100
+    )
 
 
 def test_an_edited_weights_file_is_refused_in_one_line_naming_it(third_party_dqn, run_cli):
@@ -131,15 +140,20 @@ def test_a_setting_that_reshapes_the_saved_network_is_refused_naming_it(run_cli,
     assert "plugin changed" not in result.stderr
 
 
-def test_two_packages_shipping_one_name_are_refused_naming_both(third_party_dqn, make_dist,
-                                                                 run_cli):
-    make_dist("zoo-more-weights", "zoo_more_weights", f"""
+def test_two_packages_shipping_one_name_are_refused_naming_both(
+    third_party_dqn, make_dist, run_cli
+):
+    make_dist(
+        "zoo-more-weights",
+        "zoo_more_weights",
+        f"""
         from zoo_core import hookimpl
 
         @hookimpl
         def register_pretrained(register):
             register("cartpole", {str(third_party_dqn)!r})
-        """)
+        """,
+    )
     plugins.reset()
     result = run_cli("eval", "pretrained:cartpole")
     assert result.exit_code == 1, result.output

@@ -14,17 +14,20 @@ MODELS = Path(__file__).resolve().parents[3] / "plugins" / "zoo_pretrained" / "m
 
 #: value -> (absolute, relative) margin: |now - recorded| <= abs + rel * |recorded|
 MARGINS = {
-    "fid": (1.0, 0.05),            # FID of 1,000 samples: a broken loader gives 200+
-    "neg_elbo": (1.0, 0.0),        # nats per image, of about 250-270
-    "mean_return": (25.0, 0.0),    # CartPole: solved is 475 of at most 500
+    "fid": (1.0, 0.05),  # FID of 1,000 samples: a broken loader gives 200+
+    "neg_elbo": (1.0, 0.0),  # nats per image, of about 250-270
+    "mean_return": (25.0, 0.0),  # CartPole: solved is 475 of at most 500
     "bits_per_dim": (0.02, 0.0),
     "nll_bits_per_dim": (0.01, 0.0),  # a flow's exact test bits/dim, about 3.5
     "conditional_accuracy": (0.05, 0.0),
 }
 
-CHECKS = [(folder.name, check) for folder in sorted(MODELS.iterdir())
-          if (folder / "pretrained.json").is_file()
-          for check in json.loads((folder / "pretrained.json").read_text()).get("checks", [])]
+CHECKS = [
+    (folder.name, check)
+    for folder in sorted(MODELS.iterdir())
+    if (folder / "pretrained.json").is_file()
+    for check in json.loads((folder / "pretrained.json").read_text()).get("checks", [])
+]
 
 
 def test_the_shipped_models_record_quick_checks():
@@ -42,8 +45,9 @@ def test_a_fresh_eval_of_a_shipped_model_matches_its_record(name, check, run_cli
     for key in compared:
         absolute, relative = MARGINS[key]
         recorded = check["values"][key]
-        assert abs(now[key] - recorded) <= absolute + relative * abs(recorded), \
+        assert abs(now[key] - recorded) <= absolute + relative * abs(recorded), (
             f"{name} {key}: {now[key]:.4g} now, {recorded:.4g} recorded"
+        )
 
 
 def test_nll_of_the_first_n_images_says_how_many_it_measured(run_cli):

@@ -10,16 +10,46 @@ def test_leaderboard_ranks_runs_by_a_metric_and_draws_their_samples(tmp_path, ru
     require_debian_data()
     runs = tmp_path / "runs"
     for variant, epochs in (("vae_2d", "1"), ("vae_4d", "1")):
-        r = run_cli("run", variant, "--dataset", "fashion_mnist", "--epochs", epochs,
-                    "--set", f"data_dir={DEBIAN}", "--set", "limit=512", "--no-viz",
-                    "--out", str(runs / variant))
+        r = run_cli(
+            "run",
+            variant,
+            "--dataset",
+            "fashion_mnist",
+            "--epochs",
+            epochs,
+            "--set",
+            f"data_dir={DEBIAN}",
+            "--set",
+            "limit=512",
+            "--no-viz",
+            "--out",
+            str(runs / variant),
+        )
         assert r.exit_code == 0, r.output
-        r = run_cli("eval", str(runs / variant), "--metric", "fid", "--metric",
-                    "class_coverage", "--set", "n=300")
+        r = run_cli(
+            "eval",
+            str(runs / variant),
+            "--metric",
+            "fid",
+            "--metric",
+            "class_coverage",
+            "--set",
+            "n=300",
+        )
         assert r.exit_code == 0, r.output
     figure = tmp_path / "samples.png"
-    r = run_cli("leaderboard", "--root", str(runs), "--sort", "fid", "--json", "--figure",
-                str(figure), "--n", "4")
+    r = run_cli(
+        "leaderboard",
+        "--root",
+        str(runs),
+        "--sort",
+        "fid",
+        "--json",
+        "--figure",
+        str(figure),
+        "--n",
+        "4",
+    )
     assert r.exit_code == 0, r.output
     board = json.loads(r.stdout)
     fids = [row["fid"] for row in board["rows"]]
@@ -75,7 +105,7 @@ def test_the_leaderboard_prefers_values_measured_with_the_defaults(tmp_path, run
     r = run_cli("leaderboard", "--root", str(tmp_path / "runs"), "--json")
     assert r.exit_code == 0, r.output
     board = json.loads(r.stdout)
-    row, = board["rows"]
+    (row,) = board["rows"]
     assert row["neg_elbo"] == full and row["nll"] == slice_nll
-    note, = board["notes"]
+    (note,) = board["notes"]
     assert note.startswith("tiny: nll measured with k=2, n=50 only, not comparable")

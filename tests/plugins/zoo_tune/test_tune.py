@@ -4,15 +4,22 @@ the best trial written as an experiment file, and a search resumed after a kill.
 import json
 
 import pytest
+from conftest import TINY_VAE_FLAGS as TINY_FLAGS
+from conftest import require_debian_data
 
-from conftest import TINY_VAE_FLAGS as TINY_FLAGS, require_debian_data
 from zoo_core.cli import registry
 from zoo_core.run import experiment
 
 
-@pytest.mark.parametrize("text, kind", [("lr=1e-4:1e-2:log", "float"), ("epochs=1:5", "int"),
-                                        ("latent_dim=2,4,8", "choice"),
-                                        ("filters=4,8|8,16", "choice")])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("lr=1e-4:1e-2:log", "float"),
+        ("epochs=1:5", "int"),
+        ("latent_dim=2,4,8", "choice"),
+        ("filters=4,8|8,16", "choice"),
+    ],
+)
 def test_search_spaces_parse(text, kind):
     from zoo_tune.search import parse_space
 
@@ -24,17 +31,19 @@ def test_search_spaces_parse(text, kind):
         assert s.low < s.high and s.log == text.endswith("log")
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--space", "learning_rate=1e-2:1e-4"], "LOW must be below HIGH"),
-    (["--space", "learning_rate=0:1:log"], "LOW > 0"),
-    (["--space", "learnin_rate=1e-4:1e-2"], "Did you mean learning_rate"),
-    (["--space", "latent_dim=2,x"], "must be int"),
-    (["--space", "latent_dim=2.0:3.0"], "whole-number setting takes whole ends"),
-    ([], "at least one --space"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--space", "learning_rate=1e-2:1e-4"], "LOW must be below HIGH"),
+        (["--space", "learning_rate=0:1:log"], "LOW > 0"),
+        (["--space", "learnin_rate=1e-4:1e-2"], "Did you mean learning_rate"),
+        (["--space", "latent_dim=2,x"], "must be int"),
+        (["--space", "latent_dim=2.0:3.0"], "whole-number setting takes whole ends"),
+        ([], "at least one --space"),
+    ],
+)
 def test_tune_refuses_a_bad_space_before_any_trial(run_cli, tmp_path, args, fragment):
-    r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", *args, "--out",
-                str(tmp_path / "t"))
+    r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", *args, "--out", str(tmp_path / "t"))
     assert r.exit_code == 2, r.output
     assert fragment in r.output and not (tmp_path / "t").exists()
 
@@ -44,11 +53,29 @@ def test_a_damaged_search_database_is_refused_in_one_line(run_cli, tmp_path):
 
     from zoo_tune.search import SPEC, TuneSpec
 
-    spec = TuneSpec(model="vae_2d", dataset="fashion_mnist", flags={},
-                    spaces=[{"key": "learning_rate", "kind": "float", "low": 1e-4,
-                             "high": 1e-2, "log": True, "choices": None}],
-                    metric="val_loss", direction="minimize", trials=2, seed=0, sets=[],
-                    epochs=1, pruner="median", tensorboard=False)
+    spec = TuneSpec(
+        model="vae_2d",
+        dataset="fashion_mnist",
+        flags={},
+        spaces=[
+            {
+                "key": "learning_rate",
+                "kind": "float",
+                "low": 1e-4,
+                "high": 1e-2,
+                "log": True,
+                "choices": None,
+            }
+        ],
+        metric="val_loss",
+        direction="minimize",
+        trials=2,
+        seed=0,
+        sets=[],
+        epochs=1,
+        pruner="median",
+        tensorboard=False,
+    )
     search = tmp_path / "search"
     search.mkdir()
     (search / SPEC).write_text(json.dumps(asdict(spec)))
@@ -64,11 +91,26 @@ def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run
 
     out = tmp_path / "search"
     fixed = [a for a in TINY_FLAGS[3:] if a not in ("--no-viz",)]
-    r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", *fixed, "--epochs", "2",
-                "--space", "learning_rate=1e-4:1e-2:log", "--space", "latent_dim=2,3",
-                "--trials", "3", "--out", str(out), "--json")
+    r = run_cli(
+        "tune",
+        "vae_2d",
+        "--dataset",
+        "fashion_mnist",
+        *fixed,
+        "--epochs",
+        "2",
+        "--space",
+        "learning_rate=1e-4:1e-2:log",
+        "--space",
+        "latent_dim=2,3",
+        "--trials",
+        "3",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert r.exit_code == 0, r.output
-    result = json.loads(r.output[r.output.index("{"):])
+    result = json.loads(r.output[r.output.index("{") :])
     trials = result["trials"]
     assert len(trials) == 3 and {t["state"] for t in trials} <= {"complete", "pruned"}
     for t in trials:
@@ -76,7 +118,8 @@ def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run
         status = json.loads((run / "status.json").read_text())["status"]
         assert status == ("finished" if t["state"] == "complete" else "pruned")
         assert json.loads((run / "config.json").read_text())["model"]["settings"][
-            "latent_dim"] == int(t["params"]["latent_dim"])
+            "latent_dim"
+        ] == int(t["params"]["latent_dim"])
     complete = [t for t in trials if t["state"] == "complete"]
     best = min(complete, key=lambda t: t["value"])
     # the vae reports no test metric named "loss": the objective is the best epoch's
@@ -95,13 +138,15 @@ def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run
     killed = study.ask()
     killed.suggest_float("learning_rate", 1e-4, 1e-2, log=True)
     killed.suggest_categorical("latent_dim", ["2", "3"])
-    finished = {p.name: (p / "metrics.json").stat().st_mtime_ns
-                for p in out.glob("trial-*")}
+    finished = {p.name: (p / "metrics.json").stat().st_mtime_ns for p in out.glob("trial-*")}
     r = run_cli("tune", "--resume", str(out), "--trials", "4", "--json")
     assert r.exit_code == 0, r.output
-    after = json.loads(r.output[r.output.index("{"):])["trials"]
-    assert {p.name: (p / "metrics.json").stat().st_mtime_ns
-            for p in out.glob("trial-*") if p.name in finished} == finished
+    after = json.loads(r.output[r.output.index("{") :])["trials"]
+    assert {
+        p.name: (p / "metrics.json").stat().st_mtime_ns
+        for p in out.glob("trial-*")
+        if p.name in finished
+    } == finished
     new = [t for t in after if t["trial"] > killed.number]
     assert len(new) == 1 and new[0]["params"] == killed.params
     assert [t["state"] for t in after if t["trial"] == killed.number] == ["interrupted"]
@@ -111,9 +156,23 @@ def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run
 def test_tune_stops_at_once_on_a_metric_no_run_records(run_cli, tmp_path):
     require_debian_data()
     fixed = [a for a in TINY_FLAGS[3:] if a != "--no-viz"]
-    r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", *fixed, "--epochs", "1",
-                "--space", "learning_rate=1e-4:1e-2:log", "--metric", "fdi", "--trials", "3",
-                "--out", str(tmp_path / "t"))
+    r = run_cli(
+        "tune",
+        "vae_2d",
+        "--dataset",
+        "fashion_mnist",
+        *fixed,
+        "--epochs",
+        "1",
+        "--space",
+        "learning_rate=1e-4:1e-2:log",
+        "--metric",
+        "fdi",
+        "--trials",
+        "3",
+        "--out",
+        str(tmp_path / "t"),
+    )
     assert r.exit_code == 2, r.output
     assert "--metric fdi: trial 0 recorded no such metric" in r.output
     assert "neg_elbo" in r.output and "val_loss" in r.output
@@ -139,8 +198,21 @@ def test_a_ctrl_c_during_a_search_says_to_resume_the_search(run_cli, tmp_path, m
     monkeypatch.setattr(keras_model.KerasModel, "train", interrupted)
     out = tmp_path / "search"
     fixed = [a for a in TINY_FLAGS[3:] if a not in ("--no-viz",)]
-    r = run_cli("tune", "vae_2d", "--dataset", "fashion_mnist", *fixed, "--epochs", "2",
-                "--space", "latent_dim=2,3", "--trials", "2", "--out", str(out))
+    r = run_cli(
+        "tune",
+        "vae_2d",
+        "--dataset",
+        "fashion_mnist",
+        *fixed,
+        "--epochs",
+        "2",
+        "--space",
+        "latent_dim=2,3",
+        "--trials",
+        "2",
+        "--out",
+        str(out),
+    )
     said = " ".join(r.output.split())  # as one line, whatever the terminal's width
     assert r.exit_code == 1
     assert f"continue the search with `zoo tune --resume {out}`" in said

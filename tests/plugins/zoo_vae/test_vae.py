@@ -6,13 +6,13 @@ import math
 import keras
 import numpy as np
 import pytest
+from conftest import DEBIAN, require_debian_data
 from rich.console import Console
 
-from conftest import DEBIAN, require_debian_data
 from zoo_core import TrainingError, plugins
+from zoo_core.contract import DataSpec
 from zoo_core.run import runner
 from zoo_core.run.run_dir import RunDir
-from zoo_core.contract import DataSpec
 from zoo_vae.model import ConvVAE
 from zoo_vae.settings import VARIANTS, VAESettings
 
@@ -23,9 +23,15 @@ TINY = [f"data_dir={DEBIAN}", "limit=256", "batch_size=64"]
 
 def plan(model="vae", epochs=2, sets=(), viz=(), seed=0):
     require_debian_data()
-    return runner.plan_run(plugins.get_registry(), model, dataset="fashion_mnist",
-                           visualizers=list(viz), sets=[*TINY, *sets], epochs=epochs,
-                           seed=seed)
+    return runner.plan_run(
+        plugins.get_registry(),
+        model,
+        dataset="fashion_mnist",
+        visualizers=list(viz),
+        sets=[*TINY, *sets],
+        epochs=epochs,
+        seed=seed,
+    )
 
 
 def weights(path):
@@ -61,7 +67,7 @@ def test_loss_equals_a_hand_computed_elbo():
     logits = vae.decoder(mu + np.exp(0.5 * lv) * eps).numpy().astype(np.float64)
     p = 1.0 / (1.0 + np.exp(-logits))
     rec_hand = -(x * np.log(p) + (1 - x) * np.log(1 - p)).reshape(4, -1).sum(1)
-    kl_hand = -0.5 * (1 + lv - mu ** 2 - np.exp(lv)).sum(1)
+    kl_hand = -0.5 * (1 + lv - mu**2 - np.exp(lv)).sum(1)
     np.testing.assert_allclose(rec.numpy(), rec_hand, rtol=1e-4)
     np.testing.assert_allclose(kl.numpy(), kl_hand, rtol=1e-4, atol=1e-6)
     # summed over latent dimensions, not averaged as the seed did
@@ -103,8 +109,13 @@ def test_a_run_writes_the_run_directory(trained):
     assert [h["epoch"] for h in hist] == [1, 2] and hist[1]["loss"] < hist[0]["loss"]
     assert {"val_loss", "reconstruction_loss", "kl_loss"} <= set(hist[0])
     assert (run.path / "metrics.csv").read_text().count("\n") == 3
-    for f in ("checkpoints/last.keras", "checkpoints/best.keras", "model.keras",
-              "manifest.json", "figures/curves.png"):
+    for f in (
+        "checkpoints/last.keras",
+        "checkpoints/best.keras",
+        "model.keras",
+        "manifest.json",
+        "figures/curves.png",
+    ):
         assert (run.path / f).is_file(), f
     assert math.isfinite(test["neg_elbo"]) and test["neg_elbo"] > 0
 
@@ -114,7 +125,8 @@ def test_same_seed_same_numbers(trained, tmp_path):
     again, _, _ = runner.execute(plan(viz=[]), QUIET, out=str(tmp_path / "again"))
     assert again.metrics()["history"] == [
         {**h, "seconds": again.metrics()["history"][i]["seconds"]}
-        for i, h in enumerate(run.metrics()["history"])]
+        for i, h in enumerate(run.metrics()["history"])
+    ]
     other, _, _ = runner.execute(plan(viz=[], seed=1), QUIET, out=str(tmp_path / "other"))
     assert other.metrics()["history"][0]["loss"] != run.metrics()["history"][0]["loss"]
 
@@ -127,21 +139,37 @@ def test_same_seed_same_numbers(trained, tmp_path):
 #: terms moved by up to 2.6e-4 nats (val_kl_loss 0.26431 against 0.26458).
 PINNED_SHARE_OF_LOSS = 1e-5
 PINNED = [
-    {"epoch": 1, "kl_loss": 0.005578292533755302, "loss": 541.3995361328125,
-     "reconstruction_loss": 541.3939208984375, "val_kl_loss": 0.010892598889768124,
-     "val_loss": 537.1009521484375, "val_reconstruction_loss": 537.090087890625},
-    {"epoch": 2, "kl_loss": 0.05818198621273041, "loss": 532.5756225585938,
-     "reconstruction_loss": 532.5174560546875, "val_kl_loss": 0.26457682251930237,
-     "val_loss": 523.98681640625, "val_reconstruction_loss": 523.7222900390625}]
+    {
+        "epoch": 1,
+        "kl_loss": 0.005578292533755302,
+        "loss": 541.3995361328125,
+        "reconstruction_loss": 541.3939208984375,
+        "val_kl_loss": 0.010892598889768124,
+        "val_loss": 537.1009521484375,
+        "val_reconstruction_loss": 537.090087890625,
+    },
+    {
+        "epoch": 2,
+        "kl_loss": 0.05818198621273041,
+        "loss": 532.5756225585938,
+        "reconstruction_loss": 532.5174560546875,
+        "val_kl_loss": 0.26457682251930237,
+        "val_loss": 523.98681640625,
+        "val_reconstruction_loss": 523.7222900390625,
+    },
+]
 
 
 def test_the_vae_numbers_did_not_move(trained):
     run, test, _ = trained
     hist = [{k: v for k, v in h.items() if k != "seconds"} for h in run.metrics()["history"]]
     assert [sorted(h) for h in hist] == [sorted(h) for h in PINNED]
-    off = {(g["epoch"], k): (g[k], v) for g, p in zip(hist, PINNED, strict=True)
-           for k, v in p.items()
-           if abs(g[k] - v) > PINNED_SHARE_OF_LOSS * abs(p["loss"])}
+    off = {
+        (g["epoch"], k): (g[k], v)
+        for g, p in zip(hist, PINNED, strict=True)
+        for k, v in p.items()
+        if abs(g[k] - v) > PINNED_SHARE_OF_LOSS * abs(p["loss"])
+    }
     assert off == {}
     assert test["neg_elbo"] == pytest.approx(523.4673461914062, rel=PINNED_SHARE_OF_LOSS)
 
@@ -159,8 +187,9 @@ class InterruptAt(keras.callbacks.Callback):
 def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path, run_cli):
     full, _, _ = runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "full"))
     with pytest.raises(KeyboardInterrupt):
-        runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "cut"),
-                       extra={"callbacks": [InterruptAt(2)]})
+        runner.execute(
+            plan(epochs=3), QUIET, out=str(tmp_path / "cut"), extra={"callbacks": [InterruptAt(2)]}
+        )
     cut = RunDir(tmp_path / "cut")
     assert cut.read_json("state.json")["epoch"] == 2
     assert (cut.checkpoints / "interrupted.keras").is_file()
@@ -168,8 +197,9 @@ def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path, run_c
     assert r.exit_code == 0, r.output
     assert r.stdout.strip() == str(cut.path)
     assert len(cut.metrics()["history"]) == 3
-    for a, b in zip(weights(full.file("model.keras")), weights(cut.file("model.keras")),
-                    strict=True):
+    for a, b in zip(
+        weights(full.file("model.keras")), weights(cut.file("model.keras")), strict=True
+    ):
         np.testing.assert_array_equal(a, b)
 
 
@@ -182,8 +212,9 @@ class PoisonAt(keras.callbacks.Callback):
 
 def test_a_nan_loss_stops_with_epoch_and_step_and_keeps_the_last_good_checkpoint(tmp_path):
     with pytest.raises(TrainingError, match=r"loss became nan at epoch 2, step 1"):
-        runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "nan"),
-                       extra={"callbacks": [PoisonAt()]})
+        runner.execute(
+            plan(epochs=3), QUIET, out=str(tmp_path / "nan"), extra={"callbacks": [PoisonAt()]}
+        )
     run = RunDir(tmp_path / "nan")
     assert run.read_json("state.json")["epoch"] == 1
     assert all(np.isfinite(w).all() for w in weights(run.checkpoints / "last.keras"))
@@ -205,8 +236,7 @@ def test_eval_reports_finite_elbo_and_an_iwae_bound_not_above_it(trained, run_cl
     assert next(e for e in evals if e["metric"] == "nll")["settings"]["k"] == 20
     assert run_cli("eval", str(run.path), "--set", "k=0").exit_code == 2
     refused = run_cli("eval", str(run.path), "--metric", "greedy_return")
-    assert refused.exit_code == 2 and "measures models trained on environment" in \
-        refused.output
+    assert refused.exit_code == 2 and "measures models trained on environment" in refused.output
 
 
 def _png(path):
@@ -236,8 +266,7 @@ def test_sample_refuses_a_point_of_the_wrong_length(trained, run_cli):
 
 def test_compare_tables_runs_and_draws_the_curves(trained, run_cli, tmp_path):
     run, _, _ = trained
-    other, _, _ = runner.execute(plan("vae_4d", epochs=1, viz=[]), QUIET,
-                                 out=str(tmp_path / "4d"))
+    other, _, _ = runner.execute(plan("vae_4d", epochs=1, viz=[]), QUIET, out=str(tmp_path / "4d"))
     out = tmp_path / "cmp.png"
     r = run_cli("compare", str(run.path), str(other.path), "--out", str(out), "--json")
     assert r.exit_code == 0, r.output
@@ -270,16 +299,30 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path,
 
     require_debian_data()
     out = tmp_path / variant
-    args = ["run", variant, "--dataset", "fashion_mnist", "--epochs", "1", "--set",
-            "limit=2048", "--out", str(out)]
+    args = [
+        "run",
+        variant,
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "1",
+        "--set",
+        "limit=2048",
+        "--out",
+        str(out),
+    ]
     if variant == "vae":
-        r = subprocess.run([sys.executable, "-m", "zoo_core.cli", *args], capture_output=True,
-                           text=True)
+        r = subprocess.run(
+            [sys.executable, "-m", "zoo_core.cli", *args], capture_output=True, text=True
+        )
         assert r.returncode == 0, r.stderr[-2000:]
         assert r.stdout.strip() == str(out)
         # a clean terminal: none of TensorFlow's native start-up lines
-        assert not [line for line in r.stderr.splitlines()
-                    if line.startswith(("I0000", "E0000", "W0000", "WARNING: All log"))]
+        assert not [
+            line
+            for line in r.stderr.splitlines()
+            if line.startswith(("I0000", "E0000", "W0000", "WARNING: All log"))
+        ]
     else:
         r = run_cli(*args)
         assert r.exit_code == 0, r.output[-2000:]
@@ -288,8 +331,9 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path,
     test = json.loads((out / "metrics.json").read_text())["test"]
     assert 0 < test["neg_elbo"] < 544  # below the 784 * ln 2 of a coin flip per pixel
     if variant == "vae":  # and the commands that read a run, from its files alone
-        evaluated = run_cli("eval", str(out), "--metric", "nll", "--metric", "elbo", "--set",
-                            "k=2", "--json")
+        evaluated = run_cli(
+            "eval", str(out), "--metric", "nll", "--metric", "elbo", "--set", "k=2", "--json"
+        )
         sampled = run_cli("sample", str(out), "--n", "4")
         drawn = run_cli("viz", str(out), "--viz", "traversal")
         assert evaluated.exit_code == sampled.exit_code == drawn.exit_code == 0
@@ -300,8 +344,9 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path,
 
 
 def test_train_split_all_trains_on_everything_without_a_test_pass(tmp_path):
-    run, test, _ = runner.execute(plan(epochs=1, sets=["train_split=all"]), QUIET,
-                                  out=str(tmp_path / "all"))
+    run, test, _ = runner.execute(
+        plan(epochs=1, sets=["train_split=all"]), QUIET, out=str(tmp_path / "all")
+    )
     [row] = run.metrics()["history"]
     assert not any(k.startswith("val_") for k in row) and test == {}
     assert run.read_json("state.json")["monitor"] == "loss"  # no val_loss to watch
@@ -310,8 +355,9 @@ def test_train_split_all_trains_on_everything_without_a_test_pass(tmp_path):
 def test_mixed_bfloat16_builds_trains_and_leaves_the_global_policy_as_it_found_it(tmp_path):
     import keras
 
-    run, test, _ = runner.execute(plan(epochs=1, sets=["precision=mixed_bfloat16"]), QUIET,
-                                  out=str(tmp_path / "bf16"))
+    run, test, _ = runner.execute(
+        plan(epochs=1, sets=["precision=mixed_bfloat16"]), QUIET, out=str(tmp_path / "bf16")
+    )
     assert 0 < test["neg_elbo"] < 544 and keras.config.dtype_policy().name == "float32"
 
     before = keras.config.dtype_policy().name
@@ -346,9 +392,11 @@ def test_the_decoders_last_layer_computes_what_keras_conv2d_transpose_computes(t
             loss = tf.reduce_sum(tf.sin(y))
         return [y, *tape.gradient(loss, [x, *layer.trainable_weights])]
 
-    for kw in ({"filters": 1, "kernel_size": 3, "padding": "same"},
-               {"filters": 3, "kernel_size": (5, 3), "padding": "same", "activation": "relu"},
-               {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}):  # fallback
+    for kw in (
+        {"filters": 1, "kernel_size": 3, "padding": "same"},
+        {"filters": 3, "kernel_size": (5, 3), "padding": "same", "activation": "relu"},
+        {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"},
+    ):  # fallback
         ref, ours = both(**kw)
         for a, b in zip(value_and_grads(ref), value_and_grads(ours), strict=True):
             np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4)
@@ -356,8 +404,7 @@ def test_the_decoders_last_layer_computes_what_keras_conv2d_transpose_computes(t
     ref, _ = both(filters=1, kernel_size=3, padding="same")
     model = keras.Sequential([keras.Input(x.shape[1:]), ref])
     model.save_weights(tmp_path / "keras.weights.h5")
-    loaded = keras.Sequential([keras.Input(x.shape[1:]),
-                               Conv2DTranspose(1, 3, padding="same")])
+    loaded = keras.Sequential([keras.Input(x.shape[1:]), Conv2DTranspose(1, 3, padding="same")])
     loaded.load_weights(tmp_path / "keras.weights.h5")
     np.testing.assert_allclose(loaded(x), model(x), rtol=1e-5, atol=1e-5)
 
@@ -373,11 +420,11 @@ def test_the_fast_decoder_computes_the_keras_decoders_logits(shape, labels):
     from zoo_vae.network import build_decoder
 
     num_classes = 0 if labels == "none" else 10
-    decoder = build_decoder(shape, 3, (8, 16), num_classes,
-                            every_layer=labels == "every_layer")
+    decoder = build_decoder(shape, 3, (8, 16), num_classes, every_layer=labels == "every_layer")
     rng = np.random.default_rng(0)  # non-zero biases, so a misplaced one would show
-    decoder.set_weights([w + 0.1 * rng.normal(size=w.shape).astype("float32")
-                         for w in decoder.get_weights()])
+    decoder.set_weights(
+        [w + 0.1 * rng.normal(size=w.shape).astype("float32") for w in decoder.get_weights()]
+    )
     z = rng.normal(size=(6, 3)).astype("float32")
     inputs = [z, np.eye(10, dtype="float32")[[0, 3, 9, 1, 1, 5]]] if num_classes else z
     want = np.asarray(decoder(inputs))
@@ -393,15 +440,15 @@ def test_the_fast_decoder_computes_the_keras_decoders_logits(shape, labels):
     assert np.abs(np.asarray(decoder(inputs)) - want).max() > 1e-3  # they did change
 
 
-def test_the_fast_decoder_refuses_another_shape_and_the_bound_falls_back(trained,
-                                                                          monkeypatch):
+def test_the_fast_decoder_refuses_another_shape_and_the_bound_falls_back(trained, monkeypatch):
     """A decoder FastDecoder was not made for is refused with ValueError, and the IWAE bound
     then decodes with the Keras decoder (the same bound as the fast path's in float32) or,
     in bfloat16, with its bfloat16 copy."""
     from zoo_vae import fast_decoder
 
-    other = keras.Sequential([keras.Input((2,)), keras.layers.Dense(28 * 28),
-                              keras.layers.Reshape((28, 28, 1))])
+    other = keras.Sequential(
+        [keras.Input((2,)), keras.layers.Dense(28 * 28), keras.layers.Reshape((28, 28, 1))]
+    )
     with pytest.raises(ValueError, match="FastDecoder"):
         fast_decoder.FastDecoder(other)
     run, _, _ = trained
@@ -450,8 +497,17 @@ def test_eval_nll_in_bfloat16_says_so_and_stays_near_the_float32_bound(trained, 
     run, _, _ = trained
     got = {}
     for precision in ("float32", "bfloat16"):
-        result = run_cli("eval", str(run.path), "--metric", "nll", "--set", "k=5",
-                         "--set", f"precision={precision}", "--json")
+        result = run_cli(
+            "eval",
+            str(run.path),
+            "--metric",
+            "nll",
+            "--set",
+            "k=5",
+            "--set",
+            f"precision={precision}",
+            "--json",
+        )
         assert result.exit_code == 0, result.output
         m = json.loads(result.stdout)
         assert m["details"]["nll"]["notes"]["precision"] == precision

@@ -3,12 +3,12 @@ figures that show what they learned (``class_grid``, ``interpolation``, traversa
 
 import numpy as np
 import pytest
+from conftest import DEBIAN, require_debian_data
 from rich.console import Console
 
-from conftest import DEBIAN, require_debian_data
 from zoo_core import plugins
-from zoo_core.run import runner
 from zoo_core.contract import DataSpec
+from zoo_core.run import runner
 from zoo_vae.model import ConditionalConvVAE, ConvVAE
 from zoo_vae.settings import CVAE_VARIANTS, VARIANTS, VAESettings
 
@@ -29,8 +29,9 @@ def test_cvae_loss_equals_a_hand_computed_elbo_with_one_hot_labels():
     m = cvae(latent_dim=3)
     rng = np.random.default_rng(2)
     # a prior p(z|y) away from N(0, I), as training makes it
-    m.net.prior.set_weights([0.5 * rng.standard_normal(w.shape).astype("float32")
-                             for w in m.net.prior.get_weights()])
+    m.net.prior.set_weights(
+        [0.5 * rng.standard_normal(w.shape).astype("float32") for w in m.net.prior.get_weights()]
+    )
     x = rng.random((4, 28, 28, 1), dtype=np.float32)
     labels = np.array([0, 3, 9, 3])
     eps = rng.standard_normal((4, 3)).astype(np.float32)
@@ -50,8 +51,9 @@ def test_cvae_loss_equals_a_hand_computed_elbo_with_one_hot_labels():
     # with the prior at its start, N(0, I), it is the familiar closed form
     m.net.prior.set_weights([np.zeros_like(w) for w in m.net.prior.get_weights()])
     _, kl0 = m.net.losses_of(x_, tf.constant(eps), y)
-    np.testing.assert_allclose(kl0.numpy(), -0.5 * (1 + lv - mu ** 2 - np.exp(lv)).sum(1),
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        kl0.numpy(), -0.5 * (1 + lv - mu**2 - np.exp(lv)).sum(1), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_samples_of_a_class_come_from_its_prior():
@@ -118,8 +120,15 @@ def test_the_first_training_step_under_warmup_optimises_reconstruction_only():
 
 def plan(model, epochs=2, sets=(), viz=()):
     require_debian_data()
-    return runner.plan_run(plugins.get_registry(), model, dataset="fashion_mnist",
-                           visualizers=list(viz), sets=[*TINY, *sets], epochs=epochs, seed=0)
+    return runner.plan_run(
+        plugins.get_registry(),
+        model,
+        dataset="fashion_mnist",
+        visualizers=list(viz),
+        sets=[*TINY, *sets],
+        epochs=epochs,
+        seed=0,
+    )
 
 
 def test_a_warmed_up_beta_vae_run_reports_the_beta_1_elbo(tmp_path):
@@ -131,8 +140,9 @@ def test_a_warmed_up_beta_vae_run_reports_the_beta_1_elbo(tmp_path):
     assert h1["loss"] < h1["reconstruction_loss"] + 4 * h1["kl_loss"] - 1e-3
     assert h2["loss"] == pytest.approx(h2["reconstruction_loss"] + 4 * h2["kl_loss"], rel=1e-5)
     # the held-out pass weighs the KL by the full beta in every epoch (epochs compare) ...
-    assert h1["val_loss"] == pytest.approx(h1["val_reconstruction_loss"]
-                                           + 4 * h1["val_kl_loss"], rel=1e-5)
+    assert h1["val_loss"] == pytest.approx(
+        h1["val_reconstruction_loss"] + 4 * h1["val_kl_loss"], rel=1e-5
+    )
     # ... and the reported ELBO is the beta = 1 bound
     assert test["neg_elbo"] == pytest.approx(test["reconstruction"] + test["kl"], rel=1e-6)
     assert test["neg_elbo"] < h2["val_loss"]
@@ -160,8 +170,9 @@ def test_a_cvae_run_trains_on_labels_and_draws_its_class_grid(cvae_run):
     assert test["neg_elbo"] > 0 and run.config["model"]["name"] == "cvae_2d"
 
 
-@pytest.mark.parametrize("label,index", [("Sneaker", 7), ("sneaker", 7), ("7", 7),
-                                         ("T-shirt/top", 0)])
+@pytest.mark.parametrize(
+    "label,index", [("Sneaker", 7), ("sneaker", 7), ("7", 7), ("T-shirt/top", 0)]
+)
 def test_sample_by_class_name_or_index(cvae_run, run_cli, tmp_path, label, index):
     run, _, _ = cvae_run
     out = tmp_path / "s.png"
@@ -179,11 +190,17 @@ def test_sampling_a_class_gives_that_class_images(cvae_run):
     assert np.abs(a - b).mean() > 1e-3
 
 
-@pytest.mark.parametrize("label,message", [
-    ("Sneakers", "unknown label 'Sneakers'; use a class name or index 0..9: T-shirt/top, "),
-    ("10", "unknown label '10'"), ("-1", "unknown label '-1'")])
-def test_sample_refuses_an_unknown_label_with_the_class_names(cvae_run, run_cli, label,
-                                                              message, tmp_path):
+@pytest.mark.parametrize(
+    "label,message",
+    [
+        ("Sneakers", "unknown label 'Sneakers'; use a class name or index 0..9: T-shirt/top, "),
+        ("10", "unknown label '10'"),
+        ("-1", "unknown label '-1'"),
+    ],
+)
+def test_sample_refuses_an_unknown_label_with_the_class_names(
+    cvae_run, run_cli, label, message, tmp_path
+):
     run, _, _ = cvae_run
     before = sorted(p.name for p in (run.path / "figures").iterdir())
     r = run_cli("sample", str(run.path), "--label", label)
@@ -195,20 +212,19 @@ def test_a_label_is_refused_for_an_unconditional_model(tmp_path, run_cli):
     plugins.reset()
     run, _, _ = runner.execute(plan("vae", epochs=1), QUIET, out=str(tmp_path / "v"))
     r = run_cli("sample", str(run.path), "--label", "Sneaker")
-    assert r.exit_code == 2 and "--label applies to conditional models; 'vae_2d' is not" \
-        in r.output
+    assert r.exit_code == 2 and "--label applies to conditional models; 'vae_2d' is not" in r.output
 
 
-def test_a_run_whose_network_changed_since_is_refused_as_such_not_as_damaged(
-        run_cli, tmp_path):
+def test_a_run_whose_network_changed_since_is_refused_as_such_not_as_damaged(run_cli, tmp_path):
     """A run trained before a setting changed the network (here: without the conditional
     prior, which a newer plugin builds) cannot be loaded into today's network: one line
     says so, and no file is touched."""
     import json
 
     plugins.reset()
-    run, _, _ = runner.execute(plan("cvae", epochs=1, sets=["conditional_prior=false"]),
-                               QUIET, out=str(tmp_path / "old"))
+    run, _, _ = runner.execute(
+        plan("cvae", epochs=1, sets=["conditional_prior=false"]), QUIET, out=str(tmp_path / "old")
+    )
     cfg = json.loads((run.path / "config.json").read_text())
     cfg["model"]["settings"]["conditional_prior"] = True  # what the plugin now builds
     (run.path / "config.json").write_text(json.dumps(cfg))
@@ -229,11 +245,9 @@ def test_the_label_can_also_enter_every_decoder_layer():
     assert np.abs(every.decode(z, labels=[2]) - every.decode(z, labels=[5])).max() > 1e-4
 
 
-def test_sampling_without_a_label_takes_the_classes_in_turn_as_the_api_does(cvae_run,
-                                                                             tmp_path):
-    from zoo_visualizers import sample_command
-
+def test_sampling_without_a_label_takes_the_classes_in_turn_as_the_api_does(cvae_run, tmp_path):
     import zoo
+    from zoo_visualizers import sample_command
 
     run, _, _ = cvae_run
     _, _, model, _ = runner.open_trained(plugins.get_registry(), str(run.path))
@@ -247,5 +261,7 @@ def test_sampling_without_a_label_takes_the_classes_in_turn_as_the_api_does(cvae
     model.sample = recording
     sample_command.draw(model, run, n=12, seed=0, out=tmp_path / "s.png")
     assert list(asked["labels"]) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
-    np.testing.assert_array_equal(sample(12, seed=0, labels=asked["labels"]),
-                                  zoo.open(run.path, progress=False).model.sample(12, seed=0))
+    np.testing.assert_array_equal(
+        sample(12, seed=0, labels=asked["labels"]),
+        zoo.open(run.path, progress=False).model.sample(12, seed=0),
+    )

@@ -4,13 +4,13 @@ values. (Blank-but-titled figures, or figures of the wrong data, fail here.)"""
 
 import numpy as np
 import pytest
-
 from conftest import write_fake_fashion
+
 from zoo_core import CONDITIONAL, DECODE, ENCODE, SAMPLE, Model
-from zoo_core.run.run_dir import RunDir
-from zoo_core.grid import image_grid
-from zoo_core.settings import resolve
 from zoo_core.contract import DataSpec, DrawContext
+from zoo_core.grid import image_grid
+from zoo_core.run.run_dir import RunDir
+from zoo_core.settings import resolve
 from zoo_fashion_mnist.dataset import CLASS_NAMES, FashionMNIST, FashionMNISTSettings
 from zoo_visualizers.class_grid import ClassGrid
 from zoo_visualizers.clusters import Clusters
@@ -42,13 +42,13 @@ class Known(Model):
     def encode(self, x, labels=None):
         m = x.reshape(len(x), -1).mean(axis=1, keepdims=True)
         rng = np.random.default_rng(0)
-        return (rng.standard_normal((len(x), self.d)) * SCALES[:self.d] + m).astype("f4")
+        return (rng.standard_normal((len(x), self.d)) * SCALES[: self.d] + m).astype("f4")
 
     def decode(self, z, labels=None):
         z = np.asarray(z, "f4")
         img = np.zeros((len(z), 28, 28, 1), "f4")
         for i in range(self.d):
-            img[:, i * 7:(i + 1) * 7, :, 0] = (1 / (1 + np.exp(-z[:, i])))[:, None, None]
+            img[:, i * 7 : (i + 1) * 7, :, 0] = (1 / (1 + np.exp(-z[:, i])))[:, None, None]
         img[:, 27, :, 0] = np.linspace(0, 1, 28)  # a ramp, so no cell is flat
         return img
 
@@ -125,12 +125,11 @@ def test_samples_show_exactly_the_models_samples(data, run):
 
 def test_traversal_rows_sweep_one_dimension_each(data, run):
     m = Known(3)
-    fig = Traversal(resolve(Traversal.Settings, {"steps": 4, "scale": 1.0})).draw(
-        ctx(m, data, run))
+    fig = Traversal(resolve(Traversal.Settings, {"steps": 4, "scale": 1.0})).draw(ctx(m, data, run))
     sweep = np.linspace(-1, 1, 4)
     z = np.zeros((12, 3), "f4")
     for i in range(3):
-        z[i * 4:(i + 1) * 4, i] = sweep
+        z[i * 4 : (i + 1) * 4, i] = sweep
     np.testing.assert_allclose(drawn_image(fig), image_grid(m.decode(z), cols=4), atol=1e-6)
 
 
@@ -141,24 +140,35 @@ def test_clusters_scatter_every_image_once_coloured_by_class(data, run):
     x, y = data.arrays("test")
     assert len(ax.collections) == len(np.unique(y))
     assert sum(len(c.get_offsets()) for c in ax.collections) == len(x)
-    np.testing.assert_allclose(np.concatenate([c.get_offsets() for c in ax.collections]),
-                               np.concatenate([m.encode(x)[y == c] for c in np.unique(y)]),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.concatenate([c.get_offsets() for c in ax.collections]),
+        np.concatenate([m.encode(x)[y == c] for c in np.unique(y)]),
+        rtol=1e-6,
+    )
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(CLASS_NAMES)
 
 
 def test_clusters_pairs_mode_draws_one_panel_per_pair(data, run):
     fig = Clusters(resolve(Clusters.Settings, {"projection": "pairs"})).draw(
-        ctx(Known(4), data, run))
+        ctx(Known(4), data, run)
+    )
     assert len([a for a in fig.axes if a.collections]) == 6  # C(4, 2)
 
 
 def test_curves_plot_the_recorded_history(data, run):
-    hist = [{"epoch": e, "loss": 10.0 - e, "val_loss": 11.0 - e, "other": e * 2.0}
-            for e in (1, 2, 3)]
-    run.write_json("metrics.json", {"history": hist, "metrics": {
-        "loss": {"unit": "nats/image", "description": "negative ELBO"},
-        "other": {"unit": "u", "description": ""}}})
+    hist = [
+        {"epoch": e, "loss": 10.0 - e, "val_loss": 11.0 - e, "other": e * 2.0} for e in (1, 2, 3)
+    ]
+    run.write_json(
+        "metrics.json",
+        {
+            "history": hist,
+            "metrics": {
+                "loss": {"unit": "nats/image", "description": "negative ELBO"},
+                "other": {"unit": "u", "description": ""},
+            },
+        },
+    )
     fig = Curves().draw(ctx(Known(2), data, run))
     loss_ax, other_ax = fig.axes
     train, test = loss_ax.get_lines()
@@ -170,10 +180,17 @@ def test_curves_plot_the_recorded_history(data, run):
 
 def test_curves_draw_a_metric_measured_every_few_epochs_where_it_was_measured(data, run):
     """A GAN with fid_every=2 logs its FID at epochs 2 and 4 only."""
-    hist = [{"epoch": e, "g_loss": 1.0 + e, **({"fid": 100.0 / e} if e % 2 == 0 else {})}
-            for e in (1, 2, 3, 4)]
-    run.write_json("metrics.json", {"history": hist, "metrics": {
-        "fid": {"unit": "feature units^2", "description": "FID"}, "g_loss": {}}})
+    hist = [
+        {"epoch": e, "g_loss": 1.0 + e, **({"fid": 100.0 / e} if e % 2 == 0 else {})}
+        for e in (1, 2, 3, 4)
+    ]
+    run.write_json(
+        "metrics.json",
+        {
+            "history": hist,
+            "metrics": {"fid": {"unit": "feature units^2", "description": "FID"}, "g_loss": {}},
+        },
+    )
     fig = Curves().draw(ctx(Known(2), data, run))
     fid_ax, g_ax = fig.axes
     (line,) = fid_ax.get_lines()
@@ -185,7 +202,8 @@ def test_returns_moving_average_is_the_hand_computed_one(data, run):
     returns = [10.0, 20.0, 30.0, 40.0, 50.0]
     run.write_json("returns.json", {"returns": returns, "steps": [10, 30, 60, 100, 150]})
     fig = Returns(resolve(Returns.Settings, {"window": 2, "threshold": 45.0})).draw(
-        ctx(Known(2), data, run))
+        ctx(Known(2), data, run)
+    )
     raw, avg, line = fig.axes[0].get_lines()
     assert list(raw.get_ydata()) == returns and list(raw.get_xdata()) == [10, 30, 60, 100, 150]
     assert list(avg.get_ydata()) == [10.0, 15.0, 25.0, 35.0, 45.0]
@@ -215,9 +233,9 @@ def test_slerp_keeps_the_endpoints_and_interpolates_the_norm():
 
 def test_interpolation_rows_start_and_end_at_the_original_images(data, run):
     m = Known(2)
-    fig = Interpolation(resolve(Interpolation.Settings, {"pairs": 2, "steps": 4,
-                                                         "path": "linear"})).draw(
-        ctx(m, data, run))
+    fig = Interpolation(
+        resolve(Interpolation.Settings, {"pairs": 2, "steps": 4, "path": "linear"})
+    ).draw(ctx(m, data, run))
     x, y = data.arrays("test")
     image = drawn_image(fig)
     assert image.shape == (2 * 28, 6 * 28)
@@ -228,8 +246,9 @@ def test_interpolation_rows_start_and_end_at_the_original_images(data, run):
     np.testing.assert_allclose(image[:28, -28:], x[j, ..., 0])
     za, zb = m.encode(x[[0]]), m.encode(x[[j]])
     path = np.linspace(0, 1, 4)[:, None] * (zb - za) + za
-    np.testing.assert_allclose(image[:28, 28:5 * 28], image_grid(m.decode(path), cols=4),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        image[:28, 28 : 5 * 28], image_grid(m.decode(path), cols=4), atol=1e-6
+    )
 
 
 def test_interpolation_without_an_encoder_walks_between_prior_draws(data, run):
@@ -238,11 +257,13 @@ def test_interpolation_without_an_encoder_walks_between_prior_draws(data, run):
 
     m = DecodeOnly(2)
     fig = Interpolation(resolve(Interpolation.Settings, {"pairs": 3, "steps": 5})).draw(
-        ctx(m, data, run, seed=1))
+        ctx(m, data, run, seed=1)
+    )
     z = m.prior(6, 1)
     rows = [m.decode(slerp(z[i], z[3 + i], np.linspace(0, 1, 5))) for i in range(3)]
-    np.testing.assert_allclose(drawn_image(fig), image_grid(np.concatenate(rows), cols=5),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        drawn_image(fig), image_grid(np.concatenate(rows), cols=5), atol=1e-6
+    )
 
 
 def test_traversal_bars_show_each_dimensions_kl_and_which_are_active(data, run):
