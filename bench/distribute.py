@@ -21,11 +21,13 @@ SCRIPT = """
 import os, sys
 from rich.console import Console
 from zoo_core import plugins
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
-plan = runner.plan_run(plugins.get_registry(), "vae", dataset="fashion_mnist", visualizers=[],
-                       sets=["limit=%d", "batch_size=%d", "train_split=all"], epochs=2,
-                       seed=0,
-                       strategy=sys.argv[1])
+from zoo_core.run.request import RunRequest
+request = RunRequest("vae", dataset="fashion_mnist", visualizers=[],
+    sets=["limit=%d", "batch_size=%d", "train_split=all"],
+    flags={"epochs": 2}, seed=0, strategy=sys.argv[1])
+plan = planner.plan(plugins.get_registry(), request)
 runner.execute(plan, Console(file=open(os.devnull, "w")), out=sys.argv[2])
 """ % (STEPS * BATCH, BATCH)
 

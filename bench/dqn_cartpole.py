@@ -18,7 +18,9 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from zoo_core import plugins  # noqa: E402
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
+from zoo_core.run.request import RunRequest
 
 
 def main():
@@ -31,13 +33,9 @@ def main():
     solved, returns, rates = 0, [], []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in [int(s) for s in args.seeds.split(",")]:
-            plan = runner.plan_run(
+            plan = planner.plan(
                 plugins.get_registry(),
-                "dqn",
-                env="CartPole-v1",
-                visualizers=[],
-                seed=seed,
-                sets=args.sets,
+                RunRequest("dqn", env="CartPole-v1", visualizers=[], seed=seed, sets=args.sets),
             )
             run, test, _ = runner.execute(plan, console, out=os.path.join(tmp, f"s{seed}"))
             m = run.metrics()

@@ -15,8 +15,8 @@ import click
 from zoo_core import cli as zoo_cli
 from zoo_core import contract as types
 from zoo_core import hookspecs, testing
-from zoo_core.keras import model as keras_model
-from zoo_core.run import run_dir as runs
+from zoo_core import run_dir as runs
+from zoo_keras import model as keras_model
 
 HEADER = """# Reference
 
@@ -51,7 +51,8 @@ def interfaces() -> str:
         types.RunContext,
         types.DrawContext,
     ):
-        out += [f"### `zoo_core.{cls.__name__}`", "", _doc(cls), ""]
+        where = "zoo_keras" if cls is keras_model.KerasModel else "zoo_core"
+        out += [f"### `{where}.{cls.__name__}`", "", _doc(cls), ""]
         if dataclasses.is_dataclass(cls):
             for f in dataclasses.fields(cls):
                 out.append(f"- field `{f.name}: {f.type}`")
@@ -91,17 +92,19 @@ def helpers() -> str:
     return "\n".join(
         [
             "## Helpers\n",
-            f"### `zoo_core.replayable_normal{inspect.signature(fn)}`",
+            f"### `zoo_keras.replayable_normal{inspect.signature(fn)}`",
             "",
             _doc(fn),
             "",
-            "### `zoo_core.testing.check_model_plugin`",
-            "",
-            "```python",
-            f"check_model_plugin{inspect.signature(testing.check_model_plugin)}",
-            "```",
+            "### `zoo_core.testing.ModelContractTests`",
             "",
             _doc(testing),
+            "",
+            *[
+                f"- `{name}`: {_doc(getattr(testing.ModelContractTests, name)) or '(a promise)'}"
+                for name in dir(testing.ModelContractTests)
+                if name.startswith("test_") or name in ("install", "request", "train")
+            ],
             "",
         ]
     )

@@ -53,6 +53,29 @@ def fresh_plugins(monkeypatch, tmp_path_factory):
     plugins.reset()
 
 
+def write_dist(site: Path, dist: str, module: str, source: str, version: str = "1.0") -> Path:
+    """A module and its ``.dist-info`` with an entry point in the ``zoo`` group, in
+    ``site``: discovered through ``importlib.metadata`` as a pip-installed package is."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{module}.py").write_text(textwrap.dedent(source))
+    info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[zoo]\n{module} = {module}\n")
+    importlib.invalidate_caches()
+    return info
+
+
+def install_dist(stack, site: Path, dist: str, module: str, source: str) -> None:
+    """:func:`write_dist` on ``sys.path`` until ``stack`` (a ``contextlib.ExitStack``)
+    closes: a plugin installed for a test class (``ModelContractTests.install``)."""
+    patch = stack.enter_context(pytest.MonkeyPatch.context())
+    write_dist(site, dist, module, source)
+    patch.syspath_prepend(str(site))
+    stack.callback(importlib.invalidate_caches)
+    stack.callback(sys.modules.pop, module, None)
+
+
 @pytest.fixture
 def make_dist(tmp_path, monkeypatch):
     """Create an installed-looking plugin distribution: a module plus a ``.dist-info`` with
@@ -64,14 +87,8 @@ def make_dist(tmp_path, monkeypatch):
     made = []
 
     def make(dist: str, module: str, source: str, version: str = "1.0"):
-        (site / f"{module}.py").write_text(textwrap.dedent(source))
-        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
-        (info / "entry_points.txt").write_text(f"[zoo]\n{module} = {module}\n")
         made.append(module)
-        importlib.invalidate_caches()
-        return info
+        return write_dist(site, dist, module, source, version)
 
     yield make
     for m in made:

@@ -10,7 +10,6 @@ as ``--set dataset.limit=500`` would.
 
 from __future__ import annotations
 
-import builtins
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +61,11 @@ def run(
     to draw into the run folder (default: the model's own; ``[]`` for none). ``out``: the
     run folder (default: a new one under ``runs/``). ``progress=False``: no progress bar.
     """
-    from zoo_core.run import experiment, runner
+    from zoo_core.errors import ZooError
+    from zoo_core.experiments import config_file as experiment
+    from zoo_core.run import plan as planner
+    from zoo_core.run import runner
+    from zoo_core.run.request import RunRequest
 
     _name(model, "zoo.run()", "zoo.run('vae_2d', 'fashion_mnist')")
     _name(dataset, "zoo.run(dataset=...)", "dataset='fashion_mnist'", optional=True)
@@ -83,21 +86,19 @@ def run(
     for key, value in (settings or {}).items():
         scope, _, name = key.rpartition(".")
         assignments.append((scope or None, name, value))
-    exp = experiment.Experiment(
-        model=model, dataset=dataset, assignments=assignments, source="zoo.run()"
-    )
-    overrides = {
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "strategy": strategy,
-        "tensorboard": tensorboard,
-    }
-    if viz is not None:
-        overrides["visualizers"] = builtins.list(viz)
-    from zoo_core.errors import ZooError
-
+    flags = {"epochs": epochs, "batch_size": batch_size}
     try:
-        plan = experiment.plan(_registry(), exp, seed=seed, overrides=overrides)
+        request = RunRequest(
+            model,
+            dataset=dataset,
+            visualizers=viz,
+            seed=seed,
+            strategy=strategy,
+            tensorboard=tensorboard,
+            flags={k: v for k, v in flags.items() if v is not None},
+            assignments=assignments,
+        )
+        plan = planner.plan(_registry(), request)
     except ZooError as exc:  # in the words of this call, not the CLI's flags
         raise type(exc)(experiment.in_words_of("python", exc)) from None
     plan.command = _command(model, dataset, epochs, batch_size, seed, viz, assignments)
@@ -148,7 +149,7 @@ def pretrained(name: str | None = None, *, progress: bool = True):
     no name, what ships, as ``zoo pretrained --json`` lists it: ``[{"name", "model",
     "dataset", "summary", "recorded": {...}, "trained": {...}}, ...]``."""
     if _name(name, "zoo.pretrained()", "zoo.pretrained('dcgan')", optional=True) is None:
-        from zoo_pretrained.store import listing
+        from zoo_core.pretrained import listing
 
         return listing(_registry())
     return open(f"pretrained:{name}", progress=progress)
@@ -191,7 +192,7 @@ def metrics(pattern: str | None = None) -> list[str]:
 def info(name: str) -> dict | list[dict]:
     """What ``zoo info NAME --json`` prints: summary, settings (name, type, value, help),
     capabilities, what it fits with. A list when several kinds share the name."""
-    from zoo_core.describe import describe
+    from zoo_core.run.describe import describe
 
     docs = describe(_registry(), _name(name, "zoo.info()", "zoo.info('fid')"))
     return docs[0] if len(docs) == 1 else docs

@@ -194,7 +194,7 @@ class Run:
     ``model`` (loaded on first use), ``figure(name)``, ``evaluate()``, ``resume()``."""
 
     def __init__(self, path: str | Path, *, reference: str | None = None, progress: bool = True):
-        from zoo_core.run.run_dir import RunDir
+        from zoo_core.run_dir import RunDir
 
         self._dir = RunDir.open(path)
         self.path = self._dir.path
@@ -268,14 +268,13 @@ class Run:
         from zoo_core import plugins
         from zoo_core.contract import DrawContext
         from zoo_core.run import runner
-        from zoo_core.run.plan import plan_from_run
+        from zoo_core.run.plan import plan as make_plan
+        from zoo_core.run.request import RunRequest
 
         _, run, model, dataset = self._open()
-        plan = plan_from_run(
-            plugins.get_registry(),
-            run,
-            visualizers=[name],
-            sets=[f"{name}.{k}={v}" for k, v in settings.items()],
+        sets = [f"{name}.{k}={v}" for k, v in settings.items()]
+        plan = make_plan(
+            plugins.get_registry(), RunRequest.of_run(run, visualizers=[name], sets=sets)
         )
         v = plan.visualizers[0]
         title = runner.figure_title(plan, run)
@@ -292,19 +291,20 @@ class Run:
         Settings are scoped by metric: ``evaluate("fid", **{"fid.samples": 1000})``, or
         unscoped when one metric takes them: ``evaluate("fid", samples=1000)``."""
         from zoo_core import plugins
+        from zoo_core.run import plan as planner
         from zoo_core.run import runner
 
         plan, run, model, dataset = self._open()
         sets = [f"{k}={v}" for k, v in settings.items()]
-        metrics = runner.plan_metrics(plugins.get_registry(), plan, list(names) or None, sets)
+        metrics = planner.plan_metrics(plugins.get_registry(), plan, list(names) or None, sets)
         records = runner.evaluate(plan, metrics, model, dataset, run, self._console())
         return {k: v for r in records.values() for k, v in r["values"].items()}
 
     def resume(self) -> Run:
         """Continue an interrupted run to its planned end (``zoo run --resume``)."""
         from zoo_core import plugins
-        from zoo_core.run import runner
+        from zoo_core.experiments import seed_groups
 
-        runner.resume(plugins.get_registry(), str(self.path), self._console())
+        seed_groups.resume_run(plugins.get_registry(), str(self.path), self._console())
         self._opened = None
         return self

@@ -2,7 +2,8 @@
 
 The core is small and imports no TensorFlow: plugins register Model, Dataset, Visualizer and
 Metric classes through the hooks in :mod:`zoo_core.hookspecs`; heavy libraries load only
-when a plugin's object is used. :class:`KerasModel` is the base for Keras families.
+when a plugin's object is used. The Keras runtime a Keras family builds on
+(:class:`zoo_keras.KerasModel`) is a package of its own, which the core never imports.
 """
 
 from zoo_core.contract import (
@@ -35,13 +36,11 @@ from zoo_core.errors import (
     ZooError,
 )
 from zoo_core.hookspecs import hookimpl
-from zoo_core.keras.model import KerasModel, replayable_normal
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run_dir import RunDir
 
 __all__ = [
     "hookimpl",
     "Model",
-    "KerasModel",
     "Dataset",
     "Visualizer",
     "Metric",
@@ -51,7 +50,6 @@ __all__ = [
     "RunContext",
     "DrawContext",
     "RunDir",
-    "replayable_normal",
     "ENCODE",
     "DECODE",
     "SAMPLE",

@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from zoo_core.dataset import Dataset, DataSpec
 from zoo_core.errors import IncompatibleError
 from zoo_core.settings import NoSettings
 
@@ -32,32 +33,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
     from rich.console import Console
 
-    from zoo_core.run.run_dir import RunDir
+    from zoo_core.run_dir import RunDir
 
 #: Capabilities a model may declare; visualizers, metrics and commands ask for them.
 ENCODE, DECODE, SAMPLE = "encode", "decode", "sample"
 LIKELIHOOD, CONDITIONAL = "likelihood", "conditional"
 CAPABILITIES = (ENCODE, DECODE, SAMPLE, LIKELIHOOD, CONDITIONAL)
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """What a dataset yields, known without loading it."""
-
-    kind: str  # "images"
-    element_shape: tuple[int, ...]  # e.g. (28, 28, 1)
-    dtype: str  # e.g. "float32"
-    class_names: tuple[str, ...]  # empty for unlabelled data
-    splits: tuple[str, ...]  # e.g. ("train", "test", "all")
-
-    @property
-    def labelled(self) -> bool:
-        """True when examples come with class labels (``class_names`` is not empty)."""
-        return bool(self.class_names)
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
 
 
 @dataclass(frozen=True)
@@ -78,85 +59,9 @@ class MetricInfo:
         return self.short or self.name
 
 
-class Dataset:
-    """A named source of examples (labelled when its spec has class names).
-
-    Subclasses set :attr:`Settings` and implement :meth:`spec` and :meth:`arrays`. The default
-    :meth:`pipeline` turns the arrays into a ``tf.data`` pipeline. A dataset that ships a
-    feature network (for sample-quality metrics such as FID) sets :attr:`provides_features`
-    and implements :meth:`feature_extractor`.
-    """
-
-    Settings: ClassVar[type] = NoSettings
-    provides_features: ClassVar[bool] = False
-
-    def __init__(self, settings=None):
-        self.settings = settings if settings is not None else self.Settings()
-
-    @classmethod
-    def spec(cls, settings) -> DataSpec:
-        """Shape, dtype, class names and splits for these settings (no loading)."""
-        raise NotImplementedError
-
-    def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` of a split: ``x`` float32 in [0, 1] with a channel axis, ``y`` int."""
-        raise NotImplementedError
-
-    def pipeline(
-        self,
-        split: str,
-        batch_size: int,
-        *,
-        seed: int,
-        shuffle: bool = True,
-        first_epoch: int = 0,
-        transform=None,
-    ):
-        """A ``tf.data.Dataset`` of ``(x, y)`` batches (see
-        :func:`zoo_core.keras.pipeline.pipeline`)."""
-        from zoo_core.keras.pipeline import check_arrays, pipeline
-
-        x, y = check_arrays(
-            self.spec(self.settings),
-            *self.arrays(split),
-            f"{type(self).__qualname__}.arrays({split!r})",
-        )
-        return pipeline(
-            x,
-            y,
-            batch_size,
-            seed=seed,
-            shuffle=shuffle,
-            first_epoch=first_epoch,
-            transform=transform or self.transform,
-        )
-
-    #: Optional per-batch transform ``fn(x, seed) -> x`` (seed: a stateless RNG seed pair).
-    transform = None
-
-    def feature_extractor(self):
-        """A callable ``images -> (features, class_probabilities)`` for sample metrics."""
-        raise NotImplementedError
-
-    def describe(self) -> dict[str, Any]:
-        """Where the data comes from, for ``zoo info`` (may look for files, must not load):
-        a flat dict of JSON values, e.g. ``{"found": "/usr/share/...", "train": 60000}``."""
-        return {}
-
-    def manifest(self) -> dict[str, Any]:
-        """What a run used, as its ``manifest.json`` (default: :meth:`describe`), e.g.
-        ``{"source": "...", "files": {"name": "sha256"}, "splits": {"train": 60000}}``."""
-        return self.describe()
-
-
 @dataclass
 class RunContext:
-    """What a model gets when it trains, and a metric when it measures, within a run.
-
-    ``extra["callbacks"]``: Keras callbacks added to training (tests use it to interrupt).
-    ``tensorboard``: write TensorBoard summaries under ``run/tensorboard/`` (scalars per
-    epoch, an image every few epochs); models that train otherwise log what they can.
-    """
+    """What a model gets when it trains, and a metric when it measures, within a run."""
 
     run: RunDir
     dataset: Dataset | None
@@ -164,8 +69,22 @@ class RunContext:
     console: Console
     strategy: str = "default"
     resume: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: write TensorBoard summaries under ``run/tensorboard/`` (scalars per epoch, an image
+    #: every few epochs); models that train otherwise log what they can
     tensorboard: bool = False
+    #: observers of training, called the way Keras calls its callbacks
+    #: (``on_epoch_begin(epoch)``, ``on_epoch_end(epoch, logs)``, ...): added to ``fit`` by
+    #: a Keras family, called by a loop of its own otherwise. A tune trial prunes with one;
+    #: the contract kit interrupts a run with one.
+    callbacks: tuple[Any, ...] = ()
+    #: how to go on after training stops early, in the stop's message (default: ``zoo run
+    #: --resume RUN``); a tune trial says how to continue the search instead
+    resume_hint: str | None = None
+    #: a ``rich.progress.Progress`` that long measurements add their tasks to (``zoo eval``)
+    progress: Any = None
+    #: what one ``zoo eval`` computes once for several metrics (the test split's features),
+    #: keyed by the metric plugin's own names
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 class Model:
@@ -174,7 +93,7 @@ class Model:
     Declares what it needs (``"images"`` or ``"environment"``), what it can do
     (:data:`CAPABILITIES`), the metrics it reports while training (:attr:`metrics`,
     :attr:`monitor`, :attr:`monitor_mode`) and its latent shape (:meth:`latent_shape_of`).
-    Keras families subclass :class:`zoo_core.KerasModel`, which implements the run
+    Keras families subclass :class:`zoo_keras.KerasModel`, which implements the run
     (:meth:`train`, :meth:`load`, resume); other models implement those two themselves.
 
     To be distributable (``zoo run --strategy mirrored``), a model lists the strategy in
@@ -205,10 +124,6 @@ class Model:
     #: ``state.json`` (``"epoch"``), and the setting that plans how many (``"epochs"``).
     progress_unit: ClassVar[str] = "epoch"
     progress_setting: ClassVar[str] = "epochs"
-    #: A run of a few seconds for the contract kit (:func:`zoo_core.testing.check_model_plugin`
-    #: with no settings of its own, as the suite checks every registered model): its
-    #: keyword arguments, e.g. ``{"dataset": "fashion_mnist", "sets": ["limit=256"]}``.
-    tiny_run: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, settings=None, data_spec: DataSpec | None = None):
         self.settings = settings if settings is not None else self.Settings()

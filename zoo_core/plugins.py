@@ -64,32 +64,6 @@ def _allowed() -> set[str] | None:
     return {p.strip() for p in raw.split(",") if p.strip()}
 
 
-#: modules of an older zoo a plugin may still import, and where they are now
-MOVED = {
-    "types": "contract",
-    "keras_model": "keras.model",
-    "keras_training": "keras.training",
-    "data": "keras.pipeline",
-    "distribute": "keras.strategy",
-    "runs": "run.run_dir",
-    "runner": "run.runner",
-    "plan": "run.plan",
-    "experiment": "run.experiment",
-    "groups": "run.seed_groups",
-}
-
-
-def _one_line(exc: BaseException) -> str:
-    line = one_line(exc)
-    old = (getattr(exc, "name", None) or "").removeprefix("zoo_core.")
-    if isinstance(exc, ModuleNotFoundError) and old in MOVED:
-        line += (
-            f" (written for an older zoo: import zoo_core.{MOVED[old]} instead; see "
-            "docs/families.md, 'Plugins written for an older zoo')"
-        )
-    return line
-
-
 def load_plugins() -> PluginHost:
     pm = pluggy.PluginManager("zoo")
     pm.add_hookspecs(hookspecs)
@@ -113,13 +87,13 @@ def load_plugins() -> PluginHost:
         except Exception as exc:  # a broken plugin must not break zoo
             if os.environ.get("ZOO_DEBUG"):
                 traceback.print_exc()
-            host.failures.append(PluginFailure(ep.name, dist, _one_line(exc)))
+            host.failures.append(PluginFailure(ep.name, dist, one_line(exc)))
             continue
         try:
             pm.check_pending()
         except pluggy.PluginValidationError as exc:
             pm.unregister(name=ep.name)
-            host.failures.append(PluginFailure(ep.name, dist, _one_line(exc)))
+            host.failures.append(PluginFailure(ep.name, dist, one_line(exc)))
             continue
         hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or []))
         host.loaded.append(PluginInfo(ep.name, dist, version, hooks))
@@ -182,7 +156,7 @@ def _call_each(host: PluginHost, hook: str, arguments) -> None:
             host.pm.subset_hook_caller(hook, remove_plugins=others)(**arguments(info))
         except Exception as exc:
             host.failures.append(
-                PluginFailure(info.name, info.package, f"{hook} failed: {_one_line(exc)}")
+                PluginFailure(info.name, info.package, f"{hook} failed: {one_line(exc)}")
             )
 
 

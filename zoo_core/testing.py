@@ -1,117 +1,75 @@
-"""Contract checks a model plugin runs in its own tests: ``check_model_plugin``.
+"""The contract kit: a pytest mixin a model plugin's own tests inherit, one test per promise
+(as diffusers' ``ModelTesterMixin`` is for its models)::
 
-    from zoo_core.testing import check_model_plugin
+    from zoo_core.testing import ModelContractTests
 
-    def test_my_model_keeps_the_contract(tmp_path):
-        check_model_plugin("my_model", "fashion_mnist", workdir=tmp_path,
-                           sets=["limit=256", "batch_size=64"], metric_sets=["k=2"])
+    class TestMyModel(ModelContractTests):
+        model = "my_model"                        # registered through its entry point
+        dataset = "fashion_mnist"
+        sets = ("limit=256", "batch_size=64")     # a run of seconds
+        progress = 2                              # the model's progress_setting (epochs)
 
-It checks, with the plugin installed (registered through its entry point):
+The class trains one tiny run through the planner and runner, as ``zoo run`` does (once per
+class and test process), and each promise is a test of its own, so a failure names the
+promise it broke:
 
-1. a tiny run trains, through the planner and runner as ``zoo run`` does, and records the
-   metrics the model declares, for every epoch;
-2. for a model that declares ``resumable`` (every :class:`zoo_core.KerasModel`): a run
-   interrupted after epoch 1 and resumed **in a fresh process** (``fresh_process=False``:
-   in this one, from the files alone, a new model instance) ends with weights and
-   optimizer state ``array_equal`` to the uninterrupted run's, and the same history;
-3. the saved model loads into a fresh instance (rebuilt, no code read from the file) with
-   exactly the trained weights, samples, encodings and likelihoods;
-4. every installed visualizer that applies draws a non-blank figure, and every one that
-   does not is refused at planning, before any run folder exists, with a one-line message
-   saying what it needs;
-5. every installed metric that applies gives finite numbers, and every one that does not
-   is refused before any work.
+- ``test_a_tiny_run_records_every_declared_metric``: each history row holds the metrics
+  the model declares, one row per epoch for a model that counts in epochs;
+- ``test_the_saved_model_loads_with_the_trained_weights_and_outputs``: a fresh instance
+  loaded from the run folder has exactly the trained weights, samples, encodings and
+  likelihoods;
+- ``test_an_interrupted_run_resumes_exactly``: a run stopped after its first epoch (the
+  ``KeyboardInterrupt`` Ctrl-C raises, from a callback in :attr:`RunContext.callbacks`)
+  and resumed in a fresh process (``fresh_process = False``: in this one, from the files
+  alone) ends with the uninterrupted run's weights, optimizer state and history;
+- ``test_samples_are_images_of_the_data_shape_in_0_1``;
+- ``test_every_visualizer_that_applies_draws_a_figure`` and
+  ``test_every_visualizer_that_does_not_apply_is_refused_at_planning`` (one line saying
+  what it needs, before any run folder exists);
+- ``test_every_metric_that_applies_gives_finite_numbers`` and
+  ``test_every_metric_that_does_not_apply_is_refused``.
 
-A model that trains on no dataset names its source as a setting (``sets=["env=..."]``,
-for an environment).
-With no settings given, the model's own :attr:`zoo_core.Model.tiny_run` is used. The
-training goes through :func:`zoo_core.run.runner.execute`, the path ``zoo run`` takes. The
-interruption is
-a Keras callback that raises ``KeyboardInterrupt`` (what Ctrl-C raises), handed to the model
-through ``RunContext.extra["callbacks"]``, which :class:`zoo_core.KerasModel` honours.
+A plugin the test installs itself (not through pip) overrides :meth:`install`. Settings
+that keep the installed metrics and figures quick are :attr:`metric_sets` and
+:attr:`viz_sets`; each goes only to the plugins that have that setting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
+import pytest
 
 from zoo_core import plugins
 from zoo_core import settings as S
 from zoo_core.contract import CONDITIONAL, ENCODE, LIKELIHOOD, SAMPLE, DrawContext
 from zoo_core.errors import IncompatibleError
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
-from zoo_core.run.plan import Plan, applicable_metrics, plan_metrics, plan_run
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run.plan import Plan, applicable_metrics, plan_metrics
+from zoo_core.run.request import RunRequest
+from zoo_core.run_dir import RunDir
 
 
-@dataclass
-class ContractReport:
-    """What :func:`check_model_plugin` checked, for a test to look at further."""
-
-    model: str
-    run: RunDir
-    resumed_exactly: bool | None = None  # None: the model does not declare resume
-    drawn: list[str] = field(default_factory=list)
-    refused_visualizers: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, dict] = field(default_factory=dict)
-    refused_metrics: dict[str, str] = field(default_factory=dict)
-
-
-def _quiet():
+def quiet_console():
     from rich.console import Console
 
     return Console(file=open(os.devnull, "w"))
 
 
-def _model_name(registry, model) -> str:
-    if isinstance(model, str):
-        return model
-    for e in registry.entries("model"):
-        if e.cls is model:
-            return e.name
-    raise AssertionError(
-        f"{model!r} is not registered: install the plugin (its entry point "
-        "in the 'zoo' group) before checking it"
-    )
-
-
-def _plan(registry, name, dataset, sets, epochs, visualizers=()) -> Plan:
-    cls = registry.resolve("model", name).entry.cls
-    kw = {"epochs": epochs} if "epochs" in S.field_names(cls.Settings) else {}
-    return plan_run(
-        registry,
-        name,
-        dataset=dataset,
-        visualizers=list(visualizers),
-        sets=list(sets),
-        seed=0,
-        tensorboard=False,
-        **kw,
-    )
-
-
-def _train(plan: Plan, out: Path, extra=None):
-    """``runner.execute`` (drawing nothing), keeping the trained model in memory."""
-    kept = {}
-    run, _, _ = runner.execute(
-        dataclasses.replace(plan, visualizers=[]),
-        _quiet(),
-        out=str(out),
-        extra=extra,
-        on_trained=lambda model, data: kept.update(m=model, d=data),
-    )
-    return run, kept["m"], kept["d"]
-
-
-def _interrupt_after_first_epoch():
+def interrupt_after_first_epoch():
+    """What Ctrl-C does after the first epoch: a Keras callback that raises
+    ``KeyboardInterrupt`` as epoch 2 begins (a loop of its own calls it the same way)."""
     import keras
 
     class InterruptAfterFirstEpoch(keras.callbacks.Callback):
@@ -122,198 +80,287 @@ def _interrupt_after_first_epoch():
     return InterruptAfterFirstEpoch()
 
 
-def _history(run: RunDir) -> list[dict]:
+def history(run: RunDir) -> list[dict]:
+    """A run's history without its wall times (what an exact resume must repeat)."""
     return [{k: v for k, v in h.items() if k != "seconds"} for h in run.metrics()["history"]]
 
 
-def _same_arrays(a: list, b: list) -> bool:
+def same_arrays(a: list, b: list) -> bool:
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def _loaded(plan: Plan, run: RunDir):
-    model, dataset = runner.build(plan)
-    model.load(run)
-    return model, dataset
-
-
-def _probe(model, dataset, seed: int = 0) -> dict:
+def outputs(model, dataset, seed: int = 0) -> dict:
     """What a model computes for fixed inputs, by capability (compared after loading)."""
-    out = {}
+    found = {}
     x, y = dataset.arrays("test") if dataset is not None else (None, None)
     kw = {"labels": np.asarray(y[:4], "int32")} if CONDITIONAL in model.capabilities else {}
     if SAMPLE in model.capabilities:
-        out["sample"] = model.sample(4, seed=seed, **kw)
+        found["sample"] = model.sample(4, seed=seed, **kw)
     if ENCODE in model.capabilities and x is not None:
-        out["encode"] = model.encode(x[:4], **kw)
+        found["encode"] = model.encode(x[:4], **kw)
     if LIKELIHOOD in model.capabilities and x is not None:
-        out["log_likelihood"] = model.log_likelihood(x[:4], seed=seed, k=2, **kw)
-    return out
+        found["log_likelihood"] = model.log_likelihood(x[:4], seed=seed, k=2, **kw)
+    return found
 
 
-def _not_blank(fig, path: Path) -> float:
-    from matplotlib.image import imread
+def only_theirs(assignments, plugin_cls, name: str) -> list[str]:
+    """The ``KEY=VALUE`` items a plugin has a setting for (``NAME.key`` only for it)."""
+    keep = []
+    for a in assignments:
+        scope, _, key = a.split("=", 1)[0].strip().rpartition(".")
+        if scope in ("", name) and key in S.field_names(plugin_cls.Settings):
+            keep.append(a)
+    return keep
 
-    fig.savefig(path, dpi=40)
-    img = imread(path)[..., :3]
-    return float(img.var())
 
+@dataclass
+class TinyRun:
+    """One trained tiny run of the model under test, and what was measured of it (each
+    measured once, when a test first asks)."""
 
-def check_model_plugin(
-    model,
-    dataset: str | None = None,
-    *,
-    workdir,
-    sets=None,
-    epochs: int | None = None,
-    metric_sets=None,
-    viz_sets=None,
-    resume: bool = True,
-    fresh_process: bool = True,
-) -> ContractReport:
-    """Run the contract checks for one registered model; raise ``AssertionError`` on the
-    first broken promise. ``sets``: ``--set`` items for a tiny run (``limit=256``);
-    ``metric_sets``/``viz_sets``: settings that keep metrics and figures quick. What is not
-    given comes from the model's :attr:`~zoo_core.Model.tiny_run` (then: 3 epochs)."""
-    registry = plugins.get_registry()
-    name = _model_name(registry, model)
-    tiny = dict(registry.resolve("model", name).entry.cls.tiny_run)
-    dataset = dataset if dataset is not None else tiny.get("dataset")
-    sets = list(sets if sets is not None else tiny.get("sets", ()))
-    epochs = epochs if epochs is not None else tiny.get("epochs", 3)
-    metric_sets = list(metric_sets if metric_sets is not None else tiny.get("metric_sets", ()))
-    viz_sets = list(viz_sets if viz_sets is not None else tiny.get("viz_sets", ()))
-    workdir = Path(workdir)
-    plan = _plan(registry, name, dataset, sets, epochs)
-    cls = plan.model.cls
+    case: ModelContractTests
+    plan: Plan
+    run: RunDir
+    model: Any
+    dataset: Any
+    workdir: Path
+    left_behind: list = dataclasses.field(default_factory=list)
 
-    # 1. a tiny run trains and records what the model declares
-    run, trained, data = _train(plan, workdir / "full")
-    hist = _history(run)
-    assert hist, f"{name}: training recorded no history in metrics.json"
-    declared = [m.name for m in cls.metrics]
-    for row in hist:
-        missing = [k for k in declared if k not in row]
-        assert not missing, f"{name}: declared metrics {missing} missing from {row}"
-    if "epochs" in S.field_names(cls.Settings):
-        assert [h["epoch"] for h in hist] == list(range(1, epochs + 1)), (
-            f"{name}: expected epochs 1..{epochs}, history has {[h['epoch'] for h in hist]}"
-        )
-    assert run.file("model.keras").is_file(), f"{name}: no model.keras written"
-    report = ContractReport(model=name, run=run)
+    @property
+    def registry(self):
+        return plugins.get_registry()
 
-    # 2. interrupted after epoch 1, resumed in a fresh process: identical
-    if resume and cls.resumable:
-        cut = workdir / "cut"
-        try:
-            _train(plan, cut, extra={"callbacks": [_interrupt_after_first_epoch()]})
-        except KeyboardInterrupt:
-            pass
-        else:
-            raise AssertionError(
-                f"{name}: ignored RunContext.extra['callbacks'], so the "
-                "check could not interrupt it"
-            )
-        state = RunDir(cut).state()
-        assert state.get("epoch") == 1, (
-            f"{name}: after the interruption state.json says {state}, expected epoch 1"
-        )
-        if fresh_process:
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    _RESUME,
-                    str(cut),
-                    os.pathsep.join(p for p in sys.path if p),
-                ],
-                capture_output=True,
-                text=True,
-            )
-            assert proc.returncode == 0, f"{name}: resume failed:\n{proc.stderr[-3000:]}"
-        else:
-            runner.resume(registry, str(cut), _quiet())
-        resumed = RunDir(cut)
-        assert _history(resumed) == hist, (
-            f"{name}: resumed history differs:\n{_history(resumed)}\nvs\n{hist}"
-        )
-        again, _ = _loaded(plan, resumed)
-        assert _same_arrays(again.get_weights(), trained.get_weights()), (
-            f"{name}: resumed weights or optimizer state differ from the uninterrupted run"
-        )
-        report.resumed_exactly = True
+    def replan(self, **request) -> Plan:
+        return planner.plan(self.registry, self.case.request(**request))
 
-    # 3. save/load round trip into a fresh instance
-    loaded, _ = _loaded(plan, run)
-    assert _same_arrays(loaded.get_weights(), trained.get_weights()), (
-        f"{name}: weights loaded from {run.path} differ from the trained ones"
-    )
-    before, after = _probe(trained, data), _probe(loaded, data)
-    for key in before:
-        assert np.array_equal(before[key], after[key]), f"{name}: {key} differs after loading"
-    if "sample" in before:
-        s = np.asarray(before["sample"])
-        assert s.min() >= 0.0 and s.max() <= 1.0, f"{name}: samples outside [0, 1]"
-        if data is not None:
-            assert s.shape[1:] == tuple(plan.data_spec.element_shape), (
-                f"{name}: samples of shape {s.shape[1:]}, data {plan.data_spec.element_shape}"
-            )
+    def loaded(self, run: RunDir):
+        model, dataset = runner.build(self.plan)
+        model.load(run)
+        return model, dataset
 
-    # 4. visualizers: each that applies draws; each that does not is refused at planning
-    spec = plan.data_spec
-    title = f"{name} contract check"
-    for e in registry.entries("visualizer"):
-        try:
-            e.cls.check_model(cls, plan.model.settings, spec)
-        except IncompatibleError:
-            before_dirs = sorted(workdir.iterdir())
-            try:
-                _plan(registry, name, dataset, sets, epochs, visualizers=[e.name])
-            except IncompatibleError as exc:
-                msg = str(exc)
-                assert "\n" not in msg and "needs" in msg, f"{e.name}: unclear refusal {msg!r}"
-                report.refused_visualizers[e.name] = msg
-            else:
-                raise AssertionError(f"{name}: visualizer {e.name} was not refused")
-            assert sorted(workdir.iterdir()) == before_dirs
-            continue
-        v_sets = [
-            a
-            for a in viz_sets
-            if a.split("=", 1)[0].rpartition(".")[0] in ("", e.name)
-            and a.split("=", 1)[0].rpartition(".")[2] in S.field_names(e.cls.Settings)
-        ]
-        layer = {k: v for _, k, v in S.parse_assignments(v_sets)}
-        viz = e.cls(S.resolve(e.cls.Settings, layer))
-        fig = viz.draw(DrawContext(model=trained, dataset=data, run=run, title=title))
-        var = _not_blank(fig, workdir / f"{e.name}.png")
-        assert var > 1e-4, f"{name}: visualizer {e.name} drew a blank figure"
-        report.drawn.append(e.name)
+    @cached_property
+    def drawn(self) -> dict[str, float]:
+        """Each visualizer that applies, drawn: ``{name: pixel variance of its figure}``."""
+        from matplotlib.image import imread
 
-    # 5. metrics: each that applies gives finite numbers (measured together, as `zoo eval`
-    #    measures them, so they share the samples and features); the others are refused
-    fitting = applicable_metrics(registry, plan)
-    comps = []
-    for e in registry.entries("metric"):
-        if e.name not in fitting:
-            try:
-                plan_metrics(registry, plan, [e.name])
-            except IncompatibleError as exc:
-                assert "\n" not in str(exc)
-                report.refused_metrics[e.name] = str(exc)
+        found = {}
+        for e in self.registry.entries("visualizer"):
+            if not planner.fits(e.cls.check_model, *self._model_and_spec):
                 continue
-            raise AssertionError(f"{name}: metric {e.name} was not refused")
-        m_sets = [
-            a
-            for a in metric_sets
-            if a.split("=", 1)[0].rpartition(".")[2] in S.field_names(e.cls.Settings)
-        ]
-        comps += plan_metrics(registry, plan, [e.name], m_sets)
-    for metric, record in runner.evaluate(plan, comps, trained, data, run, _quiet()).items():
-        values = record["values"]
-        bad = {k: v for k, v in values.items() if not math.isfinite(float(v))}
-        assert values and not bad, f"{name}: metric {metric} gave {values}"
-        report.metrics[metric] = values
-    return report
+            layer = dict(
+                (k, v)
+                for _, k, v in S.parse_assignments(only_theirs(self.case.viz_sets, e.cls, e.name))
+            )
+            fig = e.cls(S.resolve(e.cls.Settings, layer)).draw(
+                DrawContext(model=self.model, dataset=self.dataset, run=self.run, title="contract")
+            )
+            path = self.workdir / f"{e.name}.png"
+            fig.savefig(path, dpi=40)
+            found[e.name] = float(imread(path)[..., :3].var())
+        return found
+
+    @cached_property
+    def refused_visualizers(self) -> dict[str, str]:
+        """Each visualizer that does not apply: the planner's one-line refusal."""
+        found, before = {}, sorted(self.workdir.iterdir())
+        for e in self.registry.entries("visualizer"):
+            if planner.fits(e.cls.check_model, *self._model_and_spec):
+                continue
+            try:
+                self.replan(visualizers=[e.name])
+            except IncompatibleError as exc:
+                found[e.name] = str(exc)
+            else:
+                found[e.name] = ""  # planned: a broken promise the test reports
+        self.left_behind = sorted(set(self.workdir.iterdir()) - set(before))
+        return found
+
+    @cached_property
+    def metrics(self) -> dict[str, dict]:
+        """Every metric that applies, measured together as ``zoo eval`` measures them."""
+        fitting = applicable_metrics(self.registry, self.plan)
+        comps = []
+        for e in self.registry.entries("metric"):
+            if e.name in fitting:
+                sets = only_theirs(self.case.metric_sets, e.cls, e.name)
+                comps += plan_metrics(self.registry, self.plan, [e.name], sets)
+        records = runner.evaluate(
+            self.plan, comps, self.model, self.dataset, self.run, quiet_console()
+        )
+        return {name: r["values"] for name, r in records.items()}
+
+    @cached_property
+    def refused_metrics(self) -> dict[str, str]:
+        fitting = applicable_metrics(self.registry, self.plan)
+        found = {}
+        for e in self.registry.entries("metric"):
+            if e.name in fitting:
+                continue
+            try:
+                plan_metrics(self.registry, self.plan, [e.name])
+            except IncompatibleError as exc:
+                found[e.name] = str(exc)
+            else:
+                found[e.name] = ""
+        return found
+
+    @property
+    def _model_and_spec(self):
+        return self.plan.model.cls, self.plan.model.settings, self.plan.data_spec
+
+
+class ModelContractTests:
+    """Mix into a ``Test...`` class of a model plugin's tests; see the module's docs."""
+
+    #: the model (or variant) under test, by its registered name
+    model: ClassVar[str]
+    dataset: ClassVar[str | None] = None
+    #: ``--set`` items for a run of seconds
+    sets: ClassVar[tuple[str, ...]] = ()
+    #: model settings given as flags, e.g. ``{"env": "CartPole-v1"}``
+    flags: ClassVar[dict[str, Any]] = {}
+    #: how far the tiny run trains, in the model's own unit (its ``progress_setting``:
+    #: epochs for a Keras family); None: the settings' own value
+    progress: ClassVar[int | None] = 2
+    #: settings that keep the installed metrics and figures quick
+    metric_sets: ClassVar[tuple[str, ...]] = (
+        "k=2",
+        "n=200",
+        "subsets=5",
+        "subset_size=100",
+        "splits=2",
+    )
+    viz_sets: ClassVar[tuple[str, ...]] = ("n=4", "limit=128")
+    #: resume in a fresh process (False: in this one, a new instance from the files alone)
+    fresh_process: ClassVar[bool] = True
+
+    def install(self, stack: contextlib.ExitStack, folder: Path) -> None:
+        """Install what the test brings itself (a plugin written for the test) for the
+        class's tests; ``stack`` undoes it after the last. Default: nothing."""
+
+    def request(self, **changes) -> RunRequest:
+        cls = plugins.get_registry().resolve("model", self.model).entry.cls
+        flags = dict(self.flags)
+        if self.progress is not None:
+            flags[cls.progress_setting] = self.progress
+        base = RunRequest(
+            self.model,
+            dataset=self.dataset,
+            visualizers=(),
+            sets=self.sets,
+            flags=flags,
+            seed=0,
+            tensorboard=False,
+        )
+        return dataclasses.replace(base, **changes)
+
+    def train(self, out: Path, callbacks=()) -> tuple[RunDir, Any, Any]:
+        """``runner.execute`` as ``zoo run`` calls it, keeping the model in memory."""
+        kept = {}
+        run, _, _ = runner.execute(
+            planner.plan(plugins.get_registry(), self.request()),
+            quiet_console(),
+            out=str(out),
+            callbacks=callbacks,
+            on_trained=lambda model, data: kept.update(m=model, d=data),
+        )
+        return run, kept["m"], kept["d"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def tiny(cls, tmp_path_factory):
+        """The class's one trained tiny run (per test process)."""
+        case, folder = cls(), tmp_path_factory.mktemp(cls.__name__)
+        with contextlib.ExitStack() as stack:
+            case.install(stack, folder)
+            plugins.reset()
+            plan = planner.plan(plugins.get_registry(), case.request())
+            run, model, dataset = case.train(folder / "full")
+            yield TinyRun(case, plan, run, model, dataset, folder)
+        plugins.reset()
+
+    # -- the promises ----------------------------------------------------------------------
+    def test_a_tiny_run_records_every_declared_metric(self, tiny):
+        cls, rows = tiny.plan.model.cls, history(tiny.run)
+        assert rows, "training recorded no history in metrics.json"
+        declared = [m.name for m in cls.metrics]
+        for row in rows:
+            missing = [k for k in declared if k not in row]
+            assert not missing, f"declared metrics {missing} missing from {row}"
+        if cls.progress_unit == "epoch":
+            planned = getattr(tiny.plan.model.settings, cls.progress_setting)
+            assert [h["epoch"] for h in rows] == list(range(1, planned + 1))
+        assert tiny.run.file("model.keras").is_file(), "no model.keras written"
+
+    def test_the_saved_model_loads_with_the_trained_weights_and_outputs(self, tiny):
+        loaded, _ = tiny.loaded(tiny.run)
+        assert same_arrays(loaded.get_weights(), tiny.model.get_weights())
+        before, after = outputs(tiny.model, tiny.dataset), outputs(loaded, tiny.dataset)
+        assert before.keys() == after.keys()
+        for key in before:
+            assert np.array_equal(before[key], after[key]), f"{key} differs after loading"
+
+    def test_an_interrupted_run_resumes_exactly(self, tiny, tmp_path):
+        if not tiny.plan.model.cls.resumable:
+            pytest.skip(f"{self.model} does not declare resumable")
+        cut = tmp_path / "cut"
+        with pytest.raises(KeyboardInterrupt):
+            self.train(cut, callbacks=[interrupt_after_first_epoch()])
+        assert RunDir(cut).state().get("epoch") == 1, RunDir(cut).state()
+        if self.fresh_process:
+            path = os.pathsep.join(p for p in sys.path if p)
+            proc = subprocess.run(
+                [sys.executable, "-c", _RESUME, str(cut), path], capture_output=True, text=True
+            )
+            assert proc.returncode == 0, f"resume failed:\n{proc.stderr[-3000:]}"
+        else:
+            runner.resume(plugins.get_registry(), str(cut), quiet_console())
+        assert history(RunDir(cut)) == history(tiny.run)
+        again, _ = tiny.loaded(RunDir(cut))
+        assert same_arrays(again.get_weights(), tiny.model.get_weights()), (
+            "resumed weights or optimizer state differ from the uninterrupted run"
+        )
+
+    def test_samples_are_images_of_the_data_shape_in_0_1(self, tiny):
+        if SAMPLE not in tiny.plan.model.cls.capabilities:
+            assert "samples" in tiny.refused_visualizers  # and nothing offers to draw them
+            return
+        kw = {}
+        if CONDITIONAL in tiny.plan.model.cls.capabilities:
+            kw["labels"] = np.arange(4) % tiny.plan.data_spec.num_classes
+        s = np.asarray(tiny.model.sample(4, seed=0, **kw))
+        assert s.min() >= 0.0 and s.max() <= 1.0, f"samples in [{s.min()}, {s.max()}]"
+        if tiny.dataset is not None:
+            assert s.shape == (4, *tiny.plan.data_spec.element_shape)
+
+    def test_every_visualizer_that_applies_draws_a_figure(self, tiny):
+        installed = {e.name for e in tiny.registry.entries("visualizer")}
+        assert set(tiny.drawn) | set(tiny.refused_visualizers) == installed
+        blank = [name for name, var in tiny.drawn.items() if var <= 1e-4]
+        assert not blank, f"blank figures: {blank}"
+
+    def test_every_visualizer_that_does_not_apply_is_refused_at_planning(self, tiny):
+        unclear = {
+            name: msg
+            for name, msg in tiny.refused_visualizers.items()
+            if not msg or "\n" in msg or "needs" not in msg
+        }
+        assert not unclear, f"planned, or refused without saying what it needs: {unclear}"
+        assert not tiny.left_behind, f"a refusal left files behind: {tiny.left_behind}"
+
+    def test_every_metric_that_applies_gives_finite_numbers(self, tiny):
+        installed = {e.name for e in tiny.registry.entries("metric")}
+        assert set(tiny.metrics) | set(tiny.refused_metrics) == installed
+        bad = {
+            name: values
+            for name, values in tiny.metrics.items()
+            if not values or not all(math.isfinite(float(v)) for v in values.values())
+        }
+        assert not bad, f"metrics without finite numbers: {bad}"
+
+    def test_every_metric_that_does_not_apply_is_refused(self, tiny):
+        unclear = {n: m for n, m in tiny.refused_metrics.items() if not m or "\n" in m}
+        assert not unclear, f"measured, or refused in more than one line: {unclear}"
 
 
 _RESUME = """

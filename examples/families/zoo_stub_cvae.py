@@ -2,14 +2,26 @@
 
 The class label, one-hot, is concatenated to the encoder's input and to the decoder's
 latent input (Sohn et al. 2015). It needs a labelled dataset; the default ``batch_input``
-of :class:`zoo_core.KerasModel` hands the network ``(images, labels)``.
+of :class:`zoo_keras.KerasModel` hands the network ``(images, labels)``.
+
+Its contract is checked by a class of its tests, one test per promise (here in
+``tests/core/test_contract.py``)::
+
+    from zoo_core.testing import ModelContractTests
+
+    class TestStubCvae(ModelContractTests):
+        model = "stub_cvae"
+        dataset = "fashion_mnist"
+        sets = ("limit=128",)   # a run of seconds
+        progress = 2            # epochs
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from zoo_core import CONDITIONAL, DECODE, ENCODE, SAMPLE, KerasModel, MetricInfo, hookimpl
+from zoo_core import CONDITIONAL, DECODE, ENCODE, SAMPLE, MetricInfo, hookimpl
+from zoo_keras import KerasModel
 
 
 @dataclass(frozen=True)
@@ -24,7 +36,7 @@ def network(shape, classes, latent_dim, seed):
     import tensorflow as tf
     from keras import layers
 
-    from zoo_core import replayable_normal
+    from zoo_keras import replayable_normal
 
     dim = int(np.prod(shape))
     x_in, y_in = keras.Input(shape), keras.Input((classes,))
@@ -90,13 +102,6 @@ class StubCVAE(KerasModel):
 
     Settings = Settings
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, CONDITIONAL})
-    #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "sets": ["limit=128"],
-        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "limit=128"],
-    }
     metrics = (MetricInfo("loss", "nats/image", "loss", "negative ELBO"),)
 
     @classmethod

@@ -3,13 +3,25 @@
 A tiny denoiser learns to predict the noise of ``x_t = sqrt(a) x + sqrt(1 - a) eps`` for a
 random noise level ``a`` (the DDPM objective, Ho et al. 2020, with a continuous level);
 ``sample`` runs a few deterministic DDIM-style steps from pure noise.
+
+Its contract is checked by a class of its tests, one test per promise (here in
+``tests/core/test_contract.py``)::
+
+    from zoo_core.testing import ModelContractTests
+
+    class TestStubDiffusion(ModelContractTests):
+        model = "stub_diffusion"
+        dataset = "fashion_mnist"
+        sets = ("limit=128",)   # a run of seconds
+        progress = 2            # epochs
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from zoo_core import SAMPLE, KerasModel, MetricInfo, hookimpl
+from zoo_core import SAMPLE, MetricInfo, hookimpl
+from zoo_keras import KerasModel
 
 
 @dataclass(frozen=True)
@@ -24,7 +36,7 @@ def network(shape, seed):
     import tensorflow as tf
     from keras import layers
 
-    from zoo_core import replayable_normal
+    from zoo_keras import replayable_normal
 
     dim = int(np.prod(shape))
     x_in, a_in = keras.Input((dim,)), keras.Input((1,))
@@ -76,13 +88,6 @@ class StubDiffusion(KerasModel):
 
     Settings = Settings
     capabilities = frozenset({SAMPLE})
-    #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "sets": ["limit=128"],
-        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "limit=128"],
-    }
     metrics = (MetricInfo("loss", "mse", "loss", "noise prediction error"),)
 
     def build_network(self, seed):

@@ -3,6 +3,17 @@
 ``z = (x - mu) * exp(-s)`` per pixel (a single element-wise affine flow, the simplest
 normalizing flow): ``log p(x) = log N(z; 0, I) - sum(s)`` exactly. The latent is shaped like
 the data, so the latent shape comes from the data spec, not from a setting.
+
+Its contract is checked by a class of its tests, one test per promise (here in
+``tests/core/test_contract.py``)::
+
+    from zoo_core.testing import ModelContractTests
+
+    class TestStubFlow(ModelContractTests):
+        model = "stub_flow"
+        dataset = "fashion_mnist"
+        sets = ("limit=128",)   # a run of seconds
+        progress = 2            # epochs
 """
 
 import math
@@ -10,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, KerasModel, MetricInfo, hookimpl
+from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, MetricInfo, hookimpl
+from zoo_keras import KerasModel
 
 
 @dataclass(frozen=True)
@@ -66,13 +78,6 @@ class StubFlow(KerasModel):
 
     Settings = Settings
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD})
-    #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "sets": ["limit=128"],
-        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "limit=128"],
-    }
     likelihood = "exact"
     metrics = (MetricInfo("loss", "nats/image", "nll", "exact negative log-likelihood"),)
 

@@ -2,11 +2,23 @@
 
 The idiom of Keras' own GAN examples: a ``keras.Model`` holding generator and discriminator,
 ``compile(d_optimizer=..., g_optimizer=...)`` and a custom ``train_step``. Tiny on purpose.
+
+Its contract is checked by a class of its tests, one test per promise (here in
+``tests/core/test_contract.py``)::
+
+    from zoo_core.testing import ModelContractTests
+
+    class TestStubGan(ModelContractTests):
+        model = "stub_gan"
+        dataset = "fashion_mnist"
+        sets = ("limit=128",)   # a run of seconds
+        progress = 2            # epochs
 """
 
 from dataclasses import dataclass
 
-from zoo_core import DECODE, SAMPLE, KerasModel, MetricInfo, hookimpl
+from zoo_core import DECODE, SAMPLE, MetricInfo, hookimpl
+from zoo_keras import KerasModel
 
 
 @dataclass(frozen=True)
@@ -22,7 +34,7 @@ def network(shape, latent_dim, seed):
     import tensorflow as tf
     from keras import layers
 
-    from zoo_core import replayable_normal
+    from zoo_keras import replayable_normal
 
     class GAN(keras.Model):
         def __init__(self):
@@ -91,13 +103,6 @@ class StubGAN(KerasModel):
 
     Settings = Settings
     capabilities = frozenset({DECODE, SAMPLE})
-    #: the contract kit's run (a few seconds): check_model_plugin(name, workdir=...)
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "sets": ["limit=128"],
-        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "limit=128"],
-    }
     has_test_step = False  # no test step: losses of a GAN are not a held-out score
     metrics = (MetricInfo("d_loss", "nats", "d"), MetricInfo("g_loss", "nats", "g"))
     monitor = "g_loss"

@@ -1,5 +1,5 @@
 """The ``ddpm`` and ``ddpm_cond`` Model plugins: denoising diffusion on
-:class:`zoo_core.KerasModel`.
+:class:`zoo_keras.KerasModel`.
 
 Ho, Jain & Abbeel (2020), "Denoising Diffusion Probabilistic Models", trained with their
 simple noise-prediction loss; sampled with DDIM (Song, Meng & Ermon 2020, "Denoising
@@ -18,7 +18,8 @@ This module imports no TensorFlow at import time, so ``zoo list`` stays instant.
 
 from __future__ import annotations
 
-from zoo_core import CONDITIONAL, SAMPLE, IncompatibleError, KerasModel, MetricInfo
+from zoo_core import CONDITIONAL, SAMPLE, IncompatibleError, MetricInfo
+from zoo_keras import KerasModel
 
 from .settings import DDPMSettings
 
@@ -39,21 +40,6 @@ class DDPMModel(KerasModel):
     monitor = "loss"
     #: Images per batch in one sampling call (bounded memory for n = 10,000 metrics).
     sample_batch = 500
-    #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "epochs": 2,
-        "sets": [
-            "limit=128",
-            "batch_size=64",
-            "channels=8",
-            "timesteps=20",
-            "steps=4",
-            "attention=false",
-        ],
-        "metric_sets": ["n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "columns=3", "steps=2,30", "fid_samples=50"],
-    }
 
     @classmethod
     def check_data(cls, settings, spec) -> None:

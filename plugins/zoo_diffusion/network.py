@@ -284,7 +284,7 @@ class DDPM(keras.Model):
 
     # -- training -------------------------------------------------------------------------
     def _draw(self, batch, shape, stream, distribution="normal"):
-        from zoo_core.keras.model import replayable_normal
+        from zoo_keras.model import replayable_normal
 
         return replayable_normal(
             batch,

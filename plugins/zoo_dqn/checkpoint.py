@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo_core.run.run_dir import atomic_path
+from zoo_core.atomic_files import atomic_path
 
 AGENT = "agent.npz"
 CHECKPOINT_EVERY = 5_000  # steps, when there are no check-ups
@@ -58,7 +58,7 @@ def save(run, algorithm, buffer, progress: Progress, best_weights) -> None:
     ``state.json`` (through the run's own API) for the readers of the run."""
     import json
 
-    from zoo_core.keras import training
+    from zoo_keras import training
 
     arrays = dict(algorithm.arrays())
     if best_weights is not None:

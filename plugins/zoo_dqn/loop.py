@@ -13,7 +13,7 @@ What the loop asks of an algorithm (:class:`zoo_dqn.dqn.DQNAlgorithm` is one):
 The loop records through the run's own API (:meth:`zoo_core.RunDir.record_step`,
 :meth:`~zoo_core.RunDir.write_state`), as Keras families do through their callbacks, so a
 new algorithm writes no run file. Check-up ``k`` is the loop's "epoch": callbacks in
-``ctx.extra["callbacks"]`` get ``on_epoch_begin(k)`` after it is saved (how the contract
+``ctx.callbacks`` get ``on_epoch_begin(k)`` after it is saved (how the contract
 kit interrupts a run).
 """
 
@@ -54,13 +54,13 @@ class OffPolicyLoop:
         else:
             p = ck.Progress(env_reset=int(ctx.seed))
             obs, _ = env.reset(seed=ctx.seed)
-        callbacks = list(ctx.extra.get("callbacks", ()))
+        callbacks = list(ctx.callbacks)
         board = _Board(ctx.run.file("tensorboard") if ctx.tensorboard else None)
         best = -np.inf if p.best_score is None else p.best_score
         t0, done_before = time.perf_counter(), p.step
 
         def checkpoint(notify=True):
-            from zoo_core.keras.training import signals_deferred
+            from zoo_keras.training import signals_deferred
 
             p.rng = rng.bit_generator.state
             with signals_deferred():  # a Ctrl-C here lands after the whole checkpoint

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from zoo_core import Metric, MetricInfo, MetricResult, Model, SettingsError
 
-from .schedule import epsilon_at  # noqa: F401  (re-exported)
 from .settings import DQNSettings
 
 if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
@@ -23,21 +22,6 @@ class DQN(Model):
     needs = "environment"
     source_setting = "env"  # zoo run dqn --env CartPole-v1
     progress_unit, progress_setting = "step", "total_steps"
-    #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {
-        "sets": [
-            "env=CartPole-v1",
-            "total_steps=400",
-            "warmup_steps=100",
-            "train_every=50",
-            "updates_per_round=2",
-            "eval_every=200",
-            "eval_episodes=2",
-            "hidden=8",
-        ],
-        "metric_sets": ["episodes=2"],
-        "viz_sets": ["n=4", "limit=128"],
-    }
     capabilities = frozenset({EPISODES})
     strategies = ("default",)
     resumable = True
@@ -83,7 +67,7 @@ class DQN(Model):
         check_env(s.env)
 
     def _build(self, seed):
-        from zoo_core.keras.training import seed_everything
+        from zoo_keras.training import seed_everything
 
         from .environment import make
 
@@ -112,7 +96,7 @@ class DQN(Model):
         """Train for ``total_steps`` environment steps in :class:`.loop.OffPolicyLoop`,
         checkpointing at each greedy check-up; ``--resume`` continues from the last one
         exactly as the uninterrupted run would have gone on."""
-        from zoo_core.keras import training
+        from zoo_keras import training
 
         from .loop import OffPolicyLoop
 
@@ -171,7 +155,7 @@ class DQN(Model):
     def load(self, run, which: str = "final") -> None:
         """The final Q-network (``model.keras``), with the last checkpoint's target and
         optimizer state when there is one (``get_weights`` then equals the trained agent's)."""
-        from zoo_core.keras import training
+        from zoo_keras import training
 
         from . import checkpoint as ck
         from .environment import make

@@ -1,4 +1,4 @@
-"""The ``realnvp`` Model plugin: a RealNVP normalizing flow on :class:`zoo_core.KerasModel`.
+"""The ``realnvp`` Model plugin: a RealNVP normalizing flow on :class:`zoo_keras.KerasModel`.
 
 Dinh, Sohl-Dickstein & Bengio (2017), "Density estimation using Real NVP": the multi-scale
 flow of affine couplings (checkerboard and channel masks, squeeze, factoring out half the
@@ -14,7 +14,8 @@ This module imports no TensorFlow at import time, so ``zoo list`` stays instant.
 
 from __future__ import annotations
 
-from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, KerasModel, MetricInfo
+from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, MetricInfo
+from zoo_keras import KerasModel
 
 from .settings import RealNVPSettings
 
@@ -34,22 +35,6 @@ class RealNVPModel(KerasModel):
         MetricInfo("bits_per_dim", "bits/dim", "bpd", "the same, per pixel, in bits"),
     )
     monitor = "loss"
-    #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "epochs": 2,
-        "sets": [
-            "limit=128",
-            "batch_size=64",
-            "filters=8",
-            "blocks=0",
-            "scales=1",
-            "couplings=1",
-            "final_couplings=1",
-        ],
-        "metric_sets": ["n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "limit=128", "pairs=2", "steps=3"],
-    }
 
     @classmethod
     def latent_shape_of(cls, settings, spec):

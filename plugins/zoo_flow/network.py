@@ -317,7 +317,7 @@ class RealNVP(keras.Model):
 
     # -- training --------------------------------------------------------------------------
     def _noise(self, x, stream: int = 0):
-        from zoo_core.keras.model import replayable_normal
+        from zoo_keras.model import replayable_normal
 
         return replayable_normal(
             tf.shape(x)[0],

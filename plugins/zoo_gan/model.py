@@ -1,4 +1,4 @@
-"""The ``dcgan`` and ``wgan_gp`` Model plugins on :class:`zoo_core.KerasModel`.
+"""The ``dcgan`` and ``wgan_gp`` Model plugins on :class:`zoo_keras.KerasModel`.
 
 The plugin gives the networks (:mod:`.network`) and what it declares; the base runs them
 (seeding, strategy, exact resume of both optimizers, checkpoints). A GAN has no held-out
@@ -11,7 +11,8 @@ fixed latent points are decoded after every epoch into ``sample_progress.npz`` f
 
 from __future__ import annotations
 
-from zoo_core import DECODE, SAMPLE, IncompatibleError, KerasModel, MetricInfo
+from zoo_core import DECODE, SAMPLE, IncompatibleError, MetricInfo
+from zoo_keras import KerasModel
 
 from .settings import DCGANSettings, WGANGPSettings
 
@@ -32,14 +33,6 @@ class GAN(KerasModel):
 
     needs = "images"
     capabilities = frozenset({DECODE, SAMPLE, SAMPLE_PROGRESS})
-    #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "epochs": 2,
-        "sets": ["limit=256", "latent_dim=16", "filters=8,16", "batch_size=32", "fid_samples=64"],
-        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "limit=128"],
-    }
     default_visualizers = ("curves", "samples", "progress", "interpolation")
     has_test_step = False  # no test step: the FID check-ups measure the run
     monitor = "fid"
@@ -146,10 +139,6 @@ class WGANGP(GAN):
 
     Settings = WGANGPSettings
     objective = "wgan_gp"  # the loss and train step (network.GAN)
-    tiny_run = {
-        **GAN.tiny_run,
-        "sets": [*GAN.tiny_run["sets"][:3], "batch_size=16", "fid_samples=64"],
-    }
     metrics = (
         FID,
         MetricInfo("critic_loss", "", "critic", "critic loss, -W + lambda * GP"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from zoo_core.run.run_dir import atomic_path
+from zoo_core.atomic_files import atomic_path
 
 PROGRESS_FILE = "sample_progress.npz"  # read by the ``progress`` visualizer
 

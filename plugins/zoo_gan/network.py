@@ -29,7 +29,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from zoo_core import replayable_normal
+from zoo_keras import replayable_normal
 
 
 def build_generator(shape, latent_dim: int, filters) -> keras.Model:
@@ -83,7 +83,7 @@ class GAN(keras.Model):
     ``objective``: ``"dcgan"`` (non-saturating loss, one discriminator and one generator update
     per batch) or ``"wgan_gp"`` (a batch of ``n_critic`` x batch_size images: one critic
     update per chunk, then one generator update). Noise comes from
-    :func:`zoo_core.replayable_normal` keyed by the generator's step, so a resumed run
+    :func:`zoo_keras.replayable_normal` keyed by the generator's step, so a resumed run
     draws what an uninterrupted one would.
     """
 

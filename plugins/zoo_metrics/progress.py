@@ -1,6 +1,6 @@
 """Progress for long measurements: ``track(ctx, items, description)``.
 
-``zoo eval`` puts a rich ``Progress`` into ``RunContext.extra["progress"]``; a metric wraps
+``zoo eval`` puts a rich ``Progress`` into ``RunContext.progress``; a metric wraps
 its slow loop in :func:`track` and the user sees a bar. Without one (tests, library use)
 ``track`` just iterates.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def track(ctx, items, description: str):
-    progress = (getattr(ctx, "extra", None) or {}).get("progress")
+    progress = getattr(ctx, "progress", None)
     items = list(items)
     if progress is None:
         yield from items

@@ -43,7 +43,7 @@ def sample_features(model, ctx, n: int, chunk: int = 1000):
     import numpy as np
 
     key = ("sample_features", n, ctx.seed)
-    if key not in ctx.extra:
+    if key not in ctx.cache:
         extractor = extractor_of(ctx)
         conditional = CONDITIONAL in model.capabilities
         labels = _labels(model, n) if conditional else None
@@ -56,32 +56,32 @@ def sample_features(model, ctx, n: int, chunk: int = 1000):
             f, p = extractor(images)
             feats.append(f)
             probs.append(p)
-        ctx.extra[key] = (np.concatenate(feats), np.concatenate(probs), labels)
-    return ctx.extra[key]
+        ctx.cache[key] = (np.concatenate(feats), np.concatenate(probs), labels)
+    return ctx.cache[key]
 
 
 def real_features(ctx, split: str, n: int):
     import numpy as np
 
     key = ("real_features", split, n)
-    if key not in ctx.extra:
+    if key not in ctx.cache:
         x, _ = ctx.dataset.arrays(split)
         x = x[:n]
         parts = [
             extractor_of(ctx)(x[i:j])
             for i, j in track(ctx, chunks(len(x), 1000), f"features of {len(x):,} {split} images")
         ]
-        ctx.extra[key] = (
+        ctx.cache[key] = (
             np.concatenate([p[0] for p in parts]),
             np.concatenate([p[1] for p in parts]),
         )
-    return ctx.extra[key]
+    return ctx.cache[key]
 
 
 def extractor_of(ctx):
-    if "extractor" not in ctx.extra:
-        ctx.extra["extractor"] = ctx.dataset.feature_extractor()
-    return ctx.extra["extractor"]
+    if "extractor" not in ctx.cache:
+        ctx.cache["extractor"] = ctx.dataset.feature_extractor()
+    return ctx.cache["extractor"]
 
 
 class SampleMetric(Metric):

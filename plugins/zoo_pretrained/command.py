@@ -35,7 +35,7 @@ def pretrained(ctx, as_json, as_markdown):
     e.g. zoo sample pretrained:dcgan --n 16."""
     if ctx.invoked_subcommand is not None:
         return
-    from .store import listing
+    from zoo_core.pretrained import listing
 
     rows = listing(plugins.get_registry())
     if as_json:

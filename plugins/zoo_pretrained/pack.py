@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 from zoo_core.errors import UsageError
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run_dir import RunDir
 
 from .store import MANIFEST, sha256
 
@@ -147,6 +147,7 @@ def measure(folder: Path, check: str, console=None) -> dict:
     import tempfile
 
     from zoo_core import plugins
+    from zoo_core.run import plan as planner
     from zoo_core.run import runner
 
     metric, _, rest = check.partition(":")
@@ -157,7 +158,7 @@ def measure(folder: Path, check: str, console=None) -> dict:
         reg, chosen = plugins.get_registry(), []
 
         def plan_metric(plan):
-            chosen.extend(runner.plan_metrics(reg, plan, [metric], sets))
+            chosen.extend(planner.plan_metrics(reg, plan, [metric], sets))
 
         plan, run, model, dataset = runner.open_trained(
             reg, str(scratch), visualizers=[], before_load=plan_metric

@@ -19,9 +19,8 @@ import shutil
 from pathlib import Path
 
 from zoo_core.errors import RunError, UnknownNameError
+from zoo_core.pretrained import MANIFEST, PREFIX  # noqa: F401 (the package's own names)
 
-PREFIX = "pretrained:"
-MANIFEST = "pretrained.json"
 #: files of the copy that grow as it is used (evaluations, figures): never restored
 KEPT = ("metrics.json",)
 
@@ -107,34 +106,3 @@ def resolve(registry, reference: str) -> str:
             f"({exc.strerror or exc}); set ZOO_CACHE to a writable folder"
         ) from None
     return str(copy)
-
-
-def listing(registry) -> list[dict]:
-    """Every registered pretrained run with what its ``pretrained.json`` says (not
-    checked here: opening one checks it)."""
-    rows = []
-    for name, entry in sorted(registry.pretrained.items()):
-        folder = Path(entry.folder)
-        try:
-            manifest = json.loads((folder / MANIFEST).read_text())
-        except (OSError, ValueError):
-            manifest = {}
-        size = (
-            sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) if folder.is_dir() else 0
-        )
-        rows.append(
-            {
-                "name": name,
-                "reference": PREFIX + name,
-                "package": entry.package,
-                "folder": str(folder),
-                "bytes": size,
-                "model": manifest.get("model"),
-                "dataset": manifest.get("dataset"),
-                "summary": manifest.get("summary", entry.summary),
-                "trained": manifest.get("trained", {}),
-                "recorded": manifest.get("recorded", {}),
-                "checks": manifest.get("checks", []),
-            }
-        )
-    return rows

@@ -2,7 +2,7 @@
 
 A ``--seeds`` group folder (``group.json``) stands for its finished members; runs named one
 by one are grouped by their config without the seed. Statistics come from the core's
-:func:`zoo_core.run.seed_groups.mean_std`, so a group's table and these rows agree.
+:func:`zoo_core.experiments.seed_groups.mean_std`, so a group's table and these rows agree.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from zoo_core.errors import RunError
+from zoo_core.experiments.seed_groups import GROUP, is_number, mean_std, read_group
 from zoo_core.plugins import run_path
-from zoo_core.run.run_dir import RunDir
-from zoo_core.run.seed_groups import GROUP, is_number, mean_std, read_group
+from zoo_core.run_dir import RunDir
 
 
 def expand(paths) -> list[RunDir]:

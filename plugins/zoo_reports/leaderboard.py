@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from zoo_core.errors import NotARunError, RunError, UsageError
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run_dir import RunDir
 
 BASE = ("run", "model", "source", "seed", "params", "train_seconds")
 
 
 def finished_runs(root: str | Path) -> list[RunDir]:
     """The runs under ``root`` with a final model, the members of seed groups included."""
-    from zoo_core.run.seed_groups import GROUP
+    from zoo_core.experiments.seed_groups import GROUP
 
     root = Path(root)
     if not root.is_dir():
@@ -164,12 +164,13 @@ def sample_figure(registry, runs: list[RunDir], out: Path, *, n: int = 16, seed:
 
     from zoo_core.contract import CONDITIONAL, SAMPLE
     from zoo_core.grid import image_grid
-    from zoo_core.run.plan import plan_from_run
+    from zoo_core.run.plan import plan as make_plan
+    from zoo_core.run.request import RunRequest
     from zoo_core.run.runner import build
 
     able = []
     for run in runs:
-        plan = plan_from_run(registry, run, visualizers=[])
+        plan = make_plan(registry, RunRequest.of_run(run, visualizers=[]))
         if SAMPLE in plan.model.cls.capabilities:
             able.append((run, plan))
     if not able:

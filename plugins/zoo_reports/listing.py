@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from zoo_core.errors import NotARunError, RunError
-from zoo_core.run.run_dir import CONFIG, RunDir
+from zoo_core.run_dir import CONFIG, RunDir
 
 STATUSES = ("running", "finished", "interrupted", "failed", "pruned", "unknown")
 

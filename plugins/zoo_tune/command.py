@@ -171,7 +171,7 @@ def tune(
         mon, mode = search.default_metric(base)
         spec.metric = metric or mon
         spec.direction = direction or (mode if spec.metric == mon else "minimize")
-        from zoo_core.run.run_dir import LOCK, fresh_path
+        from zoo_core.run_dir import LOCK, fresh_path
 
         path = Path(out_dir) if out_dir else fresh_path("runs", f"tune-{base.model.name}")
         if path.exists() and (not path.is_dir() or any(p.name != LOCK for p in path.iterdir())):

@@ -1,5 +1,5 @@
 """A run's ``config.json`` written as an experiment file (``best.toml``), which
-``zoo run --config`` replays (:mod:`zoo_core.run.experiment` reads it)."""
+``zoo run --config`` replays (:mod:`zoo_core.experiments.config_file` reads it)."""
 
 from __future__ import annotations
 

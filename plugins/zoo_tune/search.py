@@ -32,8 +32,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from zoo_core.atomic_files import write_json_atomic
 from zoo_core.errors import SettingsError, UsageError
-from zoo_core.run.run_dir import write_json_atomic
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
 
 SPEC = "tune.json"
 
@@ -117,6 +119,21 @@ class TuneSpec:
     #: model settings given as flags by a plugin's option (e.g. ``{"env": "CartPole-v1"}``)
     flags: dict = field(default_factory=dict)
 
+    def request(self, values: dict | None = None) -> RunRequest:
+        """A trial's run as a request to the one planner: the fixed ``--set`` with the
+        trial's ``values`` (none: the search's base, checked before anything runs)."""
+        sets = [*self.sets, *(f"{k}={_text(v)}" for k, v in (values or {}).items())]
+        epochs = {"epochs": self.epochs} if self.epochs is not None else {}
+        return RunRequest(
+            self.model,
+            dataset=self.dataset,
+            visualizers=[],
+            seed=self.seed,
+            tensorboard=self.tensorboard,
+            flags={**self.flags, **epochs},
+            sets=sets,
+        )
+
     def space_objects(self) -> list[Space]:
         return [Space(**s) for s in self.spaces]
 
@@ -130,21 +147,7 @@ def default_metric(plan) -> tuple[str, str]:
 def check(registry, spec: TuneSpec):
     """Plan the search's ends before anything runs: each space's values and the fixed
     ``--set`` must be settings the run accepts."""
-    from zoo_core.run.plan import plan_run
-
-    def plan_with(extra):
-        return plan_run(
-            registry,
-            spec.model,
-            dataset=spec.dataset,
-            flags=spec.flags,
-            visualizers=[],
-            sets=[*spec.sets, *extra],
-            epochs=spec.epochs,
-            seed=spec.seed,
-        )
-
-    base = plan_with([])
+    base = planner.plan(registry, spec.request())
     fixed = {s.split("=", 1)[0].strip() for s in spec.sets}
     for s in spec.space_objects():
         if s.key in fixed:
@@ -153,7 +156,7 @@ def check(registry, spec: TuneSpec):
             )
         for v in s.values_to_check():
             try:
-                plan_with([f"{s.key}={v}"])
+                planner.plan(registry, spec.request({s.key: v}))
             except SettingsError as exc:
                 hint = (
                     " (a whole-number setting takes whole ends, e.g. 2:8)"
@@ -293,7 +296,7 @@ def counted(study, spec: TuneSpec) -> int:
 def search(registry, spec: TuneSpec, out: Path, console, *, resume: bool = False, on_trial=None):
     """Run trials until ``spec.trials`` have finished; returns the study.
     ``on_trial(number, run_dir, state, value)`` is called after each."""
-    from zoo_core.run.run_dir import LOCK, FolderLock
+    from zoo_core.run_dir import LOCK, FolderLock
 
     out.mkdir(parents=True, exist_ok=True)
     # one search per folder: a second `zoo tune` (or a --resume while it runs) is refused
@@ -323,18 +326,7 @@ def _search(registry, spec, out, console, *, resume, on_trial):
     while counted(study, spec) < spec.trials:
         trial = study.ask()
         values = {s.key: s.suggest(trial) for s in spaces}
-        sets = [*spec.sets, *(f"{k}={_text(v)}" for k, v in values.items())]
-        plan = runner.plan_run(
-            registry,
-            spec.model,
-            dataset=spec.dataset,
-            flags=spec.flags,
-            visualizers=[],
-            sets=sets,
-            epochs=spec.epochs,
-            seed=spec.seed,
-            tensorboard=spec.tensorboard,
-        )
+        plan = planner.plan(registry, spec.request(values))
         run_path = out / f"trial-{trial.number:03d}"
         console.print(
             f"[bold]trial {trial.number}[/] ({counted(study, spec) + 1} of "
@@ -347,11 +339,9 @@ def _search(registry, spec, out, console, *, resume, on_trial):
                 plan,
                 console,
                 out=str(run_path),
-                extra={
-                    "callbacks": [pruning],
-                    "resume_hint": "continue the search with "
-                    f"`zoo tune --resume {out}` (this trial starts again)",
-                },
+                callbacks=[pruning],
+                resume_hint="continue the search with "
+                f"`zoo tune --resume {out}` (this trial starts again)",
             )
         except KeyboardInterrupt:
             trial.set_user_attr("interrupted", True)
@@ -365,7 +355,7 @@ def _search(registry, spec, out, console, *, resume, on_trial):
                 on_trial(trial.number, run_path, "failed", None)
             continue
         if pruning.pruned_at is not None:
-            run.set_status("pruned", epoch=pruning.pruned_at)
+            run.set_status("pruned", note=f"after epoch {pruning.pruned_at}")
             study.tell(trial, state=TrialState.PRUNED)
             if on_trial:
                 on_trial(trial.number, run.path, "pruned", None)
@@ -390,7 +380,7 @@ def write_best(study, out: Path, spec: TuneSpec) -> Path | None:
     """``OUT/best.toml``: the best complete trial's run as a config file."""
     from optuna.trial import TrialState
 
-    from zoo_core.run.run_dir import RunDir
+    from zoo_core.run_dir import RunDir
     from zoo_tune.config_file import dumps
 
     if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):
@@ -407,7 +397,7 @@ def write_best(study, out: Path, spec: TuneSpec) -> Path | None:
         f"tuned: {params}",
         visualizers=False,
     )
-    from zoo_core.run.run_dir import atomic_path
+    from zoo_core.atomic_files import atomic_path
 
     with atomic_path(path) as tmp:
         tmp.write_text(text)

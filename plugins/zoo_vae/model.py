@@ -1,4 +1,4 @@
-"""The ``vae`` Model plugin: the seed notebook's conv VAE on :class:`zoo_core.KerasModel`.
+"""The ``vae`` Model plugin: the seed notebook's conv VAE on :class:`zoo_keras.KerasModel`.
 
 Kingma & Welling (2014), "Auto-Encoding Variational Bayes", with the Bernoulli decoder of
 the notebook; the IWAE bound of Burda et al. (2016) for ``log_likelihood``; beta-VAE
@@ -12,16 +12,8 @@ strategy, exact resume, checkpoints). This module imports no TensorFlow at impor
 
 from __future__ import annotations
 
-from zoo_core import (
-    CONDITIONAL,
-    DECODE,
-    ENCODE,
-    LIKELIHOOD,
-    SAMPLE,
-    IncompatibleError,
-    KerasModel,
-    MetricInfo,
-)
+from zoo_core import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, MetricInfo
+from zoo_keras import KerasModel
 
 from .settings import VAESettings
 
@@ -34,14 +26,6 @@ class ConvVAE(KerasModel):
     Settings = VAESettings
     needs = "images"
     capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD, "elbo"})
-    #: the contract kit's run: a few seconds on 2 cores
-    tiny_run = {
-        "dataset": "fashion_mnist",
-        "sets": ["limit=256", "batch_size=64"],
-        "epochs": 2,
-        "metric_sets": ["k=2", "n=200", "subsets=5", "subset_size=100", "splits=2"],
-        "viz_sets": ["n=4", "limit=128"],
-    }
     default_visualizers = ("curves", "manifold", "clusters", "reconstructions")
     metrics = (
         MetricInfo("loss", NATS, "loss", "negative ELBO"),
@@ -136,15 +120,6 @@ class ConvVAE(KerasModel):
         if labels is None:
             raise ValueError("a conditional VAE needs labels= (class indices)")
         return np.eye(self.num_classes, dtype="float32")[np.asarray(labels, dtype="int64")]
-
-    def build(self, seed: int = 0):
-        """Build the network (outside a run, e.g. to inspect it) and return it."""
-        self.net = self.build_network(seed)
-        return self.net
-
-    @property
-    def vae(self):
-        return self.net
 
     def test_metrics(self, ctx) -> dict:
         """The negative ELBO (beta = 1) on the test split, with its two terms (``zoo eval``

@@ -210,8 +210,8 @@ class VAE(keras.Model):
     def noise(self, batch, dim, stream: int, step=None):
         """Reparameterisation noise, replayable from (seed, stream, optimizer step): a
         resumed run draws the same noise as an uninterrupted one (see
-        :func:`zoo_core.replayable_normal`)."""
-        from zoo_core.keras.model import replayable_normal
+        :func:`zoo_keras.replayable_normal`)."""
+        from zoo_keras.model import replayable_normal
 
         step = self.optimizer.iterations if step is None else step
         return replayable_normal(batch, [dim], seed=self.seed, step=step, stream=stream)

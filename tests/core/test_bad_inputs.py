@@ -488,7 +488,8 @@ def test_a_network_built_without_compile_is_named_before_training(
         "zoo_uncompiled",
         """
         from dataclasses import dataclass
-        from zoo_core import KerasModel, hookimpl
+        from zoo_core import hookimpl
+        from zoo_keras import KerasModel
 
         @dataclass(frozen=True)
         class Settings:
@@ -536,7 +537,8 @@ def test_a_declared_metric_that_training_never_gives_stops_the_run_in_one_line(
         "zoo_overpromise",
         """
         from dataclasses import dataclass
-        from zoo_core import KerasModel, MetricInfo, hookimpl
+        from zoo_core import MetricInfo, hookimpl
+        from zoo_keras import KerasModel
 
         @dataclass(frozen=True)
         class Settings:
@@ -590,7 +592,7 @@ def test_eval_refuses_a_run_folder_it_cannot_write_before_measuring(prepared, mo
     import errno
     import tempfile
 
-    from zoo_core.run import run_dir
+    from zoo_core import run_dir
 
     _, run, _, _ = prepared
     before = checksums(run)
@@ -609,7 +611,7 @@ def test_eval_refuses_a_run_folder_it_cannot_write_before_measuring(prepared, mo
 def test_a_full_disk_is_one_line_with_what_to_do(prepared, monkeypatch):
     import errno
 
-    from zoo_core.run import run_dir
+    from zoo_core import run_dir
 
     _, run, _, _ = prepared
     before = checksums(run)

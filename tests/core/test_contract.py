@@ -1,18 +1,21 @@
 """One contract for every family: four stub families (GAN-, diffusion-, flow- and
-CVAE-shaped), each a plugin installed through a real entry point, and every built-in model,
-pass ``zoo_core.testing.check_model_plugin``; the core speaks no family's words."""
+CVAE-shaped), each a plugin installed through a real entry point, keep the promises of
+``zoo_core.testing.ModelContractTests`` (each built-in family keeps them in its own tests,
+``tests/plugins/<family>/test_contract.py``); the core speaks no family's words."""
 
+import ast
 import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEBIAN, ROOT, require_debian_data
+from conftest import DEBIAN, ROOT, install_dist, require_debian_data
 
 from zoo_core import IncompatibleError, plugins
-from zoo_core.run import runner
-from zoo_core.testing import check_model_plugin
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
+from zoo_core.testing import ModelContractTests
 
 FAMILIES = ROOT / "examples" / "families"
 
@@ -22,89 +25,105 @@ def install_family(make_dist, name):
     make_dist(module.replace("_", "-"), module, (FAMILIES / f"{module}.py").read_text())
 
 
-#: what each stub family must draw, and what must be refused with which reason
-EXPECTED = {
-    "stub_gan": (
-        {"samples", "curves", "pixel_histogram"},
-        {
-            "manifold": "needs a model that can encode",
-            "reconstructions": "needs a model that can encode",
-        },
-    ),
-    "stub_diffusion": (
-        {"samples", "curves"},
-        {
-            "manifold": "needs a model that can decode and encode",
-            "pixel_histogram": "needs a model that can decode",
-        },
-    ),
-    "stub_flow": (
-        {"samples", "reconstructions", "curves", "pixel_histogram"},
-        {
-            "manifold": "needs a vector latent space; the model's latent points have "
-            "shape (28, 28, 1)",
-            "traversal": "needs a vector latent space",
-        },
-    ),
-    "stub_cvae": (
-        {
-            "samples",
-            "reconstructions",
-            "manifold",
-            "clusters",
-            "traversal",
-            "curves",
-            "pixel_histogram",
-        },
-        {"returns": "needs a model with the episodes capability"},
-    ),
-}
+class StubFamily(ModelContractTests):
+    """A template of ``examples/families/``, installed for the class's tests, with what
+    its family must draw and what must be refused, with which reason."""
 
+    dataset = "fashion_mnist"
+    sets = ("limit=128",)
+    progress = 2
+    fresh_process = True
+    draws: frozenset = frozenset()
+    refuses: dict = {}
 
-@pytest.mark.parametrize("family", sorted(EXPECTED))
-def test_each_stub_family_passes_the_contract_checks(family, make_dist, tmp_path):
-    require_debian_data()
-    install_family(make_dist, family)
-    report = check_model_plugin(family, workdir=tmp_path)  # the template's own tiny_run
-    drawn, refused = EXPECTED[family]
-    assert report.resumed_exactly is True
-    assert drawn <= set(report.drawn)
-    for viz, reason in refused.items():
-        assert reason in report.refused_visualizers[viz]
-        assert (
-            f"visualizer '{viz}' does not apply to model '{family}'"
-            in report.refused_visualizers[viz]
-        )
-    assert "measures models trained on environment" in report.refused_metrics["greedy_return"]
-    if family == "stub_flow":  # the exact likelihood is measured, and said to be exact
-        assert report.metrics["nll"]["nll"] > 0
-    else:
-        assert "needs a model with the likelihood capability" in report.refused_metrics["nll"]
-    # every family that samples is measured with the sample metrics; only the conditional
-    # one with conditional accuracy
-    assert {"fid", "kid", "precision_recall", "class_coverage"} <= set(report.metrics)
-    if family == "stub_cvae":
-        assert 0 <= report.metrics["conditional_accuracy"]["conditional_accuracy"] <= 1
-    else:
-        assert (
-            "needs a model with the conditional capability"
-            in report.refused_metrics["conditional_accuracy"]
-        )
-
-
-@pytest.mark.parametrize("name", [e.name for e in plugins.get_registry().entries("model")])
-def test_every_registered_model_passes_the_contract_checks(name, tmp_path):
-    """Every installed model, with the tiny run its family declares beside itself
-    (``Model.tiny_run``): a new family is checked here with no edit to this file. The
-    resume runs in this process (a new model instance, from the run's files alone); the
-    templates above, the mirrored test and `zoo runs`' test resume in fresh processes."""
-    cls = plugins.get_registry().resolve("model", name).entry.cls
-    assert cls.tiny_run, f"model '{name}' declares no tiny_run for the contract kit"
-    if cls.tiny_run.get("dataset") == "fashion_mnist":
+    def install(self, stack, folder):
         require_debian_data()
-    report = check_model_plugin(name, workdir=tmp_path, fresh_process=False)
-    assert report.resumed_exactly is (True if cls.resumable else None)
-    assert report.metrics, f"no metric applies to {name}"
+        module = f"zoo_{self.model}"
+        source = (FAMILIES / f"{module}.py").read_text()
+        install_dist(stack, folder / "site", module.replace("_", "-"), module, source)
+
+    def test_it_draws_and_refuses_the_figures_of_its_family(self, tiny):
+        assert self.draws <= set(tiny.drawn)
+        for viz, reason in self.refuses.items():
+            assert reason in tiny.refused_visualizers[viz]
+            said = f"visualizer '{viz}' does not apply to model '{self.model}'"
+            assert said in tiny.refused_visualizers[viz]
+
+    def test_the_metrics_of_what_it_can_do_are_measured_and_the_rest_refused(self, tiny):
+        said = "measures models trained on environment"
+        assert said in tiny.refused_metrics["greedy_return"]
+        if self.model == "stub_flow":  # the exact likelihood is measured, and said to be exact
+            assert tiny.metrics["nll"]["nll"] > 0
+        else:
+            assert "needs a model with the likelihood capability" in tiny.refused_metrics["nll"]
+        # every family that samples is measured with the sample metrics; only the
+        # conditional one with conditional accuracy
+        assert {"fid", "kid", "precision_recall", "class_coverage"} <= set(tiny.metrics)
+        if self.model == "stub_cvae":
+            assert 0 <= tiny.metrics["conditional_accuracy"]["conditional_accuracy"] <= 1
+        else:
+            why = "needs a model with the conditional capability"
+            assert why in tiny.refused_metrics["conditional_accuracy"]
+
+
+class TestStubGan(StubFamily):
+    model = "stub_gan"
+    draws = frozenset({"samples", "curves", "pixel_histogram"})
+    refuses = {
+        "manifold": "needs a model that can encode",
+        "reconstructions": "needs a model that can encode",
+    }
+
+
+class TestStubDiffusion(StubFamily):
+    model = "stub_diffusion"
+    draws = frozenset({"samples", "curves"})
+    refuses = {
+        "manifold": "needs a model that can decode and encode",
+        "pixel_histogram": "needs a model that can decode",
+    }
+
+
+class TestStubFlow(StubFamily):
+    model = "stub_flow"
+    draws = frozenset({"samples", "reconstructions", "curves", "pixel_histogram"})
+    refuses = {
+        "manifold": "needs a vector latent space; the model's latent points have shape (28, 28, 1)",
+        "traversal": "needs a vector latent space",
+    }
+
+
+class TestStubCvae(StubFamily):
+    model = "stub_cvae"
+    draws = frozenset(
+        {"samples", "reconstructions", "manifold", "clusters", "traversal", "curves"}
+        | {"pixel_histogram"}
+    )
+    refuses = {"returns": "needs a model with the episodes capability"}
+
+
+def contract_test_classes() -> dict[str, str]:
+    """``{model: test file}`` for every ``ModelContractTests`` subclass in the suite."""
+    found = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if (
+                        isinstance(stmt, ast.Assign)
+                        and [t.id for t in stmt.targets if isinstance(t, ast.Name)] == ["model"]
+                        and isinstance(stmt.value, ast.Constant)
+                    ):
+                        found[stmt.value.value] = str(path.relative_to(ROOT))
+    return found
+
+
+def test_every_registered_model_keeps_the_contract_in_its_own_tests():
+    """A new family is not done until a ``ModelContractTests`` class checks it."""
+    checked = contract_test_classes()
+    registry = plugins.get_registry()
+    missing = [e.name for e in registry.entries("model") if not set(e.names) & set(checked)]
+    assert not missing, f"models no contract test checks: {missing}"
 
 
 def test_a_conditional_model_is_refused_an_unlabelled_dataset(make_dist):
@@ -128,7 +147,7 @@ def test_a_conditional_model_is_refused_an_unlabelled_dataset(make_dist):
     """,
     )
     with pytest.raises(IncompatibleError, match="is conditional and needs a labelled dataset"):
-        runner.plan_run(plugins.get_registry(), "stub_cvae", dataset="unlabelled")
+        planner.plan(plugins.get_registry(), RunRequest("stub_cvae", dataset="unlabelled"))
 
 
 def test_a_model_without_test_metrics_runs_through_the_cli_and_compares(

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from zoo_core import DataError, DataSpec
-from zoo_core.keras.pipeline import check_arrays
+from zoo_core.data_check import check_arrays
 
 SPEC = DataSpec("images", (28, 28, 1), "float32", tuple("abcdefghij"), ("train", "test"))
 X = np.random.default_rng(0).random((6, 28, 28, 1)).astype("float32")

@@ -14,22 +14,27 @@ import numpy as np
 from conftest import DEBIAN, require_debian_data
 
 import zoo_vae.network  # noqa: F401  (registers the VAE class for loading)
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
 
 SCRIPT = (
     """
 import os, sys
 from rich.console import Console
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
 from zoo_core import plugins
 from zoo_core.run import runner
-plan = runner.plan_run(plugins.get_registry(), "vae", dataset="fashion_mnist", visualizers=[],
-                       sets=["data_dir=%s", "limit=256", "batch_size=64"], epochs=2, seed=0,
-                       strategy=sys.argv[1])
+request = RunRequest("vae", dataset="fashion_mnist", visualizers=[],
+    sets=["data_dir=%s", "limit=256", "batch_size=64"],
+    flags={"epochs": 2}, seed=0, strategy=sys.argv[1])
+plan = planner.plan(plugins.get_registry(), request)
 quiet = Console(file=open(os.devnull, "w"))
 mode = sys.argv[3] if len(sys.argv) > 3 else "run"
 if mode == "resume":
     runner.resume(plugins.get_registry(), sys.argv[2], quiet)
     sys.exit()
-extra = {}
+callbacks = []
 if mode == "cut":
     import keras
 
@@ -37,9 +42,9 @@ if mode == "cut":
         def on_epoch_begin(self, epoch, logs=None):
             if epoch == 1:
                 raise KeyboardInterrupt
-    extra = {"callbacks": [Cut()]}
+    callbacks = [Cut()]
 try:
-    runner.execute(plan, quiet, out=sys.argv[2], extra=extra)
+    runner.execute(plan, quiet, out=sys.argv[2], callbacks=callbacks)
 except KeyboardInterrupt:
     sys.exit(0 if mode == "cut" else 1)
 """
@@ -78,14 +83,16 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     from zoo_core import plugins
     from zoo_core.run import runner
 
-    plan = runner.plan_run(
+    plan = planner.plan(
         plugins.get_registry(),
-        "vae",
-        dataset="fashion_mnist",
-        visualizers=[],
-        sets=[f"data_dir={DEBIAN}", "limit=256", "batch_size=64"],
-        epochs=2,
-        seed=0,
+        RunRequest(
+            "vae",
+            dataset="fashion_mnist",
+            visualizers=[],
+            sets=[f"data_dir={DEBIAN}", "limit=256", "batch_size=64"],
+            seed=0,
+            flags={"epochs": 2},
+        ),
     )
     runner.execute(plan, Console(file=open(os.devnull, "w")), out=str(tmp_path / "one"))
     finish(two)

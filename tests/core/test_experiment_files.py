@@ -13,8 +13,9 @@ from conftest import DEBIAN, require_debian_data
 from conftest import TINY_VAE_FLAGS as TINY_FLAGS
 
 from zoo_core.cli import registry
-from zoo_core.run import experiment
-from zoo_core.run import plan as planning
+from zoo_core.experiments import config_file as experiment
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -63,17 +64,13 @@ def test_flags_beside_a_config_file_override_it():
     reg = registry()
     path = REPO / "configs" / "vae_2d.toml"
     exp, lines = experiment.load(path)
-    plan = experiment.plan(
-        reg,
-        exp,
-        lines,
-        sets=["latent_dim=3"],
-        seed=7,
-        overrides={"epochs": 2, "visualizers": ["samples"]},
+    given = experiment.request(
+        exp, seed=7, flags={"epochs": 2}, sets=["latent_dim=3"], visualizers=["samples"]
     )
+    plan = experiment.plan_file(reg, given, exp, lines)
     assert (plan.seed, plan.model.settings.epochs, plan.model.settings.latent_dim) == (7, 2, 3)
     assert [v.name for v in plan.visualizers] == ["samples"]
-    plain = experiment.plan(reg, exp, lines)
+    plain = experiment.plan_file(reg, experiment.request(exp), exp, lines)
     assert (plain.seed, plain.model.settings.epochs, plain.model.settings.latent_dim) == (0, 30, 2)
 
 
@@ -138,10 +135,11 @@ def test_every_shipped_config_parses_and_plans_the_documented_run(path):
     (the command the docs' numbers come from) plans."""
     reg = registry()
     exp, lines = experiment.load(path)
-    plan = experiment.plan(reg, exp, lines)
+    plan = experiment.plan_file(reg, experiment.request(exp), exp, lines)
     flags = {"vae_2d-seeds.toml": {"epochs": 5}}.get(path.name, {})  # its command's --epochs
-    documented = planning.plan_run(
-        reg, exp.model, dataset=exp.dataset, flags=exp.flags, seed=exp.seeds[0], **flags
+    documented = planner.plan(
+        reg,
+        RunRequest(exp.model, dataset=exp.dataset, seed=exp.seeds[0], flags={**flags, **exp.flags}),
     )
     assert plan.model.settings == documented.model.settings
     assert plan.data_spec == documented.data_spec and plan.seed == documented.seed
@@ -220,7 +218,7 @@ def test_seeds_make_a_group_with_mean_and_std_of_each_test_metric(run_cli, tmp_p
     assert f"| {statistics.mean(evaluated):.4g} ± {statistics.stdev(evaluated):.4g} |" in r.output
     # a member resumed on its own (here through the Python API) recounts its group
     import zoo
-    from zoo_core.run import seed_groups
+    from zoo_core.experiments import seed_groups
 
     (group / "seed-1" / "status.json").write_text(json.dumps({"status": "interrupted"}))
     assert seed_groups.refresh(group)["runs"] == ["seed-0"]

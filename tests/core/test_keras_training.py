@@ -5,8 +5,10 @@ declared metric."""
 import keras
 import pytest
 
-from zoo_core.keras.training import RunRecorder, StopOnNaN, save_atomic
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
+from zoo_core.run_dir import RunDir
+from zoo_keras.training import RunRecorder, StopOnNaN, save_atomic
 
 
 def marked_net():
@@ -96,7 +98,7 @@ def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
     last.keras holds."""
     import signal
 
-    from zoo_core.keras import training
+    from zoo_keras import training
 
     net = marked_net()
     run = RunDir.create("m", "d", out=tmp_path / "r")
@@ -144,26 +146,27 @@ def test_a_callback_failing_after_the_last_epoch_costs_no_training(tmp_path):
 
     from zoo_core import plugins
     from zoo_core.errors import TrainingError
-    from zoo_core.run import experiment, runner
+    from zoo_core.run import runner
 
     class Boom(keras.callbacks.Callback):
         def on_train_end(self, logs=None):
             raise RuntimeError("the notifier is down")
 
     reg = plugins.get_registry()
-    plan = experiment.plan(
+    plan = planner.plan(
         reg,
-        experiment.Experiment(
-            model="vae_2d",
+        RunRequest(
+            "vae_2d",
             dataset="fashion_mnist",
             assignments=[(None, "limit", 128), (None, "batch_size", 64)],
+            flags={"epochs": 2},
+            visualizers=[],
+            tensorboard=False,
         ),
-        seed=0,
-        overrides={"epochs": 2, "visualizers": [], "tensorboard": False},
     )
     quiet = Console(quiet=True)
     with pytest.raises(TrainingError) as stopped:
-        runner.execute(plan, quiet, out=str(tmp_path / "run"), extra={"callbacks": [Boom()]})
+        runner.execute(plan, quiet, out=str(tmp_path / "run"), callbacks=[Boom()])
     message = str(stopped.value)
     assert "RuntimeError: the notifier is down" in message and "\n" not in message
     assert "last.keras holds epoch 2" in message and "--resume" in message

@@ -92,7 +92,7 @@ def test_zoo_runs_lists_every_run_and_names_the_one_whose_config_is_damaged(tmp_
 
 HOLDER = """
 import sys, time
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run_dir import RunDir
 run = RunDir.create("m", "d", out=sys.argv[1])
 run.write_json("config.json", {"model": {"name": "vae_2d", "settings": {}}})
 run.set_status("running")
@@ -105,7 +105,7 @@ def test_a_run_being_written_is_refused_to_a_second_writer_naming_the_holder(tmp
     import subprocess
     import sys
 
-    from zoo_core.run.run_dir import FolderLock
+    from zoo_core.run_dir import FolderLock
 
     folder = tmp_path / "run"
     holder = subprocess.Popen(
@@ -132,7 +132,7 @@ def test_a_run_being_written_is_refused_to_a_second_writer_naming_the_holder(tmp
 
 
 def test_two_searches_into_one_folder_are_refused(tmp_path, run_cli):
-    from zoo_core.run.run_dir import FolderLock
+    from zoo_core.run_dir import FolderLock
 
     folder = tmp_path / "search"
     folder.mkdir()
@@ -155,7 +155,7 @@ def test_two_searches_into_one_folder_are_refused(tmp_path, run_cli):
 
 def test_eval_waits_for_no_one_it_refuses_while_another_writer_holds_the_run(run_cli):
     from zoo_core import plugins
-    from zoo_core.run.run_dir import FolderLock
+    from zoo_core.run_dir import FolderLock
     from zoo_pretrained import store as pretrained
 
     folder = pretrained.resolve(plugins.get_registry(), "pretrained:dqn")

@@ -75,7 +75,7 @@ _INFO_HEAD = ("kind", "name", "plugin", "package", "summary", "variants", "setti
 @click.option("--json", "as_json", is_flag=True, help="Plain JSON on stdout.")
 def info(name, as_json):
     """Describe a plugin: summary, settings with defaults, and what it fits with."""
-    from zoo_core.describe import describe
+    from zoo_core.run.describe import describe
 
     docs = describe(registry(), name)
     if as_json:

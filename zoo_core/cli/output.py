@@ -19,8 +19,25 @@ from rich.console import Console
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 
-#: NumPy, TensorFlow and Python all accept seeds in [0, 2**32 - 1]
-SEED = click.IntRange(0, 2**32 - 1)
+
+class _Seed(click.ParamType):
+    """``--seed``: a whole number, held to :func:`zoo_core.run.request.check_seed`."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        from zoo_core.errors import UsageError
+        from zoo_core.run.request import check_seed
+
+        try:
+            return check_seed(int(value) if isinstance(value, str) else value, "the seed")
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        except UsageError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SEED = _Seed()
 
 
 def print_json(obj) -> None:

@@ -19,7 +19,9 @@ from zoo_core.cli.output import (
     terminate_as_interrupt,
 )
 from zoo_core.errors import UsageError
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
+from zoo_core.strategies import STRATEGIES
 
 
 # -- zoo run --------------------------------------------------------------------------------
@@ -63,7 +65,7 @@ from zoo_core.run import runner
 )
 @click.option(
     "--strategy",
-    type=click.Choice(runner.STRATEGIES),
+    type=click.Choice(STRATEGIES),
     default="default",
     show_default=True,
     help="tf.distribute strategy.",
@@ -104,7 +106,8 @@ def run(
     figures.
 
     `tensorboard --logdir runs/` shows every run's curves and sample images side by side."""
-    from zoo_core.run import experiment, seed_groups
+    from zoo_core.experiments import config_file as experiment
+    from zoo_core.experiments import seed_groups
 
     terminate_as_interrupt()
     formats = ("png", "svg") if svg else ("png",)
@@ -120,7 +123,7 @@ def run(
         if seed_groups.read_group(resume) is not None:  # a seed group: its unfinished members
             _report_group(*seed_groups.resume_group(reg, resume, err, formats=formats))
             return
-        _report(*runner.resume(reg, resume, err, formats=formats))
+        _report(*seed_groups.resume_run(reg, resume, err, formats=formats))
         return
     if config_file and like_run:
         raise UsageError("--config and --like both say what to run; give one of them")
@@ -141,21 +144,23 @@ def run(
         )
     else:
         exp = experiment.Experiment(model=model)
-    params = click.get_current_context().params
-    overrides = {
-        k: params[k]
-        for k in ("dataset", "epochs", "batch_size", "tensorboard", "strategy")
-        if k in given
-    }
-    overrides["flags"] = {k: v for k, v in setting_flags.items() if k in given}
+    # given on the command line, over the file's (a default is not "given")
+    typed = {"dataset": dataset, "strategy": strategy, "tensorboard": tensorboard}
+    typed = {k: v for k, v in typed.items() if k in given}
     if no_viz or viz:
-        overrides["visualizers"] = [] if no_viz else list(viz)
+        typed["visualizers"] = [] if no_viz else list(viz)
+    flags = {"epochs": epochs, "batch_size": batch_size, **setting_flags}
+    flags = {k: v for k, v in flags.items() if k in given}
     seed_list = (
         seed_groups.parse_seeds(seeds)
         if seeds is not None
         else ([seed] if "seed" in given or not exp.seeds else exp.seeds)
     )
-    plan = experiment.plan(reg, exp, lines, sets=sets, seed=seed_list[0], overrides=overrides)
+    request = experiment.request(exp, seed=seed_list[0], flags=flags, sets=sets, **typed)
+    if lines is None:
+        plan = planner.plan(reg, request)
+    else:
+        plan = experiment.plan_file(reg, request, exp, lines)
     for note in plan.notes:
         err.print(f"[yellow]note:[/] {note}")
     if len(seed_list) == 1:

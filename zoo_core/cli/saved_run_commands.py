@@ -8,6 +8,7 @@ from rich.table import Table
 
 from zoo_core.cli.group import registry
 from zoo_core.cli.output import err, fmt, out, print_json
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
 
 
@@ -33,7 +34,7 @@ def eval_(run_dir, metric_names, sets, as_json):
     reg, metrics = registry(), []
 
     def refuse_first(plan):  # every metric is checked before the model loads
-        metrics.extend(runner.plan_metrics(reg, plan, metric_names or None, sets))
+        metrics.extend(planner.plan_metrics(reg, plan, metric_names or None, sets))
         err.print(f"metrics: {', '.join(c.name for c in metrics)}")
 
     plan, run, model, dataset = runner.open_trained(

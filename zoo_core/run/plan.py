@@ -8,7 +8,6 @@ any data loads or TensorFlow is imported. :mod:`zoo_core.run.runner` executes a 
 from __future__ import annotations
 
 import datetime as _dt
-import numbers
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,9 +16,10 @@ from typing import Any
 from zoo_core import settings as S
 from zoo_core.contract import DataSpec
 from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooError
-from zoo_core.keras.strategy import STRATEGIES, check_variables
 from zoo_core.registry import Registry, Resolved
-from zoo_core.run.run_dir import RunDir, package_versions
+from zoo_core.run.request import RunRequest
+from zoo_core.run_dir import package_versions
+from zoo_core.strategies import check_variables
 
 
 @dataclass
@@ -142,45 +142,20 @@ def _route(assignments, components: list[tuple[PlannedPlugin, tuple[str, ...]]],
     return layers
 
 
-def plan_run(
-    registry: Registry,
-    model: str,
-    *,
-    dataset: str | None = None,
-    visualizers: Iterable[str] | None = None,
-    sets: Iterable[str] = (),
-    epochs: int | None = None,
-    batch_size: int | None = None,
-    flags: dict[str, Any] | None = None,
-    seed: int = 0,
-    strategy: str = "default",
-    saved: dict | None = None,
-    assignments: Iterable[tuple] = (),
-    tensorboard: bool = True,
-) -> Plan:
-    """Resolve names and settings and check that everything fits. Imports no TensorFlow.
+def plan(registry: Registry, request: RunRequest) -> Plan:
+    """The one way into planning: resolve a request's names and settings and check that
+    everything fits, before any run folder, data or TensorFlow. The CLI, ``zoo.run()``, an
+    experiment file, a tune trial and every command that reopens a saved run call it.
 
-    ``flags``: model settings given as flags (``--epochs``, a plugin's ``--env``), refused
-    beside a ``--set`` of the same key; ``saved`` (a run's ``config.json``) supplies
-    settings to rebuild a run exactly; ``assignments`` (``(scope, key, value)``, e.g. from a
-    config file) apply before ``sets``.
+    Settings, lowest first: the model's defaults, its variant, the saved run's
+    (``request.saved``), ``request.assignments``, ``request.flags``, ``request.sets``.
     """
-    if (
-        isinstance(seed, bool)
-        or not isinstance(seed, numbers.Integral)
-        or not 0 <= seed <= 2**32 - 1
-    ):
-        raise UsageError(f"--seed takes a whole number in [0, {2**32 - 1}]; got {seed!r}")
-    seed = int(seed)  # a NumPy integer too, recorded in config.json as a plain one
+    model, dataset, flags = request.model, request.dataset, dict(request.flags)
+    visualizers, saved, assignments = request.visualizers, request.saved, request.assignments
+    sets = request.sets
     m_res = registry.resolve("model", model)
     m_cls = m_res.entry.cls
     notes: list[str] = []
-    flags = {
-        k: v
-        for k, v in {**(flags or {}), "epochs": epochs, "batch_size": batch_size}.items()
-        if v is not None
-    }
-
     # the data: a dataset, or the setting the model trains on
     d_comp = None
     src = m_cls.source_setting
@@ -216,6 +191,7 @@ def plan_run(
         comps.append((d_comp, ("dataset", d_comp.resolved.entry.name, d_comp.name)))
     comps += [(v, (v.resolved.entry.name, v.name)) for v in v_comps]
     assignments = list(assignments)
+    sets = list(sets)
     layers = _route(assignments + S.parse_assignments(sets), comps, len(assignments))
 
     for key, value in flags.items():
@@ -227,14 +203,13 @@ def plan_run(
             )
         if key not in S.field_names(m_cls.Settings):
             hint = (
-                "; use --dataset NAME"
-                if src is None and key not in ("epochs", "batch_size")
-                else ""
+                "use --dataset NAME"
+                if src is None
+                else f"it counts training in {m_cls.progress_unit}s ('{m_cls.progress_setting}')"
             )
             raise SettingsError(
-                f"model '{model}' has no setting '{key}', so {flag} does not "
-                f"apply{hint}; its settings: "
-                f"{', '.join(S.field_names(m_cls.Settings))}"
+                f"model '{model}' has no setting '{key}', so {flag} does not apply; {hint}; "
+                f"its settings: {', '.join(S.field_names(m_cls.Settings))}"
             )
     saved = saved or {}
 
@@ -267,11 +242,17 @@ def plan_run(
             owner=f"visualizer '{v.name}'",
         )
 
-    plan = Plan(
-        m_comp, d_comp, v_comps, seed=seed, strategy=strategy, notes=notes, tensorboard=tensorboard
+    result = Plan(
+        m_comp,
+        d_comp,
+        v_comps,
+        seed=request.seed,
+        strategy=request.strategy,
+        notes=notes,
+        tensorboard=request.tensorboard,
     )
-    check_fit(registry, plan)
-    return plan
+    check_fit(registry, result)
+    return result
 
 
 def check_fit(registry: Registry, plan: Plan) -> None:
@@ -295,8 +276,6 @@ def check_fit(registry: Registry, plan: Plan) -> None:
                 f"visualizer '{v.name}' does not apply to model '{m.name}' ({exc}); "
                 f"visualizers that apply: {', '.join(fitting) or '(none)'}"
             ) from None
-    if plan.strategy not in STRATEGIES:
-        raise UsageError(f"unknown strategy '{plan.strategy}'; choose {', '.join(STRATEGIES)}")
     check_variables(plan.strategy)
     if plan.strategy not in m.cls.strategies:
         raise IncompatibleError(
@@ -366,21 +345,3 @@ def plan_metrics(
             c.cls.Settings, c.resolved.overrides, layers[id(c)], owner=f"metric '{c.name}'"
         )
     return comps
-
-
-def plan_from_run(registry: Registry, run: RunDir, *, visualizers=None, sets=()) -> Plan:
-    """Rebuild the plan a run was made with (for resume, eval, viz, sample)."""
-    from zoo_core.run.experiment import from_config
-
-    exp = from_config(run.config, source=str(run.file("config.json")))
-    return plan_run(
-        registry,
-        exp.model,
-        dataset=exp.dataset,
-        visualizers=visualizers,
-        sets=sets,
-        seed=(exp.seeds or [0])[0],
-        strategy=exp.strategy or "default",
-        saved=exp.saved,
-        tensorboard=bool(exp.tensorboard),
-    )

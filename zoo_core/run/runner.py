@@ -1,7 +1,6 @@
 """Running a plan: run directory -> train -> test metrics -> draw; and ``zoo eval``.
 
 :mod:`zoo_core.run.plan` decides what runs (pure, before anything exists); this module does it.
-The names planning defines are re-exported here, so ``runner.plan_run`` keeps working.
 """
 
 from __future__ import annotations
@@ -17,20 +16,10 @@ from zoo_core.contract import DrawContext, MetricResult, RunContext
 from zoo_core.errors import FigureError, IncompatibleError, RunError, UsageError, ZooError, one_line
 from zoo_core.plugins import run_path
 from zoo_core.registry import Registry
-from zoo_core.run import seed_groups
-from zoo_core.run.plan import (  # noqa: F401
-    STRATEGIES,
-    Plan,
-    PlannedPlugin,
-    applicable_metrics,
-    applicable_visualizers,
-    check_fit,
-    fingerprint,
-    plan_from_run,
-    plan_metrics,
-    plan_run,
-)
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run import plan as planner
+from zoo_core.run.plan import Plan, PlannedPlugin, fingerprint
+from zoo_core.run.request import RunRequest
+from zoo_core.run_dir import RunDir
 
 
 # -- executing ------------------------------------------------------------------------------
@@ -48,12 +37,13 @@ def execute(
     out: str | None = None,
     root: str = "runs",
     formats: tuple[str, ...] = ("png",),
-    extra: dict | None = None,
+    callbacks=(),
+    resume_hint: str | None = None,
     on_trained=None,
 ) -> tuple[RunDir, dict, list[Path]]:
     """Train, evaluate and draw a planned run; returns the run, test metrics, figure paths.
 
-    ``extra`` reaches the model as ``RunContext.extra`` (e.g. ``{"callbacks": [...]}``);
+    ``callbacks`` and ``resume_hint`` reach the model in its :class:`RunContext`;
     ``on_trained(model, dataset)`` is called with the trained model still in memory.
     """
     run = RunDir.create(
@@ -73,7 +63,8 @@ def execute(
             console,
             resume=False,
             formats=formats,
-            extra=extra,
+            callbacks=callbacks,
+            resume_hint=resume_hint,
             on_trained=on_trained,
         )
     except BaseException as exc:
@@ -84,21 +75,18 @@ def execute(
         run.release_lock()
 
 
-def resume(registry: Registry, path: str, console, formats=("png",), extra=None):
-    """``zoo run --resume RUN``: continue an interrupted run from its last checkpoint; a
-    seed group's member also rewrites its group's summary."""
+def resume(registry: Registry, path: str, console, formats=("png",), callbacks=()):
+    """``zoo run --resume RUN``: continue an interrupted run from its last checkpoint."""
     run = RunDir.open(path)
     run.take_lock("zoo run --resume")  # refused while the run trains elsewhere
     try:
-        result = _resume(registry, run, console, formats, extra)
+        result = _resume(registry, run, console, formats, callbacks)
     finally:
         run.release_lock()
-    if seed_groups.read_group(run.path.parent) is not None:
-        seed_groups.refresh(run.path.parent)
     return result
 
 
-def _resume(registry, run, console, formats, extra):
+def _resume(registry, run, console, formats, callbacks):
     run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
     if cfg.get("fingerprint") and cfg["fingerprint"] != fingerprint(cfg):
@@ -107,12 +95,15 @@ def _resume(registry, run, console, formats, extra):
             "continues what was recorded: undo the edit, or start a new run "
             "with the new settings"
         )
-    plan = plan_from_run(registry, run, visualizers=[v["name"] for v in cfg.get("visualizers", [])])
+    plan = planner.plan(
+        registry,
+        RunRequest.of_run(run, visualizers=[v["name"] for v in cfg.get("visualizers", [])]),
+    )
     run.set_status("running")
     try:
         model, dataset = build(plan)
         return _train_eval_draw(
-            plan, run, model, dataset, console, resume=True, formats=formats, extra=extra
+            plan, run, model, dataset, console, resume=True, formats=formats, callbacks=callbacks
         )
     except BaseException as exc:
         if not isinstance(exc, FigureError):
@@ -121,7 +112,17 @@ def _resume(registry, run, console, formats, extra):
 
 
 def _train_eval_draw(
-    plan, run, model, dataset, console, *, resume, formats, extra=None, on_trained=None
+    plan,
+    run,
+    model,
+    dataset,
+    console,
+    *,
+    resume,
+    formats,
+    callbacks=(),
+    resume_hint=None,
+    on_trained=None,
 ):
     ctx = RunContext(
         run=run,
@@ -130,7 +131,8 @@ def _train_eval_draw(
         console=console,
         strategy=plan.strategy,
         resume=resume,
-        extra=dict(extra or {}),
+        callbacks=tuple(callbacks),
+        resume_hint=resume_hint,
         tensorboard=plan.tensorboard,
     )
     model.train(ctx)
@@ -163,7 +165,7 @@ def open_trained(
     ``requires``: capabilities checked before loading; ``before_load(plan)``:
     more checks that must refuse before the model loads (``zoo eval``'s metrics)."""
     run = RunDir.open(run_path(path))
-    plan = plan_from_run(registry, run, visualizers=visualizers, sets=sets)
+    plan = planner.plan(registry, RunRequest.of_run(run, visualizers=visualizers, sets=sets))
     missing = sorted(set(requires) - plan.model.cls.capabilities)
     if missing:
         raise IncompatibleError(
@@ -180,7 +182,7 @@ def open_trained(
         if not changed:
             raise
         try:  # the run's own settings load it: then the settings given are at fault
-            build(plan_from_run(registry, run))[0].load(run)
+            build(planner.plan(registry, RunRequest.of_run(run)))[0].load(run)
         except Exception:  # noqa: BLE001 (the files are at fault, as the first error says)
             raise first from None
         raise UsageError(
@@ -291,9 +293,7 @@ def _evaluate(plan, metrics, model, dataset, run, console):
         console=console,
         transient=True,
     )
-    ctx = RunContext(
-        run=run, dataset=dataset, seed=plan.seed, console=console, extra={"progress": progress}
-    )
+    ctx = RunContext(run=run, dataset=dataset, seed=plan.seed, console=console, progress=progress)
     records, failed = {}, []
     try:
         for c in metrics:

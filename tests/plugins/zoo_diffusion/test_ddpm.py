@@ -11,7 +11,8 @@ import pytest
 
 from zoo_core import IncompatibleError, SettingsError, plugins
 from zoo_core.contract import DataSpec
-from zoo_core.run import runner
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
 from zoo_diffusion.model import ConditionalDDPMModel, DDPMModel
 from zoo_diffusion.schedule import alpha_bars, betas, sampling_timesteps
 from zoo_diffusion.settings import DDPMSettings
@@ -74,7 +75,7 @@ def test_ddim_takes_the_steps_asked_for_and_ddpm_takes_every_one():
 def test_the_loss_is_the_noise_predictions_mean_squared_error_by_hand():
     import tensorflow as tf
 
-    from zoo_core.keras.model import replayable_normal
+    from zoo_keras.model import replayable_normal
 
     model = tiny_model()
     net = model.net
@@ -197,7 +198,9 @@ def test_guidance_mixes_conditional_and_unconditional_predictions():
 @pytest.mark.parametrize("viz", ["manifold", "clusters", "reconstructions", "interpolation"])
 def test_encode_and_latent_figures_are_refused_before_training(viz):
     with pytest.raises(IncompatibleError) as exc:
-        runner.plan_run(plugins.get_registry(), "ddpm", dataset="fashion_mnist", visualizers=[viz])
+        planner.plan(
+            plugins.get_registry(), RunRequest("ddpm", dataset="fashion_mnist", visualizers=[viz])
+        )
     msg = str(exc.value)
     assert "\n" not in msg and any(w in msg for w in ("encode", "decode", "latent"))
     assert "visualizers that apply: curves, denoising, samples, steps_tradeoff" in msg
@@ -214,7 +217,7 @@ def test_encode_and_latent_figures_are_refused_before_training(viz):
 )
 def test_bad_settings_are_refused_with_what_to_give(sets, message):
     with pytest.raises(SettingsError, match=message):
-        runner.plan_run(plugins.get_registry(), "ddpm", dataset="fashion_mnist", sets=sets)
+        planner.plan(plugins.get_registry(), RunRequest("ddpm", dataset="fashion_mnist", sets=sets))
 
 
 def test_images_the_u_net_cannot_halve_are_refused():

@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 from zoo_core import IncompatibleError, SettingsError, UsageError, plugins
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
+from zoo_core.run.request import RunRequest
 from zoo_core.settings import resolve
-from zoo_dqn.model import DQN, epsilon_at
+from zoo_dqn.model import DQN
 from zoo_dqn.replay import ReplayBuffer
+from zoo_dqn.schedule import epsilon_at
 from zoo_dqn.settings import DQNSettings
 
 
@@ -141,8 +144,9 @@ def test_short_run_writes_returns_and_evaluates(tmp_path, run_cli):
 
 def test_dqn_is_refused_for_strategies_it_cannot_use():
     with pytest.raises(IncompatibleError, match="does not support the 'mirrored' strategy"):
-        runner.plan_run(
-            plugins.get_registry(), "dqn", flags={"env": "CartPole-v1"}, strategy="mirrored"
+        planner.plan(
+            plugins.get_registry(),
+            RunRequest("dqn", strategy="mirrored", flags={"env": "CartPole-v1"}),
         )
 
 
@@ -198,12 +202,12 @@ def test_same_seed_same_returns_and_the_best_checkup_network_is_kept(tmp_path, r
     # the final network is the best check-up's: evaluated the same way, it scores the best
     from zoo_core import plugins
     from zoo_core.run import runner
-    from zoo_core.run.run_dir import RunDir
+    from zoo_core.run_dir import RunDir
 
     run = RunDir(tmp_path / "a")
     hist = run.metrics()["history"]
     best = max(range(len(hist)), key=lambda i: (hist[i]["greedy_return_10"], i))
-    plan = runner.plan_from_run(plugins.get_registry(), run, visualizers=[])
+    plan = planner.plan(plugins.get_registry(), RunRequest.of_run(run, visualizers=[]))
     model, _ = runner.build(plan)
     model.load(run)
     step = hist[best]["step"]
@@ -260,7 +264,7 @@ def test_ctrl_c_keeps_the_last_checkup_and_resume_continues_exactly(tmp_path):
     import signal
     import time
 
-    from zoo_core.run.run_dir import RunDir
+    from zoo_core.run_dir import RunDir
 
     full = _zoo("run", "dqn", "--env", "CartPole-v1", *SHORT, "--out", "full", cwd=tmp_path)
     assert full.wait(timeout=600) == 0, full.stdout.read()
@@ -290,7 +294,7 @@ def test_ctrl_c_keeps_the_last_checkup_and_resume_continues_exactly(tmp_path):
     strip = [{k: v for k, v in h.items() if k != "seconds"} for h in a.metrics()["history"]]
     assert strip == [{k: v for k, v in h.items() if k != "seconds"} for h in b.metrics()["history"]]
     assert a.metrics()["test"] == b.metrics()["test"]
-    plan = runner.plan_from_run(plugins.get_registry(), a, visualizers=[])
+    plan = planner.plan(plugins.get_registry(), RunRequest.of_run(a, visualizers=[]))
     ma, _ = runner.build(plan)
     ma.load(a)
     mb, _ = runner.build(plan)

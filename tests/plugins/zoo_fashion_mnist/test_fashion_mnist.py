@@ -12,6 +12,7 @@ from conftest import DEBIAN, require_debian_data, write_fake_fashion
 from zoo_core import DataError
 from zoo_fashion_mnist import idx, sources
 from zoo_fashion_mnist.dataset import CLASS_NAMES, FashionMNIST, FashionMNISTSettings
+from zoo_keras.pipeline import dataset_pipeline
 
 
 def unverified(folder, **kw):
@@ -157,13 +158,15 @@ def test_cli_reports_bad_data_as_one_line(run_cli, fake_fashion, tmp_path):
 def test_binarize_fixed_and_stochastic(fake_fashion):
     ds = unverified(fake_fashion, binarize="fixed")
     x0 = ds.arrays("train")[0]
-    [(xb, _)] = list(ds.pipeline("train", 40, seed=0, shuffle=False))
+    [(xb, _)] = list(dataset_pipeline(ds, "train", 40, seed=0, shuffle=False))
     np.testing.assert_array_equal(xb.numpy(), (x0 > 0.5).astype("float32"))
     st = unverified(fake_fashion, binarize="stochastic")
     # the same images in the same order, epoch after epoch: a fresh Bernoulli draw each time
     draws = np.stack(
         [
-            next(iter(st.pipeline("train", 40, seed=0, shuffle=False, first_epoch=e)))[0].numpy()
+            next(iter(dataset_pipeline(st, "train", 40, seed=0, shuffle=False, first_epoch=e)))[
+                0
+            ].numpy()
             for e in range(30)
         ]
     )
@@ -174,15 +177,18 @@ def test_binarize_fixed_and_stochastic(fake_fashion):
     # average for these uniform pixels; 30 draws are about 0.07 off)
     assert np.abs(draws.mean(axis=0) - x0).mean() < 0.12
     # and the same seed and epoch give the same draw
-    again = next(iter(st.pipeline("train", 40, seed=0, shuffle=False)))[0].numpy()
+    again = next(iter(dataset_pipeline(st, "train", 40, seed=0, shuffle=False)))[0].numpy()
     np.testing.assert_array_equal(again, draws[0])
 
 
 def test_pipeline_order_is_a_function_of_seed_and_epoch(fake_fashion):
     ds = unverified(fake_fashion)
-    a = [y.numpy().tolist() for _, y in ds.pipeline("train", 16, seed=3).take(6)]
-    b = [y.numpy().tolist() for _, y in ds.pipeline("train", 16, seed=3, first_epoch=1).take(3)]
-    c = [y.numpy().tolist() for _, y in ds.pipeline("train", 16, seed=4).take(3)]
+    a = [y.numpy().tolist() for _, y in dataset_pipeline(ds, "train", 16, seed=3).take(6)]
+    b = [
+        y.numpy().tolist()
+        for _, y in dataset_pipeline(ds, "train", 16, seed=3, first_epoch=1).take(3)
+    ]
+    c = [y.numpy().tolist() for _, y in dataset_pipeline(ds, "train", 16, seed=4).take(3)]
     assert a[3:] == b  # starting at epoch 1 gives exactly the uninterrupted epoch 1
     assert a[:3] != c
     assert sorted(sum(a[:3], [])) == sorted(ds.arrays("train")[1].tolist())

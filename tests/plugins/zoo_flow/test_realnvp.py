@@ -12,7 +12,9 @@ from conftest import require_debian_data
 
 from zoo_core import IncompatibleError, plugins
 from zoo_core.contract import DataSpec
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
+from zoo_core.run.request import RunRequest
 from zoo_flow.model import RealNVPModel
 from zoo_flow.settings import RealNVPSettings
 
@@ -189,8 +191,9 @@ def test_temperature_scales_the_prior_and_samples_stay_images():
 @pytest.mark.parametrize("viz", ["manifold", "traversal"])
 def test_figures_that_need_a_small_vector_latent_are_refused_before_training(viz, tmp_path):
     with pytest.raises(IncompatibleError) as exc:
-        runner.plan_run(
-            plugins.get_registry(), "realnvp", dataset="fashion_mnist", visualizers=[viz]
+        planner.plan(
+            plugins.get_registry(),
+            RunRequest("realnvp", dataset="fashion_mnist", visualizers=[viz]),
         )
     msg = str(exc.value)
     assert "\n" not in msg and "needs a vector latent space" in msg and "(28, 28, 1)" in msg
@@ -206,14 +209,23 @@ def test_a_tiny_run_samples_at_a_temperature_and_draws_the_temperature_panels(ru
     from rich.console import Console
 
     require_debian_data()
-    plan = runner.plan_run(
+    plan = planner.plan(
         plugins.get_registry(),
-        "realnvp",
-        dataset="fashion_mnist",
-        visualizers=[],
-        epochs=1,
-        tensorboard=False,
-        sets=["limit=128", "filters=8", "blocks=0", "scales=1", "couplings=1", "final_couplings=1"],
+        RunRequest(
+            "realnvp",
+            dataset="fashion_mnist",
+            visualizers=[],
+            tensorboard=False,
+            sets=[
+                "limit=128",
+                "filters=8",
+                "blocks=0",
+                "scales=1",
+                "couplings=1",
+                "final_couplings=1",
+            ],
+            flags={"epochs": 1},
+        ),
     )
     run, test, _ = runner.execute(plan, Console(quiet=True), out=str(tmp_path / "run"))
     assert test["bits_per_dim"] == pytest.approx(test["loss"] / (784 * math.log(2)), rel=1e-5)

@@ -10,7 +10,9 @@ from rich.console import Console
 
 from zoo_core import IncompatibleError, plugins
 from zoo_core.contract import DataSpec
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
+from zoo_core.run.request import RunRequest
 from zoo_gan.model import DCGAN, WGANGP
 from zoo_gan.settings import DCGANSettings, WGANGPSettings
 
@@ -100,21 +102,24 @@ def test_samples_are_images_in_0_1_of_the_datasets_shape(cls):
 def test_figures_that_need_an_encoder_are_refused_before_training(viz, tmp_path):
     require_debian_data()
     with pytest.raises(IncompatibleError, match="needs a model that can encode"):
-        runner.plan_run(
-            plugins.get_registry(), "wgan_gp", dataset="fashion_mnist", visualizers=[viz], sets=TINY
+        planner.plan(
+            plugins.get_registry(),
+            RunRequest("wgan_gp", dataset="fashion_mnist", visualizers=[viz], sets=TINY),
         )
 
 
 def test_a_run_records_fid_each_epoch_and_the_progress_samples(tmp_path):
     require_debian_data()
     plugins.reset()
-    plan = runner.plan_run(
+    plan = planner.plan(
         plugins.get_registry(),
-        "dcgan",
-        dataset="fashion_mnist",
-        visualizers=["progress", "curves"],
-        sets=TINY,
-        epochs=2,
+        RunRequest(
+            "dcgan",
+            dataset="fashion_mnist",
+            visualizers=["progress", "curves"],
+            sets=TINY,
+            flags={"epochs": 2},
+        ),
     )
     run, test, paths = runner.execute(plan, QUIET, out=str(tmp_path / "g"))
     hist = run.metrics()["history"]

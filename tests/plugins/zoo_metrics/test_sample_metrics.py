@@ -9,7 +9,8 @@ import pytest
 from conftest import DEBIAN, require_debian_data
 
 from zoo_core import IncompatibleError, plugins
-from zoo_core.run import runner
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
 from zoo_metrics import stats
 
 
@@ -120,19 +121,19 @@ def test_kid_of_the_two_halves_of_the_test_split_is_near_zero(fmnist):
 
 def test_fid_is_refused_before_any_work_when_it_cannot_apply(tmp_path):
     reg = plugins.get_registry()
-    plan = runner.plan_run(reg, "vae", dataset="toy_shapes", visualizers=[])
+    plan = planner.plan(reg, RunRequest("vae", dataset="toy_shapes", visualizers=[]))
     with pytest.raises(
         IncompatibleError, match="needs a dataset that provides a feature extractor"
     ):
-        runner.plan_metrics(reg, plan, ["fid"])
-    plan = runner.plan_run(reg, "dqn", flags={"env": "CartPole-v1"}, visualizers=[])
+        planner.plan_metrics(reg, plan, ["fid"])
+    plan = planner.plan(reg, RunRequest("dqn", visualizers=[], flags={"env": "CartPole-v1"}))
     with pytest.raises(IncompatibleError, match="measures models trained on images"):
-        runner.plan_metrics(reg, plan, ["fid"])
+        planner.plan_metrics(reg, plan, ["fid"])
     from zoo_core import SettingsError
 
-    plan = runner.plan_run(reg, "vae", dataset="fashion_mnist", visualizers=[])
+    plan = planner.plan(reg, RunRequest("vae", dataset="fashion_mnist", visualizers=[]))
     with pytest.raises(SettingsError, match="must be >= 2"):
-        runner.plan_metrics(reg, plan, ["fid"], ["n=1"])
+        planner.plan_metrics(reg, plan, ["fid"], ["n=1"])
 
 
 def test_zoo_eval_runs_the_sample_metrics_on_a_vae_run_with_a_seed(tmp_path, run_cli):

@@ -8,7 +8,7 @@ from conftest import TINY_VAE_FLAGS as TINY_FLAGS
 from conftest import require_debian_data
 
 from zoo_core.cli import registry
-from zoo_core.run import experiment
+from zoo_core.experiments import config_file as experiment
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_a_search_prunes_or_completes_each_trial_writes_the_best_and_resumes(run
     assert result["metric"] == "loss" and result["direction"] == "minimize"
     assert best["value"] == min(h["val_loss"] for h in history)
     exp, lines = experiment.load(out / "best.toml")
-    plan = experiment.plan(registry(), exp, lines)
+    plan = experiment.plan_file(registry(), experiment.request(exp), exp, lines)
     assert plan.model.settings.learning_rate == best["params"]["learning_rate"]
     assert plan.model.settings.latent_dim == int(best["params"]["latent_dim"])
 
@@ -187,12 +187,12 @@ def test_a_ctrl_c_during_a_search_says_to_resume_the_search(run_cli, tmp_path, m
         def on_train_batch_end(self, batch, logs=None):
             raise KeyboardInterrupt
 
-    from zoo_core.keras import model as keras_model
+    from zoo_keras import model as keras_model
 
     train = keras_model.KerasModel.train
 
     def interrupted(self, ctx):
-        ctx.extra["callbacks"] = [*ctx.extra.get("callbacks", ()), CtrlC()]
+        ctx.callbacks = (*ctx.callbacks, CtrlC())
         return train(self, ctx)
 
     monkeypatch.setattr(keras_model.KerasModel, "train", interrupted)

@@ -11,8 +11,10 @@ from rich.console import Console
 
 from zoo_core import TrainingError, plugins
 from zoo_core.contract import DataSpec
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run.request import RunRequest
+from zoo_core.run_dir import RunDir
 from zoo_vae.model import ConvVAE
 from zoo_vae.settings import VARIANTS, VAESettings
 
@@ -21,16 +23,24 @@ QUIET = Console(file=open("/dev/null", "w"))
 TINY = [f"data_dir={DEBIAN}", "limit=256", "batch_size=64"]
 
 
+def built(model, seed: int = 0):
+    """The model's network, built outside a run (``model.net``), as a run builds it."""
+    model.net = model.build_network(seed)
+    return model.net
+
+
 def plan(model="vae", epochs=2, sets=(), viz=(), seed=0):
     require_debian_data()
-    return runner.plan_run(
+    return planner.plan(
         plugins.get_registry(),
-        model,
-        dataset="fashion_mnist",
-        visualizers=list(viz),
-        sets=[*TINY, *sets],
-        epochs=epochs,
-        seed=seed,
+        RunRequest(
+            model,
+            dataset="fashion_mnist",
+            visualizers=list(viz),
+            sets=[*TINY, *sets],
+            seed=seed,
+            flags={"epochs": epochs},
+        ),
     )
 
 
@@ -41,7 +51,7 @@ def weights(path):
 @pytest.mark.parametrize("variant,latent,params", [("vae_2d", 2, None), ("vae_4d", 4, None)])
 def test_encoder_and_decoder_shapes(variant, latent, params):
     m = ConvVAE(VAESettings(**VARIANTS[variant]), SPEC)
-    vae = m.build()
+    vae = built(m)
     x = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
     z_mean, z_log_var = vae.encoder(x)
     assert z_mean.shape == (5, latent) and z_log_var.shape == (5, latent)
@@ -57,7 +67,7 @@ def test_loss_equals_a_hand_computed_elbo():
     from zoo_vae.network import kl_divergence, reconstruction_nll
 
     m = ConvVAE(VAESettings(latent_dim=3), SPEC)
-    vae = m.build()
+    vae = built(m)
     rng = np.random.default_rng(1)
     x = rng.random((4, 28, 28, 1), dtype=np.float32)
     eps = rng.standard_normal((4, 3)).astype(np.float32)
@@ -78,10 +88,10 @@ def test_loss_equals_a_hand_computed_elbo():
 
 
 def test_save_load_round_trip_with_safe_mode(tmp_path):
-    from zoo_core.keras.training import load_model, save_atomic
+    from zoo_keras.training import load_model, save_atomic
 
     m = ConvVAE(VAESettings(), SPEC)
-    vae = m.build(seed=5)
+    vae = built(m, 5)
     save_atomic(vae, tmp_path / "m.keras")
     back = load_model(tmp_path / "m.keras")
     x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
@@ -187,9 +197,7 @@ class InterruptAt(keras.callbacks.Callback):
 def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path, run_cli):
     full, _, _ = runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "full"))
     with pytest.raises(KeyboardInterrupt):
-        runner.execute(
-            plan(epochs=3), QUIET, out=str(tmp_path / "cut"), extra={"callbacks": [InterruptAt(2)]}
-        )
+        runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "cut"), callbacks=[InterruptAt(2)])
     cut = RunDir(tmp_path / "cut")
     assert cut.read_json("state.json")["epoch"] == 2
     assert (cut.checkpoints / "interrupted.keras").is_file()
@@ -212,9 +220,7 @@ class PoisonAt(keras.callbacks.Callback):
 
 def test_a_nan_loss_stops_with_epoch_and_step_and_keeps_the_last_good_checkpoint(tmp_path):
     with pytest.raises(TrainingError, match=r"loss became nan at epoch 2, step 1"):
-        runner.execute(
-            plan(epochs=3), QUIET, out=str(tmp_path / "nan"), extra={"callbacks": [PoisonAt()]}
-        )
+        runner.execute(plan(epochs=3), QUIET, out=str(tmp_path / "nan"), callbacks=[PoisonAt()])
     run = RunDir(tmp_path / "nan")
     assert run.read_json("state.json")["epoch"] == 1
     assert all(np.isfinite(w).all() for w in weights(run.checkpoints / "last.keras"))
@@ -362,7 +368,7 @@ def test_mixed_bfloat16_builds_trains_and_leaves_the_global_policy_as_it_found_i
 
     before = keras.config.dtype_policy().name
     m = ConvVAE(VAESettings(precision="mixed_bfloat16"), SPEC)
-    vae = m.build()
+    vae = built(m)
     assert vae.encoder.layers[1].compute_dtype == "bfloat16"
     assert vae.decoder.get_layer("logits").dtype_policy.name == "float32"  # logits in f32
     assert keras.config.dtype_policy().name == before

@@ -8,7 +8,9 @@ from rich.console import Console
 
 from zoo_core import plugins
 from zoo_core.contract import DataSpec
+from zoo_core.run import plan as planner
 from zoo_core.run import runner
+from zoo_core.run.request import RunRequest
 from zoo_vae.model import ConditionalConvVAE, ConvVAE
 from zoo_vae.settings import CVAE_VARIANTS, VARIANTS, VAESettings
 
@@ -17,9 +19,15 @@ QUIET = Console(file=open("/dev/null", "w"))
 TINY = [f"data_dir={DEBIAN}", "limit=256", "batch_size=64"]
 
 
+def built(model, seed: int = 0):
+    """The model's network, built outside a run (``model.net``), as a run builds it."""
+    model.net = model.build_network(seed)
+    return model.net
+
+
 def cvae(**settings):
     m = ConditionalConvVAE(VAESettings(**settings), SPEC)
-    m.build(seed=0)
+    built(m, 0)
     return m
 
 
@@ -84,7 +92,7 @@ def test_labels_reach_both_networks():
 def test_cvae_variants_are_the_vae_networks_plus_the_label():
     for name, settings in CVAE_VARIANTS.items():
         plain = ConvVAE(VAESettings(**VARIANTS[name.replace("cvae", "vae")]), SPEC)
-        plain.build()
+        built(plain)
         cond = cvae(**settings)
         assert cond.net.latent_dim == plain.net.latent_dim
         # the extra weights are exactly the label's rows in the two first dense layers
@@ -98,12 +106,12 @@ def test_cvae_variants_are_the_vae_networks_plus_the_label():
 def test_kl_warmup_starts_at_zero_and_reaches_beta():
     m = ConvVAE(VAESettings(latent_dim=4, beta=4.0, kl_warmup=2), SPEC)
     m.steps_per_epoch = 5
-    net = m.build()
+    net = built(m)
     assert net.kl_warmup_steps == 10
     assert float(net.beta_at(0)) == 0.0
     assert float(net.beta_at(5)) == pytest.approx(2.0)
     assert float(net.beta_at(10)) == 4.0 and float(net.beta_at(1000)) == 4.0
-    assert float(ConvVAE(VAESettings(beta=4.0), SPEC).build().beta_at(0)) == 4.0
+    assert float(built(ConvVAE(VAESettings(beta=4.0), SPEC)).beta_at(0)) == 4.0
 
 
 def test_the_first_training_step_under_warmup_optimises_reconstruction_only():
@@ -111,7 +119,7 @@ def test_the_first_training_step_under_warmup_optimises_reconstruction_only():
 
     m = ConvVAE(VAESettings(beta=4.0, kl_warmup=1), SPEC)
     m.steps_per_epoch = 10
-    net = m.build()
+    net = built(m)
     x = tf.constant(np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32))
     logs = net.train_step(x)
     assert float(logs["kl_loss"]) > 0  # a KL was measured ...
@@ -120,14 +128,16 @@ def test_the_first_training_step_under_warmup_optimises_reconstruction_only():
 
 def plan(model, epochs=2, sets=(), viz=()):
     require_debian_data()
-    return runner.plan_run(
+    return planner.plan(
         plugins.get_registry(),
-        model,
-        dataset="fashion_mnist",
-        visualizers=list(viz),
-        sets=[*TINY, *sets],
-        epochs=epochs,
-        seed=0,
+        RunRequest(
+            model,
+            dataset="fashion_mnist",
+            visualizers=list(viz),
+            sets=[*TINY, *sets],
+            seed=0,
+            flags={"epochs": epochs},
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from conftest import write_fake_fashion
 from zoo_core import CONDITIONAL, DECODE, ENCODE, SAMPLE, Model
 from zoo_core.contract import DataSpec, DrawContext
 from zoo_core.grid import image_grid
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run_dir import RunDir
 from zoo_core.settings import resolve
 from zoo_fashion_mnist.dataset import CLASS_NAMES, FashionMNIST, FashionMNISTSettings
 from zoo_visualizers.class_grid import ClassGrid

@@ -7,11 +7,12 @@ from matplotlib.image import imread
 
 from zoo_core import IncompatibleError, plugins
 from zoo_core.contract import DrawContext
-from zoo_core.keras.training import save_atomic
-from zoo_core.run import runner
-from zoo_core.run.run_dir import RunDir
+from zoo_core.run import plan as planner
+from zoo_core.run.request import RunRequest
+from zoo_core.run_dir import RunDir
 from zoo_core.settings import resolve
 from zoo_fashion_mnist.dataset import FashionMNIST, FashionMNISTSettings
+from zoo_keras.training import save_atomic
 from zoo_vae.model import ConditionalConvVAE, ConvVAE
 from zoo_vae.settings import VARIANTS, VAESettings
 from zoo_visualizers.manifold import Manifold
@@ -28,7 +29,7 @@ def model(variant="vae_2d"):
         m = ConditionalConvVAE(VAESettings(**VARIANTS[variant[1:]]), FashionMNIST.spec(None))
     else:
         m = ConvVAE(VAESettings(**VARIANTS[variant]), FashionMNIST.spec(None))
-    m.build(seed=0)
+    m.net = m.build_network(seed=0)
     return m
 
 
@@ -128,7 +129,7 @@ def test_new_figures_are_refused_before_training_for_models_without_their_capabi
         }
     )
     with pytest.raises(IncompatibleError, match=reason):
-        runner.plan_run(plugins.get_registry(), model_name, visualizers=[viz], **source)
+        planner.plan(plugins.get_registry(), RunRequest(model_name, visualizers=[viz], **source))
 
 
 def test_clusters_pairwise_panels_for_4d(data, run, tmp_path):
@@ -158,8 +159,9 @@ def test_manifold_for_4d_varies_the_dims_asked_with_the_others_fixed(data):
 
 def test_manifold_is_refused_for_the_dqn_agent_with_what_applies():
     with pytest.raises(IncompatibleError) as e:
-        runner.plan_run(
-            plugins.get_registry(), "dqn", flags={"env": "CartPole-v1"}, visualizers=["manifold"]
+        planner.plan(
+            plugins.get_registry(),
+            RunRequest("dqn", visualizers=["manifold"], flags={"env": "CartPole-v1"}),
         )
     assert "visualizers that apply: returns" in str(e.value)
 
@@ -167,16 +169,18 @@ def test_manifold_is_refused_for_the_dqn_agent_with_what_applies():
 @pytest.fixture
 def saved_run(tmp_path, data):
     """A run directory holding an untrained model (no training needed to test drawing)."""
-    plan = runner.plan_run(
+    plan = planner.plan(
         plugins.get_registry(),
-        "vae",
-        dataset="fashion_mnist",
-        sets=[f"data_dir={data.settings.data_dir}", "verify=false"],
-        visualizers=[],
+        RunRequest(
+            "vae",
+            dataset="fashion_mnist",
+            sets=[f"data_dir={data.settings.data_dir}", "verify=false"],
+            visualizers=[],
+        ),
     )
     r = RunDir.create("vae", "fm", out=tmp_path / "saved")
     r.write_json("config.json", plan.to_config())
-    save_atomic(model().vae, r.file("model.keras"))
+    save_atomic(model().net, r.file("model.keras"))
     return r
 
 

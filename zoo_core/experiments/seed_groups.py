@@ -13,8 +13,13 @@ import datetime as _dt
 import math
 from pathlib import Path
 
+from zoo_core.atomic_files import write_json_atomic
 from zoo_core.errors import RunError, UsageError
-from zoo_core.run.run_dir import RunDir, fresh_path, write_json_atomic
+from zoo_core.experiments.config_file import from_config, request
+from zoo_core.run import runner
+from zoo_core.run.plan import plan
+from zoo_core.run.request import check_seed
+from zoo_core.run_dir import RunDir, fresh_path
 
 GROUP = "group.json"
 
@@ -49,15 +54,15 @@ def is_number(v) -> bool:
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``--seeds 0,1,2``: distinct whole numbers in [0, 2**32 - 1], or a usage error."""
+    """``--seeds 0,1,2``: distinct seeds (each held to :func:`check_seed`), or a usage error."""
     try:  # every item a whole number: "0,,1" and "" are refused, not read as 0,1 and none
         seeds = [int(s) if s.strip().isascii() else int("x") for s in text.split(",")]
     except ValueError:
         raise UsageError(
             f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; got {text!r}"
         ) from None
-    if not seeds or any(not 0 <= s <= 2**32 - 1 for s in seeds):
-        raise UsageError(f"--seeds takes seeds in [0, {2**32 - 1}], e.g. 0,1,2; got {text!r}")
+    for s in seeds:
+        check_seed(s, "--seeds")
     if len(set(seeds)) != len(seeds):
         raise UsageError(f"--seeds repeats a seed ({text}); give each once")
     return seeds
@@ -79,8 +84,6 @@ def run_group(plans, console, *, out=None, root="runs", formats=("png",)):
     """Execute one plan per seed into one group folder; returns ``(path, summary)``.
     ``group.json`` is rewritten after each member, so an interrupted group says which
     seeds finished."""
-    from zoo_core.run.runner import execute
-
     first = plans[0]
     source = first.trained_on.lower().replace("-", "_")
     path = group_path(first.model.name, source, root=root, out=out)
@@ -98,7 +101,7 @@ def run_group(plans, console, *, out=None, root="runs", formats=("png",)):
     write_json_atomic(path / GROUP, record)
     for i, p in enumerate(plans):
         console.print(f"[bold]seed {p.seed}[/] ({i + 1} of {len(plans)})")
-        execute(p, console, out=str(path / f"seed-{p.seed}"), formats=formats)
+        runner.execute(p, console, out=str(path / f"seed-{p.seed}"), formats=formats)
         record = refresh(path)
     return path, record["summary"]
 
@@ -121,9 +124,6 @@ def refresh(path) -> dict:
 def resume_group(registry, path, console, *, formats=("png",)):
     """``zoo run --resume GROUP``: resume each interrupted member, train the seeds never
     started, then rewrite the summary. Finished members are not touched."""
-    from zoo_core.run.experiment import from_config, plan
-    from zoo_core.run.runner import execute, resume
-
     path = Path(path)
     record = read_group(path)
     cfg = record.get("config")
@@ -137,11 +137,22 @@ def resume_group(registry, path, console, *, formats=("png",)):
             continue
         console.print(f"[bold]seed {s}[/]: " + ("resumed" if state else "started"))
         if state and any((run.path / "checkpoints").glob("*.keras")):
-            resume(registry, str(run.path), console, formats=formats)
+            runner.resume(registry, str(run.path), console, formats=formats)
         else:  # never started, or stopped before its first checkpoint
-            execute(plan(registry, exp, seed=s), console, out=str(run.path), formats=formats)
+            runner.execute(
+                plan(registry, request(exp, seed=s)), console, out=str(run.path), formats=formats
+            )
     record = refresh(path)
     return path, record["summary"], record["seeds"]
+
+
+def resume_run(registry, path, console, *, formats=("png",)):
+    """``zoo run --resume RUN`` (and ``Run.resume()``): :func:`~zoo_core.run.runner.resume`,
+    then, for a member of a seed group, its group's summary recounted."""
+    result = runner.resume(registry, path, console, formats=formats)
+    if read_group(result[0].path.parent) is not None:
+        refresh(result[0].path.parent)
+    return result
 
 
 def read_group(path) -> dict | None:

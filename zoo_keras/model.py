@@ -8,7 +8,7 @@ rest of the run, identically for every family:
 - seeding (Python, NumPy, TF, deterministic ops) and the ``tf.distribute`` strategy, scope
   and chief;
 - exact resume: weights *and* every optimizer's state from ``checkpoints/last.keras``, the
-  epoch-indexed shuffle (:func:`zoo_core.keras.pipeline.pipeline`), and :func:`replayable_normal`
+  epoch-indexed shuffle (:func:`zoo_keras.pipeline.pipeline`), and :func:`replayable_normal`
   for noise that a resumed run draws exactly as an uninterrupted one;
 - the shared callbacks (progress with the declared metrics, NaN stop, ``best.keras`` by the
   declared monitor, ``metrics.csv``/``metrics.json``), atomic saves, ``count_params`` and
@@ -123,7 +123,7 @@ class KerasModel(Model):
         return None
 
     def _tensorboard_images(self, ctx: RunContext) -> list:
-        from zoo_core.keras import training
+        from zoo_keras import training
 
         chosen = self.tensorboard_images(ctx) if ctx.tensorboard else None
         if chosen is None:
@@ -154,27 +154,25 @@ class KerasModel(Model):
 
     def validation_split(self) -> str | None:
         """The split of the per-epoch test pass (None: no pass)."""
-        # ``validate`` is this flag's name in plugins written for an older zoo
-        if (
-            not (self.has_test_step and getattr(self, "validate", True))
-            or self.train_split == "all"
-        ):
+        if not self.has_test_step or self.train_split == "all":
             return None
         splits = self.data_spec.splits if self.data_spec else ("test",)
         return "test" if "test" in splits and self.train_split != "test" else None
 
     def _pipeline(self, dataset, split, batch_size, *, seed, shuffle=True, first_epoch=0):
-        return dataset.pipeline(
-            split, batch_size, seed=seed, shuffle=shuffle, first_epoch=first_epoch
+        from zoo_keras.pipeline import dataset_pipeline
+
+        return dataset_pipeline(
+            dataset, split, batch_size, seed=seed, shuffle=shuffle, first_epoch=first_epoch
         ).map(self.batch_input)
 
     def train(self, ctx: RunContext) -> dict[str, Any]:
-        from zoo_core.keras.strategy import make_strategy
+        from zoo_keras.strategy import make_strategy
 
         strategy = make_strategy(ctx.strategy)  # first: multi-worker precedes other TF ops
 
-        from zoo_core.keras import training
-        from zoo_core.keras.pipeline import steps_per_epoch
+        from zoo_keras import training
+        from zoo_keras.pipeline import steps_per_epoch
 
         s = self.settings
         training.seed_everything(ctx.seed)
@@ -221,7 +219,7 @@ class KerasModel(Model):
                     batch_size=self.images_per_step(),
                     validation=test,
                     initial_epoch=start,
-                    callbacks=[*self._tensorboard_images(ctx), *ctx.extra.get("callbacks", ())],
+                    callbacks=[*self._tensorboard_images(ctx), *ctx.callbacks],
                     measure=self.epoch_callbacks(ctx),
                     tensorboard=ctx.run.file("tensorboard") if ctx.tensorboard else None,
                     metrics=self.metrics,
@@ -230,7 +228,7 @@ class KerasModel(Model):
                     declared=self.describe_metrics(),
                     chief=chief,
                     owner=f"model {type(self).__name__}",
-                    resume_hint=ctx.extra.get("resume_hint"),
+                    resume_hint=ctx.resume_hint,
                     unit="img" if (self.data_spec and self.data_spec.kind == "images") else "ex",
                 )
         training.save_atomic(self.net, ctx.run.file("model.keras"))
@@ -287,7 +285,7 @@ class KerasModel(Model):
         intact of ``checkpoints/last.keras`` and ``best.keras``) or a file name under
         ``checkpoints/`` (``"last.keras"``, ``"best.keras"``). :attr:`loaded_from` says
         which file was used."""
-        from zoo_core.keras.training import BEST, LAST
+        from zoo_keras.training import BEST, LAST
 
         if which == "final":
             paths = [run.file("model.keras"), run.checkpoints / LAST, run.checkpoints / BEST]

@@ -2,7 +2,7 @@
 
 Imported only when a Keras model trains (it imports TensorFlow). The pieces are ordinary
 Keras callbacks driven by what the model declares (:class:`zoo_core.MetricInfo`: which
-metrics to show, which one is monitored and in which direction); :class:`zoo_core.KerasModel`
+metrics to show, which one is monitored and in which direction); :class:`zoo_keras.KerasModel`
 wires them up, and :func:`fit` is there for a model that runs ``model.fit`` itself.
 """
 
@@ -22,9 +22,10 @@ import keras
 import tensorflow as tf
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from zoo_core.atomic_files import atomic_path
 from zoo_core.contract import MetricInfo
 from zoo_core.errors import RunError, TrainingError, ZooError, one_line
-from zoo_core.run.run_dir import RunDir, atomic_path
+from zoo_core.run_dir import RunDir
 
 LAST, BEST = "last.keras", "best.keras"
 

@@ -17,8 +17,6 @@ Layout::
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import datetime as _dt
 import importlib.metadata
 import json
@@ -29,8 +27,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from zoo_core.atomic_files import write_csv_atomic, write_json_atomic
 from zoo_core.errors import NotARunError, RunError
-from zoo_core.run.folder_lock import LOCK, FolderLock
+from zoo_core.folder_lock import LOCK, FolderLock
 
 CONFIG = "config.json"
 STATUS = "status.json"
@@ -72,64 +71,6 @@ def package_versions() -> dict:
         except importlib.metadata.PackageNotFoundError:
             pass
     return out
-
-
-def umask_mode() -> int:
-    """The mode a new file gets from the user's umask (mkstemp's temp files are 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path, suffix: str = ""):
-    """Yield a temp file beside ``path``; on success it replaces ``path`` (with the
-    umask's mode), on any error it is removed, so ``path`` is never left half-written.
-    ``--resume`` cleans up what a killed process leaves (:meth:`RunDir.clean_temp`)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem if suffix else path.name}.", suffix=suffix, dir=path.parent
-    )
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON so that a crash mid-write never leaves a truncated file."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, default=_jsonable) + "\n")
-
-
-def write_csv_atomic(path: Path, rows: list[dict]) -> None:
-    """A table of dicts (``metrics.csv``: the history, epochs counted from 1)."""
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=keys, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def _jsonable(o):
-    try:
-        import numpy as np
-
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
 def _alive(pid: int) -> bool:
@@ -272,7 +213,9 @@ class RunDir:
 
     def set_status(self, status: str, **extra) -> None:
         """Record what the run is doing (``running``, ``finished``, ``interrupted``,
-        ``failed``), by whom (pid, host) and when; ``zoo runs`` reads it."""
+        ``failed``, or a plugin's own word such as tune's ``pruned``), by whom (pid, host)
+        and when; ``note=`` says more, and :meth:`status` returns it beside the word.
+        ``zoo runs`` reads it."""
         self.write_json(
             STATUS,
             {
@@ -309,9 +252,7 @@ class RunDir:
             and not _alive(rec["pid"])
         ):
             return "interrupted", "process gone"
-        if status == "pruned" and rec.get("epoch"):
-            return status, f"after epoch {rec['epoch']}"
-        return status, str(rec.get("error", ""))
+        return status, str(rec.get("note") or rec.get("error", ""))
 
     def mark_failed(self, error: BaseException) -> None:
         """Record how a run stopped: ``interrupted`` (Ctrl-C, SIGTERM) or ``failed`` with

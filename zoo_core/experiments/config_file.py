@@ -30,13 +30,16 @@ Pure: no TensorFlow. TOML is read with the standard library's ``tomllib``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import tomllib
 
+from zoo_core import settings as S
 from zoo_core.errors import UsageError, ZooError
+from zoo_core.run.plan import plan
+from zoo_core.run.request import RunRequest, check_seed
 
 TOP_KEYS = {
     "model": str,
@@ -52,7 +55,6 @@ TOP_KEYS = {
 #: setting a model trains on instead of a dataset, e.g. ``env = "CartPole-v1"``); the
 #: planner refuses it, at its line, when the model has no such setting.
 FLAG_TYPES = (str, int, float, bool)
-SEED_MAX = 2**32 - 1
 
 
 class ConfigError(UsageError):
@@ -152,11 +154,10 @@ def load(path: str | Path) -> tuple[Experiment, LineFinder]:
 
 
 def _seed(value, where) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
-        raise ConfigError(
-            f"{where}: a seed must be a whole number in [0, {SEED_MAX}], got {value!r}"
-        )
-    return value
+    try:
+        return check_seed(value, "a seed")
+    except UsageError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _type_name(tp) -> str:
@@ -202,7 +203,7 @@ def from_run(path: str | Path) -> Experiment:
     """What ``zoo run --like RUN`` repeats: RUN's model, data, visualizers, seed and every
     setting exactly as its ``config.json`` recorded them."""
     from zoo_core.plugins import run_path
-    from zoo_core.run.run_dir import RunDir
+    from zoo_core.run_dir import RunDir
 
     run = RunDir.open(run_path(path))
     return from_config(run.config, source=str(run.file("config.json")))
@@ -228,72 +229,59 @@ def from_config(cfg: dict, source: str = "") -> Experiment:
 
 
 # -- planning ---------------------------------------------------------------------------------
-def plan(
-    registry,
+def request(
     exp: Experiment,
-    lines: LineFinder | None = None,
     *,
-    sets=(),
     seed: int | None = None,
-    overrides: dict | None = None,
-):
-    """The one :class:`~zoo_core.run.plan.Plan` of an experiment with the command line's
-    overrides (``overrides``: dataset, visualizers, strategy, epochs, batch_size,
-    tensorboard and ``flags``, the given ones only; ``sets``: ``--set`` text, applied
-    last): flags beat the file, the file beats the model's defaults. Planned once; only
-    when that fails is a file's part planned alone, to report the line at fault."""
-    from zoo_core.run.plan import plan_run
-
-    o = dict(overrides or {})
-    model = exp.model
-    if not model:
-        where = lines.path if lines else exp.source
-        raise ConfigError(f'{where}: no model; add model = "NAME" (see `zoo list models`)')
-    tensorboard = o.get("tensorboard", True if exp.tensorboard is None else exp.tensorboard)
-    kw = dict(
-        dataset=o.get("dataset", exp.dataset),
-        visualizers=o.get("visualizers", exp.visualizers),
-        strategy=o.get("strategy", exp.strategy or "default"),
+    flags: dict[str, Any] | None = None,
+    sets=(),
+    **given,
+) -> RunRequest:
+    """The :class:`RunRequest` of an experiment with the command line's values over the
+    file's: ``given`` holds the ones typed (dataset, visualizers, strategy, tensorboard);
+    ``flags`` (model settings given as flags, ``--epochs``) replace the file's value of that
+    setting; ``sets`` (``--set`` text) apply last."""
+    if not exp.model:
+        raise ConfigError(f'{exp.source}: no model; add model = "NAME" (see `zoo list models`)')
+    flags = {**exp.flags, **(flags or {})}
+    # a setting given as a flag replaces the file's value of it (unscoped or model-scoped)
+    scopes = {None, "model", exp.model}
+    kept = tuple(a for a in exp.assignments if not (a[1] in flags and a[0] in scopes))
+    return RunRequest(
+        exp.model,
+        dataset=given.get("dataset", exp.dataset),
+        visualizers=given.get("visualizers", exp.visualizers),
         seed=seed if seed is not None else (exp.seeds or [0])[0],
+        strategy=given.get("strategy", exp.strategy or "default"),
+        tensorboard=given.get("tensorboard", True if exp.tensorboard is None else exp.tensorboard),
+        flags=flags,
+        assignments=kept,
+        sets=tuple(sets),
         saved=exp.saved,
-        tensorboard=tensorboard,
     )
-    flags = {**exp.flags, **(o.get("flags") or {})}
-    # --epochs / --batch-size beside the file replace the file's value of that setting
-    flagged = {k for k in ("epochs", "batch_size") if o.get(k) is not None} | set(flags)
-    try:
-        res = registry.resolve("model", model)
-    except ZooError as exc:
-        raise (ConfigError(f"{lines.at(None, 'model')}: {exc}") if lines else exc) from None
-    from zoo_core import settings as S
 
+
+def plan_file(registry, req: RunRequest, exp: Experiment, lines: LineFinder):
+    """:func:`~zoo_core.run.plan.plan` of a request made from a file; when it fails, each
+    part of the file is planned alone so that the error names the line at fault."""
+    try:
+        res = registry.resolve("model", req.model)
+    except ZooError as exc:
+        raise ConfigError(f"{lines.at(None, 'model')}: {exc}") from None
     for key in exp.flags:  # a top-level key that is no setting of the model: a typo
         if key not in S.field_names(res.entry.cls.Settings):
-            where = lines.at(None, key) if lines else exp.source
             raise ConfigError(
-                f"{where}: unknown key '{key}'; a config file takes "
+                f"{lines.at(None, key)}: unknown key '{key}'; a config file takes "
                 f"{', '.join(TOP_KEYS)}, or a setting of model "
                 f"'{res.display_name}' that names what it trains on"
             )
-    scopes = {None, "model", model, res.entry.name, res.display_name}
-    kept = [a for a in exp.assignments if not (a[1] in flagged and a[0] in scopes)]
     try:
-        return plan_run(
-            registry,
-            model,
-            sets=sets,
-            assignments=kept,
-            flags=flags,
-            epochs=o.get("epochs"),
-            batch_size=o.get("batch_size"),
-            **kw,
-        )
+        return plan(registry, req)
     except ZooError:
-        if lines is None:
-            raise
-    # the file is at fault somewhere: plan each part alone so the error names its line
+        pass
+    alone = replace(req, flags=exp.flags, assignments=(), sets=())
     try:
-        plan_run(registry, model, flags=exp.flags, **kw)
+        plan(registry, alone)
     except ZooError as exc:
         key = next((k for k in exp.flags if f"'{k}'" in str(exc) or f"--{k}" in str(exc)), None)
         raise ConfigError(
@@ -301,21 +289,12 @@ def plan(
         ) from None
     for a in exp.assignments:
         try:
-            plan_run(registry, model, assignments=[a], flags=exp.flags, **kw)
+            plan(registry, replace(alone, assignments=(a,)))
         except ZooError as exc:
             raise ConfigError(
                 f"{lines.of_assignment(a[0], a[1])}: {in_words_of('file', exc)}"
             ) from None
-    return plan_run(
-        registry,
-        model,
-        sets=sets,
-        assignments=kept,
-        flags=flags,
-        epochs=o.get("epochs"),
-        batch_size=o.get("batch_size"),
-        **kw,
-    )
+    return plan(registry, req)  # the command line's part is at fault: its own message
 
 
 #: the planner speaks in flags; a run written in a file, or asked of ``zoo.run()``, is told

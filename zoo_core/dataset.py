@@ -1,0 +1,82 @@
+"""What a Dataset plugin provides, and what the planner knows of it before loading:
+its :class:`DataSpec`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from zoo_core.settings import NoSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What a dataset yields, known without loading it."""
+
+    kind: str  # "images"
+    element_shape: tuple[int, ...]  # e.g. (28, 28, 1)
+    dtype: str  # e.g. "float32"
+    class_names: tuple[str, ...]  # empty for unlabelled data
+    splits: tuple[str, ...]  # e.g. ("train", "test", "all")
+
+    @property
+    def labelled(self) -> bool:
+        """True when examples come with class labels (``class_names`` is not empty)."""
+        return bool(self.class_names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+class Dataset:
+    """A named source of examples (labelled when its spec has class names).
+
+    Subclasses set :attr:`Settings` and implement :meth:`spec` and :meth:`arrays`. The default
+    :meth:`pipeline` turns the arrays into a ``tf.data`` pipeline. A dataset that ships a
+    feature network (for sample-quality metrics such as FID) sets :attr:`provides_features`
+    and implements :meth:`feature_extractor`.
+    """
+
+    Settings: ClassVar[type] = NoSettings
+    provides_features: ClassVar[bool] = False
+
+    def __init__(self, settings=None):
+        self.settings = settings if settings is not None else self.Settings()
+
+    @classmethod
+    def spec(cls, settings) -> DataSpec:
+        """Shape, dtype, class names and splits for these settings (no loading)."""
+        raise NotImplementedError
+
+    def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of a split: ``x`` float32 in [0, 1] with a channel axis, ``y`` int."""
+        raise NotImplementedError
+
+    def checked_arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`arrays`, held to :meth:`spec` (:func:`zoo_core.data_check.check_arrays`):
+        a plugin's slip is one :class:`DataError` line naming the method, before training."""
+        from zoo_core.data_check import check_arrays
+
+        where = f"{type(self).__qualname__}.arrays({split!r})"
+        return check_arrays(self.spec(self.settings), *self.arrays(split), where)
+
+    #: Optional per-batch transform ``fn(x, seed) -> x`` (seed: a stateless RNG seed pair).
+    transform = None
+
+    def feature_extractor(self):
+        """A callable ``images -> (features, class_probabilities)`` for sample metrics."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Where the data comes from, for ``zoo info`` (may look for files, must not load):
+        a flat dict of JSON values, e.g. ``{"found": "/usr/share/...", "train": 60000}``."""
+        return {}
+
+    def manifest(self) -> dict[str, Any]:
+        """What a run used, as its ``manifest.json`` (default: :meth:`describe`), e.g.
+        ``{"source": "...", "files": {"name": "sha256"}, "splits": {"train": 60000}}``."""
+        return self.describe()
