@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE
+from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, classes_in_turn
 from zoo_core.errors import IncompatibleError, UsageError
+from zoo_core.run.request import check_seed
 
 
 def console(progress: bool):
@@ -98,10 +99,10 @@ class TrainedModel:
         items = [label] * n if label is None or isinstance(label, (str, int)) else list(label)
         if len(items) != n:
             raise UsageError(f"label= has {len(items)} entries for {n} examples")
-        index = []
+        index, in_turn = [], classes_in_turn(n, len(names))  # as the metrics draw them
         for i, item in enumerate(items):
             if item is None:
-                item = i % max(1, len(names))  # cycle the classes, as the metrics do
+                item = int(in_turn[i])
             if isinstance(item, str):
                 folded = {c.lower(): j for j, c in enumerate(names)}
                 if item.lower() not in folded:
@@ -112,13 +113,14 @@ class TrainedModel:
             index.append(int(item))
         return {"labels": np.asarray(index, dtype="int32")}
 
-    def sample(self, n: int = 16, *, seed: int = 0, label=None):
+    def sample(self, n: int = 16, *, seed: int = 0, label=None, **options):
         """``n`` images in [0, 1] (NumPy, ``(n, H, W, C)``); the same seed, the same
         images. ``label``: a class name or index (or one per image) for a conditional
-        model; default: the classes in turn."""
+        model; default: the classes in turn. ``options``: the model's sampling settings for
+        this call (e.g. ``steps=10`` for ``ddpm``, ``temperature=0.7`` for ``realnvp``)."""
         self._need(SAMPLE)
-        n, seed = _whole(n, "n", 1), _whole(seed, "seed", 0)
-        return self.plugin.sample(n, seed=seed, **self._labels(label, n))
+        n, seed = _whole(n, "n", 1), check_seed(seed, "seed=")
+        return self.plugin.sample(n, seed=seed, **self._labels(label, n), **options)
 
     def _images(self, x, method: str):
         """``x`` as a float32 batch of the data's images, or one line saying what was
@@ -176,7 +178,7 @@ class TrainedModel:
         self._need(LIKELIHOOD)
         x = self._images(x, "log_likelihood")
         return self.plugin.log_likelihood(
-            x, seed=_whole(seed, "seed", 0), k=_whole(k, "k", 1), **self._labels(label, len(x))
+            x, seed=check_seed(seed, "seed="), k=_whole(k, "k", 1), **self._labels(label, len(x))
         )
 
 
@@ -257,9 +259,9 @@ class Run:
         plan, _, model, _ = self._open()
         return TrainedModel(model, plan.model.name)
 
-    def sample(self, n: int = 16, *, seed: int = 0, label=None):
+    def sample(self, n: int = 16, *, seed: int = 0, label=None, **options):
         """``self.model.sample(...)``."""
-        return self.model.sample(n, seed=seed, label=label)
+        return self.model.sample(n, seed=seed, label=label, **options)
 
     def figure(self, name: str, **settings: Any):
         """Draw the visualizer ``name`` (e.g. ``"manifold"``, ``"samples"``) with its

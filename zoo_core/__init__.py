@@ -11,6 +11,7 @@ from zoo_core.contract import (
     CONDITIONAL,
     DECODE,
     ENCODE,
+    LATENT_USAGE,
     LIKELIHOOD,
     SAMPLE,
     Dataset,
@@ -22,6 +23,7 @@ from zoo_core.contract import (
     Model,
     RunContext,
     Visualizer,
+    classes_in_turn,
 )
 from zoo_core.errors import (
     DataError,
@@ -55,7 +57,9 @@ __all__ = [
     "SAMPLE",
     "LIKELIHOOD",
     "CONDITIONAL",
+    "LATENT_USAGE",
     "CAPABILITIES",
+    "classes_in_turn",
     "ZooError",
     "UsageError",
     "UnknownNameError",

@@ -15,6 +15,8 @@ Capabilities a model may declare (a visualizer or metric names the ones it needs
                 :attr:`Model.likelihood_unit`; :attr:`Model.likelihood` says ``"exact"``
                 or ``"bound"`` (a lower bound, e.g. the IWAE bound with ``k`` samples)
 ``conditional`` the methods above take ``labels=`` (class indices); needs labelled data
+``latent_usage`` ``latent_usage(x, labels=None)`` -> how much each latent dimension is used
+                on ``x`` (one number per dimension) and the unit, e.g. a VAE's mean KL
 =============== ====================================================================
 """
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo_core.dataset import Dataset, DataSpec
-from zoo_core.errors import IncompatibleError
+from zoo_core.errors import IncompatibleError, SettingsError
 from zoo_core.settings import NoSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,8 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Capabilities a model may declare; visualizers, metrics and commands ask for them.
 ENCODE, DECODE, SAMPLE = "encode", "decode", "sample"
-LIKELIHOOD, CONDITIONAL = "likelihood", "conditional"
-CAPABILITIES = (ENCODE, DECODE, SAMPLE, LIKELIHOOD, CONDITIONAL)
+LIKELIHOOD, CONDITIONAL, LATENT_USAGE = "likelihood", "conditional", "latent_usage"
+CAPABILITIES = (ENCODE, DECODE, SAMPLE, LIKELIHOOD, CONDITIONAL, LATENT_USAGE)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ class Model:
     #: ``"exact"`` or ``"bound"`` for models with the ``likelihood`` capability.
     likelihood: ClassVar[str | None] = None
     likelihood_unit: ClassVar[str] = "nats"
+    #: Settings that sampling may change per call (``sample(n, seed=..., steps=10)``):
+    #: how a trained model samples, not what it is (a sampler, its steps, a temperature).
+    sampling_settings: ClassVar[tuple[str, ...]] = ()
     #: True when ``zoo run --resume`` continues the run exactly.
     resumable: ClassVar[bool] = False
     #: A model that trains on no dataset names the setting that says what it trains on
@@ -232,12 +237,39 @@ class Model:
             np.random.default_rng(seed).standard_normal((n, *self.latent_shape)).astype("float32")
         )
 
-    def sample(self, n: int, *, seed: int, labels=None) -> np.ndarray:
+    def sample(self, n: int, *, seed: int, labels=None, **options) -> np.ndarray:
         """``n`` images in [0, 1]: the one way samples are drawn (``zoo sample``, the
-        ``samples`` visualizer, the metrics). Default: :meth:`decode` of :meth:`prior`."""
+        ``samples`` visualizer, the metrics). ``options``: sampling settings for this call
+        only (those in :attr:`sampling_settings`, e.g. ``steps=10``), checked by
+        :meth:`sampling`. Default: :meth:`decode` of :meth:`prior`."""
+        self.sampling(**options)  # none declared: any option is refused
         if CONDITIONAL in self.capabilities:
             return self.decode(self.prior(n, seed, labels=labels), labels=labels)
         return self.decode(self.prior(n, seed))
+
+    def sampling(self, **options):
+        """The model's settings with sampling ``options`` applied, for one call: each
+        converted and range-checked as ``--set`` is; one that is not in
+        :attr:`sampling_settings` is refused. The model's own settings are not changed."""
+        from zoo_core import settings as S
+
+        wrong = sorted(set(options) - set(self.sampling_settings))
+        if wrong:
+            free = ", ".join(self.sampling_settings) or "none"
+            raise SettingsError(
+                f"{type(self).__name__} takes no sampling option '{wrong[0]}'; "
+                f"its sampling options: {free}"
+            )
+        if not options:
+            return self.settings
+        owner = f"{type(self).__name__} sampling"
+        return S.resolve(type(self.settings), S.as_dict(self.settings), options, owner=owner)
+
+    def latent_usage(self, x: np.ndarray, labels=None) -> tuple[np.ndarray, str]:
+        """How much each latent dimension is used on ``x``: one number per dimension (a
+        dimension near zero is collapsed: the decoder ignores it) and its unit, e.g.
+        ``(mean KL per dimension, "nats")`` for a VAE."""
+        raise NotImplementedError
 
     def log_likelihood(
         self, x: np.ndarray, *, seed: int = 0, k: int = 1, labels=None, precision: str = "float32"
@@ -247,6 +279,15 @@ class Model:
         ``"bfloat16"`` lets a model run its heavy part in bfloat16 (a model that cannot
         ignores it); the result stays float32."""
         raise NotImplementedError
+
+
+def classes_in_turn(n: int, num_classes: int) -> np.ndarray:
+    """Class indices ``0, 1, ..., K-1, 0, 1, ...`` for ``n`` samples: how a conditional
+    model is sampled when no class is asked for (``zoo sample``, the ``samples`` figure,
+    the metrics, the leaderboard's grid)."""
+    import numpy as np
+
+    return (np.arange(n) % max(1, num_classes)).astype("int32")
 
 
 @dataclass

@@ -52,7 +52,14 @@ import pytest
 
 from zoo_core import plugins
 from zoo_core import settings as S
-from zoo_core.contract import CONDITIONAL, ENCODE, LIKELIHOOD, SAMPLE, DrawContext
+from zoo_core.contract import (
+    CONDITIONAL,
+    ENCODE,
+    LIKELIHOOD,
+    SAMPLE,
+    DrawContext,
+    classes_in_turn,
+)
 from zoo_core.errors import IncompatibleError
 from zoo_core.run import plan as planner
 from zoo_core.run import runner
@@ -327,7 +334,7 @@ class ModelContractTests:
             return
         kw = {}
         if CONDITIONAL in tiny.plan.model.cls.capabilities:
-            kw["labels"] = np.arange(4) % tiny.plan.data_spec.num_classes
+            kw["labels"] = classes_in_turn(4, tiny.plan.data_spec.num_classes)
         s = np.asarray(tiny.model.sample(4, seed=0, **kw))
         assert s.min() >= 0.0 and s.max() <= 1.0, f"samples in [{s.min()}, {s.max()}]"
         if tiny.dataset is not None:

@@ -7,30 +7,45 @@ counts side by side, each panel titled with its sampling time and its FID on a s
 (the ``fid`` metric plugin, so the number is the one ``zoo eval`` reports at that size);
 Song et al. (2020, Fig. 3 and Table 1) make this comparison.
 
-Both change only the model's sampler settings for the figure and restore them after.
+Both pass sampler settings to the sampling call (``sample(n, seed=..., steps=k)``); the
+model's own settings are never changed.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 
 from zoo_core import CONDITIONAL, SAMPLE, IncompatibleError, Visualizer
+from zoo_core.contract import classes_in_turn
 from zoo_core.grid import image_grid
 
 
 def _require_denoiser(model_cls):
-    if not callable(getattr(model_cls, "denoise", None)):
-        raise IncompatibleError("needs a diffusion model (one with a denoise method)")
+    from .model import DDPMModel
+
+    if not issubclass(model_cls, DDPMModel):
+        raise IncompatibleError("needs a diffusion model of this family (ddpm, ddpm_cond)")
 
 
 def _labels(model, n):
-    import numpy as np
-
     if CONDITIONAL not in model.capabilities:
         return None
-    return np.arange(n, dtype="int32") % max(1, model.data_spec.num_classes)
+    return classes_in_turn(n, model.data_spec.num_classes)
+
+
+class _SamplingWith:
+    """A model whose ``sample`` calls carry sampler options: what the ``fid`` metric is
+    handed to measure one panel's samples, without changing the model's settings."""
+
+    def __init__(self, model, **options):
+        self._model, self._options = model, options
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def sample(self, n, **kw):
+        return self._model.sample(n, **kw, **self._options)
 
 
 def _gray(ax, image):
@@ -118,23 +133,20 @@ class StepsTradeoff(Visualizer):
         m, s = ctx.model, self.settings
         # a count above the model's T means every step: it is drawn once, as T
         counts = sorted({min(int(k), m.settings.timesteps) for k in s.steps})
-        kept = m.settings
         fig = _figure(3.2 * len(counts), 3.9)
-        try:
-            for i, k in enumerate(counts):
-                m.settings = dataclasses.replace(kept, sampler="ddim", steps=int(k), eta=0.0)
-                t0 = time.perf_counter()
-                images = m.sample(s.n, seed=ctx.seed, labels=_labels(m, s.n))
-                per_image = (time.perf_counter() - t0) / s.n
-                title = f"{k} steps, {per_image * 1000:.0f} ms/img"
-                if s.fid_samples:
-                    title += f"\nFID {self._fid(m, ctx, s.fid_samples):.1f} (n={s.fid_samples})"
-                ax = fig.add_subplot(1, len(counts), i + 1)
-                _gray(ax, image_grid(images))
-                ax.set_title(title)
-                ax.set_axis_off()
-        finally:
-            m.settings = kept
+        for i, k in enumerate(counts):
+            ddim = {"sampler": "ddim", "steps": int(k), "eta": 0.0}
+            t0 = time.perf_counter()
+            images = m.sample(s.n, seed=ctx.seed, labels=_labels(m, s.n), **ddim)
+            per_image = (time.perf_counter() - t0) / s.n
+            title = f"{k} steps, {per_image * 1000:.0f} ms/img"
+            if s.fid_samples:
+                fid = self._fid(_SamplingWith(m, **ddim), ctx, s.fid_samples)
+                title += f"\nFID {fid:.1f} (n={s.fid_samples})"
+            ax = fig.add_subplot(1, len(counts), i + 1)
+            _gray(ax, image_grid(images))
+            ax.set_title(title)
+            ax.set_axis_off()
         fig.suptitle(ctx.title)
         return fig
 

@@ -38,6 +38,7 @@ class DDPMModel(KerasModel):
         ),
     )
     monitor = "loss"
+    sampling_settings = ("sampler", "steps", "eta", "guidance")
     #: Images per batch in one sampling call (bounded memory for n = 10,000 metrics).
     sample_batch = 500
 
@@ -81,16 +82,18 @@ class DDPMModel(KerasModel):
         return net
 
     # -- sampling -------------------------------------------------------------------------
-    def timesteps(self) -> list[tuple[int, int]]:
-        """The ``(t, t_prev)`` pairs the sampler settings ask for."""
+    def timesteps(self, **options) -> list[tuple[int, int]]:
+        """The ``(t, t_prev)`` pairs the sampler settings (with ``options``) ask for."""
         from .schedule import sampling_timesteps
 
-        s = self.settings
+        s = self.sampling(**options)
         return sampling_timesteps(s.sampler, s.timesteps, s.steps)
 
-    def denoise(self, n: int, *, seed: int, labels=None, keep=()):
+    def denoise(self, n: int, *, seed: int, labels=None, keep=(), **options):
         """``n`` samples, and the states ``x_t`` after each sampling step listed in
         ``keep`` (indices into :meth:`timesteps`; ``-1`` for x_T itself), all in [0, 1].
+        ``options``: sampling settings for this call (``sampler``, ``steps``, ``eta``,
+        ``guidance``).
 
         ``x_T`` and each step's noise come from a NumPy generator seeded with ``seed``, so
         the same seed gives the same images whatever the batch size. The step is one
@@ -98,8 +101,8 @@ class DDPMModel(KerasModel):
         import numpy as np
         import tensorflow as tf
 
-        s = self.settings
-        pairs = self.timesteps()
+        s = self.sampling(**options)
+        pairs = self.timesteps(**options)
         eta = 1.0 if s.sampler == "ddpm" else float(s.eta)
         guidance = float(s.guidance) if labels is not None else 0.0
         step = self.traced(
@@ -137,8 +140,8 @@ class DDPMModel(KerasModel):
         to_image = lambda v: np.clip((v + 1.0) / 2.0, 0.0, 1.0)  # noqa: E731
         return to_image(x), {i: to_image(v) for i, v in kept.items()}
 
-    def sample(self, n: int, *, seed: int, labels=None):
-        return self.denoise(n, seed=seed, labels=labels)[0]
+    def sample(self, n: int, *, seed: int, labels=None, **options):
+        return self.denoise(n, seed=seed, labels=labels, **options)[0]
 
 
 class ConditionalDDPMModel(DDPMModel):

@@ -16,6 +16,13 @@ def register_models(register):
 
 
 @hookimpl
+def register_visualizers(register):
+    from .figures import Returns
+
+    register("returns", Returns)
+
+
+@hookimpl
 def register_metrics(register):
     from .model import GreedyReturn
 

@@ -35,6 +35,7 @@ class RealNVPModel(KerasModel):
         MetricInfo("bits_per_dim", "bits/dim", "bpd", "the same, per pixel, in bits"),
     )
     monitor = "loss"
+    sampling_settings = ("temperature",)
 
     @classmethod
     def latent_shape_of(cls, settings, spec):
@@ -95,9 +96,15 @@ class RealNVPModel(KerasModel):
         z = np.asarray(z, "float32").reshape((len(z), -1))
         return fn(z).numpy()
 
-    def prior(self, n: int, seed: int, labels=None):
-        """``N(0, T^2 I)`` with ``T`` the ``temperature`` setting."""
-        return super().prior(n, seed) * self.settings.temperature
+    def prior(self, n: int, seed: int, labels=None, *, temperature: float | None = None):
+        """``N(0, T^2 I)`` with ``T`` the ``temperature`` setting (or the one given)."""
+        t = self.settings.temperature if temperature is None else temperature
+        return super().prior(n, seed) * t
+
+    def sample(self, n: int, *, seed: int, labels=None, **options):
+        """``decode(prior)``; ``temperature=`` for this call only."""
+        t = self.sampling(**options).temperature
+        return self.decode(self.prior(n, seed, temperature=t))
 
     def log_likelihood(
         self, x, *, seed: int = 0, k: int = 1, labels=None, precision: str = "float32"

@@ -9,3 +9,10 @@ def register_models(register):
 
     register("dcgan", DCGAN)
     register("wgan_gp", WGANGP)
+
+
+@hookimpl
+def register_visualizers(register):
+    from .figures import Progress
+
+    register("progress", Progress)

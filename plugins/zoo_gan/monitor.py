@@ -8,7 +8,7 @@ import numpy as np
 
 from zoo_core.atomic_files import atomic_path
 
-PROGRESS_FILE = "sample_progress.npz"  # read by the ``progress`` visualizer
+PROGRESS_FILE = "sample_progress.npz"  # read by the ``progress`` figure (figures.py)
 
 
 class FIDMonitor(keras.callbacks.Callback):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zoo_core import CONDITIONAL, SAMPLE, Metric, MetricResult
+from zoo_core.contract import classes_in_turn
 from zoo_metrics.progress import chunks, track
 
 
@@ -32,10 +33,7 @@ class SampleSettings:
 
 
 def _labels(model, n):
-    import numpy as np
-
-    classes = model.data_spec.num_classes if model.data_spec else 1
-    return np.arange(n, dtype="int32") % max(1, classes)
+    return classes_in_turn(n, model.data_spec.num_classes if model.data_spec else 1)
 
 
 def sample_features(model, ctx, n: int, chunk: int = 1000):

@@ -159,10 +159,9 @@ def _cell(v) -> str:
 
 def sample_figure(registry, runs: list[RunDir], out: Path, *, n: int = 16, seed: int = 0):
     """A grid of ``n`` samples per run, side by side, all drawn with ``seed``."""
-    import numpy as np
     from matplotlib.figure import Figure
 
-    from zoo_core.contract import CONDITIONAL, SAMPLE
+    from zoo_core.contract import CONDITIONAL, SAMPLE, classes_in_turn
     from zoo_core.grid import image_grid
     from zoo_core.run.plan import plan as make_plan
     from zoo_core.run.request import RunRequest
@@ -181,7 +180,7 @@ def sample_figure(registry, runs: list[RunDir], out: Path, *, n: int = 16, seed:
         model.load(run)
         kw = {}
         if CONDITIONAL in model.capabilities:
-            kw["labels"] = np.arange(n) % model.data_spec.num_classes
+            kw["labels"] = classes_in_turn(n, model.data_spec.num_classes)
         ax = fig.add_subplot(1, len(able), i + 1)
         ax.imshow(image_grid(model.sample(n, seed=seed, **kw)), cmap="Greys_r", vmin=0, vmax=1)
         ax.set_axis_off()

@@ -12,7 +12,16 @@ strategy, exact resume, checkpoints). This module imports no TensorFlow at impor
 
 from __future__ import annotations
 
-from zoo_core import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, MetricInfo
+from zoo_core import (
+    CONDITIONAL,
+    DECODE,
+    ENCODE,
+    LATENT_USAGE,
+    LIKELIHOOD,
+    SAMPLE,
+    IncompatibleError,
+    MetricInfo,
+)
 from zoo_keras import KerasModel
 
 from .settings import VAESettings
@@ -25,7 +34,7 @@ class ConvVAE(KerasModel):
 
     Settings = VAESettings
     needs = "images"
-    capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD, "elbo"})
+    capabilities = frozenset({ENCODE, DECODE, SAMPLE, LIKELIHOOD, LATENT_USAGE, "elbo"})
     default_visualizers = ("curves", "manifold", "clusters", "reconstructions")
     metrics = (
         MetricInfo("loss", NATS, "loss", "negative ELBO"),
@@ -221,6 +230,11 @@ class ConvVAE(KerasModel):
             keras.config.set_dtype_policy(previous)
         copy.set_weights(self.net.decoder.get_weights())
         return copy
+
+    def latent_usage(self, x, labels=None):
+        """The mean KL of each latent dimension on ``x``, in nats (active units: Burda et
+        al. 2016)."""
+        return self.elbo_terms(x, labels=labels)["kl_per_dim"].mean(axis=0), "nats of KL"
 
     def elbo_terms(self, x, *, seed: int = 0, batch_size: int = 500, labels=None) -> dict:
         """Per-image reconstruction and KL (nats), as the test pass computes them, and the

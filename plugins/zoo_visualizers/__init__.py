@@ -1,8 +1,9 @@
 """Built-in visualizers: the seed notebook's pictures and the ones people expect next.
 
 Each works for any model that declares the capabilities it needs (``encode``/``decode``),
-not just the built-in VAE. One module per figure; matplotlib's Figure API (no pyplot, no
-window); each decodes in one batched call.
+not just the built-in VAE; a figure only one family can draw lives in that family's plugin
+(the DQN's ``returns``, the GANs' ``progress``, the diffusion figures). One module per
+figure; matplotlib's Figure API (no pyplot, no window); each decodes in one batched call.
 """
 
 from zoo_core import hookimpl
@@ -16,10 +17,8 @@ def register_visualizers(register):
     from .interpolation import Interpolation
     from .manifold import Manifold
     from .reconstructions import Reconstructions
-    from .returns import Returns
     from .samples import Samples
     from .temperatures import Temperatures
-    from .training_progress import Progress
     from .traversal import Traversal
 
     for name, cls in (
@@ -29,10 +28,8 @@ def register_visualizers(register):
         ("samples", Samples),
         ("traversal", Traversal),
         ("curves", Curves),
-        ("returns", Returns),
         ("class_grid", ClassGrid),
         ("interpolation", Interpolation),
-        ("progress", Progress),
         ("temperatures", Temperatures),
     ):
         register(name, cls)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from zoo_core import CONDITIONAL, DECODE, ENCODE, IncompatibleError, Visualizer
+from zoo_core.contract import classes_in_turn
 from zoo_core.grid import image_grid  # noqa: F401  (re-exported for the visualizers)
 
 if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
@@ -45,10 +46,7 @@ def label_kwargs(model, labels) -> dict:
 
 def cycled_labels(model, n: int) -> np.ndarray:
     """Labels 0, 1, ..., C-1, 0, 1, ... for ``n`` samples of a conditional model."""
-    import numpy as np
-
-    classes = model.data_spec.num_classes if model.data_spec else 1
-    return np.arange(n, dtype="int32") % max(1, classes)
+    return classes_in_turn(n, model.data_spec.num_classes if model.data_spec else 1)
 
 
 def gray(ax, image, **kw):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from zoo_core import DECODE, ENCODE, IncompatibleError, Visualizer
+from zoo_core.contract import classes_in_turn
 
 from ._figure import gray, image_grid, label_kwargs, new_figure
 
@@ -103,7 +104,7 @@ class Interpolation(Visualizer):
                 x[b],
                 y[a] if conditional else None,
             )
-        labels = np.arange(s.pairs) % max(1, model.data_spec.num_classes) if conditional else None
+        labels = classes_in_turn(s.pairs, model.data_spec.num_classes) if conditional else None
         kw = {} if labels is None else {"labels": np.concatenate([labels, labels])}
         z = model.prior(2 * s.pairs, seed, **kw)
         return z[: s.pairs], z[s.pairs :], None, None, labels

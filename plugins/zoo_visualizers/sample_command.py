@@ -10,6 +10,7 @@ import click
 
 from zoo_core import CONDITIONAL, DECODE, SAMPLE, UsageError, plugins
 from zoo_core.cli.output import SEED, check_output_file, err, given_flags
+from zoo_core.contract import classes_in_turn
 from zoo_core.run import runner
 
 
@@ -138,7 +139,7 @@ def draw(
             kw["labels"] = np.zeros(1, dtype="int32")
             tag = f", {names[0]}" if names else ""
         else:
-            kw["labels"] = (np.arange(n) % max(1, len(names))).astype("int32")
+            kw["labels"] = classes_in_turn(n, len(names))
             tag = ", classes in turn"
     tag += f"; {note}" if note else ""
     fig = new_figure(6, 6)

@@ -1,17 +1,17 @@
 """``traversal``: one row per latent dimension, swept while the others stay put.
 
-Beside each row, for a model with the ``elbo`` capability, a bar of that dimension's mean KL
-on test images: an active dimension (KL above ``active_threshold`` nats) carries
-information about the image; a collapsed one sits at the prior and its row does not change.
-This is the first thing a beta-VAE user reads (Higgins et al. 2017; Burda et al. 2016 on
-active units).
+Beside each row, for a model with the ``latent_usage`` capability, a bar of how much that
+dimension is used on test images (a VAE: its mean KL in nats): an active dimension (above
+``active_threshold``) carries information about the image; a collapsed one sits at the
+prior and its row does not change. This is the first thing a beta-VAE user reads (Higgins
+et al. 2017; Burda et al. 2016 on active units).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zoo_core import SettingsError
+from zoo_core import LATENT_USAGE, SettingsError
 
 from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figure
 
@@ -27,11 +27,14 @@ class TraversalSettings:
         default=0, metadata={"help": "class index to decode with (conditional models)", "min": 0}
     )
     limit: int = field(
-        default=2000, metadata={"help": "test images for the KL-per-dimension bars", "min": 1}
+        default=2000, metadata={"help": "test images for the usage-per-dimension bars", "min": 1}
     )
     active_threshold: float = field(
         default=0.01,
-        metadata={"help": "nats of mean KL above which a dimension counts as active", "min": 0.0},
+        metadata={
+            "help": "usage (a VAE: nats of mean KL) above which a dimension is active",
+            "min": 0.0,
+        },
     )
 
 
@@ -55,7 +58,8 @@ class Traversal(LatentVisualizer):
             z[i * s.steps : (i + 1) * s.steps, i] = base[i] + sweep
         images = ctx.model.decode(z, **label_kwargs(ctx.model, np.full(len(z), s.label)))
         h = images.shape[1]
-        kl = self.kl_per_dimension(ctx.model, ctx.dataset)
+        usage = self.usage_per_dimension(ctx.model, ctx.dataset)
+        kl, unit = (None, "") if usage is None else (np.asarray(usage[0]), usage[1])
         width = 0.9 * s.steps + 1 + (2.5 if kl is not None else 0)
         fig = new_figure(width, 0.9 * d + 1)
         if kl is None:
@@ -73,22 +77,18 @@ class Traversal(LatentVisualizer):
             bars.set_ylim(d - 0.5, -0.5)  # row i of the grid beside bar i
             bars.set_yticks(np.arange(d), [f"z[{i}]" for i in range(d)])
             bars.xaxis.set_major_locator(MaxNLocator(3))
-            bars.set_xlabel("mean KL (nats)")
+            bars.set_xlabel(unit)
             bars.set_title(
-                f"{int(active.sum())} of {d} active\n(KL > {s.active_threshold:g})", fontsize=9
+                f"{int(active.sum())} of {d} active\n(> {s.active_threshold:g})", fontsize=9
             )
         return fig
 
-    def kl_per_dimension(self, model, dataset):
-        """Mean KL per latent dimension on test images, or None when the model does not
-        report it (no ``elbo`` capability) or there is no dataset."""
-        import numpy as np
-
-        if "elbo" not in model.capabilities or dataset is None:
+    def usage_per_dimension(self, model, dataset):
+        """How much each latent dimension is used on test images, and its unit, or None
+        when the model does not say (no ``latent_usage`` capability) or there is no
+        dataset."""
+        if LATENT_USAGE not in model.capabilities or dataset is None:
             return None
         x, y = dataset.arrays("test")
         x, y = x[: self.settings.limit], y[: self.settings.limit]
-        terms = model.elbo_terms(x, **label_kwargs(model, y))
-        if "kl_per_dim" not in terms:
-            return None
-        return np.asarray(terms["kl_per_dim"]).mean(axis=0)
+        return model.latent_usage(x, **label_kwargs(model, y))

@@ -80,7 +80,8 @@ def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
     [
         (lambda m: m.sample(-1), r"n must be a whole number >= 1; got -1"),
         (lambda m: m.sample(2.5), r"n must be a whole number >= 1; got 2.5"),
-        (lambda m: m.sample(2, seed=-3), r"seed must be a whole number >= 0"),
+        (lambda m: m.sample(2, seed=-3), r"seed= takes a whole number in \[0, 4294967295\]"),
+        (lambda m: m.sample(2, seed=0, steps=5), r"takes no sampling option 'steps'"),
         (
             lambda m: m.encode(None),
             r"encode\(\) takes images as an array of shape \(n, 28, 28, 1\)",

@@ -237,7 +237,7 @@ FAMILY_WORDS = {
     "cartpole",
 }
 #: the contract's own names for what ``encode`` returns (the only "latent" it may say)
-CONTRACT_NAMES = {"latent_shape", "latent_shape_of", "latent_dim"}
+CONTRACT_NAMES = {"latent_shape", "latent_shape_of", "latent_dim", "latent_usage", "LATENT_USAGE"}
 
 
 def core_words(source: str) -> list[str]:
@@ -417,3 +417,10 @@ def test_a_latent_shape_the_decoder_does_not_take_is_refused_before_training(
     assert r.exit_code == 1
     assert "MisdeclaredVAE: latent_shape_of() declares (3,), but decode()" in r.stderr
     assert not (tmp_path / "r" / "checkpoints" / "last.keras").exists()  # no epoch ran
+
+
+def test_a_sampling_option_a_model_does_not_declare_is_refused_before_any_work():
+    from zoo_core import Model, SettingsError
+
+    with pytest.raises(SettingsError, match="takes no sampling option 'steps'; its sampling"):
+        Model().sample(1, seed=0, steps=3)  # refused before decode (not implemented) runs

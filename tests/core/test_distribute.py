@@ -26,7 +26,7 @@ from zoo_core.run.request import RunRequest
 from zoo_core import plugins
 from zoo_core.run import runner
 request = RunRequest("vae", dataset="fashion_mnist", visualizers=[],
-    sets=["data_dir=%s", "limit=256", "batch_size=64"],
+    sets=["data_dir=%s", "limit=256", "batch_size=64", "filters=8,16", "dense=16"],
     flags={"epochs": 2}, seed=0, strategy=sys.argv[1])
 plan = planner.plan(plugins.get_registry(), request)
 quiet = Console(file=open(os.devnull, "w"))
@@ -89,7 +89,7 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
             "vae",
             dataset="fashion_mnist",
             visualizers=[],
-            sets=[f"data_dir={DEBIAN}", "limit=256", "batch_size=64"],
+            sets=[f"data_dir={DEBIAN}", "limit=256", "batch_size=64", "filters=8,16", "dense=16"],
             seed=0,
             flags={"epochs": 2},
         ),
@@ -145,6 +145,10 @@ def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
                 "limit=256",
                 "--set",
                 "batch_size=64",
+                "--set",
+                "filters=8,16",
+                "--set",
+                "dense=16",
                 "--epochs",
                 "2",
                 "--seed",

@@ -158,13 +158,19 @@ def test_sampler_settings_change_how_many_steps_run():
         return real(*args)
 
     model.traced("sample_step", lambda: counting)  # sampling now uses the counting step
-    model.settings = dataclasses.replace(small, sampler="ddim", steps=5)
-    model.sample(2, seed=0)
+    model.sample(2, seed=0, sampler="ddim", steps=5)  # options for this call only
     assert len(calls) == 5
     calls.clear()
-    model.settings = dataclasses.replace(small, sampler="ddpm")
-    out = model.sample(2, seed=0)
+    out = model.sample(2, seed=0, sampler="ddpm")
     assert calls == list(range(11, -1, -1)) and out.min() >= 0 and out.max() <= 1
+    assert model.settings == small  # the model's own settings never change
+    calls.clear()
+    model.sample(2, seed=0, steps="3")  # converted as --set converts it
+    assert len(calls) == 3
+    with pytest.raises(SettingsError, match="takes no sampling option 'timesteps'"):
+        model.sample(2, seed=0, timesteps=4)  # fixed by training: not a sampling option
+    with pytest.raises(SettingsError, match="steps"):
+        model.sample(2, seed=0, steps=0)
 
 
 def test_ancestral_sampling_draws_fresh_noise_and_ddim_with_eta_0_none():

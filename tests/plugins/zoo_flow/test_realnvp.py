@@ -186,6 +186,10 @@ def test_temperature_scales_the_prior_and_samples_stay_images():
     s = model.sample(8, seed=3)
     assert s.shape == (8, 28, 28, 1) and s.min() >= 0.0 and s.max() <= 1.0
     np.testing.assert_array_equal(s, model.sample(8, seed=3))
+    # a temperature for one call: the same images as with that setting, settings unchanged
+    model.settings = TINY
+    np.testing.assert_array_equal(model.sample(8, seed=3, temperature=0.5), s)
+    assert model.settings == TINY
 
 
 @pytest.mark.parametrize("viz", ["manifold", "traversal"])

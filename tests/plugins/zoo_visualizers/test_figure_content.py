@@ -6,18 +6,18 @@ import numpy as np
 import pytest
 from conftest import write_fake_fashion
 
-from zoo_core import CONDITIONAL, DECODE, ENCODE, SAMPLE, Model
+from zoo_core import CONDITIONAL, DECODE, ENCODE, LATENT_USAGE, SAMPLE, Model
 from zoo_core.contract import DataSpec, DrawContext
 from zoo_core.grid import image_grid
 from zoo_core.run_dir import RunDir
 from zoo_core.settings import resolve
+from zoo_dqn.figures import Returns
 from zoo_fashion_mnist.dataset import CLASS_NAMES, FashionMNIST, FashionMNISTSettings
 from zoo_visualizers.class_grid import ClassGrid
 from zoo_visualizers.clusters import Clusters
 from zoo_visualizers.curves import Curves
 from zoo_visualizers.interpolation import Interpolation, slerp
 from zoo_visualizers.manifold import Manifold
-from zoo_visualizers.returns import Returns
 from zoo_visualizers.samples import Samples
 from zoo_visualizers.traversal import Traversal
 
@@ -70,12 +70,11 @@ class KnownConditional(Known):
 class KnownELBO(Known):
     """Known, reporting a fixed KL per latent dimension."""
 
-    capabilities = Known.capabilities | {"elbo"}
+    capabilities = Known.capabilities | {LATENT_USAGE}
     KL = np.array([2.0, 0.001, 0.5])
 
-    def elbo_terms(self, x, labels=None):
-        per = np.tile(self.KL, (len(x), 1))
-        return {"reconstruction": np.ones(len(x)), "kl": per.sum(1), "kl_per_dim": per}
+    def latent_usage(self, x, labels=None):
+        return np.tile(self.KL, (len(x), 1)).mean(axis=0), "nats of KL"
 
 
 @pytest.fixture(scope="module")
@@ -274,5 +273,5 @@ def test_traversal_bars_show_each_dimensions_kl_and_which_are_active(data, run):
     colours = [b.get_facecolor() for b in bars]
     assert colours[0] == colours[2] != colours[1]  # the collapsed one is grey
     assert "2 of 3 active" in fig.axes[1].get_title()
-    # without the elbo capability there is no bar panel
+    # without the latent_usage capability there is no bar panel
     assert len(Traversal(resolve(Traversal.Settings, {})).draw(ctx(Known(3), data, run)).axes) == 1

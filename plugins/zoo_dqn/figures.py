@@ -1,12 +1,12 @@
-"""``returns``: episode returns of an agent, their 100-episode mean, and the solve line."""
+"""The DQN's own figure, ``returns``: episode returns of an agent, their 100-episode mean,
+and the solve line, from the ``returns.json`` the loop writes (the agent declares the
+``episodes`` capability)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from zoo_core import Visualizer
-
-from ._figure import new_figure
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,9 @@ class Returns(Visualizer):
         rec = ctx.run.read_json("returns.json", {}) or {}
         returns = np.asarray(rec.get("returns", []), dtype=float)
         steps = np.asarray(rec.get("steps", np.arange(1, len(returns) + 1)), dtype=float)
-        fig = new_figure(9, 5)
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(9, 5), layout="constrained")
         ax = fig.add_subplot()
         ax.plot(steps, returns, lw=0.6, alpha=0.5, label="episode return")
         if len(returns):

@@ -1,6 +1,8 @@
-"""``progress``: the same latent points decoded after each epoch, one row per epoch.
+"""The GAN family's own figure, ``progress``: the same latent points decoded after each
+epoch, one row per epoch.
 
-For models with the ``sample_progress`` capability: the run records
+For models with the ``sample_progress`` capability: the run's monitor
+(:class:`zoo_gan.monitor.SampleProgress`) records
 ``RUN/sample_progress.npz`` (``epochs``: (k,), ``images``: (k, n, H, W, C) in [0, 1]) as it
 trains. Reading down a column shows one latent point turning from noise into a garment, which
 is how a GAN's training is best seen (its losses do not go down).
@@ -12,13 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from zoo_core import IncompatibleError, Visualizer
-
-from ._figure import gray, image_grid, new_figure
+from zoo_core.grid import image_grid
 
 if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
     import numpy as np
-
-PROGRESS_FILE = "sample_progress.npz"
 
 
 @dataclass(frozen=True)
@@ -40,16 +39,15 @@ class Progress(Visualizer):
 
     @staticmethod
     def recorded(run) -> tuple[np.ndarray, np.ndarray]:
-        import numpy as np
+        from .monitor import PROGRESS_FILE, read_progress  # Keras: only once drawing
 
-        path = run.file(PROGRESS_FILE)
-        if not path.is_file():
+        epochs, images = read_progress(run.file(PROGRESS_FILE))
+        if images is None:
             raise IncompatibleError(
-                f"{path} is missing: the run recorded no samples during "
+                f"{run.file(PROGRESS_FILE)} is missing: the run recorded no samples during "
                 "training (progress_points=0?)"
             )
-        with np.load(path, allow_pickle=False) as z:
-            return z["epochs"], z["images"]
+        return epochs, images
 
     def draw(self, ctx):
         import numpy as np
@@ -63,9 +61,12 @@ class Progress(Visualizer):
         epochs, images = epochs[pick], images[pick]
         k, n = images.shape[:2]
         h = images.shape[2]
-        fig = new_figure(0.8 * n + 1.2, 0.8 * k + 0.6)
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(0.8 * n + 1.2, 0.8 * k + 0.6), layout="constrained")
         ax = fig.add_subplot()
-        gray(ax, image_grid(images.reshape(k * n, *images.shape[2:]), cols=n))
+        grid = image_grid(images.reshape(k * n, *images.shape[2:]), cols=n)
+        ax.imshow(grid, cmap="Greys_r", vmin=0.0, vmax=1.0, interpolation="nearest")
         ax.set_yticks(np.arange(h // 2, k * h, h), [f"epoch {e}" for e in epochs])
         ax.set_xticks([])
         ax.set_xlabel("the same latent points, decoded after each epoch")
