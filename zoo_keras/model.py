@@ -212,24 +212,13 @@ class KerasModel(Model):
                 training.fit(
                     self.net,
                     train,
-                    steps=steps,
-                    epochs=s.epochs,
-                    run=ctx.run,
-                    console=ctx.console,
-                    batch_size=self.images_per_step(),
+                    ctx,
+                    training.Schedule(steps, s.epochs, self.images_per_step(), start),
+                    training.Declared.of(self),
                     validation=test,
-                    initial_epoch=start,
                     callbacks=[*self._tensorboard_images(ctx), *ctx.callbacks],
                     measure=self.epoch_callbacks(ctx),
-                    tensorboard=ctx.run.file("tensorboard") if ctx.tensorboard else None,
-                    metrics=self.metrics,
-                    monitor=self.monitor,
-                    mode=self.monitor_mode,
-                    declared=self.describe_metrics(),
                     chief=chief,
-                    owner=f"model {type(self).__name__}",
-                    resume_hint=ctx.resume_hint,
-                    unit="img" if (self.data_spec and self.data_spec.kind == "images") else "ex",
                 )
         training.save_atomic(self.net, ctx.run.file("model.keras"))
         if chief:

@@ -16,6 +16,7 @@ import signal
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -245,54 +246,85 @@ class RichProgress(keras.callbacks.Callback):
             )
 
 
+@dataclass(frozen=True)
+class Declared:
+    """What a model declares about its training, as the run's callbacks read it: its
+    metrics (progress line, NaN stop), the one that picks ``best.keras`` and how, the
+    record ``metrics.json`` keeps, whose train step it is, and what a step counts."""
+
+    metrics: tuple[MetricInfo, ...] = (MetricInfo("loss"),)
+    monitor: str = "loss"
+    mode: str = "min"
+    record: dict | None = None
+    owner: str = "the model"
+    unit: str = "img"
+
+    @classmethod
+    def of(cls, model) -> Declared:
+        """The declarations of a :class:`zoo_core.Model`."""
+        spec = model.data_spec
+        return cls(
+            metrics=tuple(model.metrics),
+            monitor=model.monitor,
+            mode=model.monitor_mode,
+            record=model.describe_metrics(),
+            owner=f"model {type(model).__name__}",
+            unit="img" if (spec and spec.kind == "images") else "ex",
+        )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long ``fit`` runs: ``epochs`` of ``steps`` batches of ``batch_size`` examples
+    (across replicas), starting after ``initial_epoch`` finished ones."""
+
+    steps: int
+    epochs: int
+    batch_size: int
+    initial_epoch: int = 0
+
+
 def fit(
     model: keras.Model,
     train,
+    ctx,
+    schedule: Schedule,
+    declared: Declared = Declared(),
     *,
-    steps: int,
-    epochs: int,
-    run: RunDir,
-    console,
-    batch_size: int,
     validation=None,
-    initial_epoch: int = 0,
     callbacks=(),
-    metrics=None,
-    monitor: str = "loss",
-    mode: str = "min",
-    declared=None,
-    chief: bool = True,
-    unit: str = "img",
     measure=(),
-    tensorboard=None,
-    owner: str = "the model",
-    resume_hint: str | None = None,
+    chief: bool = True,
 ) -> None:
     """``model.fit`` with the run's callbacks; raises :class:`TrainingError` on NaN.
 
-    ``metrics``: the model's :class:`zoo_core.MetricInfo` declarations (default: ``loss``);
-    ``monitor``/``mode`` pick ``best.keras`` (the ``val_`` form is used when there is a
+    ``ctx`` (a :class:`zoo_core.RunContext`) gives the run folder, the console, whether to
+    write TensorBoard summaries and the ``resume_hint``; ``declared`` says which metrics
+    to show and stop on and which picks ``best.keras`` (its ``val_`` form when there is a
     ``validation`` pass). On Ctrl-C the current weights are saved to
     ``checkpoints/interrupted.keras`` and the interrupt is re-raised; ``last.keras`` (end
     of the last full epoch) stays what ``--resume`` continues from, so a resumed run
     matches an uninterrupted one. ``measure``: callbacks that add values to each epoch's
     logs; they run before the recorder, so what they add is recorded and monitored.
-    ``tensorboard``: a folder for Keras' ``TensorBoard`` callback (scalars per epoch; the
-    chief only), or None. ``resume_hint``: what to tell the user after a Ctrl-C, when the
-    run is part of something larger that resumes as a whole (a search).
+    ``chief``: False on a multi-worker run's other workers (they write no run folder).
     """
-    metrics = tuple(metrics or (MetricInfo("loss"),))
+    run, console, resume_hint = ctx.run, ctx.console, ctx.resume_hint
+    tensorboard = run.file("tensorboard") if ctx.tensorboard else None
+    steps, epochs, batch_size = schedule.steps, schedule.epochs, schedule.batch_size
+    initial_epoch, metrics, unit = schedule.initial_epoch, declared.metrics, declared.unit
+    monitor, mode, owner = declared.monitor, declared.mode, declared.owner
+    declared_record = declared.record
     nan = StopOnNaN([m.name for m in metrics])
     check = DeclaredMetricsCheck([m.name for m in metrics], console, owner)
     monitor = f"val_{monitor}" if validation is not None else monitor
     if chief:
-        cbs = [*measure, check, nan, RunRecorder(run, monitor, mode, declared)]
+        cbs = [*measure, check, nan, RunRecorder(run, monitor, mode, declared_record)]
     else:
         # Multi-worker: saving takes part in collectives, so every worker saves, but only
         # the chief into the run; the others into a scratch folder that is then removed.
         scratch = RunDir(tempfile.mkdtemp(prefix="zoo-worker-"))
         scratch.checkpoints.mkdir()
-        cbs = [*measure, nan, RunRecorder(scratch, monitor, mode, declared)]
+        cbs = [*measure, nan, RunRecorder(scratch, monitor, mode, declared_record)]
     if tensorboard is not None and chief:
         cbs.append(
             keras.callbacks.TensorBoard(
