@@ -2,8 +2,8 @@
 layers leave apart: the IWAE bound decodes k = 100 samples per image, a million decodes for
 the test split, and that is nearly all of ``zoo eval --metric nll``'s time.
 
-Same weights, same function as the Keras decoder (tests/test_vae.py compares them, float32
-to 1e-5); only the order of the arithmetic changes:
+Same weights, same function as the Keras decoder (tests/plugins/zoo_vae/test_vae.py compares
+them, float32 to 1e-5); only the order of the arithmetic changes:
 
 - A transposed convolution (``Conv2DBackpropInput`` in TensorFlow) takes no fused bias or
   ReLU, so Keras adds the bias and applies the ReLU in two more passes over its output, the

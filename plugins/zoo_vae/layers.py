@@ -7,7 +7,7 @@ and filter-gradient ops took about 18 ms of a 113 ms step for under 2% of its mu
 same arithmetic as one matrix product to ``kh * kw * filters`` channels, then a sum of
 ``kh * kw`` shifted slices, runs at matrix-product speed. The weights are the
 ``Conv2DTranspose`` ones, unchanged (a run saved before loads as it did), and the outputs equal
-``Conv2DTranspose``'s up to float rounding (tests/test_vae.py checks both).
+``Conv2DTranspose``'s up to float rounding (tests/plugins/zoo_vae/test_vae.py checks both).
 """
 
 from __future__ import annotations

@@ -63,19 +63,19 @@ def fits_of(registry: Registry, entry, settings) -> dict:
             },
             "source": ds.describe(),
         }
-    applies = []
-    for m in registry.entries("model"):
-        ms = S.resolve(
-            m.cls.Settings, m.variants.get(m.default_variant, {}) if m.default_variant else {}
-        )
-        spec = _first_spec(registry, m.cls, ms)
-        if (
-            fits(entry.cls.check_model, m.cls, ms, spec)
-            if entry.kind == "visualizer"
-            else fits(entry.cls.check, m.cls, ms, spec, _first_dataset(registry, m.cls, ms))
-        ):
-            applies.append(m.name)
+    applies = [m.name for m in registry.entries("model") if _applies(registry, entry, m)]
     return {"requires": sorted(entry.cls.requires), "applies_to": applies}
+
+
+def _applies(registry, entry, model) -> bool:
+    """Whether a visualizer or metric fits a model's default variant, on the first
+    installed dataset it trains on."""
+    settings = S.resolve(model.cls.Settings, model.variants.get(model.default_variant or "", {}))
+    spec = _first_spec(registry, model.cls, settings)
+    if entry.kind == "visualizer":
+        return fits(entry.cls.check_model, model.cls, settings, spec)
+    dataset = _first_dataset(registry, model.cls, settings)
+    return fits(entry.cls.check, model.cls, settings, spec, dataset)
 
 
 def _fits(model_cls, settings, dataset_cls) -> bool:
