@@ -13,13 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # one thread per test process: with one pytest-xdist worker per core, TensorFlow's
-    # own thread pools (a thread per core each, in each worker and in the processes the
-    # tests start) only contend; measured on 2 cores, the diffusion and GAN tests take
-    # 90 s instead of 120 s. A single-process run keeps TensorFlow's defaults.
-    for _var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
-        os.environ.setdefault(_var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from zoo_core import plugins  # noqa: E402
