@@ -123,14 +123,14 @@ class KerasModel(Model):
         return None
 
     def _tensorboard_images(self, ctx: RunContext) -> list:
-        from zoo_keras import training
+        from zoo_keras import callbacks
 
         chosen = self.tensorboard_images(ctx) if ctx.tensorboard else None
         if chosen is None:
             return []
         tag, draw = chosen
         return [
-            training.TensorBoardImages(
+            callbacks.TensorBoardImages(
                 ctx.run.file("tensorboard"),
                 draw,
                 tag=tag,
@@ -172,6 +172,7 @@ class KerasModel(Model):
         strategy = make_strategy(ctx.strategy)  # first: multi-worker precedes other TF ops
 
         from zoo_keras import training
+        from zoo_keras.checkpoints import LAST, save_atomic
         from zoo_keras.pipeline import steps_per_epoch
 
         s = self.settings
@@ -185,8 +186,8 @@ class KerasModel(Model):
             start = 0
             if ctx.resume:
                 start = training.initial_epoch(ctx.run)
-                if start > 0 and (ctx.run.checkpoints / training.LAST).exists():
-                    self.load(ctx.run, training.LAST, seed=ctx.seed)
+                if start > 0 and (ctx.run.checkpoints / LAST).exists():
+                    self.load(ctx.run, LAST, seed=ctx.seed)
                     ctx.console.print(f"resuming {ctx.run.path} after epoch {start}")
                 else:
                     start = 0
@@ -220,7 +221,7 @@ class KerasModel(Model):
                     measure=self.epoch_callbacks(ctx),
                     chief=chief,
                 )
-        training.save_atomic(self.net, ctx.run.file("model.keras"))
+        save_atomic(self.net, ctx.run.file("model.keras"))
         if chief:
             ctx.run.update_metrics(
                 params=self.count_params(),
@@ -274,7 +275,7 @@ class KerasModel(Model):
         intact of ``checkpoints/last.keras`` and ``best.keras``) or a file name under
         ``checkpoints/`` (``"last.keras"``, ``"best.keras"``). :attr:`loaded_from` says
         which file was used."""
-        from zoo_keras.training import BEST, LAST
+        from zoo_keras.checkpoints import BEST, LAST
 
         if which == "final":
             paths = [run.file("model.keras"), run.checkpoints / LAST, run.checkpoints / BEST]

@@ -58,7 +58,7 @@ def save(run, algorithm, buffer, progress: Progress, best_weights) -> None:
     ``state.json`` (through the run's own API) for the readers of the run."""
     import json
 
-    from zoo_keras import training
+    from zoo_keras import checkpoints
 
     arrays = dict(algorithm.arrays())
     if best_weights is not None:
@@ -68,7 +68,7 @@ def save(run, algorithm, buffer, progress: Progress, best_weights) -> None:
     with atomic_path(run.checkpoints / AGENT, suffix=".npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
-    training.save_atomic(algorithm.policy(), run.checkpoints / training.LAST)
+    checkpoints.save_atomic(algorithm.policy(), run.checkpoints / checkpoints.LAST)
     run.write_state(
         {
             "epoch": progress.epoch,

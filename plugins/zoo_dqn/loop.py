@@ -60,7 +60,7 @@ class OffPolicyLoop:
         t0, done_before = time.perf_counter(), p.step
 
         def checkpoint(notify=True):
-            from zoo_keras.training import signals_deferred
+            from zoo_keras.checkpoints import signals_deferred
 
             p.rng = rng.bit_generator.state
             with signals_deferred():  # a Ctrl-C here lands after the whole checkpoint

@@ -96,7 +96,7 @@ class DQN(Model):
         """Train for ``total_steps`` environment steps in :class:`.loop.OffPolicyLoop`,
         checkpointing at each greedy check-up; ``--resume`` continues from the last one
         exactly as the uninterrupted run would have gone on."""
-        from zoo_keras import training
+        from zoo_keras import checkpoints
 
         from .loop import OffPolicyLoop
 
@@ -104,7 +104,7 @@ class DQN(Model):
         ctx.run.update_metrics(**self.describe_metrics())
         result = OffPolicyLoop(self.agent, self.settings, self.greedy_returns).run(ctx, env)
         ctx.run.update_metrics(params=self.count_params())
-        training.save_atomic(self.agent.policy(), ctx.run.file("model.keras"))
+        checkpoints.save_atomic(self.agent.policy(), ctx.run.file("model.keras"))
         return result
 
     # -- evaluation ----------------------------------------------------------------------
@@ -155,7 +155,7 @@ class DQN(Model):
     def load(self, run, which: str = "final") -> None:
         """The final Q-network (``model.keras``), with the last checkpoint's target and
         optimizer state when there is one (``get_weights`` then equals the trained agent's)."""
-        from zoo_keras import training
+        from zoo_keras import checkpoints
 
         from . import checkpoint as ck
         from .environment import make
@@ -172,7 +172,7 @@ class DQN(Model):
                 ReplayBuffer(self.settings.buffer_size, env.observation_space.shape),
             )
         env.close()
-        self.agent.set_q_weights(training.load_model(run.file("model.keras")).get_weights())
+        self.agent.set_q_weights(checkpoints.load_model(run.file("model.keras")).get_weights())
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import pytest
 from zoo_core.run import plan as planner
 from zoo_core.run.request import RunRequest
 from zoo_core.run_dir import RunDir
-from zoo_keras.training import RunRecorder, StopOnNaN, save_atomic
+from zoo_keras.callbacks import RunRecorder, StopOnNaN
+from zoo_keras.checkpoints import save_atomic
 
 
 def marked_net():
@@ -98,7 +99,7 @@ def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
     last.keras holds."""
     import signal
 
-    from zoo_keras import training
+    from zoo_keras import callbacks
 
     net = marked_net()
     run = RunDir.create("m", "d", out=tmp_path / "r")
@@ -107,7 +108,7 @@ def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
     mark(net, 0)
     rec.on_epoch_end(0, {"loss": 2.0})  # epoch 1 recorded normally
 
-    real_save, real_state, real_record = training.save_atomic, run.write_state, run.record_step
+    real_save, real_state, real_record = callbacks.save_atomic, run.write_state, run.record_step
 
     def ctrl_c():
         signal.raise_signal(signal.SIGINT)
@@ -127,7 +128,7 @@ def test_a_ctrl_c_at_any_write_of_an_epoch_leaves_checkpoint_and_state_agreeing(
             ctrl_c()
         real_state(s)
 
-    monkeypatch.setattr(training, "save_atomic", save)
+    monkeypatch.setattr(callbacks, "save_atomic", save)
     monkeypatch.setattr(run, "write_state", state)
     monkeypatch.setattr(run, "record_step", record)
     mark(net, 1)

@@ -75,18 +75,19 @@ def execute(
         run.release_lock()
 
 
-def resume(registry: Registry, path: str, console, formats=("png",), callbacks=()):
-    """``zoo run --resume RUN``: continue an interrupted run from its last checkpoint."""
+def resume(registry: Registry, path: str, console, formats=("png",), callbacks=(), on_trained=None):
+    """``zoo run --resume RUN``: continue an interrupted run from its last checkpoint
+    (``callbacks`` and ``on_trained`` as for :func:`execute`)."""
     run = RunDir.open(path)
     run.take_lock("zoo run --resume")  # refused while the run trains elsewhere
     try:
-        result = _resume(registry, run, console, formats, callbacks)
+        result = _resume(registry, run, console, formats, callbacks, on_trained)
     finally:
         run.release_lock()
     return result
 
 
-def _resume(registry, run, console, formats, callbacks):
+def _resume(registry, run, console, formats, callbacks, on_trained):
     run.clean_temp()  # what an interrupted atomic write left behind
     cfg = run.config
     if cfg.get("fingerprint") and cfg["fingerprint"] != fingerprint(cfg):
@@ -103,7 +104,15 @@ def _resume(registry, run, console, formats, callbacks):
     try:
         model, dataset = build(plan)
         return _train_eval_draw(
-            plan, run, model, dataset, console, resume=True, formats=formats, callbacks=callbacks
+            plan,
+            run,
+            model,
+            dataset,
+            console,
+            resume=True,
+            formats=formats,
+            callbacks=callbacks,
+            on_trained=on_trained,
         )
     except BaseException as exc:
         if not isinstance(exc, FigureError):

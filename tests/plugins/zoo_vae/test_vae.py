@@ -88,7 +88,7 @@ def test_loss_equals_a_hand_computed_elbo():
 
 
 def test_save_load_round_trip_with_safe_mode(tmp_path):
-    from zoo_keras.training import load_model, save_atomic
+    from zoo_keras.checkpoints import load_model, save_atomic
 
     m = ConvVAE(VAESettings(), SPEC)
     vae = built(m, 5)

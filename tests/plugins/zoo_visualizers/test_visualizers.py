@@ -12,7 +12,7 @@ from zoo_core.run.request import RunRequest
 from zoo_core.run_dir import RunDir
 from zoo_core.settings import resolve
 from zoo_fashion_mnist.dataset import FashionMNIST, FashionMNISTSettings
-from zoo_keras.training import save_atomic
+from zoo_keras.checkpoints import save_atomic
 from zoo_vae.model import ConditionalConvVAE, ConvVAE
 from zoo_vae.settings import VARIANTS, VAESettings
 from zoo_visualizers.manifold import Manifold
