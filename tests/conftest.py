@@ -17,6 +17,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 from zoo_core import plugins  # noqa: E402
 from zoo_core.cli import cli  # noqa: E402
+from zoo_core.testing import ModelContractTests  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
@@ -132,3 +133,15 @@ def require_debian_data():
             "Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist "
             "(make test and .ci/run do this)"
         )
+
+
+class OnFashionMnist(ModelContractTests):
+    """A built-in family's contract tests, on the real Fashion-MNIST (Debian's package).
+    Resumed in this process, from the run's files alone: the GAN template's test and the
+    model tutorial's resume in fresh processes."""
+
+    dataset = "fashion_mnist"
+    fresh_process = False
+
+    def install(self, stack, folder):
+        require_debian_data()

@@ -1,15 +1,10 @@
 """DDPM and its conditional variant keep the zoo's contract: one test per promise
 (``zoo_core.testing``)."""
 
-from conftest import require_debian_data
-
-from zoo_core.testing import ModelContractTests
+from conftest import OnFashionMnist
 
 
-class TinyDiffusion(ModelContractTests):
-    fresh_process = False  # resumed here, from the files alone (the templates' tests and
-    # the family's own resume tests start fresh processes)
-    dataset = "fashion_mnist"
+class TinyDiffusion(OnFashionMnist):
     sets = (
         "limit=128",
         "batch_size=64",
@@ -21,9 +16,6 @@ class TinyDiffusion(ModelContractTests):
     progress = 2
     metric_sets = ("n=200", "subsets=5", "subset_size=100", "splits=2")
     viz_sets = ("n=4", "columns=3", "steps=2,30", "fid_samples=50")
-
-    def install(self, stack, folder):
-        require_debian_data()
 
 
 class TestDdpm(TinyDiffusion):

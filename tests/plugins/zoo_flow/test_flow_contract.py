@@ -1,15 +1,10 @@
 """RealNVP keeps the zoo's contract: one test per promise (``zoo_core.testing``)."""
 
-from conftest import require_debian_data
-
-from zoo_core.testing import ModelContractTests
+from conftest import OnFashionMnist
 
 
-class TestRealnvp(ModelContractTests):
-    fresh_process = False  # resumed here, from the files alone (the templates' tests and
-    # the family's own resume tests start fresh processes)
+class TestRealnvp(OnFashionMnist):
     model = "realnvp"
-    dataset = "fashion_mnist"
     sets = (
         "limit=128",
         "batch_size=64",
@@ -22,6 +17,3 @@ class TestRealnvp(ModelContractTests):
     progress = 2
     metric_sets = ("n=200", "subsets=5", "subset_size=100", "splits=2")
     viz_sets = ("n=4", "limit=128", "pairs=2", "steps=3")
-
-    def install(self, stack, folder):
-        require_debian_data()

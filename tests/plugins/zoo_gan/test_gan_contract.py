@@ -1,18 +1,10 @@
 """DCGAN and WGAN-GP keep the zoo's contract: one test per promise (``zoo_core.testing``)."""
 
-from conftest import require_debian_data
-
-from zoo_core.testing import ModelContractTests
+from conftest import OnFashionMnist
 
 
-class TinyGan(ModelContractTests):
-    fresh_process = False  # resumed here, from the files alone (the templates' tests and
-    # the family's own resume tests start fresh processes)
-    dataset = "fashion_mnist"
+class TinyGan(OnFashionMnist):
     progress = 2
-
-    def install(self, stack, folder):
-        require_debian_data()
 
 
 class TestDcgan(TinyGan):
