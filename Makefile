@@ -6,6 +6,8 @@ PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 DATA    := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+EMOJI   := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+EMOJI_GROUPS := /usr/share/unicode/emoji/emoji-test.txt
 # two pytest workers (pytest-xdist), each test taken by whichever worker is free
 PYTEST_ARGS ?= -m "not slow" -n 2 --dist worksteal
 
@@ -23,9 +25,11 @@ install: $(BIN)/python
 setup: $(BIN)/python
 	$(BIN)/pip install -e ".[test]" -e examples/zoo-example
 
-# Debian's dataset-fashion-mnist package (needs root, as on CI)
+# Debian's packages of the built-in datasets (need root, as on CI): Fashion-MNIST, and the
+# Noto Color Emoji font with Unicode's emoji list for the colour dataset `emoji`
 data:
-	@test -f $(DATA) || { apt-get update && apt-get install -y dataset-fashion-mnist; }
+	@test -f $(DATA) -a -f $(EMOJI) -a -f $(EMOJI_GROUPS) || { apt-get update && \
+	  apt-get install -y dataset-fashion-mnist fonts-noto-color-emoji unicode-data; }
 
 run: install data
 	$(BIN)/zoo run vae --dataset fashion_mnist

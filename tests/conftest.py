@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
+import shutil
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -145,3 +148,46 @@ class OnFashionMnist(ModelContractTests):
 
     def install(self, stack, folder):
         require_debian_data()
+
+
+#: A 32x32 RGB labelled folder the contract classes on colour train on (written per
+#: test process by :func:`write_colour_folder`; the same bytes each time).
+COLOUR_FOLDER = Path(tempfile.gettempdir()) / f"zoo-tests-colour32-{os.getpid()}"
+atexit.register(shutil.rmtree, COLOUR_FOLDER, True)
+
+
+def write_colour_folder(root: Path, size: int = 32, per_class: int = 24) -> Path:
+    """Three classes of small RGB pictures (a disc, a bar, a square, each its own hue, at
+    varying places), PNG files in ``root/<class>/``; written once per process."""
+    from PIL import Image, ImageDraw
+
+    if (root / "done").is_file():
+        return root
+    rng = np.random.default_rng(0)
+    hues = {"discs": (220, 60, 40), "bars": (40, 160, 60), "squares": (50, 80, 220)}
+    for name, colour in hues.items():
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            im = Image.new("RGB", (size + 8, size), (250, 248, 240))
+            d = ImageDraw.Draw(im)
+            x, y, r = (int(v) for v in rng.integers(6, size - 10, 3) // (1, 1, 2) + (4, 4, 4))
+            box = (x - r, y - r, x + r, y + r)
+            {"discs": d.ellipse, "bars": d.rectangle, "squares": d.rectangle}[name](
+                (box[0], 0, box[2], size) if name == "bars" else box, fill=colour
+            )
+            im.save(root / name / f"{i:02d}.png")
+    (root / "done").write_text("")
+    return root
+
+
+class OnColourFolder(ModelContractTests):
+    """A built-in family's contract on a 32x32 RGB image folder (the ``images`` dataset):
+    trains, records its metrics, saves and loads, resumes exactly, samples the data's
+    shape, and draws and measures what applies, in colour."""
+
+    dataset = "images"
+    fresh_process = False
+    folder_sets = (f"images.path={COLOUR_FOLDER}", "images.test_fraction=0.25")
+
+    def install(self, stack, folder):
+        write_colour_folder(COLOUR_FOLDER)

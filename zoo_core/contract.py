@@ -145,7 +145,14 @@ class Model:
         if CONDITIONAL in cls.capabilities and not spec.labelled:
             raise IncompatibleError(
                 f"{cls.__name__} is conditional and needs a labelled "
-                "dataset; this one has no class names"
+                "dataset; this one has no class names (an image folder: put each class's "
+                "images in a sub-folder of its own)"
+            )
+        if CONDITIONAL in cls.capabilities and spec.num_classes < 2:
+            raise IncompatibleError(
+                f"{cls.__name__} is conditional and needs at least 2 classes; the dataset "
+                f"has one ({spec.class_names[0]}): add a class, or train the unconditional "
+                "model"
             )
 
     @classmethod

@@ -35,14 +35,19 @@ class DataSpec:
 class Dataset:
     """A named source of examples (labelled when its spec has class names).
 
-    Subclasses set :attr:`Settings` and implement :meth:`spec` and :meth:`arrays`. The default
-    :meth:`pipeline` turns the arrays into a ``tf.data`` pipeline. A dataset that ships a
+    Subclasses set :attr:`Settings` and implement :meth:`spec` and :meth:`arrays`. Training
+    turns the arrays into a ``tf.data`` pipeline; a dataset larger than memory implements
+    ``pipeline(split, batch_size, *, seed, shuffle, first_epoch)`` and
+    :meth:`num_examples` and streams instead. A dataset that ships a
     feature network (for sample-quality metrics such as FID) sets :attr:`provides_features`
     and implements :meth:`feature_extractor`.
     """
 
     Settings: ClassVar[type] = NoSettings
     provides_features: ClassVar[bool] = False
+    #: The setting that names a folder of data, for a dataset that reads any folder:
+    #: ``--dataset ~/photos`` then means this dataset with that setting.
+    folder_setting: ClassVar[str | None] = None
 
     def __init__(self, settings=None):
         self.settings = settings if settings is not None else self.Settings()
@@ -64,11 +69,19 @@ class Dataset:
         where = f"{type(self).__qualname__}.arrays({split!r})"
         return check_arrays(self.spec(self.settings), *self.arrays(split), where)
 
+    def num_examples(self, split: str) -> int:
+        """How many examples ``split`` holds (default: the length of :meth:`arrays`; a
+        dataset that streams overrides it so that counting loads nothing)."""
+        return len(self.arrays(split)[0])
+
     #: Optional per-batch transform ``fn(x, seed) -> x`` (seed: a stateless RNG seed pair).
     transform = None
 
     def feature_extractor(self):
-        """A callable ``images -> (features, class_probabilities)`` for sample metrics."""
+        """A callable ``images -> (features, class_probabilities)`` for sample metrics, with
+        ``space`` (a name: numbers are comparable only within one space) and ``info`` (a
+        dict, e.g. the classifier's held-out ``test_accuracy``). :mod:`zoo_keras.features`
+        has a trained classifier's extractor and the random fallback for unlabelled data."""
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Values given as text (``--set latent_dim=4``) are converted to the field's type; unknown keys
 are refused with the list of valid ones. Fields may carry ``metadata={"help": ...,
-"choices": (...), "min": ...}``.
+"choices": (...), "min": ..., "path": True}``; a ``path`` setting is recorded resolved
+(``~`` expanded, absolute), so a saved run finds its files from any folder.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def convert(cls, name: str, value: Any, owner: str = "") -> Any:
         )
     if "min" in meta and out is not None and out < meta["min"]:
         raise SettingsError(f"{where} must be >= {meta['min']}, got {value!r}")
+    if meta.get("path") and out:
+        import os
+
+        out = os.path.abspath(os.path.expanduser(out))
     return out
 
 

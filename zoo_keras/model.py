@@ -177,10 +177,10 @@ class KerasModel(Model):
 
         s = self.settings
         training.seed_everything(ctx.seed)
-        x, _ = ctx.dataset.arrays(self.train_split)
+        examples = ctx.dataset.num_examples(self.train_split)
         replicas = strategy.num_replicas_in_sync
         chief = strategy.extended.should_checkpoint  # the chief writes the run
-        steps = steps_per_epoch(len(x), self.images_per_step())
+        steps = steps_per_epoch(examples, self.images_per_step())
         self.steps_per_epoch = steps  # known to build_network (e.g. for schedules)
         with strategy.scope():
             start = 0

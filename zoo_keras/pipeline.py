@@ -1,7 +1,9 @@
 """The input pipeline shared by array-backed datasets (imports TensorFlow when called).
 
 The arrays are handed to TensorFlow once; each batch is a ``tf.gather`` of shuffled indices,
-so there is no per-example Python and no second copy. The shuffle order of epoch ``e`` is a
+so there is no per-example Python and no second copy. A ``uint8`` store (a memory-mapped
+cache larger than memory, :func:`stream`) is read per batch instead and scaled to [0, 1]
+on the fly, so only the batches in flight are in memory. The shuffle order of epoch ``e`` is a
 pure function of ``(seed, e)``, which makes a resumed run see exactly the batches an
 uninterrupted one would.
 """
@@ -46,20 +48,32 @@ def pipeline(
     first_epoch: int = 0,
     transform=None,
     repeat: bool | None = None,
+    rows=None,
 ):
     """Batches of ``(x, y)``.
 
     With ``shuffle`` (training) the pipeline is endless, one epoch after another starting at
     ``first_epoch``; give Keras ``steps_per_epoch``. Without it, one pass in order.
     ``transform(x, seed)`` runs per batch with a stateless seed pair unique to (epoch, step).
+    ``rows`` (the examples of a split) picks from ``x`` and ``y``; a ``uint8`` ``x`` is
+    streamed (:func:`stream`), not handed to TensorFlow whole.
     """
+    import numpy as np
     import tensorflow as tf
 
     repeat = shuffle if repeat is None else repeat
-    n = int(len(x))
+    rows = np.arange(len(x)) if rows is None else np.asarray(rows, dtype=np.int64)
+    n = int(len(rows))
     steps = steps_per_epoch(n, batch_size)
-    xs = tf.convert_to_tensor(x)
-    ys = tf.convert_to_tensor(y)
+    if np.asarray(x[:0]).dtype == np.uint8:
+        take_x = stream(x, rows)
+    else:
+        xs = tf.convert_to_tensor(np.asarray(x)[rows] if n != len(x) else x)
+
+        def take_x(idx):
+            return tf.gather(xs, idx)
+
+    ys = tf.convert_to_tensor(np.asarray(y)[rows])
     seed = int(seed)
 
     def epoch_indices(epoch):
@@ -76,7 +90,7 @@ def pipeline(
     ds = epochs.flat_map(epoch_indices)
 
     def gather(epoch, step, idx):
-        xb = tf.gather(xs, idx)
+        xb = take_x(idx)
         if transform is not None:
             xb = transform(xb, tf.stack([epoch * steps + step, tf.constant(seed, tf.int64)]))
         return xb, tf.gather(ys, idx)
@@ -85,3 +99,26 @@ def pipeline(
     if not repeat:  # a known length lets Keras restart a finite pass every epoch
         ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def stream(store, rows):
+    """``idx -> float32 batch`` reading rows ``rows[idx]`` of a ``uint8`` store (e.g. a
+    ``numpy.memmap``) per batch, in increasing file order, scaled to [0, 1]."""
+    import numpy as np
+    import tensorflow as tf
+
+    shape = tuple(store.shape[1:])
+
+    def read(idx):
+        wanted = rows[idx]
+        order = np.argsort(wanted, kind="stable")
+        out = np.empty((len(wanted), *shape), np.uint8)
+        out[order] = store[wanted[order]]
+        return out
+
+    def take(idx):
+        xb = tf.numpy_function(read, [idx], tf.uint8, stateful=False)
+        xb.set_shape((None, *shape))
+        return tf.cast(xb, tf.float32) / 255.0
+
+    return take

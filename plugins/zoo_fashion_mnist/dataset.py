@@ -149,7 +149,7 @@ class FashionMNIST(Dataset):
         features and class probabilities, for FID and the other sample metrics."""
         from pathlib import Path
 
-        from zoo_fashion_mnist.feature_classifier import FeatureExtractor
+        from zoo_keras.features import FeatureExtractor
 
         return FeatureExtractor(
             Path(__file__).with_name(sources.CLASSIFIER),

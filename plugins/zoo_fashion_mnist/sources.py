@@ -136,6 +136,6 @@ def fetch(target: Path) -> Source:
     return Source("download", target)
 
 
-#: The shipped feature classifier (scripts/train_feature_classifier.py) and its SHA-256.
+#: The shipped feature classifier (`zoo features fashion_mnist --out ...`) and its SHA-256.
 CLASSIFIER = "feature_classifier.npz"
 CLASSIFIER_SHA256 = "7f4260adc0ac3e1599d104642195a5a6ec3aca6ac4262932f6b3bda8da47ca10"

@@ -32,3 +32,10 @@ def register_metrics(register):
         ("conditional_accuracy", ConditionalAccuracy),
     ):
         register(name, cls)
+
+
+@hookimpl
+def register_commands(cli):
+    from .features_command import add_command
+
+    add_command(cli)

@@ -89,11 +89,9 @@ class SampleMetric(Metric):
 
     def notes(self, ctx, n_real=None) -> dict:
         ex = extractor_of(ctx)
-        out = {
-            "samples": self.settings.n,
-            "classifier": ex.path.name,
-            "classifier_sha256": ex.info.get("sha256", "")[:12],
-        }
+        out = {"samples": self.settings.n, "feature_space": ex.space}
+        if "test_accuracy" in ex.info:  # the classifier's held-out accuracy, beside every value
+            out["classifier_accuracy"] = round(float(ex.info["test_accuracy"]), 4)
         if n_real is not None:
             out["real"] = n_real
         return out

@@ -186,10 +186,15 @@ def add_commands(group: click.Group) -> None:
         if as_markdown:
             click.echo(ranking.markdown(rows, units))
             return
-        keys = [
-            k for k in dict.fromkeys(k for r in rows for k in r) if k not in ("members", "path")
-        ]
-        t = Table(*[f"{k}\n({units[k]})" if units.get(k) else k for k in keys], title="leaderboard")
-        for r in rows:
-            t.add_row(*[fmt(r.get(k)) for k in keys])
-        out.print(t)
+        groups = ranking.by_feature_space(rows)
+        for space, group in groups:
+            keys = [
+                k
+                for k in dict.fromkeys(k for r in group for k in r)
+                if k not in ("members", "path") and (k != "features" or len(groups) == 1)
+            ]
+            title = "leaderboard" + (f": features {space or 'none'}" if len(groups) > 1 else "")
+            t = Table(*[f"{k}\n({units[k]})" if units.get(k) else k for k in keys], title=title)
+            for r in group:
+                t.add_row(*[fmt(r.get(k)) for k in keys])
+            out.print(t)

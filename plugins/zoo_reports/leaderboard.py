@@ -13,7 +13,17 @@ from pathlib import Path
 from zoo_core.errors import NotARunError, RunError, UsageError
 from zoo_core.run_dir import RunDir
 
-BASE = ("run", "model", "source", "seed", "params", "train_seconds")
+BASE = ("run", "model", "source", "features", "seed", "params", "train_seconds")
+
+
+def space_of(notes: dict) -> str | None:
+    """The feature space an evaluation was measured in (its notes; older records name the
+    classifier's file and checksum), or None for a metric that uses none."""
+    if notes.get("feature_space"):
+        return notes["feature_space"]
+    if notes.get("classifier"):
+        return f"{notes['classifier']}@{notes.get('classifier_sha256', '')}"
+    return None
 
 
 def finished_runs(root: str | Path) -> list[RunDir]:
@@ -59,6 +69,10 @@ def rows_of(runs: list[RunDir]) -> tuple[list[dict], dict[str, str], set[str], l
             "run": run.path.name,
             "model": cfg.get("model", {}).get("name"),
             "source": source,
+            "features": ", ".join(
+                sorted({space_of(r.get("notes") or {}) for r in m.get("evaluations", [])} - {None})
+            )
+            or None,
             "seed": cfg.get("seed"),
             "params": m.get("params"),
             "train_seconds": round(sum(h.get("seconds", 0.0) for h in hist), 1)
@@ -122,7 +136,20 @@ def _non_default(record: dict, defaults: dict) -> dict:
     }
 
 
+def by_feature_space(rows: list[dict]) -> list[tuple[str | None, list[dict]]]:
+    """The rows in groups of one feature space each, in first-seen order: sample metrics
+    measured in different spaces (another dataset's classifier, random features) are never
+    ranked in one table."""
+    groups: dict[str | None, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r.get("features"), []).append(r)
+    return list(groups.items())
+
+
 def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
+    """Ranked by ``key`` within each feature space (:func:`by_feature_space`)."""
+    if len(by_feature_space(rows)) > 1:
+        return [r for _, group in by_feature_space(rows) for r in sort_rows(group, key, higher)]
     if key is None:
         return rows
     if not any(key in r for r in rows):
@@ -139,6 +166,17 @@ def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
 
 
 def markdown(rows: list[dict], units: dict[str, str]) -> str:
+    """A markdown table per feature space (a heading names each when there are several)."""
+    groups = by_feature_space(rows)
+    if len(groups) > 1:
+        return "\n\n".join(
+            f"Features: {space or 'none (no sample metric)'}\n\n{_markdown(group, units)}"
+            for space, group in groups
+        )
+    return _markdown(rows, units)
+
+
+def _markdown(rows: list[dict], units: dict[str, str]) -> str:
     keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in ("members", "path")]
     head = [f"{k} ({units[k]})" if units.get(k) else k for k in keys]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(keys)]

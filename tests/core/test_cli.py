@@ -53,7 +53,8 @@ def test_info_shows_settings_defaults_and_fits(run_cli):
     assert "returns" not in doc["visualizers"]
     # the text says what the JSON says, the strategies a model runs under included
     text = " ".join(run_cli("info", "vae_4d").stdout.split())
-    assert "strategies: default, mirrored, multi-worker" in text and "fits: fashion_mnist" in text
+    assert "strategies: default, mirrored, multi-worker" in text
+    assert f"fits: {', '.join(doc['fits'])}" in text and "fashion_mnist" in doc["fits"]
     assert "strategies: default visualizers" in " ".join(run_cli("info", "dqn").stdout.split())
 
 

@@ -54,7 +54,7 @@ def eval_(run_dir, metric_names, sets, as_json):
         how = ", ".join(
             f"{k} {v}"
             for k, v in {**r["settings"], **r["notes"]}.items()
-            if k not in ("classifier", "classifier_sha256")
+            if k not in ("classifier", "classifier_sha256", "feature_space")
         )
         for i, (k, v) in enumerate(r["values"].items()):
             t.add_row(
@@ -65,6 +65,11 @@ def eval_(run_dir, metric_names, sets, as_json):
                 end_section=i == len(r["values"]) - 1,
             )
     out.print(t)
+    spaces = {
+        r["notes"]["feature_space"] for r in records.values() if "feature_space" in r["notes"]
+    }
+    for space in sorted(spaces):
+        out.print(f"features: {space} (numbers compare only with numbers in this space)")
 
 
 @click.command()

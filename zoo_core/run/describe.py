@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from zoo_core import settings as S
+from zoo_core.errors import DataError
 from zoo_core.registry import Registry
 from zoo_core.run.plan import PlannedPlugin, applicable_visualizers, fits
 
@@ -51,8 +52,11 @@ def fits_of(registry: Registry, entry, settings) -> dict:
             doc["fits"] = datasets
         return doc | {"visualizers": applicable_visualizers(registry, comp, spec)}
     if entry.kind == "dataset":
-        spec = entry.cls.spec(settings)
         ds = entry.cls(settings)
+        try:
+            spec = entry.cls.spec(settings)
+        except DataError as exc:  # a dataset whose shape depends on a setting not yet given
+            return {"data": {"unknown until set": str(exc)}, "source": ds.describe()}
         return {
             "data": {
                 "shape": list(spec.element_shape),

@@ -8,6 +8,7 @@ any data loads or TensorFlow is imported. :mod:`zoo_core.run.runner` executes a 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,7 +72,9 @@ class Plan:
         """What the model trains on: the dataset's name, or the value of the setting the
         model declares as its source (:attr:`zoo_core.Model.source_setting`)."""
         if self.dataset is not None:
-            return self.dataset.name
+            folder = self.dataset.cls.folder_setting  # a folder's own name says more
+            value = getattr(self.dataset.settings, folder, None) if folder else None
+            return f"{self.dataset.name}:{os.path.basename(value)}" if value else self.dataset.name
         key = self.model.cls.source_setting
         return str(getattr(self.model.settings, key, "") or key) if key else "none"
 
@@ -142,6 +145,22 @@ def _route(assignments, components: list[tuple[PlannedPlugin, tuple[str, ...]]],
     return layers
 
 
+def _folder_dataset(registry: Registry, name: str):
+    """``--dataset ~/photos``: a path given for a dataset names the installed dataset that
+    declares it reads a folder (``Dataset.folder_setting``); ``(its name, (scope, setting,
+    path))``, or None for a plain name."""
+    if "/" not in name and "\\" not in name and not name.startswith(("~", ".")):
+        return None
+    takers = [e for e in registry.entries("dataset") if getattr(e.cls, "folder_setting", None)]
+    if not takers:
+        raise UsageError(
+            f"--dataset {name}: a folder was given, but no installed dataset reads a folder; "
+            "give a dataset name (zoo list datasets)"
+        )
+    e = takers[0]
+    return e.name, (e.name, e.cls.folder_setting, name)
+
+
 def plan(registry: Registry, request: RunRequest) -> Plan:
     """The one way into planning: resolve a request's names and settings and check that
     everything fits, before any run folder, data or TensorFlow. The CLI, ``zoo.run()``, an
@@ -157,7 +176,7 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     m_cls = m_res.entry.cls
     notes: list[str] = []
     # the data: a dataset, or the setting the model trains on
-    d_comp = None
+    d_comp = folder = None
     src = m_cls.source_setting
     if src is not None:
         if dataset:
@@ -169,6 +188,9 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
         if not dataset:
             names = ", ".join(registry.all_names("dataset")) or "(none installed)"
             raise UsageError(f"model '{model}' needs --dataset NAME; available: {names}")
+        folder = _folder_dataset(registry, dataset)
+        if folder is not None:  # --dataset ~/photos: the dataset that reads a folder
+            dataset, folder = folder
         d_res = registry.resolve("dataset", dataset)
         d_comp = PlannedPlugin("dataset", d_res, None)
 
@@ -192,7 +214,10 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     comps += [(v, (v.resolved.entry.name, v.name)) for v in v_comps]
     assignments = list(assignments)
     sets = list(sets)
-    layers = _route(assignments + S.parse_assignments(sets), comps, len(assignments))
+    given = S.parse_assignments(sets)
+    if d_comp is not None and folder is not None:
+        given.insert(0, folder)
+    layers = _route(assignments + given, comps, len(assignments))
 
     for key, value in flags.items():
         flag = "--" + key.replace("_", "-")

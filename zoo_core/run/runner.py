@@ -30,6 +30,13 @@ def build(plan: Plan):
     return model, dataset
 
 
+def _safe(name: str) -> str:
+    """A name for a run folder: lower case, letters, digits and underscores."""
+    import re
+
+    return re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "data"
+
+
 def execute(
     plan: Plan,
     console,
@@ -46,9 +53,7 @@ def execute(
     ``callbacks`` and ``resume_hint`` reach the model in its :class:`RunContext`;
     ``on_trained(model, dataset)`` is called with the trained model still in memory.
     """
-    run = RunDir.create(
-        plan.model.name, plan.trained_on.lower().replace("-", "_"), root=root, out=out
-    )
+    run = RunDir.create(plan.model.name, _safe(plan.trained_on), root=root, out=out)
     run.write_json("config.json", plan.to_config())
     run.set_status("running")
     try:

@@ -1,7 +1,7 @@
 """DDPM and its conditional variant keep the zoo's contract: one test per promise
 (``zoo_core.testing``)."""
 
-from conftest import OnFashionMnist
+from conftest import OnColourFolder, OnFashionMnist
 
 
 class TinyDiffusion(OnFashionMnist):
@@ -23,4 +23,26 @@ class TestDdpm(TinyDiffusion):
 
 
 class TestDdpmCond(TinyDiffusion):
+    model = "ddpm_cond"
+
+
+class TinyDiffusionOnColour(OnColourFolder):
+    sets = (
+        "batch_size=16",
+        "model.channels=8",
+        "timesteps=20",
+        "steps=4",
+        "attention=false",
+        *OnColourFolder.folder_sets,
+    )
+    progress = 2
+    metric_sets = TinyDiffusion.metric_sets
+    viz_sets = TinyDiffusion.viz_sets
+
+
+class TestDdpmOnColour(TinyDiffusionOnColour):
+    model = "ddpm"
+
+
+class TestDdpmCondOnColour(TinyDiffusionOnColour):
     model = "ddpm_cond"

@@ -82,7 +82,7 @@ def test_the_shipped_classifier_reaches_its_recorded_test_accuracy(fmnist):
 
 def test_a_damaged_classifier_file_is_refused(tmp_path, fmnist):
     from zoo_core import DataError
-    from zoo_fashion_mnist.feature_classifier import FeatureExtractor
+    from zoo_keras.features import FeatureExtractor
 
     bad = tmp_path / "c.npz"
     bad.write_bytes(fmnist.feature_extractor().path.read_bytes()[:-10])
