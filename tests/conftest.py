@@ -45,6 +45,15 @@ TINY_VAE_FLAGS = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    """A contract class's tests go to one xdist worker together (``--dist loadgroup``), so
+    its tiny run trains once, not once on each worker that takes one of its tests."""
+    for item in items:
+        cls = getattr(item, "cls", None)
+        if cls is not None and issubclass(cls, ModelContractTests):
+            item.add_marker(pytest.mark.xdist_group(name=cls.__qualname__))
+
+
 @pytest.fixture(autouse=True)
 def fresh_plugins(monkeypatch, tmp_path_factory):
     """Each test loads plugins anew, with no ZOO_* variables leaking in; pretrained
@@ -145,6 +154,7 @@ class OnFashionMnist(ModelContractTests):
 
     dataset = "fashion_mnist"
     fresh_process = False
+    keep_tiny_run = True
 
     def install(self, stack, folder):
         require_debian_data()
@@ -187,6 +197,7 @@ class OnColourFolder(ModelContractTests):
 
     dataset = "images"
     fresh_process = False
+    keep_tiny_run = True
     folder_sets = (f"images.path={COLOUR_FOLDER}", "images.test_fraction=0.25")
 
     def install(self, stack, folder):

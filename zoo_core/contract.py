@@ -142,17 +142,11 @@ class Model:
             raise IncompatibleError(
                 f"{cls.__name__} needs {cls.needs} but the dataset provides {spec.kind}"
             )
-        if CONDITIONAL in cls.capabilities and not spec.labelled:
-            raise IncompatibleError(
-                f"{cls.__name__} is conditional and needs a labelled "
-                "dataset; this one has no class names (an image folder: put each class's "
-                "images in a sub-folder of its own)"
-            )
         if CONDITIONAL in cls.capabilities and spec.num_classes < 2:
             raise IncompatibleError(
-                f"{cls.__name__} is conditional and needs at least 2 classes; the dataset "
-                f"has one ({spec.class_names[0]}): add a class, or train the unconditional "
-                "model"
+                f"{cls.__name__} is conditional and needs a labelled dataset of at least 2 "
+                f"classes; this one has {spec.num_classes or 'no class names'} (an image "
+                "folder: each class's images in a sub-folder of its own)"
             )
 
     @classmethod

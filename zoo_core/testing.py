@@ -216,6 +216,9 @@ class TinyRun:
         return self.plan.model.cls, self.plan.model.settings, self.plan.data_spec
 
 
+_KEPT: dict[type, TinyRun] = {}
+
+
 class ModelContractTests:
     """Mix into a ``Test...`` class of a model plugin's tests; see the module's docs."""
 
@@ -273,17 +276,28 @@ class ModelContractTests:
         )
         return run, kept["m"], kept["d"]
 
+    #: Keep the trained tiny run for the whole test process: when pytest sets the class
+    #: up again (its tests ran apart, e.g. under xdist), it is not trained twice. Only for
+    #: a class whose :meth:`install` leaves nothing that must be undone.
+    keep_tiny_run: ClassVar[bool] = False
+
     @pytest.fixture(scope="class")
     @classmethod
     def tiny(cls, tmp_path_factory):
         """The class's one trained tiny run (per test process)."""
+        if cls.keep_tiny_run and cls in _KEPT:
+            yield _KEPT[cls]
+            return
         case, folder = cls(), tmp_path_factory.mktemp(cls.__name__)
         with contextlib.ExitStack() as stack:
             case.install(stack, folder)
             plugins.reset()
             plan = planner.plan(plugins.get_registry(), case.request())
             run, model, dataset = case.train(folder / "full")
-            yield TinyRun(case, plan, run, model, dataset, folder)
+            tiny = TinyRun(case, plan, run, model, dataset, folder)
+            if cls.keep_tiny_run:
+                _KEPT[cls] = tiny
+            yield tiny
         plugins.reset()
 
     # -- the promises ----------------------------------------------------------------------

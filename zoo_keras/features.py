@@ -23,13 +23,13 @@ other plugin. TensorFlow loads when a network is built.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
 from zoo_core.errors import DataError
+from zoo_core.user_cache import file_sha256
 
 FEATURES = 128  # width of the penultimate layer
 
@@ -57,10 +57,6 @@ def build_classifier(shape, classes: int):
     features = layers.Dense(FEATURES, activation="relu", name="features")(x)
     logits = layers.Dense(max(1, classes), name="logits")(layers.Dropout(0.3)(features))
     return keras.Model(inputs, [features, logits], name="feature_classifier")
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class FeatureExtractor:

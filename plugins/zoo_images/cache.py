@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zoo_core import DataError
+from zoo_core.user_cache import cache_root, file_sha256
 
 from .folder import Listing, decode
 
@@ -28,11 +29,8 @@ VERSION = 1
 
 
 def default_root() -> Path:
-    """``$ZOO_CACHE/images``, else ``$XDG_CACHE_HOME/zoo/images`` (``~/.cache/zoo/images``)."""
-    if os.environ.get("ZOO_CACHE"):
-        return Path(os.environ["ZOO_CACHE"]).expanduser() / "images"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "zoo" / "images"
+    """``images/`` in zoo's cache folder (:func:`zoo_core.user_cache.cache_root`)."""
+    return cache_root() / "images"
 
 
 @dataclass(frozen=True)
@@ -47,14 +45,6 @@ class Cache:
     files: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...]
     class_names: tuple[str, ...]
-
-
-def _digest_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def content_digests(listing: Listing, root: Path) -> list[str]:
@@ -79,7 +69,7 @@ def content_digests(listing: Listing, root: Path) -> list[str]:
             continue
         key = [st.st_size, st.st_mtime_ns]
         known = memo.get(rel)
-        digest = known[2] if known and known[:2] == key else _digest_file(path)
+        digest = known[2] if known and known[:2] == key else file_sha256(path)
         fresh[rel] = [*key, digest]
         out.append(digest)
     if fresh != memo:
@@ -214,8 +204,10 @@ def _decode_all(listing: Listing, size: int, channels: int, fit: str):
             return None, f"{type(exc).__name__}: {str(exc)[:120]}"
 
     workers = min(8, (os.cpu_count() or 1) + 1)
+    chunk = 1024  # decoded images in flight stay bounded, whatever the folder's size
     with ThreadPoolExecutor(workers) as pool:
-        for rel, label, (pixels, why) in zip(
-            listing.files, listing.labels, pool.map(one, listing.files, chunksize=64)
-        ):
-            yield rel, label, pixels, why
+        for start in range(0, len(listing.files), chunk):
+            files = listing.files[start : start + chunk]
+            labels = listing.labels[start : start + chunk]
+            for rel, label, (pixels, why) in zip(files, labels, pool.map(one, files)):
+                yield rel, label, pixels, why

@@ -33,6 +33,9 @@ FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 GROUPS = "/usr/share/unicode/emoji/emoji-test.txt"
 HOW_TO_GET = "apt-get install fonts-noto-color-emoji unicode-data (make data does)"
 SKIN_TONES = range(0x1F3FB, 0x1F400)
+#: The shipped feature classifier, and the settings that must match its training's.
+SHIPPED = Path(__file__).with_name("emoji_classifier.npz")
+SAME_SPACE = ("size", "fit", "skin_tones", "test_fraction", "split_seed")
 #: The size the font's bitmaps are drawn at (Noto's strikes are 136 x 128 pixels).
 STRIKE = 109
 
@@ -137,6 +140,21 @@ class Emoji(ImageFolder):
     @classmethod
     def channels_of(cls, settings, listing: Listing) -> int:
         return 3
+
+    def feature_extractor(self, **kw):
+        """The shipped classifier (``emoji_classifier.npz``, trained with ``zoo features
+        emoji --out ...`` on the default settings' train split, SHA-256 checked), so that
+        every machine measures in the same space; other settings train their own."""
+        import json
+
+        from zoo_keras.features import FeatureExtractor
+
+        record = json.loads(SHIPPED.with_suffix(".json").read_text())
+        trained_on = {k: record["settings"][k] for k in SAME_SPACE}
+        if trained_on != {k: getattr(self.settings, k) for k in SAME_SPACE}:
+            return super().feature_extractor(**kw)
+        spec = self.spec(self.settings)
+        return FeatureExtractor(SHIPPED, record["sha256"], spec.element_shape, spec.num_classes)
 
     def describe(self) -> dict:
         s = self.settings

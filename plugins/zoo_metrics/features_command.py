@@ -91,6 +91,7 @@ def train_to(data, name: str, out_file: str, *, epochs: int, seed: int) -> dict:
         "test_accuracy": accuracy,
         "epochs": epochs,
         "seed": seed,
+        "settings": S.as_dict(data.settings),
         "train_seconds": seconds,
         "command": "zoo features " + " ".join(sys.argv[2:]),
     }

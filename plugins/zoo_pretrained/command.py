@@ -44,7 +44,8 @@ def pretrained(ctx, as_json, as_markdown):
     if not rows:
         err.print("no pretrained models installed")
         return
-    headers = ("model", *HEADLINE.values(), "train min", "MB")
+    # FID numbers compare only within one dataset's feature space: the data is a column
+    headers = ("model", "data", *HEADLINE.values(), "train min", "MB")
     cells = []
     for r in rows:
         ev = {**r["recorded"].get("test", {}), **r["recorded"].get("eval", {})}
@@ -52,6 +53,7 @@ def pretrained(ctx, as_json, as_markdown):
             [
                 r["name"],
                 r["model"],
+                str(r.get("dataset") or "–"),
                 *[f"{ev[k]:.4g}" if isinstance(ev.get(k), (int, float)) else "–" for k in HEADLINE],
                 f"{r['trained'].get('train_seconds', 0) / 60:.1f}",
                 f"{r['bytes'] / 1e6:.2f}",
@@ -66,7 +68,7 @@ def pretrained(ctx, as_json, as_markdown):
     t = Table(title="pretrained:NAME")
     t.add_column("NAME", no_wrap=True)
     for header in headers:
-        t.add_column(header, justify="left" if header == "model" else "right")
+        t.add_column(header, justify="left" if header in ("model", "data") else "right")
     for row in cells:
         t.add_row(*row)
     out.print(t)

@@ -12,7 +12,6 @@ so a damaged or edited shipped file is refused by name and a damaged copy is rep
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,24 +19,11 @@ from pathlib import Path
 
 from zoo_core.errors import RunError, UnknownNameError
 from zoo_core.pretrained import MANIFEST, PREFIX  # noqa: F401 (the package's own names)
+from zoo_core.user_cache import cache_root
+from zoo_core.user_cache import file_sha256 as sha256
 
 #: files of the copy that grow as it is used (evaluations, figures): never restored
 KEPT = ("metrics.json",)
-
-
-def cache_root() -> Path:
-    if os.environ.get("ZOO_CACHE"):
-        return Path(os.environ["ZOO_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "zoo"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_manifest(folder: Path, name: str) -> dict:

@@ -1,48 +1,33 @@
 """DDPM and its conditional variant keep the zoo's contract: one test per promise
-(``zoo_core.testing``)."""
+(``zoo_core.testing``), on Fashion-MNIST and on a 32x32 colour folder."""
 
 from conftest import OnColourFolder, OnFashionMnist
 
+#: ``model.``: an image folder has a ``channels`` setting of its own
+TINY = ("model.channels=8", "timesteps=20", "steps=4", "attention=false")
 
-class TinyDiffusion(OnFashionMnist):
-    sets = (
-        "limit=128",
-        "batch_size=64",
-        "channels=8",
-        "timesteps=20",
-        "steps=4",
-        "attention=false",
-    )
+
+class TinyDiffusion:
     progress = 2
     metric_sets = ("n=200", "subsets=5", "subset_size=100", "splits=2")
     viz_sets = ("n=4", "columns=3", "steps=2,30", "fid_samples=50")
 
 
-class TestDdpm(TinyDiffusion):
+class TestDdpm(TinyDiffusion, OnFashionMnist):
     model = "ddpm"
+    sets = ("limit=128", "batch_size=64", *TINY)
 
 
-class TestDdpmCond(TinyDiffusion):
+class TestDdpmCond(TinyDiffusion, OnFashionMnist):
     model = "ddpm_cond"
+    sets = ("limit=128", "batch_size=64", *TINY)
 
 
-class TinyDiffusionOnColour(OnColourFolder):
-    sets = (
-        "batch_size=16",
-        "model.channels=8",
-        "timesteps=20",
-        "steps=4",
-        "attention=false",
-        *OnColourFolder.folder_sets,
-    )
-    progress = 2
-    metric_sets = TinyDiffusion.metric_sets
-    viz_sets = TinyDiffusion.viz_sets
-
-
-class TestDdpmOnColour(TinyDiffusionOnColour):
+class TestDdpmOnColour(TinyDiffusion, OnColourFolder):
     model = "ddpm"
+    sets = ("batch_size=16", *TINY, *OnColourFolder.folder_sets)
 
 
-class TestDdpmCondOnColour(TinyDiffusionOnColour):
+class TestDdpmCondOnColour(TinyDiffusion, OnColourFolder):
     model = "ddpm_cond"
+    sets = ("batch_size=16", *TINY, *OnColourFolder.folder_sets)

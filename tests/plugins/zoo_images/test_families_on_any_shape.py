@@ -85,7 +85,10 @@ def test_a_size_a_family_cannot_take_is_refused_at_planning(
 
 @pytest.mark.parametrize(
     ("classes", "message"),
-    [((), r"needs a labelled dataset.*sub-folder"), (("only",), r"at least 2 classes")],
+    [
+        ((), r"at least 2 classes.*no class names.*sub-folder"),
+        (("only",), r"at least 2 classes.*has 1"),
+    ],
     ids=["flat", "one-class"],
 )
 def test_a_conditional_model_refuses_a_folder_without_two_classes(tmp_path, classes, message):
