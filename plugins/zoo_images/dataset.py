@@ -196,7 +196,7 @@ class ImageFolder(Dataset):
         s = self.settings
         return self.cache.path / f"features-split{s.split_seed}-{s.test_fraction:g}.npz"
 
-    def feature_extractor(self, *, train: bool = True, console=None):
+    def feature_extractor(self):
         """Labelled: a classifier trained on this folder's train split the first time a
         metric needs it (``zoo features``), cached beside the decoded images; unlabelled:
         seeded random features (:func:`zoo_keras.features.random_features`)."""
@@ -211,11 +211,7 @@ class ImageFolder(Dataset):
             )
         path = self.features_path()
         if not path.is_file():
-            if not train:
-                raise DataError(
-                    f"no feature classifier for this folder yet; run `zoo features {self.name}`"
-                )
-            train_feature_classifier(self, path, console=console)
+            train_feature_classifier(self, path)
         record = json.loads(path.with_suffix(".json").read_text())
         return features.FeatureExtractor(
             path,
@@ -255,17 +251,20 @@ class ImageFolder(Dataset):
         }
 
 
-def train_feature_classifier(dataset, path: Path, *, epochs: int = 12, seed: int = 0, console=None):
-    """Train and save the feature classifier of a labelled dataset; returns its record."""
+def train_feature_classifier(dataset, path: Path, *, epochs: int = 12, seed: int = 0):
+    """Train and save the feature classifier of a labelled dataset (saying so on stderr:
+    it takes a while the first time); returns its record."""
     import time
+
+    from rich.console import Console
 
     from zoo_keras.features import save_weights, train_classifier
 
     started = time.perf_counter()
-    if console is not None:
-        console.print(
-            f"training the feature classifier of {dataset.listing.root} ({epochs} epochs)"
-        )
+    Console(stderr=True).print(
+        f"training the feature classifier of {dataset.listing.root} on its train split "
+        f"({epochs} epochs, once; cached beside the decoded images)"
+    )
     net, accuracy = train_classifier(dataset, epochs=epochs, seed=seed, verbose=0)
     info = {
         "dataset": dataset.name,

@@ -141,7 +141,7 @@ class Emoji(ImageFolder):
     def channels_of(cls, settings, listing: Listing) -> int:
         return 3
 
-    def feature_extractor(self, **kw):
+    def feature_extractor(self):
         """The shipped classifier (``emoji_classifier.npz``, trained with ``zoo features
         emoji --out ...`` on the default settings' train split, SHA-256 checked), so that
         every machine measures in the same space; other settings train their own."""
@@ -152,7 +152,7 @@ class Emoji(ImageFolder):
         record = json.loads(SHIPPED.with_suffix(".json").read_text())
         trained_on = {k: record["settings"][k] for k in SAME_SPACE}
         if trained_on != {k: getattr(self.settings, k) for k in SAME_SPACE}:
-            return super().feature_extractor(**kw)
+            return super().feature_extractor()
         spec = self.spec(self.settings)
         return FeatureExtractor(SHIPPED, record["sha256"], spec.element_shape, spec.num_classes)
 
