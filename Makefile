@@ -55,6 +55,8 @@ bench: setup data
 	$(BIN)/python bench/dqn_cartpole.py
 	$(BIN)/python bench/sample_metrics.py
 	$(BIN)/python bench/iwae.py --repeats 3
+	@test -d /tmp/folder50k || $(BIN)/python bench/image_folder.py make /tmp/folder50k
+	$(BIN)/python bench/image_folder.py compare /tmp/folder50k
 	$(BIN)/python bench/summary.py
 
 clean:

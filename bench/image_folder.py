@@ -4,7 +4,7 @@ on a 50,000-image folder, each side in its own process, feeding the same network
     python bench/image_folder.py make /tmp/folder50k        # 50,000 64x64 RGB PNGs, 9 classes
     python bench/image_folder.py zoo /tmp/folder50k         # one side: prints a JSON line
     python bench/image_folder.py keras /tmp/folder50k       # the other side
-    python bench/image_folder.py compare /tmp/folder50k     # both, alternated, 2 rounds each after one warm-up
+    python bench/image_folder.py compare /tmp/folder50k     # both, alternated: a warm-up, 2 rounds
 
 Each side reads the folder at 32x32 (scaled, centre-cropped), in shuffled batches of 128,
 and reports: images/s over one pass of its input pipeline alone, images/s over one epoch of

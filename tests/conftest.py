@@ -45,6 +45,7 @@ TINY_VAE_FLAGS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """A contract class's tests go to one xdist worker together (``--dist loadgroup``), so
     its tiny run trains once, not once on each worker that takes one of its tests."""

@@ -1,6 +1,7 @@
 """DDPM and its conditional variant keep the zoo's contract: one test per promise
 (``zoo_core.testing``), on Fashion-MNIST and on a 32x32 colour folder."""
 
+import pytest
 from conftest import OnColourFolder, OnFashionMnist
 
 #: ``model.``: an image folder has a ``channels`` setting of its own
@@ -23,6 +24,7 @@ class TestDdpmCond(TinyDiffusion, OnFashionMnist):
     sets = ("limit=128", "batch_size=64", *TINY)
 
 
+@pytest.mark.slow  # make test-all: the family's other member runs on colour in make test
 class TestDdpmOnColour(TinyDiffusion, OnColourFolder):
     model = "ddpm"
     sets = ("batch_size=16", *TINY, *OnColourFolder.folder_sets)

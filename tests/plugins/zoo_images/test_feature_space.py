@@ -55,7 +55,7 @@ def test_an_unlabelled_folder_gets_seeded_random_features_named_as_such(colour):
 def test_zoo_features_trains_once_and_reports_the_held_out_accuracy(colour, run_cli):
     result = run_cli("features", "images", "--set", f"path={colour}", "--json")
     assert result.exit_code == 0, result.output
-    info = json.loads(result.output)
+    info = json.loads(result.stdout)
     assert info["feature_space"].startswith("features-") and 0.0 <= info["test_accuracy"] <= 1.0
 
 

@@ -1,6 +1,7 @@
 """The VAE family keeps the zoo's contract: one test per promise (``zoo_core.testing``),
 on Fashion-MNIST and on a 32x32 colour folder."""
 
+import pytest
 from conftest import OnColourFolder, OnFashionMnist
 
 
@@ -19,11 +20,13 @@ class TestVae2dOnColour(OnColourFolder):
     sets = ("batch_size=16", *OnColourFolder.folder_sets)
 
 
+@pytest.mark.slow  # make test-all: the family's other member runs on colour in make test
 class TestCvae2dOnColour(OnColourFolder):
     model = "cvae_2d"
     sets = ("batch_size=16", *OnColourFolder.folder_sets)
 
 
+@pytest.mark.slow  # make test-all: the family's other member runs on colour in make test
 class TestBetaVaeOnColour(OnColourFolder):
     model = "beta_vae"
     sets = ("batch_size=16", *OnColourFolder.folder_sets)
