@@ -8,9 +8,9 @@ BIN     := $(VENV)/bin
 DATA    := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 EMOJI   := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 EMOJI_GROUPS := /usr/share/unicode/emoji/emoji-test.txt
-# two pytest workers (pytest-xdist); a contract class's tests stay on one worker (its tiny
-# run trains once: tests/conftest.py marks them as an xdist group)
-PYTEST_ARGS ?= -m "not slow" -n 2 --dist loadgroup
+# two pytest workers (pytest-xdist), each test taken by whichever worker is free (a contract
+# class's tiny run trains at most once per worker: ModelContractTests.keep_tiny_run)
+PYTEST_ARGS ?= -m "not slow" -n 2 --dist worksteal
 
 .PHONY: run test test-all coverage install setup data bench clean
 
