@@ -23,7 +23,7 @@ from pathlib import Path
 from zoo_core import DataError
 from zoo_core.user_cache import cache_root, file_sha256
 
-from .folder import Listing, decode
+from .folder import EXTENSIONS, Listing, decode
 
 VERSION = 1
 
@@ -151,7 +151,7 @@ def build(
                 f"none of the {n} image files in {listing.root} could be decoded "
                 f"(first: {skipped[0][0]}: {skipped[0][1]})"
                 if skipped
-                else f"{listing.root} holds no image files ({', '.join(_EXT_NAMES)})"
+                else f"{listing.root} holds no image files ({', '.join(EXTENSIONS)})"
             )
         images.flush()
         del images
@@ -187,9 +187,6 @@ def build(
     if cache is None:  # pragma: no cover - only if the folder is damaged under us
         raise DataError(f"the image cache {where} could not be read back; delete it and retry")
     return cache
-
-
-_EXT_NAMES = ("png", "jpeg", "bmp", "gif", "webp")
 
 
 def _decode_all(listing: Listing, size: int, channels: int, fit: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -98,6 +99,6 @@ def train_to(data, name: str, out_file: str, *, epochs: int, seed: int) -> dict:
     digest = save_weights(net, out_file, record)
     return {
         **record,
-        "feature_space": f"{out_file.rsplit('/', 1)[-1]}@{digest[:12]}",
+        "feature_space": f"{Path(out_file).name}@{digest[:12]}",
         "file": out_file,
     }
