@@ -5,7 +5,8 @@
 with predicted ``x_0``). ``steps_tradeoff``: the same seeds sampled with several DDIM step
 counts side by side, each panel titled with its sampling time and its FID on a small sample
 (the ``fid`` metric plugin, so the number is the one ``zoo eval`` reports at that size);
-Song et al. (2020, Fig. 3 and Table 1) make this comparison.
+Song et al. (2020, Fig. 3 and Table 1) make this comparison. The model's own sampler
+(``--set sampler=...`` chooses another) runs at each count of network evaluations.
 
 Both pass sampler settings to the sampling call (``sample(n, seed=..., steps=k)``); the
 model's own settings are never changed.
@@ -22,10 +23,13 @@ from zoo_core.grid import image_grid
 
 
 def _require_denoiser(model_cls):
-    from .model import DDPMModel
+    from .model import DenoisingModel
 
-    if not issubclass(model_cls, DDPMModel):
-        raise IncompatibleError("needs a diffusion model of this family (ddpm, ddpm_cond)")
+    if not issubclass(model_cls, DenoisingModel):
+        raise IncompatibleError(
+            "needs a model of the diffusion family (ddpm, ddpm_cond, flow_matching, "
+            "flow_matching_cond)"
+        )
 
 
 def _labels(model, n):
@@ -81,9 +85,9 @@ class Denoising(Visualizer):
         import numpy as np
 
         m, s = ctx.model, self.settings
-        pairs = m.timesteps()
-        # x_T (index -1), then evenly spaced steps ending with the last (x_0)
-        keep = sorted({int(round(v)) for v in np.linspace(-1, len(pairs) - 1, s.columns)})
+        steps = m.step_labels()
+        # the noise (index -1), then evenly spaced steps ending with the last (the image)
+        keep = sorted({int(round(v)) for v in np.linspace(-1, len(steps) - 1, s.columns)})
         _, states = m.denoise(s.n, seed=ctx.seed, labels=_labels(m, s.n), keep=keep)
         rows = np.stack([states[i] for i in keep], axis=1)  # (n, columns, H, W, C)
         images = rows.reshape((-1, *rows.shape[2:]))
@@ -91,12 +95,10 @@ class Denoising(Visualizer):
         ax = fig.add_subplot()
         _gray(ax, image_grid(images, cols=len(keep)))
         w = images.shape[2]
-        names = [
-            "x_T" if i < 0 else ("x_0" if i == len(pairs) - 1 else f"t={pairs[i][1]}") for i in keep
-        ]
+        names = ["noise" if i < 0 else ("image" if i == len(steps) - 1 else steps[i]) for i in keep]
         ax.set_xticks(np.arange(w // 2, len(keep) * w, w), names)
         ax.set_yticks([])
-        ax.set_xlabel(f"{m.settings.sampler} sampler, {len(pairs)} steps")
+        ax.set_xlabel(f"{m.settings.sampler} sampler, {m.sampler().nfe} network evaluations")
         fig.suptitle(ctx.title)
         return fig
 
@@ -104,8 +106,8 @@ class Denoising(Visualizer):
 @dataclass(frozen=True)
 class TradeoffSettings:
     steps: tuple[int, ...] = field(
-        default=(10, 25, 50, 100),
-        metadata={"help": "DDIM step counts, one panel each (above the model's T: T)"},
+        default=(5, 10, 20, 50),
+        metadata={"help": "network evaluations (NFE) of the model's own sampler, one panel each"},
     )
     n: int = field(default=36, metadata={"help": "images per panel (the same seeds)", "min": 1})
     fid_samples: int = field(
@@ -119,7 +121,8 @@ class TradeoffSettings:
 
 
 class StepsTradeoff(Visualizer):
-    """The same seeds at several DDIM step counts, with time and FID per panel."""
+    """The same seeds at several numbers of network evaluations, with time and FID per
+    panel."""
 
     Settings = TradeoffSettings
     requires = frozenset({SAMPLE})
@@ -132,22 +135,23 @@ class StepsTradeoff(Visualizer):
     def draw(self, ctx):
         m, s = ctx.model, self.settings
         # a count above the model's T means every step: it is drawn once, as T
-        counts = sorted({min(int(k), m.settings.timesteps) for k in s.steps})
+        most = getattr(m.settings, "timesteps", None) or max(s.steps)
+        counts = sorted({min(int(k), most) for k in s.steps})
         fig = _figure(3.2 * len(counts), 3.9)
         for i, k in enumerate(counts):
-            ddim = {"sampler": "ddim", "steps": int(k), "eta": 0.0}
+            options = {"steps": int(k)}
             t0 = time.perf_counter()
-            images = m.sample(s.n, seed=ctx.seed, labels=_labels(m, s.n), **ddim)
+            images = m.sample(s.n, seed=ctx.seed, labels=_labels(m, s.n), **options)
             per_image = (time.perf_counter() - t0) / s.n
-            title = f"{k} steps, {per_image * 1000:.0f} ms/img"
+            title = f"{m.sampler(**options).nfe} NFE, {per_image * 1000:.0f} ms/img"
             if s.fid_samples:
-                fid = self._fid(_SamplingWith(m, **ddim), ctx, s.fid_samples)
+                fid = self._fid(_SamplingWith(m, **options), ctx, s.fid_samples)
                 title += f"\nFID {fid:.1f} (n={s.fid_samples})"
             ax = fig.add_subplot(1, len(counts), i + 1)
             _gray(ax, image_grid(images))
             ax.set_title(title)
             ax.set_axis_off()
-        fig.suptitle(ctx.title)
+        fig.suptitle(f"{ctx.title}: {m.settings.sampler} sampler")
         return fig
 
     @staticmethod

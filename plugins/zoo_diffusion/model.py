@@ -3,13 +3,15 @@
 
 Ho, Jain & Abbeel (2020), "Denoising Diffusion Probabilistic Models", trained with their
 simple noise-prediction loss; sampled with DDIM (Song, Meng & Ermon 2020, "Denoising
-Diffusion Implicit Models"; ``eta = 0``: deterministic, any number of steps) or with the
-ancestral sampler over all ``T`` steps; ``ddpm_cond`` adds classifier-free guidance (Ho &
+Diffusion Implicit Models"; ``eta = 0``: deterministic, any number of steps), with the
+ancestral sampler (on a sub-sequence, or over all ``T`` steps), or with DPM-Solver++ (2M)
+(Lu et al. 2022); ``ddpm_cond`` adds classifier-free guidance (Ho &
 Salimans 2022). The network, and where it departs from the papers, is in :mod:`.network`;
 the schedules in :mod:`.schedule`.
 
 Sampling settings (``sampler``, ``steps``, ``eta``, ``guidance``) are model settings, so
-they are changed at sampling time: ``zoo sample RUN --set sampler=ddim --set steps=25``.
+they are changed at sampling time: ``zoo sample RUN --set sampler=dpmpp_2m --set steps=20``.
+The samplers are their own modules (:mod:`.samplers`), shared with ``flow_matching``.
 No encoder and no latent grid: figures that need one are refused before training. The
 variational bound (a likelihood) is not provided.
 
@@ -24,23 +26,18 @@ from zoo_keras import KerasModel
 from .settings import DDPMSettings
 
 
-class DDPMModel(KerasModel):
-    """DDPM (Ho et al. 2020) with DDIM and ancestral sampling."""
+class DenoisingModel(KerasModel):
+    """What the family's models share: a U-Net trained by :mod:`.network`, sampled by one
+    of :mod:`.samplers` from pure noise. Subclasses name the network and the samplers."""
 
-    Settings = DDPMSettings
     capabilities = frozenset({SAMPLE})
     #: The EMA update assigns replica-local variables; one device only (a GPU is one).
     strategies = ("default",)
     default_visualizers = ("curves", "samples", "denoising")
-    metrics = (
-        MetricInfo(
-            "loss", "mse", "loss", "mean squared error of the predicted noise (the simple loss)"
-        ),
-    )
     monitor = "loss"
-    sampling_settings = ("sampler", "steps", "eta", "guidance")
-    #: Images per batch in one sampling call (bounded memory for n = 10,000 metrics).
+    #: Images per batch in one network call (bounded memory for n = 10,000 metrics).
     sample_batch = 500
+    family = "ddpm"
 
     @classmethod
     def check_data(cls, settings, spec) -> None:
@@ -49,24 +46,17 @@ class DDPMModel(KerasModel):
         step = 2 ** (len(settings.channels) - 1)
         if len(shape) != 3 or shape[0] % step or shape[1] % step:
             raise IncompatibleError(
-                f"ddpm with {len(settings.channels)} resolutions needs images (H, W, C) with "
-                f"H and W divisible by {step}; the dataset's images are {shape} (give fewer "
-                "'channels')"
+                f"{cls.family} with {len(settings.channels)} resolutions needs images (H, W, C) "
+                f"with H and W divisible by {step}; the dataset's images are {shape} (give "
+                "fewer 'channels')"
             )
 
     def num_classes(self) -> int:
         return 0
 
-    def build_network(self, seed: int = 0):
-        import keras
-
-        from .network import DDPM
-        from .schedule import alpha_bars
-
+    def network_options(self) -> dict:
         s = self.settings
-        net = DDPM(
-            tuple(self.data_spec.element_shape),
-            alpha_bars(s.schedule, s.timesteps),
+        return dict(
             channels=s.channels,
             blocks=s.blocks,
             attention=s.attention,
@@ -74,69 +64,68 @@ class DDPMModel(KerasModel):
             num_classes=self.num_classes(),
             ema=s.ema,
             label_dropout=s.label_dropout,
-            seed=seed,
-            name="ddpm",
         )
-        net.compile(optimizer=keras.optimizers.Adam(s.learning_rate))
+
+    def make_network(self, shape, seed: int):
+        raise NotImplementedError
+
+    def build_network(self, seed: int = 0):
+        import keras
+
+        net = self.make_network(tuple(self.data_spec.element_shape), seed)
+        net.compile(optimizer=keras.optimizers.Adam(self.settings.learning_rate))
         net.build_all()
         return net
 
     # -- sampling -------------------------------------------------------------------------
-    def timesteps(self, **options) -> list[tuple[int, int]]:
-        """The ``(t, t_prev)`` pairs the sampler settings (with ``options``) ask for."""
-        from .schedule import sampling_timesteps
+    def sampler(self, **options):
+        """The :mod:`.samplers` object the sampler settings (with ``options``) ask for."""
+        raise NotImplementedError
 
-        s = self.sampling(**options)
-        return sampling_timesteps(s.sampler, s.timesteps, s.steps)
+    def step_labels(self, **options) -> list[str]:
+        """One label per sampling step (the time its state is at), for figures."""
+        return self.sampler(**options).labels()
 
     def denoise(self, n: int, *, seed: int, labels=None, keep=(), **options):
-        """``n`` samples, and the states ``x_t`` after each sampling step listed in
-        ``keep`` (indices into :meth:`timesteps`; ``-1`` for x_T itself), all in [0, 1].
-        ``options``: sampling settings for this call (``sampler``, ``steps``, ``eta``,
-        ``guidance``).
+        """``n`` samples, and the states after each sampling step listed in ``keep``
+        (indices into :meth:`step_labels`; ``-1`` for the starting noise), all in [0, 1].
+        ``options``: sampling settings for this call (``sampler``, ``steps``, ...).
 
-        ``x_T`` and each step's noise come from a NumPy generator seeded with ``seed``, so
-        the same seed gives the same images whatever the batch size. The step is one
-        ``tf.function``, traced once per batch shape and called per step."""
+        The starting noise and each step's noise come from a NumPy generator seeded with
+        ``seed``, so the same seed gives the same images whatever the batch size. The
+        network call is one ``tf.function``, traced once per batch shape and called per
+        network evaluation; the sampler's update runs on the arrays between calls."""
         import numpy as np
         import tensorflow as tf
 
         s = self.sampling(**options)
-        pairs = self.timesteps(**options)
-        eta = 1.0 if s.sampler == "ddpm" else float(s.eta)
+        sampler = self.sampler(**options)
         guidance = float(s.guidance) if labels is not None else 0.0
-        step = self.traced(
-            "sample_step", lambda: tf.function(self.net.sample_step, reduce_retracing=True)
-        )
-        rng = np.random.default_rng(seed)
-        shape = (n, *self.data_spec.element_shape)
-        x = rng.standard_normal(shape, dtype="float32")
+        call = self.traced("predict", lambda: tf.function(self.net.guided, reduce_retracing=True))
         y = None if labels is None else tf.constant(np.asarray(labels, "int32"))
-        kept = {-1: x} if -1 in keep else {}
-        with _progress(len(pairs), n) as advance:
-            for i, (t, t_prev) in enumerate(pairs):
-                noise = (
-                    rng.standard_normal(shape, dtype="float32")
-                    if eta
-                    else np.zeros(shape, "float32")
+        time_dtype = self.net.time_dtype
+
+        def predict(x, t):
+            outs = []
+            for a in range(0, len(x), self.sample_batch):
+                b = slice(a, a + self.sample_batch)
+                out = call(
+                    tf.constant(x[b]),
+                    tf.constant(t, time_dtype),
+                    None if y is None else y[b],
+                    guidance,
                 )
-                outs = []
-                for a in range(0, n, self.sample_batch):
-                    b = slice(a, a + self.sample_batch)
-                    x_prev, _ = step(
-                        tf.constant(x[b]),
-                        tf.constant(t, tf.int32),
-                        tf.constant(t_prev, tf.int32),
-                        tf.constant(noise[b]),
-                        None if y is None else y[b],
-                        guidance,
-                        eta,
-                    )
-                    outs.append(x_prev.numpy())
-                x = np.concatenate(outs)
+                outs.append(out.numpy())
+            return np.concatenate(outs)
+
+        rng = np.random.default_rng(seed)
+        x = noise = rng.standard_normal((n, *self.data_spec.element_shape), dtype="float32")
+        kept = {-1: noise} if -1 in keep else {}
+        with _progress(sampler.nfe, n) as advance:
+            for i, state in enumerate(sampler.run(noise, _counting(predict, advance), rng)):
+                x = state
                 if i in keep:
-                    kept[i] = x
-                advance()
+                    kept[i] = state
         to_image = lambda v: np.clip((v + 1.0) / 2.0, 0.0, 1.0)  # noqa: E731
         return to_image(x), {i: to_image(v) for i, v in kept.items()}
 
@@ -144,22 +133,60 @@ class DDPMModel(KerasModel):
         return self.denoise(n, seed=seed, labels=labels, **options)[0]
 
 
+class DDPMModel(DenoisingModel):
+    """DDPM (Ho et al. 2020) sampled with DDIM, ancestral or DPM-Solver++ (2M)."""
+
+    Settings = DDPMSettings
+    metrics = (
+        MetricInfo(
+            "loss", "mse", "loss", "mean squared error of the predicted noise (the simple loss)"
+        ),
+    )
+    sampling_settings = ("sampler", "steps", "eta", "guidance")
+
+    def make_network(self, shape, seed: int):
+        from .network import DDPM
+        from .schedule import alpha_bars
+
+        s = self.settings
+        ab = alpha_bars(s.schedule, s.timesteps)
+        return DDPM(shape, ab, seed=seed, name="ddpm", **self.network_options())
+
+    def sampler(self, **options):
+        from .samplers import VP_SAMPLERS
+        from .schedule import alpha_bars
+
+        s = self.sampling(**options)
+        cls = VP_SAMPLERS[s.sampler]
+        return cls(alpha_bars(s.schedule, s.timesteps), s.steps, eta=s.eta)
+
+
 class ConditionalDDPMModel(DDPMModel):
     """DDPM with classifier-free guidance (Ho & Salimans 2022): class labels, --label."""
 
     capabilities = frozenset({SAMPLE, CONDITIONAL})
-    default_visualizers = ("curves", "samples", "denoising")
 
     def num_classes(self) -> int:
         return self.data_spec.num_classes
+
+
+def _counting(predict, advance):
+    """``predict`` that advances the progress bar once per network evaluation."""
+
+    def counted(x, t):
+        out = predict(x, t)
+        advance()
+        return out
+
+    return counted
 
 
 class _progress:
     """A transient progress bar over the sampling steps on stderr (nested under a
     command's own bar when there is one); silent for short jobs."""
 
-    def __init__(self, steps: int, n: int):
-        self.steps, self.n = steps, n
+    def __init__(self, evaluations: int, n: int):
+        self.steps, self.n = evaluations, n
         self.bar = None
 
     def __enter__(self):

@@ -184,35 +184,20 @@ def q_sample(x0, t, noise, alpha_bars):
     return tf.sqrt(ab) * x0 + tf.sqrt(1.0 - ab) * noise
 
 
-def denoise_step(x, eps, ab_t, ab_prev, eta, noise):
-    """One DDIM step ``x_t -> x_{t_prev}`` (Song et al. 2020, Eq. 12) from the predicted noise.
-
-    ``x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)``, clipped to [-1, 1], ``eps`` made
-    consistent with it, then ``x_prev = sqrt(abar_prev) x_0 + sqrt(1 - abar_prev -
-    sigma^2) eps + sigma z`` with ``sigma = eta sqrt((1 - abar_prev) / (1 - abar_t))
-    sqrt(1 - abar_t / abar_prev)``. ``eta = 0`` is deterministic; ``eta = 1`` over every
-    step is the ancestral sampler of Ho et al. with ``sigma_t^2`` the posterior variance.
-    ``ab_t``, ``ab_prev``: per-example ``(B,)`` (``ab_prev = 1`` for the last step).
-    Returns ``(x_prev, x_0)``."""
-    ab_t = ab_t[:, None, None, None]
-    ab_prev = ab_prev[:, None, None, None]
-    x0 = tf.clip_by_value((x - tf.sqrt(1.0 - ab_t) * eps) / tf.sqrt(ab_t), -1.0, 1.0)
-    eps = (x - tf.sqrt(ab_t) * x0) / tf.sqrt(1.0 - ab_t)
-    sigma = eta * tf.sqrt((1.0 - ab_prev) / (1.0 - ab_t)) * tf.sqrt(1.0 - ab_t / ab_prev)
-    direction = tf.sqrt(tf.maximum(1.0 - ab_prev - sigma * sigma, 0.0)) * eps
-    return tf.sqrt(ab_prev) * x0 + direction + sigma * noise, x0
-
-
-class DDPM(keras.Model):
-    """The U-Net, its moving average and the training and sampling steps.
+class Denoiser(keras.Model):
+    """The U-Net, its moving average, and the training loop both models of the family share;
+    a subclass says what the network is trained to predict (:meth:`_loss`) and how its time
+    input is scaled (:meth:`net_time`).
 
     Images come in and go out in [0, 1]; inside they are scaled to [-1, 1] (the paper's
     data scaling). ``num_classes > 0``: class-conditional with label dropout."""
 
+    #: The dtype of the time the network is called with (integer steps, or float times).
+    time_dtype = tf.int32
+
     def __init__(
         self,
         shape,
-        alpha_bars,
         *,
         channels=(32, 64, 64),
         blocks=1,
@@ -228,8 +213,6 @@ class DDPM(keras.Model):
         self.shape_ = tuple(int(d) for d in shape)
         self.num_classes, self.seed = int(num_classes), int(seed)
         self.ema_decay, self.label_dropout = float(ema), float(label_dropout)
-        self.timesteps = len(alpha_bars)
-        self.alpha_bars = tf.constant(alpha_bars, tf.float32)
         net = dict(
             channels=channels,
             blocks=blocks,
@@ -259,15 +242,19 @@ class DDPM(keras.Model):
     def get_config(self):  # saving writes it; loading rebuilds from settings instead
         return {**super().get_config(), **self.config}
 
+    def net_time(self, t):
+        """The time as the U-Net's embedding takes it."""
+        return t
+
     def build_all(self):
         """Create every variable; the moving average starts as a copy of the weights."""
         import numpy as np
 
         x = np.zeros((1, *self.shape_), "float32")
-        t = np.zeros((1,), "int32")
-        y = t if self.num_classes else None
-        self.unet(x, t, y)
-        self.ema_unet(x, t, y)
+        t = np.zeros((1,), self.time_dtype.as_numpy_dtype)
+        y = np.zeros((1,), "int32") if self.num_classes else None
+        self.unet(x, self.net_time(t), y)
+        self.ema_unet(x, self.net_time(t), y)
         for e, w in zip(self.ema_unet.weights, self.unet.weights, strict=True):
             e.assign(w)
         self.ema_unet.trainable = False
@@ -277,10 +264,10 @@ class DDPM(keras.Model):
         """The U-Net's parameters (its moving-average copy is not counted)."""
         return self.unet.count_params()
 
-    def call(self, x):  # eps at t = 0 by the trained weights (Keras needs a call)
-        t = tf.zeros([tf.shape(x)[0]], tf.int32)
+    def call(self, x):  # the prediction at t = 0 by the trained weights (Keras needs a call)
+        t = tf.zeros([tf.shape(x)[0]], self.time_dtype)
         y = tf.fill([tf.shape(x)[0]], self.num_classes) if self.num_classes else None
-        return self.unet(x, t, y)
+        return self.unet(x, self.net_time(t), y)
 
     # -- training -------------------------------------------------------------------------
     def _draw(self, batch, shape, stream, distribution="normal"):
@@ -296,22 +283,20 @@ class DDPM(keras.Model):
             distribution=distribution,
         )
 
-    def _loss(self, data, training: bool):
-        """Per-image simple loss: the mean squared error of the predicted noise."""
+    def _labels(self, data, training: bool, stream: int):
+        """Images in [-1, 1] and labels (the null label with probability ``label_dropout``
+        while training; ``None`` for an unconditional network)."""
         x, y = data if self.num_classes else (data, None)
         x0 = tf.cast(x, tf.float32) * 2.0 - 1.0
-        b = tf.shape(x0)[0]
-        first = 0 if training else 3  # test passes draw from their own streams
-        u = self._draw(b, (), first, "uniform")
-        t = tf.minimum(tf.cast(u * self.timesteps, tf.int32), self.timesteps - 1)
-        noise = self._draw(b, self.shape_, first + 1)
         if self.num_classes:
             y = tf.cast(y, tf.int32)
             if training and self.label_dropout > 0:
-                drop = self._draw(b, (), first + 2, "uniform") < self.label_dropout
+                drop = self._draw(tf.shape(x0)[0], (), stream, "uniform") < self.label_dropout
                 y = tf.where(drop, self.num_classes, y)
-        eps = self.unet(q_sample(x0, t, noise, self.alpha_bars), t, y, training=training)
-        return tf.reduce_mean(tf.square(noise - eps), axis=[1, 2, 3])
+        return x0, y
+
+    def _loss(self, data, training: bool):
+        raise NotImplementedError
 
     def update_ema(self):
         """``ema <- d ema + (1 - d) w`` with ``d = min(ema, (1 + n) / (10 + n))`` after
@@ -336,31 +321,85 @@ class DDPM(keras.Model):
         return {"loss": self.loss_tracker.result()}
 
     # -- sampling ---------------------------------------------------------------------------
-    def predict_eps(self, x, t, y=None, guidance=0.0):
-        """The averaged network's noise prediction; with labels and ``guidance`` w > 0,
-        ``(1 + w) eps(x, y) - w eps(x)`` in one batched call."""
+    def guided(self, x, t, y=None, guidance=0.0):
+        """The averaged network's prediction at ``t`` (a scalar for the batch, or one each);
+        with labels and ``guidance`` w > 0, ``(1 + w) f(x, y) - w f(x)`` (classifier-free
+        guidance, Ho & Salimans 2022) in one batched call. Traced once per batch shape and
+        called per network evaluation."""
+        tt = self.net_time(tf.broadcast_to(tf.cast(t, self.time_dtype), [tf.shape(x)[0]]))
         if y is None or not self.num_classes:
-            return self.ema_unet(
-                x, t, None if not self.num_classes else tf.fill(tf.shape(t), self.num_classes)
-            )
+            null = None if not self.num_classes else tf.fill(tf.shape(tt), self.num_classes)
+            return self.ema_unet(x, tt, null)
         if guidance == 0.0:
-            return self.ema_unet(x, t, y)
+            return self.ema_unet(x, tt, y)
         both = self.ema_unet(
             tf.concat([x, x], 0),
-            tf.concat([t, t], 0),
+            tf.concat([tt, tt], 0),
             tf.concat([y, tf.fill(tf.shape(y), self.num_classes)], 0),
         )
         cond, uncond = tf.split(both, 2, axis=0)
         return (1.0 + guidance) * cond - guidance * uncond
 
-    def sample_step(self, x, t, t_prev, noise, y, guidance, eta):
-        """One sampling step for a batch at timestep ``t`` (a scalar tensor; ``t_prev = -1``
-        is the last): ``(x_prev, x_0)``. Traced once and called per step."""
-        b = tf.shape(x)[0]
-        tt = tf.fill([b], t)
-        ab_t = tf.gather(self.alpha_bars, tt)
-        ab_prev = tf.where(
-            t_prev >= 0, tf.gather(self.alpha_bars, tf.maximum(t_prev, 0)), 1.0
-        ) * tf.ones([b])
-        eps = self.predict_eps(x, tt, y, guidance)
-        return denoise_step(x, eps, ab_t, ab_prev, eta, noise)
+
+class DDPM(Denoiser):
+    """The noise predictor ``eps_theta(x_t, t)`` of Ho et al., trained with the simple loss
+    at a uniformly drawn integer ``t`` of the schedule ``alpha_bars``."""
+
+    def __init__(self, shape, alpha_bars, **kw):
+        super().__init__(shape, **kw)
+        self.timesteps = len(alpha_bars)
+        self.alpha_bars = tf.constant(alpha_bars, tf.float32)
+
+    def _loss(self, data, training: bool):
+        """Per-image simple loss: the mean squared error of the predicted noise."""
+        first = 0 if training else 3  # test passes draw from their own streams
+        x0, y = self._labels(data, training, first + 2)
+        b = tf.shape(x0)[0]
+        u = self._draw(b, (), first, "uniform")
+        t = tf.minimum(tf.cast(u * self.timesteps, tf.int32), self.timesteps - 1)
+        noise = self._draw(b, self.shape_, first + 1)
+        eps = self.unet(q_sample(x0, t, noise, self.alpha_bars), t, y, training=training)
+        return tf.reduce_mean(tf.square(noise - eps), axis=[1, 2, 3])
+
+    def predict_eps(self, x, t, y=None, guidance=0.0):
+        """The (guided) noise prediction at timestep ``t``."""
+        return self.guided(x, t, y, guidance)
+
+
+class FlowMatching(Denoiser):
+    """The velocity field ``v_theta(x_t, t)`` of a straight-path flow from noise (``t = 0``)
+    to data (``t = 1``): Lipman, Chen, Ben-Hamu, Nickel & Le (2023), "Flow Matching for
+    Generative Modeling", with ``sigma_min = 0``, which is the rectified flow of Liu, Gong &
+    Liu (2023). Training minimises the conditional flow-matching loss
+    ``|| v_theta((1 - t) z + t x, t) - (x - z) ||^2`` with ``z ~ N(0, I)`` and ``t`` drawn
+    ``uniform`` (Lipman et al.) or ``logit_normal`` (Esser et al. 2024, "Scaling Rectified
+    Flow Transformers", Sec. 3.1: ``t = sigmoid(n)``, ``n ~ N(0, 1)``, which spends the
+    training on the middle of the path, where the velocity is hardest to predict).
+
+    The U-Net is the DDPM's; its sinusoidal time embedding is fed ``1000 t`` so its
+    frequencies cover the same range as for the integer timesteps it was designed for."""
+
+    time_dtype = tf.float32
+
+    def __init__(self, shape, *, time_sampling="logit_normal", **kw):
+        super().__init__(shape, **kw)
+        self.time_sampling = time_sampling
+
+    def net_time(self, t):
+        return tf.cast(t, tf.float32) * 1000.0
+
+    def draw_time(self, b, stream):
+        if self.time_sampling == "uniform":
+            return self._draw(b, (), stream, "uniform")
+        return tf.sigmoid(self._draw(b, (), stream))
+
+    def _loss(self, data, training: bool):
+        """Per-image conditional flow-matching loss."""
+        first = 0 if training else 3
+        x1, y = self._labels(data, training, first + 2)
+        b = tf.shape(x1)[0]
+        t = self.draw_time(b, first)
+        z = self._draw(b, self.shape_, first + 1)
+        tt = t[:, None, None, None]
+        v = self.unet((1.0 - tt) * z + tt * x1, self.net_time(t), y, training=training)
+        return tf.reduce_mean(tf.square(v - (x1 - z)), axis=[1, 2, 3])

@@ -1,4 +1,5 @@
-"""Settings of the diffusion family; the variants are named defaults (no TensorFlow here)."""
+"""Settings of the diffusion family (``ddpm`` and ``flow_matching``); the variants are named
+defaults (no TensorFlow here)."""
 
 from __future__ import annotations
 
@@ -63,13 +64,18 @@ class DDPMSettings:
         default="train", metadata={"help": "train (held-out test loss) or all (train+test)"}
     )
     # -- sampling (change them at sampling time with --set) ------------------------------------
-    sampler: Literal["ddim", "ddpm"] = field(
+    sampler: Literal["ddim", "ancestral", "ddpm", "dpmpp_2m"] = field(
         default="ddim",
         metadata={
-            "help": "ddim (Song et al.; any number of steps) or ddpm (ancestral, all T steps)"
+            "help": "ddim (Song et al.), ancestral (Ho et al.'s posterior on 'steps' "
+            "timesteps), ddpm (ancestral over all T), dpmpp_2m (DPM-Solver++ 2M, Lu et al. "
+            "2022: second order, one evaluation per step)"
         },
     )
-    steps: int = field(default=50, metadata={"help": "DDIM steps (ddpm always takes T)", "min": 1})
+    steps: int = field(
+        default=50,
+        metadata={"help": "network evaluations per image (NFE; ddpm always takes T)", "min": 1},
+    )
     eta: float = field(
         default=0.0,
         metadata={
@@ -95,23 +101,24 @@ class DDPMSettings:
     )
 
     def __post_init__(self):
-        if not self.channels or min(self.channels) < 8 or any(c % 8 for c in self.channels):
-            raise SettingsError(
-                "ddpm setting 'channels' must be multiples of 8 (group normalisation uses 8 "
-                f"groups), e.g. 32,64,64; got {','.join(map(str, self.channels))}"
-            )
         if self.steps > self.timesteps:
             raise SettingsError(
                 f"ddpm setting 'steps' ({self.steps}) cannot exceed 'timesteps' ({self.timesteps})"
             )
-        if not 0.0 <= self.label_dropout < 1.0:
-            raise SettingsError(
-                f"ddpm setting 'label_dropout' must be in [0, 1), got {self.label_dropout}"
-            )
-        if not 0.0 <= self.ema < 1.0:
-            raise SettingsError(f"ddpm setting 'ema' must be in [0, 1), got {self.ema}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise SettingsError(f"ddpm setting 'dropout' must be in [0, 1), got {self.dropout}")
+        check_unet(self, "ddpm")
+
+
+def check_unet(settings, family: str) -> None:
+    """What the U-Net and the training loop need of the settings both models share."""
+    s = settings
+    if not s.channels or min(s.channels) < 8 or any(c % 8 for c in s.channels):
+        raise SettingsError(
+            f"{family} setting 'channels' must be multiples of 8 (group normalisation uses 8 "
+            f"groups), e.g. 32,64,64; got {','.join(map(str, s.channels))}"
+        )
+    for name, value in (("label_dropout", s.label_dropout), ("ema", s.ema), ("dropout", s.dropout)):
+        if not 0.0 <= value < 1.0:
+            raise SettingsError(f"{family} setting '{name}' must be in [0, 1), got {value}")
 
 
 #: ``ddpm`` for 2 cores (about an hour), ``ddpm_large`` for a GPU (the paper's CIFAR-10 widths
@@ -131,4 +138,107 @@ VARIANTS = {
 COND_VARIANTS = {
     "ddpm_cond": {},
     "ddpm_cond_large": VARIANTS["ddpm_large"],
+}
+
+
+@dataclass(frozen=True)
+class FlowMatchingSettings:
+    # -- the flow ---------------------------------------------------------------------------
+    time_sampling: Literal["logit_normal", "uniform"] = field(
+        default="logit_normal",
+        metadata={
+            "help": "how training draws t: logit_normal (Esser et al. 2024: more weight "
+            "mid-path) or uniform (Lipman et al. 2023)"
+        },
+    )
+    # -- the U-Net (the ddpm's) ----------------------------------------------------------------
+    channels: tuple[int, ...] = field(
+        default=(16, 32, 32),
+        metadata={
+            "help": "U-Net channels per resolution (28x28, 14x14, 7x7 for Fashion-MNIST); "
+            "raise for a GPU, e.g. 64,128,128 (every entry a multiple of 8)"
+        },
+    )
+    blocks: int = field(
+        default=1,
+        metadata={
+            "help": "residual blocks per resolution on the way down (one more on the way up)",
+            "min": 1,
+        },
+    )
+    attention: bool = field(
+        default=True, metadata={"help": "self-attention at the lowest resolution and in the middle"}
+    )
+    dropout: float = field(
+        default=0.0, metadata={"help": "dropout inside the residual blocks", "min": 0.0}
+    )
+    # -- training -------------------------------------------------------------------------------
+    learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate", "min": 0.0})
+    ema: float = field(
+        default=0.999,
+        metadata={
+            "help": "decay of the weights' exponential moving average (sampling uses it), "
+            "warmed up as min(ema, (1+n)/(10+n)) after n steps",
+            "min": 0.0,
+        },
+    )
+    batch_size: int = field(default=64, metadata={"help": "images per step", "min": 1})
+    epochs: int = field(default=5, metadata={"help": "passes over the training split", "min": 1})
+    train_split: Literal["train", "all"] = field(
+        default="train", metadata={"help": "train (held-out test loss) or all (train+test)"}
+    )
+    # -- sampling (change them at sampling time with --set) ------------------------------------
+    sampler: Literal["euler", "heun"] = field(
+        default="heun",
+        metadata={"help": "euler (first order) or heun (second order, two evaluations a step)"},
+    )
+    steps: int = field(
+        default=20,
+        metadata={
+            "help": "network evaluations per image (NFE; heun takes steps // 2 steps)",
+            "min": 1,
+        },
+    )
+    # -- classifier-free guidance (flow_matching_cond) ------------------------------------------
+    label_dropout: float = field(
+        default=0.1,
+        metadata={
+            "help": "conditional models: probability a training label is dropped",
+            "min": 0.0,
+        },
+    )
+    guidance: float = field(
+        default=2.0,
+        metadata={
+            "help": "conditional models: guidance weight w, v = (1+w) v(x,y) - w v(x); "
+            "0 is plain conditional sampling",
+            "min": 0.0,
+        },
+    )
+
+    def __post_init__(self):
+        if self.sampler == "heun" and self.steps < 2:
+            raise SettingsError(
+                "flow_matching's heun sampler takes two network evaluations a step; give "
+                f"steps >= 2 (got {self.steps}) or sampler=euler"
+            )
+        check_unet(self, "flow_matching")
+
+
+#: ``flow_matching`` for 2 cores (under an hour), ``flow_matching_large`` for a GPU.
+FLOW_VARIANTS = {
+    "flow_matching": {},
+    "flow_matching_large": {
+        "channels": (128, 256, 256),
+        "blocks": 2,
+        "dropout": 0.1,
+        "learning_rate": 2e-4,
+        "ema": 0.9999,
+        "batch_size": 128,
+        "epochs": 200,
+    },
+}
+FLOW_COND_VARIANTS = {
+    "flow_matching_cond": {},
+    "flow_matching_cond_large": FLOW_VARIANTS["flow_matching_large"],
 }

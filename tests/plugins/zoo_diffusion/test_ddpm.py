@@ -63,7 +63,7 @@ def test_the_schedules_alpha_bars_decrease_from_their_stated_endpoints():
     assert cos[500] > lin[500]
 
 
-def test_ddim_takes_the_steps_asked_for_and_ddpm_takes_every_one():
+def test_ddim_takes_the_steps_asked_for_and_ddpm_takes_every_one():  # the grid
     ddim = sampling_timesteps("ddim", 1000, 25)
     assert len(ddim) == 25 and ddim[0][0] == 999 and ddim[-1] == (0, -1)
     assert all(t > p for t, p in ddim)
@@ -115,25 +115,18 @@ def test_the_moving_average_follows_its_formula_with_warm_up():
 
 # -- sampling --------------------------------------------------------------------------------
 def test_ddim_with_a_perfect_noise_predictor_recovers_x0_exactly():
-    import tensorflow as tf
+    from zoo_diffusion.samplers import DDIM
 
-    from zoo_diffusion.network import denoise_step
-
-    ab = tf.constant(alpha_bars("cosine", 1000), tf.float32)
+    ab = alpha_bars("cosine", 1000)
     rng = np.random.default_rng(3)
-    x0 = tf.constant(rng.uniform(-1, 1, (5, 4, 4, 1)).astype("float32"))
-    x = tf.constant(rng.standard_normal((5, 4, 4, 1)).astype("float32"))
-    zeros = tf.zeros_like(x)
-    for t, t_prev in sampling_timesteps("ddim", 1000, 10):
-        ab_t = tf.fill([5], ab[t])
-        ab_prev = tf.fill([5], ab[t_prev] if t_prev >= 0 else 1.0)
-        eps = (x - tf.sqrt(ab_t)[:, None, None, None] * x0) / tf.sqrt(1 - ab_t)[
-            :, None, None, None
-        ]  # the noise that makes x from x0
-        x, x0_pred = denoise_step(x, eps, ab_t, ab_prev, 0.0, zeros)
-        # at t = 999 sqrt(abar) is 2e-4, so float32 carries x0 to about 1e-3 there
-        assert np.allclose(x0_pred.numpy(), x0.numpy(), atol=2e-3)
-    assert np.max(np.abs(x.numpy() - x0.numpy())) < 1e-4
+    x0 = rng.uniform(-1, 1, (5, 4, 4, 1)).astype("float32")
+    x = rng.standard_normal((5, 4, 4, 1)).astype("float32")
+
+    def perfect(x, t):  # the noise that makes x from x0
+        return ((x - np.sqrt(ab[t]) * x0) / np.sqrt(1 - ab[t])).astype("float32")
+
+    *_, last = DDIM(ab, 10).run(x, perfect)
+    assert np.max(np.abs(last - x0)) < 1e-4
 
 
 def test_samples_are_images_in_0_1_and_the_seed_fixes_them():
@@ -150,19 +143,22 @@ def test_samples_are_images_in_0_1_and_the_seed_fixes_them():
 
 def test_sampler_settings_change_how_many_steps_run():
     small = DDPMSettings(channels=(8,), timesteps=12, steps=5, attention=False)
-    model = tiny_model(settings=small)  # each step runs eagerly here: a small network
-    real, calls = model.net.sample_step, []
+    model = tiny_model(settings=small)  # each evaluation runs eagerly here: a small network
+    real, calls = model.net.guided, []
 
-    def counting(*args):
-        calls.append(int(args[1]))
-        return real(*args)
+    def counting(x, t, y, guidance):
+        calls.append(int(t))
+        return real(x, t, y, guidance)
 
-    model.traced("sample_step", lambda: counting)  # sampling now uses the counting step
+    model.traced("predict", lambda: counting)  # sampling now uses the counting call
     model.sample(2, seed=0, sampler="ddim", steps=5)  # options for this call only
     assert len(calls) == 5
     calls.clear()
     out = model.sample(2, seed=0, sampler="ddpm")
     assert calls == list(range(11, -1, -1)) and out.min() >= 0 and out.max() <= 1
+    calls.clear()
+    model.sample(2, seed=0, sampler="dpmpp_2m", steps=4)
+    assert len(calls) == 4 and calls[0] == 11
     assert model.settings == small  # the model's own settings never change
     calls.clear()
     model.sample(2, seed=0, steps="3")  # converted as --set converts it

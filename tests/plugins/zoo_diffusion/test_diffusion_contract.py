@@ -1,4 +1,4 @@
-"""DDPM and its conditional variant keep the zoo's contract: one test per promise
+"""DDPM, flow matching and their conditional variants keep the zoo's contract: one test per promise
 (``zoo_core.testing``), on Fashion-MNIST and on a 32x32 colour folder."""
 
 import pytest
@@ -6,6 +6,7 @@ from conftest import OnColourFolder, OnFashionMnist
 
 #: ``model.``: an image folder has a ``channels`` setting of its own
 TINY = ("model.channels=8", "timesteps=20", "steps=4", "attention=false")
+TINY_FLOW = ("model.channels=8", "steps=4", "attention=false")
 
 
 class TinyDiffusion:
@@ -33,3 +34,18 @@ class TestDdpmOnColour(TinyDiffusion, OnColourFolder):
 class TestDdpmCondOnColour(TinyDiffusion, OnColourFolder):
     model = "ddpm_cond"
     sets = ("batch_size=16", *TINY, *OnColourFolder.folder_sets)
+
+
+class TestFlowMatching(TinyDiffusion, OnFashionMnist):
+    model = "flow_matching"
+    sets = ("limit=128", "batch_size=64", *TINY_FLOW)
+
+
+class TestFlowMatchingCond(TinyDiffusion, OnFashionMnist):
+    model = "flow_matching_cond"
+    sets = ("limit=128", "batch_size=64", *TINY_FLOW)
+
+
+class TestFlowMatchingOnColour(TinyDiffusion, OnColourFolder):
+    model = "flow_matching"
+    sets = ("batch_size=16", *TINY_FLOW, *OnColourFolder.folder_sets)

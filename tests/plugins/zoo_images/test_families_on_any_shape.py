@@ -23,6 +23,8 @@ TINY = {
     "wgan_gp": ("latent_dim=8", "filters=8,16"),
     "ddpm": ("model.channels=8,8", "attention=false"),
     "ddpm_cond": ("model.channels=8,8", "attention=false"),
+    "flow_matching": ("model.channels=8,8", "attention=false"),
+    "flow_matching_cond": ("model.channels=8,8", "attention=false"),
     "realnvp": ("filters=8", "blocks=0", "scales=2", "couplings=1", "final_couplings=1"),
 }
 
@@ -70,6 +72,7 @@ def test_a_family_builds_and_samples_64x64_colour(colour, model):
         ("vae_2d", 30, (), "divisible by 4"),
         ("dcgan", 30, (), "divisible by 4"),
         ("ddpm", 33, (), "divisible by 2"),
+        ("flow_matching", 33, (), "divisible by 2"),
         ("realnvp", 30, (), "divisible by 4"),
     ],
 )

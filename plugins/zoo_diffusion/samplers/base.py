@@ -1,0 +1,93 @@
+"""What every sampler is: a number of network evaluations, a label per step for figures,
+and ``run``, a generator of the state after each step.
+
+Arithmetic is NumPy in float32 on the host: the network call dominates (milliseconds per
+image), an update is a few multiply-adds per pixel, and keeping the updates out of the
+traced graph lets the tests drive a sampler with a closed-form ``predict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+Predict = Callable[[np.ndarray, float], np.ndarray]
+
+
+class Sampler:
+    """A fixed-step sampler. Subclasses set :attr:`name` and implement :meth:`run`."""
+
+    name = ""
+    #: Draws fresh noise at each step (so a ``rng`` must be given to :meth:`run`).
+    stochastic = False
+
+    def __init__(self, steps: int):
+        if int(steps) < 1:
+            raise ValueError(f"{self.name} needs at least one network evaluation, got {steps}")
+        self.steps = int(steps)
+
+    @property
+    def nfe(self) -> int:
+        """Network evaluations per image (the cost)."""
+        return len(self.labels())
+
+    def labels(self) -> list[str]:
+        """One label per step, naming the time its state is at (for figures)."""
+        raise NotImplementedError
+
+    def run(self, x: np.ndarray, predict: Predict, rng=None) -> Iterator[np.ndarray]:
+        """From the noise ``x``, yield the state after each step; the last is the sample."""
+        raise NotImplementedError
+
+
+class VPSampler(Sampler):
+    """A sampler of a variance-preserving model that predicts the noise ``eps`` at integer
+    timesteps of ``alpha_bars`` (``q(x_t | x_0) = N(sqrt(abar_t) x_0, (1 - abar_t) I)``).
+
+    ``clip``: the predicted ``x_0`` is clipped to [-1, 1] (the data's range) at every step,
+    and the noise made consistent with it (Ho et al.'s code clips; diffusers makes ``eps``
+    consistent)."""
+
+    def __init__(self, alpha_bars, steps: int, *, clip: bool = True, eta: float = 0.0):
+        super().__init__(steps)
+        self.alpha_bars = np.asarray(alpha_bars, "float64")
+        self.clip, self.eta = bool(clip), float(eta)
+
+    def timesteps(self) -> list[tuple[int, int]]:
+        """``(t, t_prev)`` pairs from the noisiest; ``t_prev = -1`` is the clean image."""
+        from ..schedule import sampling_timesteps
+
+        return sampling_timesteps("ddim", len(self.alpha_bars), self.steps)
+
+    def labels(self) -> list[str]:
+        return [f"t={p}" if p >= 0 else "x_0" for _, p in self.timesteps()]
+
+    def abar(self, t: int) -> float:
+        return 1.0 if t < 0 else float(self.alpha_bars[t])
+
+    def x0_and_eps(self, x, eps, t: int):
+        """The clean image the noise prediction implies, clipped, and the noise made
+        consistent with it."""
+        ab = self.abar(t)
+        a, s = np.float32(np.sqrt(ab)), np.float32(np.sqrt(1.0 - ab))
+        x0 = (x - s * eps) / a
+        if self.clip:
+            x0 = np.clip(x0, -1.0, 1.0)
+            eps = (x - a * x0) / s
+        return x0, eps
+
+
+class FlowSampler(Sampler):
+    """A sampler of a model that predicts the velocity ``v(x, t)`` of the flow from noise
+    at ``t = 0`` to data at ``t = 1`` (straight paths: ``x_t = (1 - t) z + t x_1``)."""
+
+    def times(self) -> np.ndarray:
+        """The grid the steps move along, ``0 = t_0 < ... < t_K = 1``, evenly spaced."""
+        return np.linspace(0.0, 1.0, self.num_steps() + 1)
+
+    def num_steps(self) -> int:
+        return self.steps
+
+    def labels(self) -> list[str]:
+        return [f"t={t:.2f}" for t in self.times()[1:]]

@@ -1,0 +1,38 @@
+"""DDIM: Song, Meng & Ermon (2021), "Denoising Diffusion Implicit Models", Eq. 12.
+
+One network evaluation per step over an evenly spaced sub-sequence of the training
+timesteps (their "linear" choice), from ``x_t`` to ``x_prev``:
+
+``x_prev = sqrt(abar_prev) x_0 + sqrt(1 - abar_prev - sigma^2) eps + sigma z`` with
+``sigma = eta sqrt((1 - abar_prev) / (1 - abar_t)) sqrt(1 - abar_t / abar_prev)``.
+
+``eta = 0`` is deterministic (the probability-flow ODE's first-order solver); ``eta = 1``
+is the ancestral sampler of Ho et al. on the sub-sequence (:mod:`.ancestral`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import VPSampler
+
+
+class DDIM(VPSampler):
+    name = "ddim"
+
+    @property
+    def stochastic(self) -> bool:
+        return self.eta > 0
+
+    def run(self, x, predict, rng=None):
+        if self.stochastic and rng is None:
+            raise ValueError(f"{self.name} with eta > 0 draws noise: give a rng")
+        for t, t_prev in self.timesteps():
+            x0, eps = self.x0_and_eps(x, predict(x, t), t)
+            ab_t, ab_prev = self.abar(t), self.abar(t_prev)
+            sigma = self.eta * np.sqrt((1.0 - ab_prev) / (1.0 - ab_t) * (1.0 - ab_t / ab_prev))
+            direction = np.sqrt(max(1.0 - ab_prev - sigma * sigma, 0.0))
+            x = np.float32(np.sqrt(ab_prev)) * x0 + np.float32(direction) * eps
+            if sigma > 0:
+                x = x + np.float32(sigma) * rng.standard_normal(x.shape, dtype="float32")
+            yield x
