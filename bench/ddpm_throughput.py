@@ -1,12 +1,16 @@
-"""DDPM training throughput against a plain-Keras script of the same U-Net and loss, and
-DDIM sampling throughput per step count.
+"""Diffusion-family training throughput (``ddpm`` or ``flow_matching``) against a
+plain-Keras script of the same U-Net and loss, and sampling throughput per sampler and
+number of network evaluations.
 
 The training peer is written the way keras-io's "Denoising Diffusion Implicit Models"
 example trains: a ``keras.Model`` with its own ``train_step`` drawing its noise and
 timesteps with ``tf.random`` each step, the EMA update in the step, ``compile(optimizer=
 Adam)`` and ``model.fit(x, batch_size=64, epochs=...)`` on a NumPy array. It subclasses the
 plugin's network (``zoo_diffusion.network.DDPM``) and changes only how noise is drawn, so
-both sides compute the same U-Net, loss and moving average. zoo's side is the network built
+both sides compute the same U-Net, loss and moving average. With ``--model flow_matching``
+the peer subclasses ``zoo_diffusion.network.FlowMatching`` the same way and is fed as
+keras-io's DDIM example feeds its model: a ``tf.data`` pipeline (``from_tensor_slices``,
+``shuffle``, ``batch``, ``prefetch``) given to ``fit``. zoo's side is the network built
 and compiled by the plugin as ``zoo run ddpm`` builds it (op determinism on, replayable
 noise, its ``tf.data`` pipeline), trained with ``fit``. Both train only (no test pass, no
 checkpoints) for ``--epochs`` full epochs over the first ``--images`` training images;
@@ -14,11 +18,12 @@ the figure is images/s of the epochs after the first (the first traces the step)
 runs in its own process, the order alternating between rounds; median and spread (min-max)
 over rounds, and the ratio of the medians.
 
-Sampling: the plugin's ``sample`` (one traced step function called per step, 500 images a
-batch) of ``--sample-n`` images at each DDIM step count, after one warm-up call; images/s
-and milliseconds per image.
+Sampling: the plugin's ``sample`` (one traced network call per evaluation, 500 images a
+batch) of ``--sample-n`` images with each of the family's samplers at each NFE, after one
+warm-up call; images/s and milliseconds per image.
 
     python bench/ddpm_throughput.py [--epochs 2] [--rounds 2] [--images 3200]
+    python bench/ddpm_throughput.py --model flow_matching
 """
 
 from __future__ import annotations
@@ -38,45 +43,70 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 BATCH = 64
 
 
-def worker(side: str, images: int, epochs: int, variant: str) -> dict:
+def model_class(name: str, variant: str):
+    """The plugin's model class and its settings for ``variant``."""
+    if name == "flow_matching":
+        from zoo_diffusion.flow_matching import FlowMatchingModel
+        from zoo_diffusion.settings import FLOW_VARIANTS
+
+        return FlowMatchingModel, FlowMatchingModel.Settings(**FLOW_VARIANTS[variant])
     from zoo_diffusion.model import DDPMModel
-    from zoo_diffusion.settings import VARIANTS, DDPMSettings
+    from zoo_diffusion.settings import VARIANTS
+
+    return DDPMModel, DDPMModel.Settings(**VARIANTS[variant])
+
+
+def worker(side: str, images: int, epochs: int, name: str, variant: str) -> dict:
     from zoo_fashion_mnist.dataset import FashionMNIST
 
     data = FashionMNIST(FashionMNIST.Settings(limit=images))
     x, _ = data.arrays("train")
-    settings = DDPMSettings(**VARIANTS[variant])
+    cls, settings = model_class(name, variant)
     timer = epoch_timer()
     if side == "keras":
         import keras
         import tensorflow as tf
 
-        from zoo_diffusion.network import DDPM
+        from zoo_diffusion.network import DDPM, FlowMatching
         from zoo_diffusion.schedule import alpha_bars
 
-        class PlainDDPM(DDPM):  # noise and timesteps as the Keras example draws them
-            def _draw(self, batch, shape, stream, distribution="normal"):
-                draw = tf.random.uniform if distribution == "uniform" else tf.random.normal
-                return draw([batch, *shape])
+        def plain(base):
+            class Plain(base):  # noise and times as the Keras example draws them
+                def _draw(self, batch, shape, stream, distribution="normal"):
+                    draw = tf.random.uniform if distribution == "uniform" else tf.random.normal
+                    return draw([batch, *shape])
+
+            return Plain
 
         s = settings
-        net = PlainDDPM(
-            x.shape[1:],
-            alpha_bars(s.schedule, s.timesteps),
+        unet = dict(
             channels=s.channels,
             blocks=s.blocks,
             attention=s.attention,
             dropout=s.dropout,
             ema=s.ema,
         )
+        if name == "flow_matching":
+            net = plain(FlowMatching)(x.shape[1:], time_sampling=s.time_sampling, **unet)
+        else:
+            net = plain(DDPM)(x.shape[1:], alpha_bars(s.schedule, s.timesteps), **unet)
         net.compile(optimizer=keras.optimizers.Adam(s.learning_rate))
         net.build_all()
-        net.fit(x, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[timer])
+        if name == "flow_matching":  # keras-io's DDIM example: a tf.data pipeline to fit
+            feed = (
+                tf.data.Dataset.from_tensor_slices(x)
+                .shuffle(len(x))
+                .batch(BATCH)
+                .prefetch(tf.data.AUTOTUNE)
+            )
+            net.fit(feed, epochs=epochs, verbose=0, callbacks=[timer])
+        else:
+            net.fit(x, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[timer])
     else:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()  # as `zoo run` trains
-        model = DDPMModel(settings, FashionMNIST.spec(None))
+        model = cls(settings, FashionMNIST.spec(None))
         steps = -(-len(x) // BATCH)
         model.steps_per_epoch = steps
         net = model.build_network(seed=0)
@@ -87,26 +117,26 @@ def worker(side: str, images: int, epochs: int, variant: str) -> dict:
     return {"img_s": [len(x) / t for t in timer.seconds]}
 
 
-def sampling(n: int, step_counts, variant: str) -> list[tuple[int, float]]:
-    import dataclasses
+SAMPLERS = {"ddpm": ("ddim", "dpmpp_2m"), "flow_matching": ("euler", "heun")}
 
-    from zoo_diffusion.model import DDPMModel
-    from zoo_diffusion.settings import VARIANTS, DDPMSettings
+
+def sampling(n: int, step_counts, name: str, variant: str) -> list[tuple[str, int, float]]:
     from zoo_fashion_mnist.dataset import FashionMNIST
 
-    model = DDPMModel(DDPMSettings(**VARIANTS[variant]), FashionMNIST.spec(None))
+    cls, settings = model_class(name, variant)
+    model = cls(settings, FashionMNIST.spec(None))
     model.net = model.build_network(0)
-    model.sample(n, seed=0)  # traces the step once
+    model.sample(n, seed=0, steps=2)  # traces the network call once
     out = []
-    for k in step_counts:
-        model.settings = dataclasses.replace(model.settings, sampler="ddim", steps=k)
-        t0 = time.perf_counter()
-        model.sample(n, seed=1)
-        out.append((k, n / (time.perf_counter() - t0)))
+    for sampler in SAMPLERS[name]:
+        for k in step_counts:
+            t0 = time.perf_counter()
+            model.sample(n, seed=1, sampler=sampler, steps=k)
+            out.append((sampler, k, n / (time.perf_counter() - t0)))
     return out
 
 
-def measure(side, images, epochs, variant) -> list[float]:
+def measure(side, images, epochs, name, variant) -> list[float]:
     out = subprocess.run(
         [
             sys.executable,
@@ -117,6 +147,8 @@ def measure(side, images, epochs, variant) -> list[float]:
             str(images),
             "--epochs",
             str(epochs),
+            "--model",
+            name,
             "--variant",
             variant,
         ],
@@ -134,12 +166,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--images", type=int, default=3200, help="training images per epoch")
     ap.add_argument("--sample-n", type=int, default=500, help="images per sampling figure")
-    ap.add_argument("--steps", default="10,25,50,100", help="DDIM step counts to time")
-    ap.add_argument("--variant", default="ddpm")
+    ap.add_argument("--steps", default="5,10,20,50", help="network evaluations to time")
+    ap.add_argument("--model", default="ddpm", choices=("ddpm", "flow_matching"))
+    ap.add_argument("--variant", default="", help="default: the model's own")
     ap.add_argument("--worker", choices=("zoo", "keras"))
     args = ap.parse_args()
+    args.variant = args.variant or args.model
     if args.worker:
-        print(json.dumps(worker(args.worker, args.images, args.epochs, args.variant)))
+        print(json.dumps(worker(args.worker, args.images, args.epochs, args.model, args.variant)))
         return
     if args.epochs < 2:
         raise SystemExit("--epochs must be at least 2 (the first epoch traces the step)")
@@ -152,7 +186,9 @@ def main():
     results: dict = {"keras": [], "zoo": []}
     for r in range(args.rounds):
         for side in ("keras", "zoo") if r % 2 == 0 else ("zoo", "keras"):
-            rate = statistics.median(measure(side, args.images, args.epochs, args.variant)[1:])
+            rate = statistics.median(
+                measure(side, args.images, args.epochs, args.model, args.variant)[1:]
+            )
             results[side].append(rate)
             print(f"#   round {r + 1}: {side}: {rate:,.1f} img/s", flush=True)
     k, z = (statistics.median(results[s]) for s in ("keras", "zoo"))
@@ -176,14 +212,14 @@ def main():
         )
     ]
     steps = [int(s) for s in args.steps.split(",")]
-    for k_steps, rate in sampling(args.sample_n, steps, args.variant):
+    for sampler, k_steps, rate in sampling(args.sample_n, steps, args.model, args.variant):
         print(
-            f"DDIM {k_steps:4d} steps: {rate:8,.1f} img/s  ({1000 / rate:,.1f} ms/img, "
-            f"{rate * k_steps:,.0f} image-steps/s)"
+            f"{sampler:9s} {k_steps:4d} NFE: {rate:8,.1f} img/s  ({1000 / rate:,.1f} ms/img, "
+            f"{rate * k_steps:,.0f} image-evaluations/s)"
         )
         rows.append(
             row(
-                f"{args.variant} DDIM sampling, {k_steps} steps, img/s",
+                f"{args.variant} {sampler} sampling, {k_steps} NFE, img/s",
                 f"{rate:,.1f}",
                 "",
                 "",
@@ -191,7 +227,7 @@ def main():
                 "",
             )
         )
-    record("ddpm_throughput", rows)
+    record("ddpm_throughput" if args.model == "ddpm" else f"{args.model}_throughput", rows)
 
 
 if __name__ == "__main__":

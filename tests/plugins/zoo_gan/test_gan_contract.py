@@ -7,6 +7,7 @@ from conftest import OnColourFolder, OnFashionMnist
 TINY = ("latent_dim=16", "filters=8,16", "fid_samples=64")
 
 
+@pytest.mark.slow  # make test-all: dcgan runs on colour in make test
 class TestDcgan(OnFashionMnist):
     model = "dcgan"
     sets = ("limit=256", "batch_size=32", *TINY)

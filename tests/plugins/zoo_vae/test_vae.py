@@ -299,7 +299,10 @@ def test_commands_on_a_folder_that_is_not_a_run(run_cli, tmp_path):
         assert r.exit_code == 2 and "not a run directory" in r.output, r.output
 
 
-@pytest.mark.parametrize("variant", ["vae", "vae_4d"])
+@pytest.mark.parametrize(
+    "variant",
+    ["vae", pytest.param("vae_4d", marks=pytest.mark.slow)],  # vae_4d: make test-all
+)
 def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path, run_cli):
     """The acceptance run `zoo run vae --dataset fashion_mnist --epochs 1 --set limit=2048`,
     through the CLI's `main()` (what the `zoo` script calls) in a fresh process; the 4-D

@@ -5,6 +5,7 @@ import pytest
 from conftest import OnColourFolder, OnFashionMnist
 
 
+@pytest.mark.slow  # make test-all: vae_2d runs on colour in make test (and end to end in test_vae)
 class TestVae2d(OnFashionMnist):
     model = "vae_2d"
     sets = ("limit=256", "batch_size=64")
