@@ -126,7 +126,7 @@ def sampling(n: int, step_counts, name: str, variant: str) -> list[tuple[str, in
     cls, settings = model_class(name, variant)
     model = cls(settings, FashionMNIST.spec(None))
     model.net = model.build_network(0)
-    model.sample(n, seed=0, steps=2)  # traces the network call once
+    model.sample(n, seed=0, steps=3)  # traces the network call once
     out = []
     for sampler in SAMPLERS[name]:
         for k in step_counts:

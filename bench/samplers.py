@@ -110,7 +110,7 @@ def main():
             ]
         else:
             sweeps = [{"sampler": s, "steps": k} for s in samplers for k in nfes]
-        warm = {**sweeps[0], "steps": 2}  # trace the network call outside the timing
+        warm = {**sweeps[0], "steps": 3}  # trace the network call outside the timing
         model.sample(min(args.n, model.sample_batch), seed=0, **_labels(model, args.n), **warm)
         for options in sweeps:
             if CONDITIONAL not in model.capabilities:

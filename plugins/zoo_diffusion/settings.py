@@ -196,7 +196,8 @@ class FlowMatchingSettings:
     steps: int = field(
         default=20,
         metadata={
-            "help": "network evaluations per image (NFE; heun takes steps // 2 steps)",
+            "help": "network evaluations per image (NFE; heun takes (steps+1)//2 steps, "
+            "the last one Euler's)",
             "min": 1,
         },
     )
@@ -218,10 +219,10 @@ class FlowMatchingSettings:
     )
 
     def __post_init__(self):
-        if self.sampler == "heun" and self.steps < 2:
+        if self.sampler == "heun" and self.steps < 3:
             raise SettingsError(
-                "flow_matching's heun sampler takes two network evaluations a step; give "
-                f"steps >= 2 (got {self.steps}) or sampler=euler"
+                "flow_matching's heun sampler takes two network evaluations a step and one "
+                f"for the last; give steps >= 3 (got {self.steps}) or sampler=euler"
             )
         check_unet(self, "flow_matching")
 

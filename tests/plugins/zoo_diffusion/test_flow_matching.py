@@ -99,11 +99,11 @@ def test_samples_are_images_in_0_1_the_seed_fixes_them_and_the_sampler_counts():
     model.sample(2, seed=0, sampler="euler", steps=5)
     assert calls == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])
     calls.clear()
-    model.sample(2, seed=0, sampler="heun", steps=4)
-    assert calls == pytest.approx([0.0, 0.5, 0.5, 1.0])
+    model.sample(2, seed=0, sampler="heun", steps=5)  # never asks for t = 1
+    assert calls == pytest.approx([0.0, 1 / 3, 1 / 3, 2 / 3, 2 / 3])
     assert model.settings == TINY
     with pytest.raises(SettingsError, match="heun"):
-        model.sample(2, seed=0, sampler="heun", steps=1)
+        model.sample(2, seed=0, sampler="heun", steps=2)
 
 
 def test_a_trained_denoising_figure_names_the_flows_times():
@@ -129,7 +129,7 @@ def test_encode_and_latent_figures_are_refused_before_training(viz):
     "sets,message",
     [
         (["sampler=ddim"], "sampler"),
-        (["sampler=heun", "steps=1"], "steps >= 2"),
+        (["sampler=heun", "steps=2"], "steps >= 3"),
         (["time_sampling=beta"], "time_sampling"),
         (["channels=12"], "multiples of 8"),
         (["ema=1"], "ema"),

@@ -58,7 +58,7 @@ def test_a_family_builds_and_samples_64x64_colour(colour, model):
     m, _ = runner.build(plan)
     m.steps_per_epoch = 1
     m._build_network(0)
-    kw = {"steps": 2} if "steps" in m.sampling_settings else {}
+    kw = {"steps": 3} if "steps" in m.sampling_settings else {}
     if m.data_spec.num_classes and "labels" in m.sample.__code__.co_varnames:
         kw["labels"] = np.array([0, 2], "int32")
     s = np.asarray(m.sample(2, seed=0, **kw))
