@@ -55,6 +55,8 @@ bench: setup data
 	$(BIN)/python bench/dqn_cartpole.py
 	$(BIN)/python bench/sample_metrics.py
 	$(BIN)/python bench/iwae.py --repeats 3
+	$(BIN)/python bench/ddpm_throughput.py --model flow_matching
+	$(BIN)/python bench/samplers.py pretrained:ddpm pretrained:flow_matching --n 1000
 	@test -d /tmp/folder50k || $(BIN)/python bench/image_folder.py make /tmp/folder50k
 	$(BIN)/python bench/image_folder.py compare /tmp/folder50k
 	$(BIN)/python bench/summary.py

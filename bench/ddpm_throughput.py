@@ -110,7 +110,9 @@ def worker(side: str, images: int, epochs: int, name: str, variant: str) -> dict
         steps = -(-len(x) // BATCH)
         model.steps_per_epoch = steps
         net = model.build_network(seed=0)
-        ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x)
+        from zoo_keras.pipeline import dataset_pipeline
+
+        ds = dataset_pipeline(data, "train", BATCH, seed=0).map(lambda x, y: x)
         net.fit(
             ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0, callbacks=[timer]
         )
@@ -132,7 +134,8 @@ def sampling(n: int, step_counts, name: str, variant: str) -> list[tuple[str, in
         for k in step_counts:
             t0 = time.perf_counter()
             model.sample(n, seed=1, sampler=sampler, steps=k)
-            out.append((sampler, k, n / (time.perf_counter() - t0)))
+            nfe = model.sampler(sampler=sampler, steps=k).nfe  # heun: 2K - 1 of them
+            out.append((sampler, nfe, n / (time.perf_counter() - t0)))
     return out
 
 
@@ -192,7 +195,8 @@ def main():
             results[side].append(rate)
             print(f"#   round {r + 1}: {side}: {rate:,.1f} img/s", flush=True)
     k, z = (statistics.median(results[s]) for s in ("keras", "zoo"))
-    for side, label in (("keras", "plain Keras (model.fit on NumPy)"), ("zoo", "zoo")):
+    feed = "tf.data" if args.model == "flow_matching" else "NumPy"
+    for side, label in (("keras", f"plain Keras (model.fit on {feed})"), ("zoo", "zoo")):
         vals = results[side]
         print(
             f"{label:34s} median {statistics.median(vals):8,.1f} img/s  spread "

@@ -71,7 +71,9 @@ def worker(side: str, images: int, epochs: int, variant: str) -> dict:
         steps = -(-len(x) // BATCH)
         model.steps_per_epoch = steps
         net = model.build_network(seed=0)
-        ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x)
+        from zoo_keras.pipeline import dataset_pipeline
+
+        ds = dataset_pipeline(data, "train", BATCH, seed=0).map(lambda x, y: x)
         net.fit(
             ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0, callbacks=[timer]
         )

@@ -72,7 +72,9 @@ def main():
     )
     model.steps_per_epoch = 60_000 // BATCH
     net = model.build_network(seed=0)
-    ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x).repeat()
+    from zoo_keras.pipeline import dataset_pipeline
+
+    ds = dataset_pipeline(data, "train", BATCH, seed=0).map(lambda x, y: x).repeat()
     it = iter(ds)
     net.fit(ds, steps_per_epoch=20, epochs=1, verbose=0)  # trace the step
 

@@ -141,7 +141,9 @@ def worker(side: str, variant: str, config: str, epochs: int) -> dict:
         net = model.build_network(seed=0)
         if sets.get("jit_compile"):
             net.jit_compile = True
-        ds = data.pipeline("train", BATCH, seed=0).map(lambda x, y: x)
+        from zoo_keras.pipeline import dataset_pipeline
+
+        ds = dataset_pipeline(data, "train", BATCH, seed=0).map(lambda x, y: x)
         net.fit(
             ds, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0, callbacks=[timer]
         )

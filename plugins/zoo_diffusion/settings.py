@@ -210,7 +210,7 @@ class FlowMatchingSettings:
         },
     )
     guidance: float = field(
-        default=2.0,
+        default=1.0,
         metadata={
             "help": "conditional models: guidance weight w, v = (1+w) v(x,y) - w v(x); "
             "0 is plain conditional sampling",

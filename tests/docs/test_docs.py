@@ -236,6 +236,9 @@ def test_the_docs_show_the_figures_of_each_family():
         "temperatures_realnvp.png",
         "denoising_ddpm.png",
         "steps_tradeoff_ddpm.png",
+        "samples_flow_matching.png",
+        "denoising_flow_matching.png",
+        "fid_vs_nfe.png",
     ):
         assert f"figures/{figure}" in shown
 
