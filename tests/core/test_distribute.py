@@ -11,6 +11,7 @@ import sys
 
 import keras
 import numpy as np
+import pytest
 from conftest import DEBIAN, require_debian_data
 
 import zoo_vae.network  # noqa: F401  (registers the VAE class for loading)
@@ -71,6 +72,7 @@ def weights(run):
     return keras.models.load_model(run / "model.keras", safe_mode=True).get_weights()
 
 
+@pytest.mark.slow  # make test-all (40 s): make test keeps the two-worker run on loopback
 def test_mirrored_on_two_logical_cpus_matches_one_device_and_resumes(tmp_path):
     require_debian_data()
     two = start("mirrored", tmp_path / "two", ZOO_LOGICAL_CPUS="2")

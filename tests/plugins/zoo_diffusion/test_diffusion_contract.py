@@ -2,8 +2,9 @@
 promise (``zoo_core.testing``), on Fashion-MNIST and on a 32x32 colour folder. ``make test``
 runs the family's two networks once each, ``ddpm`` (noise, unconditional, on Fashion-MNIST)
 and ``flow_matching_cond`` (velocity, guided, on the labelled colour folder);
-``make test-all`` runs every model on both. Only ``ddpm`` resumes in a fresh process: the
-four share one checkpointed network class and its moving average."""
+``make test-all`` runs every model on both. They resume in this process, from the run's
+files alone (the kit's fresh-process resume is checked on its stub families and on the
+other families' models)."""
 
 import pytest
 from conftest import OnColourFolder, OnFashionMnist
@@ -21,7 +22,6 @@ class TinyDiffusion:
 
 
 class TestDdpm(TinyDiffusion, OnFashionMnist):
-    fresh_process = True
     model = "ddpm"
     sets = ("limit=128", "batch_size=64", *TINY)
 

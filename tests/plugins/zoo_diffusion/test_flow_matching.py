@@ -93,7 +93,7 @@ def test_samples_are_images_in_0_1_the_seed_fixes_them_and_the_sampler_counts():
     model.sample_batch = 4
     assert np.allclose(model.sample(6, seed=7), a, atol=1e-5)
 
-    model = tiny_model()  # nothing traced yet: sampling takes the counting call below
+    model.__dict__.pop("_traced_cache")  # trace anew: sampling takes the counting call below
     real, calls = model.net.guided, []
     model.traced("predict", lambda: lambda x, t, y, g: calls.append(float(t)) or real(x, t, y, g))
     model.sample(2, seed=0, sampler="euler", steps=5)

@@ -194,6 +194,7 @@ class InterruptAt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow  # make test-all: make test resumes every family through the contract kit
 def test_resume_after_an_interruption_ends_with_the_same_weights(tmp_path, run_cli):
     """Through the command line (the contract kit's test resumes through the runner)."""
     full, _, _ = runner.execute(plan(epochs=2), QUIET, out=str(tmp_path / "full"))
