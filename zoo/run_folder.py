@@ -302,6 +302,27 @@ class Run:
         records = runner.evaluate(plan, metrics, model, dataset, run, self._console())
         return {k: v for r in records.values() for k, v in r["values"].items()}
 
+    def export(self, out, *formats: str, **options: Any) -> dict:
+        """Write the trained model's endpoints (``decode``, ``encode``, ``sample``, ...)
+        to the folder ``out`` in each format (``"savedmodel"`` by default, ``"onnx"``,
+        ``"litert"``), checked in a fresh process against this model's outputs, as ``zoo
+        export`` does; ``options``: sampling settings fixed into an exported sampler (e.g.
+        ``steps=10``). Returns what ``export.json`` records, the check included."""
+        from zoo_core.run.export import export_run, target_folder
+
+        target_folder(out)
+        plan, run, model, _ = self._open()
+        return export_run(
+            plan,
+            run,
+            model,
+            out,
+            list(formats) or ["savedmodel"],
+            reference=self.reference or str(self.path),
+            options=options,
+            console=self._console(),
+        )
+
     def resume(self) -> Run:
         """Continue an interrupted run to its planned end (``zoo run --resume``)."""
         from zoo_core import plugins

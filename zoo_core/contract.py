@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
     from rich.console import Console
 
+    from zoo_core.export import Endpoint
     from zoo_core.run_dir import RunDir
 
 #: Capabilities a model may declare; visualizers, metrics and commands ask for them.
@@ -265,6 +266,21 @@ class Model:
             return self.settings
         owner = f"{type(self).__name__} sampling"
         return S.resolve(type(self.settings), S.as_dict(self.settings), options, owner=owner)
+
+    # -- leaving the zoo (``zoo export``) ---------------------------------------------------
+    def endpoints(self, **options) -> list[Endpoint]:
+        """The trained model's functions as they leave the zoo (:mod:`zoo_core.export`),
+        one per capability it can serve as one traced computation; ``options``: sampling
+        settings fixed into an exported sampler. Default: none, refused with the reason."""
+        raise IncompatibleError(
+            f"{type(self).__name__} cannot be exported: its family defines no endpoints"
+        )
+
+    def export(self, endpoints: list[Endpoint], folder, fmt: str) -> dict:
+        """Write ``endpoints`` in format ``fmt`` under ``folder``: ``{"files": [...],
+        "runtime": ...}``, the files relative to it and what loads them. Implemented by the
+        family's runtime (Keras: ``zoo_keras.export``)."""
+        raise IncompatibleError(f"{type(self).__name__} has no exporter for {fmt}")
 
     def latent_usage(self, x: np.ndarray, labels=None) -> tuple[np.ndarray, str]:
         """How much each latent dimension is used on ``x``: one number per dimension (a

@@ -23,6 +23,9 @@ promise it broke:
   and resumed in a fresh process (``fresh_process = False``: in this one, from the files
   alone) ends with the uninterrupted run's weights, optimizer state and history;
 - ``test_samples_are_images_of_the_data_shape_in_0_1``;
+- ``test_its_endpoints_export_and_match_the_zoo``: the endpoints the family defines for
+  ``zoo export``, written as a SavedModel and compared with the model's own outputs (or one
+  line refusing, for a model that defines none);
 - ``test_every_visualizer_that_applies_draws_a_figure`` and
   ``test_every_visualizer_that_does_not_apply_is_refused_at_planning`` (one line saying
   what it needs, before any run folder exists);
@@ -320,6 +323,43 @@ class ModelContractTests:
         assert before.keys() == after.keys()
         for key in before:
             assert np.array_equal(before[key], after[key]), f"{key} differs after loading"
+
+    def test_its_endpoints_export_and_match_the_zoo(self, tiny, tmp_path):
+        """Every endpoint the model defines, written as a SavedModel, loaded back with
+        ``tf.saved_model.load`` and compared with the zoo's own outputs (``zoo export``
+        does the same in a fresh process); a model with none is refused in one line."""
+        from zoo_core.errors import ZooError
+        from zoo_core.run.export import export_run
+
+        try:
+            endpoints = tiny.model.endpoints(**dict(self.export_options))
+        except IncompatibleError as exc:
+            assert "\n" not in str(exc) and "export" in str(exc), str(exc)
+            return
+        assert endpoints, "endpoints() returned none instead of refusing"
+        out = tmp_path / "export"
+        try:
+            manifest = export_run(
+                tiny.plan,
+                tiny.run,
+                tiny.model,
+                out,
+                ["savedmodel"],
+                reference="contract",
+                options=dict(self.export_options),
+                n=3,
+                fresh_process=False,
+            )
+        except ZooError as exc:
+            pytest.fail(f"export failed: {exc}")
+        rows = manifest["check"]["savedmodel"]
+        assert sorted(rows) == sorted(e.name for e in endpoints)
+        for name, row in rows.items():
+            assert row["ok"], f"{name}: {row}"
+        assert (out / "README.md").is_file() and (out / "saved_model").is_dir()
+
+    #: sampling settings for the export check (e.g. few steps for a diffusion model)
+    export_options: ClassVar[tuple[tuple[str, Any], ...]] = ()
 
     def test_an_interrupted_run_resumes_exactly(self, tiny, tmp_path):
         if not tiny.plan.model.cls.resumable:

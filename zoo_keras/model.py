@@ -335,6 +335,13 @@ class KerasModel(Model):
             cache[key] = make()
         return cache[key]
 
+    def export(self, endpoints, folder, fmt: str) -> dict:
+        """Write ``endpoints`` through Keras' and the ecosystem's converters
+        (:mod:`zoo_keras.export`)."""
+        from zoo_keras.export import write
+
+        return write(self.net, endpoints, folder, fmt)
+
     def count_params(self) -> int:
         return int(self.net.count_params()) if self.net is not None else 0
 

@@ -43,6 +43,12 @@ class FlowMatchingModel(DenoisingModel):
         ),
     )
     sampling_settings = ("sampler", "steps", "guidance")
+    prediction_meaning = "the predicted velocity dx/dt"
+
+    def time_port(self):
+        from zoo_core.export import Port
+
+        return Port("t", (), "float32", "time in [0, 1]: 0 is noise, 1 is data", (0.0, 1.0))
 
     def make_network(self, shape, seed: int):
         from .network import FlowMatching

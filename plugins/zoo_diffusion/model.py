@@ -96,28 +96,9 @@ class DenoisingModel(KerasModel):
         network call is one ``tf.function``, traced once per batch shape and called per
         network evaluation; the sampler's update runs on the arrays between calls."""
         import numpy as np
-        import tensorflow as tf
 
-        s = self.sampling(**options)
         sampler = self.sampler(**options)
-        guidance = float(s.guidance) if labels is not None else 0.0
-        call = self.traced("predict", lambda: tf.function(self.net.guided, reduce_retracing=True))
-        y = None if labels is None else tf.constant(np.asarray(labels, "int32"))
-        time_dtype = self.net.time_dtype
-
-        def predict(x, t):
-            outs = []
-            for a in range(0, len(x), self.sample_batch):
-                b = slice(a, a + self.sample_batch)
-                out = call(
-                    tf.constant(x[b]),
-                    tf.constant(t, time_dtype),
-                    None if y is None else y[b],
-                    guidance,
-                )
-                outs.append(out.numpy())
-            return np.concatenate(outs)
-
+        predict = self.predictor(labels, **options)
         rng = np.random.default_rng(seed)
         x = noise = rng.standard_normal((n, *self.data_spec.element_shape), dtype="float32")
         kept = {-1: noise} if -1 in keep else {}
@@ -132,6 +113,124 @@ class DenoisingModel(KerasModel):
     def sample(self, n: int, *, seed: int, labels=None, **options):
         return self.denoise(n, seed=seed, labels=labels, **options)[0]
 
+    def predictor(self, labels=None, **options):
+        """``predict(x, t)`` on NumPy arrays: the averaged network, guided as the settings
+        say when ``labels`` are given, in batches of :attr:`sample_batch`. The network
+        call is one ``tf.function`` (traced once per batch shape, called per evaluation)."""
+        import numpy as np
+        import tensorflow as tf
+
+        s = self.sampling(**options)
+        guidance = float(s.guidance) if labels is not None else 0.0
+        call = self.traced("predict", lambda: tf.function(self.net.guided, reduce_retracing=True))
+        y = None if labels is None else tf.constant(np.asarray(labels, "int32"))
+        time_dtype = self.net.time_dtype
+
+        def predict(x, t):
+            outs = []
+            for a in range(0, len(x), self.sample_batch):
+                b = slice(a, a + self.sample_batch)
+                tb = t if np.ndim(t) == 0 else np.asarray(t)[b]
+                out = call(
+                    tf.constant(x[b]),
+                    tf.constant(tb, time_dtype),
+                    None if y is None else y[b],
+                    guidance,
+                )
+                outs.append(out.numpy())
+            return np.concatenate(outs)
+
+        return predict
+
+    # -- leaving the zoo --------------------------------------------------------------------
+    def time_port(self):
+        """The network's time input, as an export describes it."""
+        raise NotImplementedError
+
+    def endpoints(self, **options):
+        """``predict(x, t[, labels])``: the averaged network at time ``t`` (guided as the
+        settings say, for labels), and ``sample(noise[, labels][, step_noise])``: the
+        model's sampler with its step count unrolled into the graph, the NumPy update code
+        of :mod:`.samplers` traced on tensors. A stochastic sampler (``ancestral``) takes
+        its per-step noise as the input ``step_noise``, so the graph holds no random op
+        and the zoo's own run on the same draws is its reference."""
+        import numpy as np
+        import tensorflow as tf
+
+        from zoo_core import export as E
+
+        from .samplers import GivenNoise
+
+        s = self.sampling(**options)
+        sampler = self.sampler(**options)
+        spec, shape = self.data_spec, tuple(self.data_spec.element_shape)
+        cond = CONDITIONAL in self.capabilities
+        guidance = float(s.guidance) if cond else 0.0
+        ys = (E.labels(spec),) if cond else ()
+        draws = (
+            (
+                E.Port(
+                    "step_noise",
+                    (sampler.nfe, *shape),
+                    "float32",
+                    "standard normal noise, one draw per sampling step ([:, i])",
+                ),
+            )
+            if sampler.stochastic
+            else ()
+        )
+
+        def split(args):  # (noise, labels or None, step noise or None)
+            return args[0], (args[1] if cond else None), (args[-1] if draws else None)
+
+        def predict_graph(x, t, *y):
+            return self.net.guided(x, t, y[0] if y else None, guidance)
+
+        def predict_reference(x, t, *y):
+            return self.predictor(y[0] if y else None, **options)(x, t)
+
+        def sample_graph(*args):
+            x, y, steps = split(args)
+            x = _last(
+                sampler.run(
+                    x,
+                    lambda v, t: self.net.guided(v, t, y, guidance),
+                    None if steps is None else GivenNoise(steps),
+                )
+            )
+            return tf.clip_by_value((x + 1.0) / 2.0, 0.0, 1.0)
+
+        def sample_reference(*args):
+            x, y, steps = split(args)
+            predict = self.predictor(y, **options)
+            x = _last(sampler.run(x, predict, None if steps is None else GivenNoise(steps)))
+            return np.clip((x + 1.0) / 2.0, 0.0, 1.0)
+
+        state = E.Port("x", shape, "float32", "the state at time t, data scaled to [-1, 1]")
+        fixed = f"{s.sampler}, {sampler.nfe} network evaluations"
+        if cond:
+            fixed += f", guidance {guidance:g}"
+        return [
+            E.Endpoint(
+                "predict",
+                (state, self.time_port(), *ys),
+                E.Port("prediction", shape, "float32", self.prediction_meaning),
+                predict_graph,
+                predict_reference,
+                "the averaged (EMA) network"
+                + (f", classifier-free guided with w = {guidance:g}" if cond else ""),
+            ),
+            E.Endpoint(
+                "sample",
+                (E.noise(shape), *ys, *draws),
+                E.images(spec),
+                sample_graph,
+                sample_reference,
+                f"the sampler unrolled: {fixed}",
+                tolerance=1e-3,
+            ),
+        ]
+
 
 class DDPMModel(DenoisingModel):
     """DDPM (Ho et al. 2020) sampled with DDIM, ancestral or DPM-Solver++ (2M)."""
@@ -143,6 +242,13 @@ class DDPMModel(DenoisingModel):
         ),
     )
     sampling_settings = ("sampler", "steps", "eta", "guidance")
+    prediction_meaning = "the predicted noise eps"
+
+    def time_port(self):
+        from zoo_core.export import Port
+
+        T = int(self.settings.timesteps)
+        return Port("t", (), "int32", f"timestep in 0..{T - 1} (T - 1 is pure noise)", (0, T))
 
     def make_network(self, shape, seed: int):
         from .network import DDPM
@@ -168,6 +274,13 @@ class ConditionalDDPMModel(DDPMModel):
 
     def num_classes(self) -> int:
         return self.data_spec.num_classes
+
+
+def _last(states):
+    """The last state a sampler yields: the sample."""
+    import collections
+
+    return collections.deque(states, maxlen=1)[0]
 
 
 def _counting(predict, advance):

@@ -14,6 +14,8 @@ This module imports no TensorFlow at import time, so ``zoo list`` stays instant.
 
 from __future__ import annotations
 
+import math
+
 from zoo_core import DECODE, ENCODE, LIKELIHOOD, SAMPLE, IncompatibleError, MetricInfo
 from zoo_keras import KerasModel
 
@@ -95,6 +97,45 @@ class RealNVPModel(KerasModel):
         fn = self._traced("decode", lambda z: self.net.to_image(self.net.inverse(z)))
         z = np.asarray(z, "float32").reshape((len(z), -1))
         return fn(z).numpy()
+
+    def endpoints(self, **options):
+        """``encode(images)`` -> z and ``decode(z)`` -> images (the exact inverse), and
+        ``sample(noise)``: ``decode(T * noise)`` with the temperature ``T`` fixed into it."""
+        import tensorflow as tf
+
+        from zoo_core import export as E
+
+        t = float(self.sampling(**options).temperature)
+        shape, size = self.latent_shape, math.prod(self.latent_shape)
+
+        def decode(z):
+            return self.net.to_image(self.net.inverse(tf.reshape(z, [-1, size])))
+
+        def encode(x):
+            return tf.reshape(self.net.encode_images(x), [-1, *shape])
+
+        image = E.images(self.data_spec)
+        return [
+            E.Endpoint(
+                "decode", (E.latent(shape),), image, decode, self.decode, "the inverse flow"
+            ),
+            E.Endpoint(
+                "encode",
+                (image,),
+                E.latent(shape, meaning="the latent point (exact: the flow is invertible)"),
+                encode,
+                self.encode,
+                "the flow",
+            ),
+            E.Endpoint(
+                "sample",
+                (E.noise(shape),),
+                image,
+                lambda eps: decode(t * eps),
+                lambda eps: self.decode(t * eps),
+                f"images from standard normal noise at temperature {t:g}",
+            ),
+        ]
 
     def prior(self, n: int, seed: int, labels=None, *, temperature: float | None = None):
         """``N(0, T^2 I)`` with ``T`` the ``temperature`` setting (or the one given)."""

@@ -303,7 +303,9 @@ class RealNVP(keras.Model):
         ``to_image(inverse(encode_images(x)))`` gives ``x`` back."""
         y = (x * 255.0 + 0.5) / 256.0
         p = self.alpha + (1.0 - 2.0 * self.alpha) * y
-        return self.forward(tf.math.log(p) - tf.math.log1p(-p))[0]
+        # log(1 - p), not log1p(-p): p <= 1 - alpha keeps it exact enough, and ONNX has no
+        # Log1p operator (tf2onnx would emit one that no runtime loads)
+        return self.forward(tf.math.log(p) - tf.math.log(1.0 - p))[0]
 
     def log_prob(self, x, u):
         """log P(8-bit image) per image in nats, dequantised with ``u``."""

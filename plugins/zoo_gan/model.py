@@ -110,6 +110,31 @@ class GAN(KerasModel):
         )
         return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0)
 
+    def endpoints(self, **options):
+        """``decode(z)`` and ``sample(noise)``: the generator and its tanh output taken to
+        [0, 1] (the same graph: a GAN samples by decoding prior noise)."""
+        import tensorflow as tf
+
+        from zoo_core import export as E
+
+        self.sampling(**options)
+
+        def generate(z):
+            return tf.clip_by_value((self.net.generator(z) + 1.0) / 2.0, 0.0, 1.0)
+
+        shape, out = self.latent_shape, E.images(self.data_spec)
+        return [
+            E.Endpoint("decode", (E.latent(shape),), out, generate, self.decode, "the generator"),
+            E.Endpoint(
+                "sample",
+                (E.noise(shape),),
+                out,
+                generate,
+                self.decode,
+                "images from standard normal noise (the generator's prior)",
+            ),
+        ]
+
     def progress_label(self, history) -> str:
         if not history:
             return "epoch 0"

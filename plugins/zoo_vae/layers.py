@@ -12,9 +12,25 @@ same arithmetic as one matrix product to ``kh * kw * filters`` channels, then a 
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import tensorflow as tf
 from keras import layers, ops
+
+#: set while an export traces the network: the plain op, which every converter knows (the
+#: fast form's 6-D pad is not a LiteRT built-in operator)
+_PORTABLE = [False]
+
+
+@contextlib.contextmanager
+def portable():
+    """Trace :class:`Conv2DTranspose` as the parent's op inside this block."""
+    before, _PORTABLE[0] = _PORTABLE[0], True
+    try:
+        yield
+    finally:
+        _PORTABLE[0] = before
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
@@ -28,7 +44,8 @@ class Conv2DTranspose(layers.Conv2DTranspose):
     def _fast(self) -> bool:
         kh, kw = self.kernel_size
         return (
-            tuple(self.strides) == (1, 1)
+            not _PORTABLE[0]
+            and tuple(self.strides) == (1, 1)
             and self.padding == "same"
             and tuple(self.dilation_rate) == (1, 1)
             and kh % 2 == 1

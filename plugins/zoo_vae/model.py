@@ -113,13 +113,79 @@ class ConvVAE(KerasModel):
     def prior(self, n: int, seed: int, labels=None):
         """Standard normal noise; with a class-conditional prior and ``labels``, mapped
         into p(z|y) = N(mu_y, sigma_y^2) (the same noise for every class)."""
+
+        return self.prior_from_noise(super().prior(n, seed), labels)
+
+    def prior_from_noise(self, eps, labels=None):
+        """Standard normal ``eps`` as points of the prior (``eps`` itself, unless the
+        prior is class-conditional and ``labels`` are given)."""
         import numpy as np
 
-        eps = super().prior(n, seed)
         if self.net is None or getattr(self.net, "prior", None) is None or labels is None:
             return eps
         mean, log_var = (np.asarray(t) for t in self.net.prior(self._onehot(labels)))
         return (mean + np.exp(0.5 * log_var) * eps).astype("float32")
+
+    def endpoints(self, **options):
+        """``encode(images[, labels])`` -> latent means, ``decode(z[, labels])`` and
+        ``sample(noise[, labels])`` -> images: the networks with the sigmoid and, for a
+        class-conditional prior, its mapping of the noise, as traced graphs."""
+        import tensorflow as tf
+
+        from zoo_core import export as E
+
+        from .layers import portable
+
+        self.sampling(**options)
+        k, spec, latent = self.num_classes, self.data_spec, self.latent_shape
+        cond = (E.labels(spec),) if k else ()
+
+        def given(*y):
+            return {"labels": y[0]} if y else {}
+
+        def with_y(a, y):
+            return a if not y else [a, tf.one_hot(y[0], k)]
+
+        def decode(z, *y):
+            with portable():  # the converters' operators, not the training speed-up
+                return tf.sigmoid(self.net.decoder(with_y(z, y)))
+
+        def encode(x, *y):
+            return self.net.encoder(with_y(x, y))[0]
+
+        def sample(eps, *y):
+            if y and getattr(self.net, "prior", None) is not None:
+                mean, log_var = self.net.prior(tf.one_hot(y[0], k))
+                eps = mean + tf.exp(0.5 * log_var) * eps
+            return decode(eps, *y)
+
+        out = E.images(spec)
+        return [
+            E.Endpoint(
+                "decode",
+                (E.latent(latent), *cond),
+                out,
+                decode,
+                lambda z, *y: self.decode(z, **given(*y)),
+                "images decoded from latent points (the decoder's Bernoulli means)",
+            ),
+            E.Endpoint(
+                "encode",
+                (E.images(spec), *cond),
+                E.latent(latent, meaning="latent mean"),
+                encode,
+                lambda x, *y: self.encode(x, **given(*y)),
+                "the encoder's mean of q(z | x)",
+            ),
+            E.Endpoint(
+                "sample",
+                (E.noise(latent), *cond),
+                out,
+                sample,
+                lambda eps, *y: self.decode(self.prior_from_noise(eps, *y), **given(*y)),
+                "images from standard normal noise (through the prior, then the decoder)",
+            ),
+        ]
 
     def _onehot(self, labels):
         import numpy as np

@@ -21,7 +21,7 @@ Two kinds, by what the network predicts:
 from __future__ import annotations
 
 from .ancestral import Ancestral, FullAncestral
-from .base import FlowSampler, Sampler, VPSampler
+from .base import FlowSampler, GivenNoise, Sampler, VPSampler
 from .ddim import DDIM
 from .dpm_solver import DPMSolverPP2M
 from .euler import Euler
@@ -45,6 +45,7 @@ __all__ = [
     "DPMSolverPP2M",
     "Euler",
     "FlowSampler",
+    "GivenNoise",
     "FullAncestral",
     "Heun",
     "Sampler",

@@ -15,6 +15,31 @@ import numpy as np
 Predict = Callable[[np.ndarray, float], np.ndarray]
 
 
+def clip(x, low: float, high: float):
+    """``np.clip`` on arrays; on tensors (an exported sampler traces ``run`` into a graph)
+    TensorFlow's clip, so the same update code serves both."""
+    if isinstance(x, np.ndarray):
+        return np.clip(x, low, high)
+    import tensorflow as tf
+
+    return tf.clip_by_value(x, low, high)
+
+
+class GivenNoise:
+    """Stands in for a NumPy generator in :meth:`Sampler.run`: each ``standard_normal``
+    call returns the next draw of ``draws`` (shape ``(n, k, *image)``, draw ``i`` at
+    ``[:, i]``), an array or a tensor. An exported stochastic sampler takes its noise as an
+    input this way, and the zoo's reference run uses the same draws."""
+
+    def __init__(self, draws):
+        self.draws, self.taken = draws, 0
+
+    def standard_normal(self, shape=None, dtype=None):
+        draw = self.draws[:, self.taken]
+        self.taken += 1
+        return draw
+
+
 class Sampler:
     """A fixed-step sampler. Subclasses set :attr:`name` and implement :meth:`run`."""
 
@@ -73,7 +98,7 @@ class VPSampler(Sampler):
         a, s = np.float32(np.sqrt(ab)), np.float32(np.sqrt(1.0 - ab))
         x0 = (x - s * eps) / a
         if self.clip:
-            x0 = np.clip(x0, -1.0, 1.0)
+            x0 = clip(x0, -1.0, 1.0)
             eps = (x - a * x0) / s
         return x0, eps
 
