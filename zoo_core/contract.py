@@ -201,11 +201,8 @@ class Model:
     def progress_label(self, history: list[dict]) -> str:
         """How far training got, for figure titles: e.g. ``"epoch 30"``."""
         done = history[-1].get(self.progress_unit, len(history)) if history else 0
-        return (
-            f"{self.progress_unit} {done:,}"
-            if isinstance(done, int)
-            else f"{self.progress_unit} {done}"
-        )
+        shown = f"{done:,}" if isinstance(done, int) else done
+        return f"{self.progress_unit} {shown}"
 
     # -- capabilities (only for models that declare them) ----------------------------------
     @property
@@ -267,19 +264,13 @@ class Model:
         owner = f"{type(self).__name__} sampling"
         return S.resolve(type(self.settings), S.as_dict(self.settings), options, owner=owner)
 
-    # -- leaving the zoo (``zoo export``) ---------------------------------------------------
+    # -- leaving the zoo: ``zoo export`` (:mod:`zoo_core.export`) ---------------------------
     def endpoints(self, **options) -> list[Endpoint]:
-        """The trained model's functions as they leave the zoo (:mod:`zoo_core.export`),
-        one per capability it can serve as one traced computation; ``options``: sampling
-        settings fixed into an exported sampler. Default: none, refused with the reason."""
-        raise IncompatibleError(
-            f"{type(self).__name__} cannot be exported: its family defines no endpoints"
-        )
+        """The functions an export writes; ``options``: sampling settings fixed into them."""
+        raise IncompatibleError(f"{type(self).__name__} cannot be exported: no endpoints")
 
     def export(self, endpoints: list[Endpoint], folder, fmt: str) -> dict:
-        """Write ``endpoints`` in format ``fmt`` under ``folder``: ``{"files": [...],
-        "runtime": ...}``, the files relative to it and what loads them. Implemented by the
-        family's runtime (Keras: ``zoo_keras.export``)."""
+        """Write them as ``fmt`` in ``folder``: ``{"files": [...], "runtime": ...}``."""
         raise IncompatibleError(f"{type(self).__name__} has no exporter for {fmt}")
 
     def latent_usage(self, x: np.ndarray, labels=None) -> tuple[np.ndarray, str]:
@@ -332,13 +323,9 @@ def _refuse_missing(required, model_cls) -> None:
 
 
 class Visualizer:
-    """Draws one figure from a trained model.
-
-    :attr:`requires` lists the model capabilities it needs (default: none) and
-    :attr:`needs_dataset` whether it draws the run's data (a model that trains on no
-    dataset is then refused); :meth:`check_model` refuses a model before training when
-    they are missing, and may refuse more (it sees the model's settings and the data spec).
-    """
+    """Draws one figure from a trained model. :attr:`requires`: the model capabilities it
+    needs; :attr:`needs_dataset`: it draws the run's data (a model trained on no dataset is
+    refused); :meth:`check_model` refuses before training, and may refuse more."""
 
     Settings: ClassVar[type] = NoSettings
     requires: ClassVar[frozenset[str]] = frozenset()
@@ -353,9 +340,7 @@ class Visualizer:
     ) -> None:
         _refuse_missing(cls.requires, model_cls)
         if cls.needs_dataset and model_cls.source_setting is not None:
-            raise IncompatibleError(
-                "needs a model trained on a dataset (it draws the dataset's examples)"
-            )
+            raise IncompatibleError("needs a model trained on a dataset (it draws its examples)")
 
     def draw(self, ctx: DrawContext) -> Figure:
         raise NotImplementedError
@@ -371,13 +356,10 @@ class MetricResult:
 
 
 class Metric:
-    """Measures a trained model (``zoo eval``).
-
-    Declares what it needs: model capabilities (:attr:`requires`), a labelled dataset
-    (:attr:`needs_labels`), the dataset's feature extractor (:attr:`needs_features`), or
-    an environment (:attr:`needs` = ``"environment"``). :meth:`check` refuses a model
-    and dataset that do not fit, before any work.
-    """
+    """Measures a trained model (``zoo eval``). Declares what it needs: model capabilities
+    (:attr:`requires`), a labelled dataset (:attr:`needs_labels`), the dataset's feature
+    extractor (:attr:`needs_features`), or an environment (:attr:`needs` =
+    ``"environment"``); :meth:`check` refuses a model and dataset that do not fit."""
 
     Settings: ClassVar[type] = NoSettings
     requires: ClassVar[frozenset[str]] = frozenset()

@@ -45,8 +45,6 @@ import math
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -54,27 +52,19 @@ import numpy as np
 import pytest
 
 from zoo_core import plugins
-from zoo_core import settings as S
 from zoo_core.contract import (
     CONDITIONAL,
     ENCODE,
     LIKELIHOOD,
     SAMPLE,
-    DrawContext,
     classes_in_turn,
 )
 from zoo_core.errors import IncompatibleError
 from zoo_core.run import plan as planner
 from zoo_core.run import runner
-from zoo_core.run.plan import Plan, applicable_metrics, plan_metrics
 from zoo_core.run.request import RunRequest
 from zoo_core.run_dir import RunDir
-
-
-def quiet_console():
-    from rich.console import Console
-
-    return Console(file=open(os.devnull, "w"))
+from zoo_core.tiny_run import TinyRun, only_theirs, quiet_console  # noqa: F401
 
 
 def interrupt_after_first_epoch():
@@ -111,112 +101,6 @@ def outputs(model, dataset, seed: int = 0) -> dict:
     if LIKELIHOOD in model.capabilities and x is not None:
         found["log_likelihood"] = model.log_likelihood(x[:4], seed=seed, k=2, **kw)
     return found
-
-
-def only_theirs(assignments, plugin_cls, name: str) -> list[str]:
-    """The ``KEY=VALUE`` items a plugin has a setting for (``NAME.key`` only for it)."""
-    keep = []
-    for a in assignments:
-        scope, _, key = a.split("=", 1)[0].strip().rpartition(".")
-        if scope in ("", name) and key in S.field_names(plugin_cls.Settings):
-            keep.append(a)
-    return keep
-
-
-@dataclass
-class TinyRun:
-    """One trained tiny run of the model under test, and what was measured of it (each
-    measured once, when a test first asks)."""
-
-    case: ModelContractTests
-    plan: Plan
-    run: RunDir
-    model: Any
-    dataset: Any
-    workdir: Path
-    left_behind: list = dataclasses.field(default_factory=list)
-
-    @property
-    def registry(self):
-        return plugins.get_registry()
-
-    def replan(self, **request) -> Plan:
-        return planner.plan(self.registry, self.case.request(**request))
-
-    def loaded(self, run: RunDir):
-        model, dataset = runner.build(self.plan)
-        model.load(run)
-        return model, dataset
-
-    @cached_property
-    def drawn(self) -> dict[str, float]:
-        """Each visualizer that applies, drawn: ``{name: pixel variance of its figure}``."""
-        from matplotlib.image import imread
-
-        found = {}
-        for e in self.registry.entries("visualizer"):
-            if not planner.fits(e.cls.check_model, *self._model_and_spec):
-                continue
-            layer = dict(
-                (k, v)
-                for _, k, v in S.parse_assignments(only_theirs(self.case.viz_sets, e.cls, e.name))
-            )
-            fig = e.cls(S.resolve(e.cls.Settings, layer)).draw(
-                DrawContext(model=self.model, dataset=self.dataset, run=self.run, title="contract")
-            )
-            path = self.workdir / f"{e.name}.png"
-            fig.savefig(path, dpi=40)
-            found[e.name] = float(imread(path)[..., :3].var())
-        return found
-
-    @cached_property
-    def refused_visualizers(self) -> dict[str, str]:
-        """Each visualizer that does not apply: the planner's one-line refusal."""
-        found, before = {}, sorted(self.workdir.iterdir())
-        for e in self.registry.entries("visualizer"):
-            if planner.fits(e.cls.check_model, *self._model_and_spec):
-                continue
-            try:
-                self.replan(visualizers=[e.name])
-            except IncompatibleError as exc:
-                found[e.name] = str(exc)
-            else:
-                found[e.name] = ""  # planned: a broken promise the test reports
-        self.left_behind = sorted(set(self.workdir.iterdir()) - set(before))
-        return found
-
-    @cached_property
-    def metrics(self) -> dict[str, dict]:
-        """Every metric that applies, measured together as ``zoo eval`` measures them."""
-        fitting = applicable_metrics(self.registry, self.plan)
-        comps = []
-        for e in self.registry.entries("metric"):
-            if e.name in fitting:
-                sets = only_theirs(self.case.metric_sets, e.cls, e.name)
-                comps += plan_metrics(self.registry, self.plan, [e.name], sets)
-        records = runner.evaluate(
-            self.plan, comps, self.model, self.dataset, self.run, quiet_console()
-        )
-        return {name: r["values"] for name, r in records.items()}
-
-    @cached_property
-    def refused_metrics(self) -> dict[str, str]:
-        fitting = applicable_metrics(self.registry, self.plan)
-        found = {}
-        for e in self.registry.entries("metric"):
-            if e.name in fitting:
-                continue
-            try:
-                plan_metrics(self.registry, self.plan, [e.name])
-            except IncompatibleError as exc:
-                found[e.name] = str(exc)
-            else:
-                found[e.name] = ""
-        return found
-
-    @property
-    def _model_and_spec(self):
-        return self.plan.model.cls, self.plan.model.settings, self.plan.data_spec
 
 
 _KEPT: dict[type, TinyRun] = {}
@@ -325,38 +209,21 @@ class ModelContractTests:
             assert np.array_equal(before[key], after[key]), f"{key} differs after loading"
 
     def test_its_endpoints_export_and_match_the_zoo(self, tiny, tmp_path):
-        """Every endpoint the model defines, written as a SavedModel, loaded back with
-        ``tf.saved_model.load`` and compared with the zoo's own outputs (``zoo export``
-        does the same in a fresh process); a model with none is refused in one line."""
-        from zoo_core.errors import ZooError
+        """Written as a SavedModel, loaded back and compared with the zoo's outputs."""
         from zoo_core.run.export import export_run
 
+        options = dict(self.export_options)
         try:
-            endpoints = tiny.model.endpoints(**dict(self.export_options))
-        except IncompatibleError as exc:
+            names = sorted(e.name for e in tiny.model.endpoints(**options))
+        except IncompatibleError as exc:  # a family without endpoints refuses in one line
             assert "\n" not in str(exc) and "export" in str(exc), str(exc)
             return
-        assert endpoints, "endpoints() returned none instead of refusing"
-        out = tmp_path / "export"
-        try:
-            manifest = export_run(
-                tiny.plan,
-                tiny.run,
-                tiny.model,
-                out,
-                ["savedmodel"],
-                reference="contract",
-                options=dict(self.export_options),
-                n=3,
-                fresh_process=False,
-            )
-        except ZooError as exc:
-            pytest.fail(f"export failed: {exc}")
-        rows = manifest["check"]["savedmodel"]
-        assert sorted(rows) == sorted(e.name for e in endpoints)
-        for name, row in rows.items():
-            assert row["ok"], f"{name}: {row}"
-        assert (out / "README.md").is_file() and (out / "saved_model").is_dir()
+        out, fmt = tmp_path / "export", ["savedmodel"]
+        found = export_run(
+            tiny.plan, tiny.run, tiny.model, out, fmt, reference="kit", options=options,
+            n=3, fresh_process=False,
+        )["check"]["savedmodel"]  # fmt: skip
+        assert sorted(found) == names and all(r["ok"] for r in found.values()), found
 
     #: sampling settings for the export check (e.g. few steps for a diffusion model)
     export_options: ClassVar[tuple[tuple[str, Any], ...]] = ()
