@@ -30,6 +30,9 @@ from zoo_core.errors import DuplicateNameError, UnknownNameError, ZooError
 KINDS = ("model", "dataset", "visualizer", "metric")
 BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer, "metric": Metric}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: a pretrained name may carry a version tag after a dot, as timm tags its weights
+#: (``dcgan.fmnist-v1``), so an updated model is a new name, never a silent replacement
+PRETRAINED_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*)?$")
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,11 @@ class Registry:
 
     def pretrained_registrar(self, package: str):
         def register(name: str, folder, *, summary: str | None = None):
-            if not _NAME.match(name):
-                raise ZooError(f"{package}: invalid pretrained name {name!r}; use lower_snake_case")
+            if not PRETRAINED_NAME.match(name):
+                raise ZooError(
+                    f"{package}: invalid pretrained name {name!r}; use lower_snake_case, "
+                    "optionally with a version tag (dcgan.fmnist-v1)"
+                )
             other = self.pretrained.get(name)
             if other is not None and other.package != package:
                 self.conflicts.setdefault(("pretrained", name), [other.package, package])

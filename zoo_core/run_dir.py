@@ -43,12 +43,24 @@ WRITTEN = (
     STATE,
     "manifest.json",
     "metrics.csv",
+    "README.md",
     "model.keras",
     "checkpoints",
     "figures",
     "tensorboard",
     LOCK,
 )
+
+
+def cpu_model() -> str:
+    """The machine, as a card or a benchmark names it: e.g. "AMD EPYC 9B14, 2 cores"."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
 def package_versions() -> dict:

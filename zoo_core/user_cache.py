@@ -22,3 +22,12 @@ def file_sha256(path: str | os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def data_root() -> Path:
+    """Where zoo keeps what a user installed and cannot make again (pretrained models added
+    from archives): ``$ZOO_HOME``, else ``$XDG_DATA_HOME/zoo``, else ``~/.local/share/zoo``."""
+    if os.environ.get("ZOO_HOME"):
+        return Path(os.environ["ZOO_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base).expanduser() / "zoo"

@@ -1,7 +1,9 @@
 """Pretrained models shipped with zoo: ``pretrained:NAME`` wherever a run folder is taken
 (``zoo sample pretrained:dcgan``, ``zoo.pretrained("vae_2d")``), ``zoo pretrained`` to list
-them and ``zoo pretrained pack`` to make one from a finished run. Registered through the
-same ``register_pretrained`` hook a third-party package uses to ship its own."""
+them, ``zoo pretrained pack`` to make one from a finished run (a folder, or one archive
+to share) and ``zoo pretrained add`` to install an archive into the user's store.
+Registered through the same ``register_pretrained`` hook a third-party package uses to ship
+its own."""
 
 from pathlib import Path
 
@@ -14,7 +16,10 @@ MODELS = Path(__file__).parent / "models"
 def register_pretrained(register):
     import json
 
-    for folder in sorted(MODELS.iterdir()) if MODELS.is_dir() else []:
+    from .archive import installed
+
+    shipped = sorted(MODELS.iterdir()) if MODELS.is_dir() else []
+    for folder in shipped + installed():  # the built-ins, then the user's store
         manifest = folder / "pretrained.json"
         if manifest.is_file():
             try:

@@ -83,8 +83,13 @@ def pretrained(ctx, as_json, as_markdown):
     "--into",
     "into",
     type=click.Path(file_okay=False),
-    required=True,
     help="Folder to create the package folder in (it is named NAME).",
+)
+@click.option(
+    "--archive",
+    "archive",
+    type=click.Path(dir_okay=False),
+    help="Write one archive file to share instead (install it with `zoo pretrained add`).",
 )
 @click.option(
     "--dtype",
@@ -102,19 +107,35 @@ def pretrained(ctx, as_json, as_markdown):
     help="A quick measurement of the packed weights to record (e.g. fid:n=1000), "
     "which tests repeat; repeat.",
 )
-def pack_(run_dir, name, into, dtype, summary, checks):
-    """Package the finished run RUN_DIR as the pretrained model NAME."""
-    import re
+def pack_(run_dir, name, into, archive, dtype, summary, checks):
+    """Package the finished run RUN_DIR as the pretrained model NAME (a version tag after
+    a dot is part of the name: dcgan.fmnist-v1)."""
+    import tempfile
 
     from zoo_core.errors import UsageError
+    from zoo_core.registry import PRETRAINED_NAME
 
+    from .archive import write_archive
     from .pack import pack
 
-    if not re.match(r"^[a-z][a-z0-9_]*$", name):
-        raise UsageError(f"invalid pretrained name {name!r}; use lower_snake_case")
-    manifest = pack(
-        run_dir, Path(into) / name, name, dtype=dtype, summary=summary, checks=checks, console=err
-    )
+    if not PRETRAINED_NAME.match(name):
+        raise UsageError(
+            f"invalid pretrained name {name!r}; use lower_snake_case, optionally with a "
+            "version tag after a dot (dcgan.fmnist-v1)"
+        )
+    if (into is None) == (archive is None):
+        raise UsageError("give one of --into DIR (a package folder) or --archive FILE")
+    if archive is not None and Path(archive).exists():
+        raise UsageError(f"{archive} exists; choose a new file name for the archive")
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = Path(into or tmp) / name
+        manifest = pack(
+            run_dir, dest, name, dtype=dtype, summary=summary, checks=checks, console=err
+        )
+        if archive is not None:
+            digest = write_archive(dest, name, Path(archive))
+            err.print(f"archive {archive}: SHA-256 {digest} (publish it beside the file)")
+            into = None
     w = manifest["weights"]
     err.print(
         f"{name}: weights {w['bytes'] / 1e6:.2f} MB ({dtype}; the run's "
@@ -126,4 +147,18 @@ def pack_(run_dir, name, into, dtype, summary, checks):
             + ", ".join(f"{k} {v:.4g}" for k, v in c["values"].items())
             + f" ({c['seconds']} s)"
         )
-    click.echo(str(Path(into) / name))
+    click.echo(str(Path(into) / name) if into is not None else str(archive))
+
+
+@pretrained.command("add")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--sha256", "digest", help="The archive's SHA-256 as published: checked first.")
+def add_(archive, digest):
+    """Install a pretrained archive (from `zoo pretrained pack --archive`) into your store,
+    after checking every file; then pretrained:NAME works everywhere."""
+    from .archive import add, store_root
+
+    name = add(archive, expected_sha256=digest, registry=plugins.get_registry())
+    plugins.reset()
+    err.print(f"installed pretrained:{name} in {store_root() / name}")
+    click.echo(f"pretrained:{name}")

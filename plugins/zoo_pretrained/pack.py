@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import platform
 import shutil
 import zipfile
 from pathlib import Path
 
 from zoo_core.errors import UsageError
-from zoo_core.run_dir import RunDir
+from zoo_core.run_dir import RunDir, cpu_model
 
 from .store import MANIFEST, sha256
 
@@ -63,16 +61,6 @@ def _copy(a, b, dtype) -> None:
             _copy(v, b.create_group(k), dtype)
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-
-
 def pack(
     run_path: str,
     dest: Path,
@@ -87,7 +75,9 @@ def pack(
     ``pretrained.json``. ``checks``: metrics measured on the packed weights and recorded
     (``"fid:n=1000"``), what the test suite re-measures in seconds to catch a metric or a
     loader that silently changed."""
-    run = RunDir.open(run_path)
+    from zoo_core.plugins import run_path as resolve
+
+    run = RunDir.open(resolve(run_path))  # a run folder, or pretrained:NAME to share again
     status, _ = run.status()
     if status != "finished":
         raise UsageError(
@@ -138,7 +128,50 @@ def pack(
     }
     manifest["checks"] = [measure(dest, c, console) for c in checks]
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return add_card(dest)
+
+
+def add_card(folder: Path, *, grid: bool = True) -> dict:
+    """Give the package ``folder`` its model card (``README.md``, :mod:`zoo_core.run.card`)
+    and, for a model that samples, a grid of 16 samples (``samples.png``, seed 0) the
+    card shows; both join the files ``pretrained.json`` checks. Returns the manifest."""
+    from zoo_core import plugins
+    from zoo_core.contract import CONDITIONAL, SAMPLE, classes_in_turn
+    from zoo_core.run.card import CARD, card
+
+    manifest = json.loads((folder / MANIFEST).read_text())
+    registry = plugins.get_registry()
+    cls = registry.resolve("model", manifest["model"]).entry.cls
+    if grid and SAMPLE in cls.capabilities and not (folder / "samples.png").is_file():
+        _sample_grid(registry, folder, CONDITIONAL in cls.capabilities, classes_in_turn)
+    (folder / CARD).write_text(card(folder, cls))
+    manifest["files"] = {
+        p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _sample_grid(registry, folder: Path, conditional: bool, classes_in_turn) -> None:
+    """16 samples at seed 0, drawn in a scratch copy (the package stays as its digests
+    say), saved as one 8 x 2 image, each pixel shown as 2 x 2."""
+    import tempfile
+
+    import numpy as np
+    from matplotlib import pyplot as plt
+
+    from zoo_core.grid import image_grid
+    from zoo_core.run import runner
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / folder.name
+        shutil.copytree(folder, scratch)
+        _, _, model, _ = runner.open_trained(registry, str(scratch), visualizers=[])
+        k = model.data_spec.num_classes
+        kw = {"labels": classes_in_turn(16, k)} if conditional else {}
+        images = model.sample(16, seed=0, **kw)
+    grid = np.clip(image_grid(images, 8), 0.0, 1.0).repeat(2, 0).repeat(2, 1)
+    plt.imsave(folder / "samples.png", grid, cmap="gray" if grid.ndim == 2 else None)
 
 
 def measure(folder: Path, check: str, console=None) -> dict:

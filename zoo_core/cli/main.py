@@ -16,7 +16,7 @@ import click
 from zoo_core.cli.group import ZooGroup
 from zoo_core.cli.inspect_commands import info, list_, plugins_
 from zoo_core.cli.run_command import run
-from zoo_core.cli.saved_run_commands import eval_, export, viz
+from zoo_core.cli.saved_run_commands import card, eval_, export, viz
 
 
 @click.group(cls=ZooGroup)
@@ -32,7 +32,7 @@ def cli():
     """
 
 
-for _command in (list_, info, plugins_, run, eval_, viz, export):
+for _command in (list_, info, plugins_, run, eval_, viz, export, card):
     cli.add_command(_command)
 
 

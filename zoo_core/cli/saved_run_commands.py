@@ -144,3 +144,31 @@ def export(run_dir, formats, out, sets, as_json):
     err.print(t)
     err.print("checked in a fresh process with no zoo code: every endpoint within tolerance")
     click.echo(str(out))
+
+
+# -- zoo card ---------------------------------------------------------------------------------
+@click.command("card")
+@click.argument("run_dir", type=click.Path())
+@click.option("--print", "to_stdout", is_flag=True, help="Print it instead of writing it.")
+def card(run_dir, to_stdout):
+    """Write the run's model card (README.md in its folder) again from its files."""
+    from pathlib import Path
+
+    from zoo_core.errors import NotARunError
+    from zoo_core.plugins import run_path
+    from zoo_core.run.card import card as make_card
+    from zoo_core.run.card import write_card
+    from zoo_core.run_dir import RunDir
+
+    folder = Path(run_path(run_dir))
+    if not (folder / "config.json").is_file():
+        raise NotARunError(f"{folder} is not a run directory (no config.json)")
+    run = RunDir(folder)  # not RunDir.open: a card adds nothing else to the folder
+    try:
+        cls = registry().resolve("model", run.config["model"]["name"]).entry.cls
+    except Exception:  # noqa: BLE001 (a run of an uninstalled plugin still gets its card)
+        cls = None
+    if to_stdout:
+        click.echo(make_card(run.path, cls), nl=False)
+        return
+    click.echo(str(write_card(run, cls)))

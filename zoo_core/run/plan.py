@@ -19,7 +19,7 @@ from zoo_core.contract import DataSpec
 from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooError
 from zoo_core.registry import Registry, Resolved
 from zoo_core.run.request import RunRequest
-from zoo_core.run_dir import package_versions
+from zoo_core.run_dir import cpu_model, package_versions
 from zoo_core.strategies import check_variables
 
 
@@ -89,6 +89,7 @@ class Plan:
             "created": _dt.datetime.now().isoformat(timespec="seconds"),
             "command": self.command if self.command is not None else sys.argv[1:],
             "versions": package_versions(),
+            "machine": cpu_model(),
         }
         cfg["fingerprint"] = fingerprint(cfg)
         return cfg

@@ -158,7 +158,20 @@ def _train_eval_draw(
         paths = draw(plan, model, dataset, run, formats=formats)
     finally:  # a figure that fails leaves a finished run (and the other figures)
         run.set_status("finished")
+        write_card(plan, run, console)
     return run, test, paths
+
+
+def write_card(plan: Plan, run: RunDir, console=None) -> None:
+    """The run's model card (:mod:`zoo_core.run.card`), rewritten from its files; a card
+    that cannot be written is a warning, never a lost run."""
+    from zoo_core.run.card import write_card as write
+
+    try:
+        write(run, plan.model.cls)
+    except OSError as exc:
+        if console is not None:
+            console.print(f"[yellow]warning:[/] no model card written: {exc}")
 
 
 def open_trained(
@@ -328,6 +341,7 @@ def _evaluate(plan, metrics, model, dataset, run, console):
     finally:  # what was measured is kept, also when Ctrl-C stops a later metric
         if records:
             run.record_evaluations(list(records.values()))
+            write_card(plan, run, console)
     if len(failed) == 1 and not records and isinstance(failed[0][0], ZooError):
         raise failed[0][0]  # the plugin's own message, kind and exit code
     if failed:
