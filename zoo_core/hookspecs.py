@@ -79,6 +79,12 @@ def register_metrics(register):
 
 
 @hookspec
+def register_trackers(register):
+    """Register trackers (:class:`zoo_core.tracking.Tracker` subclasses): where ``zoo run
+    --track NAME`` logs a run besides its folder, e.g. ``register("mlflow", MLflowTracker)``."""
+
+
+@hookspec
 def register_commands(cli):
     """Add commands to the ``zoo`` command line.
 

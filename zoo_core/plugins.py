@@ -124,7 +124,7 @@ def build_registry(host: PluginHost) -> Registry:
     reported rather than fatal."""
     registry = Registry()
     registry.failures = host.failures  # the same list: later failures show too
-    for kind in ("model", "dataset", "visualizer", "metric"):
+    for kind in ("model", "dataset", "visualizer", "metric", "tracker"):
         _call_each(
             host,
             f"register_{kind}s",

@@ -26,9 +26,16 @@ from zoo_core.contract import (
     Visualizer,
 )
 from zoo_core.errors import DuplicateNameError, UnknownNameError, ZooError
+from zoo_core.tracking import Tracker
 
-KINDS = ("model", "dataset", "visualizer", "metric")
-BASES = {"model": Model, "dataset": Dataset, "visualizer": Visualizer, "metric": Metric}
+KINDS = ("model", "dataset", "visualizer", "metric", "tracker")
+BASES = {
+    "model": Model,
+    "dataset": Dataset,
+    "visualizer": Visualizer,
+    "metric": Metric,
+    "tracker": Tracker,
+}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: a pretrained name may carry a version tag after a dot, as timm tags its weights
 #: (``dcgan.fmnist-v1``), so an updated model is a new name, never a silent replacement

@@ -83,6 +83,13 @@ from zoo_core.strategies import STRATEGIES
     show_default=True,
     help="Write TensorBoard summaries to RUN/tensorboard/.",
 )
+@click.option(
+    "--track",
+    "track",
+    multiple=True,
+    metavar="TRACKER",
+    help="Also log the run to a tracker plugin, e.g. mlflow (`zoo list trackers`); repeat.",
+)
 def run(
     model,
     dataset,
@@ -100,6 +107,7 @@ def run(
     resume,
     svg,
     tensorboard,
+    track,
     **setting_flags,
 ):
     """Train MODEL on --dataset (or on what its own flag names), evaluate it and draw
@@ -163,8 +171,15 @@ def run(
         plan = experiment.plan_file(reg, request, exp, lines)
     for note in plan.notes:
         err.print(f"[yellow]note:[/] {note}")
+    trackers = []
+    for name in dict.fromkeys(track):  # refused before anything starts
+        cls = reg.resolve("tracker", name).entry.cls
+        cls.check()
+        trackers.append(cls())
+    if trackers and len(seed_list) != 1:
+        raise UsageError("--track logs one run; give one --seed (or track each seed's run)")
     if len(seed_list) == 1:
-        _report(*runner.execute(plan, err, out=out, formats=formats))
+        _report(*runner.execute(plan, err, out=out, formats=formats, trackers=trackers))
         return
     plans = [dataclasses.replace(plan, seed=s) for s in seed_list]  # one plan, per seed
     path, summary = seed_groups.run_group(plans, err, out=out, formats=formats)

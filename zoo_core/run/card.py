@@ -195,10 +195,17 @@ def card(path, model_cls=None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_card(run: RunDir, model_cls=None) -> Path:
-    """(Re)write ``README.md`` in the run folder, atomically."""
+def write_card(run: RunDir, model_cls=None, console=None) -> Path | None:
+    """(Re)write ``README.md`` in the run folder, atomically. With a ``console`` (a run
+    ending, ``zoo eval``), a card that cannot be written is a warning, never a lost run."""
     target = run.path / CARD
-    text = card(run.path, model_cls)
-    with atomic_path(target) as tmp:
-        Path(tmp).write_text(text)
+    try:
+        text = card(run.path, model_cls)
+        with atomic_path(target) as tmp:
+            Path(tmp).write_text(text)
+    except OSError as exc:
+        if console is None:
+            raise
+        console.print(f"[yellow]warning:[/] no model card written: {exc}")
+        return None
     return target

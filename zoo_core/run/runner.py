@@ -17,6 +17,7 @@ from zoo_core.errors import FigureError, IncompatibleError, RunError, UsageError
 from zoo_core.plugins import run_path
 from zoo_core.registry import Registry
 from zoo_core.run import plan as planner
+from zoo_core.run.card import write_card
 from zoo_core.run.plan import Plan, PlannedPlugin, fingerprint
 from zoo_core.run.request import RunRequest
 from zoo_core.run_dir import RunDir
@@ -47,15 +48,28 @@ def execute(
     callbacks=(),
     resume_hint: str | None = None,
     on_trained=None,
+    trackers=(),
 ) -> tuple[RunDir, dict, list[Path]]:
     """Train, evaluate and draw a planned run; returns the run, test metrics, figure paths.
 
     ``callbacks`` and ``resume_hint`` reach the model in its :class:`RunContext`;
     ``on_trained(model, dataset)`` is called with the trained model still in memory.
+    ``trackers`` (:class:`zoo_core.tracking.Tracker`) log the run besides its folder.
     """
     run = RunDir.create(plan.model.name, _safe(plan.trained_on), root=root, out=out)
     run.write_json("config.json", plan.to_config())
     run.set_status("running")
+    trained = {}
+    for t in trackers:
+        t.start(run, plan)
+    callbacks = (*callbacks, *(c for t in trackers if (c := t.callback()) is not None))
+    given = on_trained
+
+    def on_trained(model, data):  # the trained model, for the trackers' finish
+        trained["model"] = model
+        if given is not None:
+            given(model, data)
+
     try:
         model, dataset = build(plan)
         if dataset is not None:
@@ -78,6 +92,8 @@ def execute(
         raise
     finally:
         run.release_lock()
+        for t in trackers:
+            t.finish(run, run.status()[0], trained.get("model"))
 
 
 def resume(registry: Registry, path: str, console, formats=("png",), callbacks=(), on_trained=None):
@@ -158,20 +174,8 @@ def _train_eval_draw(
         paths = draw(plan, model, dataset, run, formats=formats)
     finally:  # a figure that fails leaves a finished run (and the other figures)
         run.set_status("finished")
-        write_card(plan, run, console)
+        write_card(run, plan.model.cls, console)
     return run, test, paths
-
-
-def write_card(plan: Plan, run: RunDir, console=None) -> None:
-    """The run's model card (:mod:`zoo_core.run.card`), rewritten from its files; a card
-    that cannot be written is a warning, never a lost run."""
-    from zoo_core.run.card import write_card as write
-
-    try:
-        write(run, plan.model.cls)
-    except OSError as exc:
-        if console is not None:
-            console.print(f"[yellow]warning:[/] no model card written: {exc}")
 
 
 def open_trained(
@@ -341,7 +345,7 @@ def _evaluate(plan, metrics, model, dataset, run, console):
     finally:  # what was measured is kept, also when Ctrl-C stops a later metric
         if records:
             run.record_evaluations(list(records.values()))
-            write_card(plan, run, console)
+            write_card(run, plan.model.cls, console)
     if len(failed) == 1 and not records and isinstance(failed[0][0], ZooError):
         raise failed[0][0]  # the plugin's own message, kind and exit code
     if failed:
