@@ -18,10 +18,8 @@ Layout::
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata
 import json
 import os
-import platform
 import socket
 import tempfile
 from pathlib import Path
@@ -50,39 +48,6 @@ WRITTEN = (
     "tensorboard",
     LOCK,
 )
-
-
-def cpu_model() -> str:
-    """The machine, as a card or a benchmark names it: e.g. "AMD EPYC 9B14, 2 cores"."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-
-
-def package_versions() -> dict:
-    """Python's version and those of zoo and every package it requires (from zoo's own
-    metadata, so the list follows ``pyproject.toml``, never a list kept here)."""
-    import re
-
-    out = {"python": platform.python_version()}
-    try:
-        wanted = ["zoo"] + [
-            re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0]
-            for r in importlib.metadata.requires("zoo") or []
-            if "extra ==" not in r
-        ]
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover (not installed)
-        wanted = []
-    for n in dict.fromkeys(wanted + ["tensorflow-cpu"]):
-        try:
-            out[n] = importlib.metadata.version(n)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return out
 
 
 def _alive(pid: int) -> bool:

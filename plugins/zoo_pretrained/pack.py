@@ -17,7 +17,8 @@ import zipfile
 from pathlib import Path
 
 from zoo_core.errors import UsageError
-from zoo_core.run_dir import RunDir, cpu_model
+from zoo_core.machine import cpu_model
+from zoo_core.run_dir import RunDir
 
 from .store import MANIFEST, sha256
 

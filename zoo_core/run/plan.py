@@ -17,9 +17,9 @@ from typing import Any
 from zoo_core import settings as S
 from zoo_core.contract import DataSpec
 from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooError
+from zoo_core.machine import cpu_model, package_versions
 from zoo_core.registry import Registry, Resolved
 from zoo_core.run.request import RunRequest
-from zoo_core.run_dir import cpu_model, package_versions
 from zoo_core.strategies import check_variables
 
 
