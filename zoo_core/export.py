@@ -89,7 +89,10 @@ def images(spec, name: str = "images") -> Port:
     return Port(name, tuple(spec.element_shape), "float32", "pixels in [0, 1]", (0.0, 1.0))
 
 
-def latent(shape, name: str = "z", meaning: str = "a latent point; the prior is N(0, I)") -> Port:
+def point(
+    shape, name: str = "z", meaning: str = "a point the model decodes; prior N(0, I)"
+) -> Port:
+    """A point of the space a model decodes from (what ``encode`` returns)."""
     return Port(name, tuple(shape), "float32", meaning)
 
 

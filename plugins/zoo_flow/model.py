@@ -116,13 +116,11 @@ class RealNVPModel(KerasModel):
 
         image = E.images(self.data_spec)
         return [
-            E.Endpoint(
-                "decode", (E.latent(shape),), image, decode, self.decode, "the inverse flow"
-            ),
+            E.Endpoint("decode", (E.point(shape),), image, decode, self.decode, "the inverse flow"),
             E.Endpoint(
                 "encode",
                 (image,),
-                E.latent(shape, meaning="the latent point (exact: the flow is invertible)"),
+                E.point(shape, meaning="the latent point (exact: the flow is invertible)"),
                 encode,
                 self.encode,
                 "the flow",

@@ -124,7 +124,7 @@ class GAN(KerasModel):
 
         shape, out = self.latent_shape, E.images(self.data_spec)
         return [
-            E.Endpoint("decode", (E.latent(shape),), out, generate, self.decode, "the generator"),
+            E.Endpoint("decode", (E.point(shape),), out, generate, self.decode, "the generator"),
             E.Endpoint(
                 "sample",
                 (E.noise(shape),),

@@ -163,7 +163,7 @@ class ConvVAE(KerasModel):
         return [
             E.Endpoint(
                 "decode",
-                (E.latent(latent), *cond),
+                (E.point(latent), *cond),
                 out,
                 decode,
                 lambda z, *y: self.decode(z, **given(*y)),
@@ -172,7 +172,7 @@ class ConvVAE(KerasModel):
             E.Endpoint(
                 "encode",
                 (E.images(spec), *cond),
-                E.latent(latent, meaning="latent mean"),
+                E.point(latent, meaning="latent mean"),
                 encode,
                 lambda x, *y: self.encode(x, **given(*y)),
                 "the encoder's mean of q(z | x)",

@@ -150,9 +150,10 @@ def test_an_out_folder_that_is_not_an_export_is_left_alone(run_cli, tmp_path, ma
 
 def test_an_earlier_export_is_replaced_whole(run_cli, tmp_path):
     out, _ = exported(run_cli, tmp_path, "pretrained:dcgan", "--format", "onnx")
+    (out / "mine.txt").write_text("not the export's")  # replaced with the rest
     _, manifest = exported(run_cli, tmp_path, "pretrained:dcgan", "--format", "litert")
     assert list(manifest["formats"]) == ["litert"]
-    assert not list(out.glob("*.onnx"))  # nothing of the first export is left
+    assert not list(out.glob("*.onnx")) and not (out / "mine.txt").exists()
     assert not list(tmp_path.glob(".export.*"))  # nor a working folder
 
 

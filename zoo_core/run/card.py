@@ -111,7 +111,7 @@ def card(path, model_cls=None) -> str:
         if data_manifest.get("fingerprint"):  # an image folder: its content, hashed
             lines.append(f"- content fingerprint (SHA-256) `{data_manifest['fingerprint']}`")
     else:
-        lines.append("- no dataset: the model trains on its own source (e.g. an environment)")
+        lines.append("- no dataset: the model trains on the source its settings name")
     command = trained.get("command") or "zoo " + " ".join(cfg.get("command") or [])
     lines += [
         "",
