@@ -127,6 +127,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # make test-all (about 30 s): two training processes
 def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
     require_debian_data()
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}

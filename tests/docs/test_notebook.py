@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "notebook.ipynb"
 
 
@@ -25,6 +27,7 @@ def test_the_committed_notebook_holds_the_outputs_of_a_run():
     assert not any(_outputs(c, "error") for c in code)
 
 
+@pytest.mark.slow  # make test-all (40-100 s); make test checks the committed outputs above
 def test_the_notebook_runs_in_a_fresh_kernel(tmp_path):
     import nbformat
     from nbclient import NotebookClient
