@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def cpu_model() -> str:
-    """The machine, as a card or a benchmark names it: e.g. "AMD EPYC 9B14, 2 cores"."""
+    """The machine, as a card or a benchmark names it: e.g. "AMD EPYC, 2 cores"."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
