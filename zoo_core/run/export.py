@@ -123,6 +123,8 @@ def export_run(
             for name, row in rows.items()
             if not row["ok"]
         ]
+        if report.get("zoo_modules_imported"):
+            failed.append(f"the check imported {', '.join(report['zoo_modules_imported'])}")
         if failed:
             raise RunError(
                 f"the export does not match the zoo: {'; '.join(failed)}; nothing was written"
