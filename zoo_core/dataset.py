@@ -48,6 +48,9 @@ class Dataset:
     #: The setting that names a folder of data, for a dataset that reads any folder:
     #: ``--dataset ~/photos`` then means this dataset with that setting.
     folder_setting: ClassVar[str | None] = None
+    #: The data's licence and where it comes from, as a model card states it (None: unknown,
+    #: e.g. a user's own folder)
+    licence: ClassVar[str | None] = None
 
     def __init__(self, settings=None):
         self.settings = settings if settings is not None else self.Settings()

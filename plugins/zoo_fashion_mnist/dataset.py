@@ -53,6 +53,7 @@ class FashionMNIST(Dataset):
     """Fashion-MNIST (Zalando): 60k train + 10k test 28x28 grayscale, 10 classes."""
 
     Settings = FashionMNISTSettings
+    licence = "MIT (Zalando Research; Debian package dataset-fashion-mnist)"
     provides_features = True
 
     def __init__(self, settings=None):

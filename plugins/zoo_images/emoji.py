@@ -122,6 +122,7 @@ class Emoji(ImageFolder):
     Settings = EmojiSettings
     folder_setting = None
     name = "emoji"
+    licence = "Apache-2.0 (Noto Color Emoji, Debian package fonts-noto-color-emoji)"
 
     @classmethod
     def listing_of(cls, settings) -> Listing:

@@ -138,14 +138,14 @@ def add_card(folder: Path, *, grid: bool = True) -> dict:
     card shows; both join the files ``pretrained.json`` checks. Returns the manifest."""
     from zoo_core import plugins
     from zoo_core.contract import CONDITIONAL, SAMPLE, classes_in_turn
-    from zoo_core.run.card import CARD, card
+    from zoo_core.run.card import CARD, card, plugin_classes
 
     manifest = json.loads((folder / MANIFEST).read_text())
     registry = plugins.get_registry()
-    cls = registry.resolve("model", manifest["model"]).entry.cls
+    cls, dataset_cls = plugin_classes(registry, folder)
     if grid and SAMPLE in cls.capabilities and not (folder / "samples.png").is_file():
         _sample_grid(registry, folder, CONDITIONAL in cls.capabilities, classes_in_turn)
-    (folder / CARD).write_text(card(folder, cls))
+    (folder / CARD).write_text(card(folder, cls, dataset_cls))
     manifest["files"] = {
         p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST
     }

@@ -157,18 +157,15 @@ def card(run_dir, to_stdout):
     from zoo_core.errors import NotARunError
     from zoo_core.plugins import run_path
     from zoo_core.run.card import card as make_card
-    from zoo_core.run.card import write_card
+    from zoo_core.run.card import plugin_classes, write_card
     from zoo_core.run_dir import RunDir
 
     folder = Path(run_path(run_dir))
     if not (folder / "config.json").is_file():
         raise NotARunError(f"{folder} is not a run directory (no config.json)")
     run = RunDir(folder)  # not RunDir.open: a card adds nothing else to the folder
-    try:
-        cls = registry().resolve("model", run.config["model"]["name"]).entry.cls
-    except Exception:  # noqa: BLE001 (a run of an uninstalled plugin still gets its card)
-        cls = None
+    model_cls, dataset_cls = plugin_classes(registry(), folder)
     if to_stdout:
-        click.echo(make_card(run.path, cls), nl=False)
+        click.echo(make_card(run.path, model_cls, dataset_cls), nl=False)
         return
-    click.echo(str(write_card(run, cls)))
+    click.echo(str(write_card(run, model_cls, dataset_cls=dataset_cls)))

@@ -15,16 +15,13 @@ import json
 from pathlib import Path
 
 from zoo_core.atomic_files import atomic_path
+from zoo_core.errors import ZooError
 from zoo_core.run_dir import RunDir
 
 CARD = "README.md"
-#: the licence of what zoo writes (code and trained weights); the data keeps its own
+#: the licence of what zoo writes (code and trained weights); the data keeps its own, as
+#: its plugin declares it (:attr:`zoo_core.dataset.Dataset.licence`)
 LICENCE = "MIT"
-#: where each built-in dataset comes from and under which licence (the card names it)
-DATA_LICENCES = {
-    "fashion_mnist": "MIT (Zalando Research; Debian package dataset-fashion-mnist)",
-    "emoji": "Apache-2.0 (Noto Color Emoji, Debian package fonts-noto-color-emoji)",
-}
 
 
 def _read(path: Path) -> dict:
@@ -46,8 +43,9 @@ def family_doc(model_cls) -> str:
     return " ".join(doc.split("\n\n")[0].split()) if doc else ""
 
 
-def card(path, model_cls=None) -> str:
-    """The model card of the run (or pretrained package) at ``path``, as Markdown."""
+def card(path, model_cls=None, dataset_cls=None) -> str:
+    """The model card of the run (or pretrained package) at ``path``, as Markdown; the
+    model's and the dataset's plugin classes, when installed, add the paper and licence."""
     folder = Path(path)
     cfg, metrics = _read(folder / "config.json"), _read(folder / "metrics.json")
     data_manifest, shipped = _read(folder / "manifest.json"), _read(folder / "pretrained.json")
@@ -55,6 +53,7 @@ def card(path, model_cls=None) -> str:
     dataset = cfg.get("dataset") or {}
     name = shipped.get("name") or folder.name
     data_name = dataset.get("name")
+    data_licence = getattr(dataset_cls, "licence", None) or "the licence of its source"
     history = metrics.get("history") or []
     evals = metrics.get("evaluations") or []
     latest = {}
@@ -93,9 +92,7 @@ def card(path, model_cls=None) -> str:
         "",
     ]
     if data_name:
-        lines.append(
-            f"- dataset: `{data_name}`, licence: {DATA_LICENCES.get(data_name, 'its own')}"
-        )
+        lines.append(f"- dataset: `{data_name}`, licence: {data_licence}")
         if data_manifest.get("source"):
             lines.append(f"- source: {data_manifest['source']}")
         splits = data_manifest.get("splits") or {}
@@ -189,18 +186,31 @@ def card(path, model_cls=None) -> str:
         "",
         "## Licence",
         "",
-        f"Weights and this card: {LICENCE}. Data: "
-        f"{DATA_LICENCES.get(data_name, 'the licence of its source') if data_name else 'none'}.",
+        f"Weights and this card: {LICENCE}. Data: {data_licence if data_name else 'none'}.",
     ]
     return "\n".join(lines) + "\n"
 
 
-def write_card(run: RunDir, model_cls=None, console=None) -> Path | None:
+def plugin_classes(registry, folder) -> tuple:
+    """The model's and the dataset's plugin classes named by the run's ``config.json``
+    (None for one that is not installed: its card still gets written)."""
+    cfg = _read(Path(folder) / "config.json")
+    found = []
+    for kind in ("model", "dataset"):
+        name = (cfg.get(kind) or {}).get("name")
+        try:
+            found.append(registry.resolve(kind, name).entry.cls if name else None)
+        except ZooError:
+            found.append(None)
+    return tuple(found)
+
+
+def write_card(run: RunDir, model_cls=None, console=None, dataset_cls=None) -> Path | None:
     """(Re)write ``README.md`` in the run folder, atomically. With a ``console`` (a run
     ending, ``zoo eval``), a card that cannot be written is a warning, never a lost run."""
     target = run.path / CARD
     try:
-        text = card(run.path, model_cls)
+        text = card(run.path, model_cls, dataset_cls)
         with atomic_path(target) as tmp:
             Path(tmp).write_text(text)
     except OSError as exc:

@@ -174,7 +174,7 @@ def _train_eval_draw(
         paths = draw(plan, model, dataset, run, formats=formats)
     finally:  # a figure that fails leaves a finished run (and the other figures)
         run.set_status("finished")
-        write_card(run, plan.model.cls, console)
+        write_card(run, plan.model.cls, console, plan.dataset and plan.dataset.cls)
     return run, test, paths
 
 
@@ -345,7 +345,7 @@ def _evaluate(plan, metrics, model, dataset, run, console):
     finally:  # what was measured is kept, also when Ctrl-C stops a later metric
         if records:
             run.record_evaluations(list(records.values()))
-            write_card(run, plan.model.cls, console)
+            write_card(run, plan.model.cls, console, plan.dataset and plan.dataset.cls)
     if len(failed) == 1 and not records and isinstance(failed[0][0], ZooError):
         raise failed[0][0]  # the plugin's own message, kind and exit code
     if failed:
