@@ -182,6 +182,17 @@ class TrainedModel:
         )
 
 
+def _scoped(settings: dict, scope: str | None = None) -> list[tuple[str | None, str, Any]]:
+    """Keyword settings as the planner's typed ``(scope, key, value)``: ``"fid.samples"``
+    names its plugin, a bare key goes to ``scope`` (None: whichever plugin has it). Values
+    keep their Python types: a list or tuple is a list setting, not text to parse again."""
+    out = []
+    for key, value in settings.items():
+        named, _, bare = key.rpartition(".")
+        out.append((named or scope, bare, value))
+    return out
+
+
 def _whole(value, name: str, least: int) -> int:
     """A count or seed the user passed, as an int, or one line saying what it must be."""
     import numbers
@@ -274,9 +285,9 @@ class Run:
         from zoo_core.run.request import RunRequest
 
         _, run, model, dataset = self._open()
-        sets = [f"{name}.{k}={v}" for k, v in settings.items()]
         plan = make_plan(
-            plugins.get_registry(), RunRequest.of_run(run, visualizers=[name], sets=sets)
+            plugins.get_registry(),
+            RunRequest.of_run(run, visualizers=[name], assignments=_scoped(settings, name)),
         )
         v = plan.visualizers[0]
         title = runner.figure_title(plan, run)
@@ -297,8 +308,9 @@ class Run:
         from zoo_core.run import runner
 
         plan, run, model, dataset = self._open()
-        sets = [f"{k}={v}" for k, v in settings.items()]
-        metrics = planner.plan_metrics(plugins.get_registry(), plan, list(names) or None, sets)
+        metrics = planner.plan_metrics(
+            plugins.get_registry(), plan, list(names) or None, assignments=_scoped(settings)
+        )
         records = runner.evaluate(plan, metrics, model, dataset, run, self._console())
         return {k: v for r in records.values() for k, v in r["values"].items()}
 

@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from zoo_core import settings as S
 from zoo_core.dataset import Dataset, DataSpec
 from zoo_core.errors import IncompatibleError, SettingsError
 from zoo_core.settings import NoSettings
@@ -117,8 +118,9 @@ class Model:
     #: ``"exact"`` or ``"bound"`` for models with the ``likelihood`` capability.
     likelihood: ClassVar[str | None] = None
     likelihood_unit: ClassVar[str] = "nats"
-    #: Settings that sampling may change per call (``sample(n, seed=..., steps=10)``):
-    #: how a trained model samples, not what it is (a sampler, its steps, a temperature).
+    #: Settings that sampling may change per call (``sample(n, seed=..., steps=10)``): how a
+    #: trained model samples, not what it is. Declared once, by the Settings fields marked
+    #: ``"sampling": True`` (:mod:`zoo_core.settings`); the rest are fixed at training.
     sampling_settings: ClassVar[tuple[str, ...]] = ()
     #: True when ``zoo run --resume`` continues the run exactly.
     resumable: ClassVar[bool] = False
@@ -130,6 +132,10 @@ class Model:
     #: ``state.json`` (``"epoch"``), and the setting that plans how many (``"epochs"``).
     progress_unit: ClassVar[str] = "epoch"
     progress_setting: ClassVar[str] = "epochs"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.sampling_settings = S.sampling_names(cls.Settings)
 
     def __init__(self, settings=None, data_spec: DataSpec | None = None):
         self.settings = settings if settings is not None else self.Settings()
@@ -250,8 +256,6 @@ class Model:
         """The model's settings with sampling ``options`` applied, for one call: each
         converted and range-checked as ``--set`` is; one that is not in
         :attr:`sampling_settings` is refused. The model's own settings are not changed."""
-        from zoo_core import settings as S
-
         wrong = sorted(set(options) - set(self.sampling_settings))
         if wrong:
             free = ", ".join(self.sampling_settings) or "none"

@@ -2,8 +2,16 @@
 
 Values given as text (``--set latent_dim=4``) are converted to the field's type; unknown keys
 are refused with the list of valid ones. Fields may carry ``metadata={"help": ...,
-"choices": (...), "min": ..., "path": True}``; a ``path`` setting is recorded resolved
-(``~`` expanded, absolute), so a saved run finds its files from any folder.
+"choices": (...), "min": ..., "max": ..., "path": True, "sampling": True}``; a ``path``
+setting is recorded resolved (``~`` expanded, absolute), so a saved run finds its files from
+any folder.
+
+A model's setting is **fixed at training** (what the trained network is: its size, its noise
+schedule, how it was optimised) unless its field says ``"sampling": True``: **free at
+sampling**, how a trained model draws (a sampler, its steps, a temperature). That one
+declaration is what ``zoo info`` prints, what ``Model.sampling_settings`` lists, and what the
+planner checks: on a trained run, a fixed setting given a value other than the one it was
+trained with is refused.
 """
 
 from __future__ import annotations
@@ -57,13 +65,20 @@ def convert(cls, name: str, value: Any, owner: str = "") -> Any:
         raise SettingsError(
             f"{where} must be {_finite(_describe_type(tp))}, got {value!r}"
         ) from None
-    meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
+    (spec,) = [f for f in dataclasses.fields(cls) if f.name == name]
+    meta = spec.metadata
+    if out == () and spec.default not in ((), dataclasses.MISSING):  # empty means nothing
+        example = ",".join(map(str, spec.default))
+        raise SettingsError(f"{where} needs at least one value, e.g. {example}; got {value!r}")
     if "choices" in meta and out not in meta["choices"]:
         raise SettingsError(
             f"{where} must be one of {', '.join(map(str, meta['choices']))}, got {value!r}"
         )
-    if "min" in meta and out is not None and out < meta["min"]:
-        raise SettingsError(f"{where} must be >= {meta['min']}, got {value!r}")
+    for item in out if isinstance(out, tuple) else (out,):
+        if "min" in meta and item is not None and item < meta["min"]:
+            raise SettingsError(f"{where} must be >= {meta['min']}, got {value!r}")
+        if "max" in meta and item is not None and item > meta["max"]:
+            raise SettingsError(f"{where} must be <= {meta['max']}, got {value!r}")
     if meta.get("path") and out:
         import os
 
@@ -139,8 +154,24 @@ def unknown_key_message(key: str, valid: list[str], owner: str = "") -> str:
     return f"unknown setting '{key}'{scope}.{hint} Valid settings: {listing}"
 
 
-def describe(cls) -> list[dict[str, Any]]:
-    """Rows for ``zoo info``: name, type, default and help of each field."""
+def sampling_names(cls) -> tuple[str, ...]:
+    """The fields declared free at sampling (``metadata={"sampling": True}``)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("sampling"))
+
+
+def value_range(meta: Mapping[str, Any]) -> str:
+    """A field's valid range as text: ``">= 1"``, ``"0..1"``, ``"ddim|ancestral"`` or ``""``."""
+    if "choices" in meta:
+        return "|".join(map(str, meta["choices"]))
+    low, high = meta.get("min"), meta.get("max")
+    if low is not None and high is not None:
+        return f"{low:g}..{high:g}"
+    return f">= {low:g}" if low is not None else (f"<= {high:g}" if high is not None else "")
+
+
+def describe(cls, *, model: bool = False) -> list[dict[str, Any]]:
+    """Rows for ``zoo info``: name, type, default, valid range and help of each field; for
+    a model's settings also ``when``: ``"training"`` (fixed once trained) or ``"sampling"``."""
     rows = []
     for f in dataclasses.fields(cls):
         default = f.default if f.default is not dataclasses.MISSING else None
@@ -149,16 +180,25 @@ def describe(cls) -> list[dict[str, Any]]:
                 "name": f.name,
                 "type": _describe_type(_type_of(cls, f.name)),
                 "default": default,
+                "range": value_range(f.metadata),
                 "help": f.metadata.get("help", ""),
+                **(
+                    {"when": "sampling" if f.metadata.get("sampling") else "training"}
+                    if model
+                    else {}
+                ),
             }
         )
     return rows
 
 
+def as_dict_value(value: Any) -> Any:
+    """A setting's value as ``config.json`` records it (a tuple as a list)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def as_dict(settings) -> dict[str, Any]:
-    return {
-        k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(settings).items()
-    }
+    return {k: as_dict_value(v) for k, v in dataclasses.asdict(settings).items()}
 
 
 def parse_assignments(items: typing.Iterable[str]) -> list[tuple[str | None, str, str]]:

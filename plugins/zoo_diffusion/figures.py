@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from zoo_core import CONDITIONAL, SAMPLE, IncompatibleError, Visualizer
+from zoo_core import CONDITIONAL, SAMPLE, IncompatibleError, SettingsError, Visualizer
 from zoo_core.contract import classes_in_turn
 from zoo_core.grid import image_grid
 
@@ -107,7 +107,11 @@ class Denoising(Visualizer):
 class TradeoffSettings:
     steps: tuple[int, ...] = field(
         default=(5, 10, 20, 50),
-        metadata={"help": "network evaluations (NFE) of the model's own sampler, one panel each"},
+        metadata={
+            "help": "network evaluations (NFE) of the model's own sampler, one panel each",
+            "min": 1,
+            "max": 1000,
+        },
     )
     n: int = field(default=36, metadata={"help": "images per panel (the same seeds)", "min": 1})
     fid_samples: int = field(
@@ -118,6 +122,13 @@ class TradeoffSettings:
             "min": 0,
         },
     )
+
+    def __post_init__(self):
+        if self.fid_samples == 1:
+            raise SettingsError(
+                "steps_tradeoff setting 'fid_samples' must be 0 (no FID) or >= 2 (FID "
+                "compares two sets' covariances), got 1"
+            )
 
 
 class StepsTradeoff(Visualizer):

@@ -42,7 +42,6 @@ class FlowMatchingModel(DenoisingModel):
             "loss", "mse", "loss", "mean squared error of the predicted velocity (the CFM loss)"
         ),
     )
-    sampling_settings = ("sampler", "steps", "guidance")
     prediction_meaning = "the predicted velocity dx/dt"
 
     def time_port(self):

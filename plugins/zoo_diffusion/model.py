@@ -241,7 +241,6 @@ class DDPMModel(DenoisingModel):
             "loss", "mse", "loss", "mean squared error of the predicted noise (the simple loss)"
         ),
     )
-    sampling_settings = ("sampler", "steps", "eta", "guidance")
     prediction_meaning = "the predicted noise eps"
 
     def time_port(self):

@@ -46,6 +46,7 @@ class DDPMSettings:
         metadata={
             "help": "dropout inside the residual blocks (the paper: 0.1 on CIFAR-10)",
             "min": 0.0,
+            "max": 0.9,
         },
     )
     # -- training -------------------------------------------------------------------------------
@@ -56,32 +57,43 @@ class DDPMSettings:
             "help": "decay of the weights' exponential moving average (sampling uses it), "
             "warmed up as min(ema, (1+n)/(10+n)) after n steps",
             "min": 0.0,
+            "max": 0.99999,
         },
     )
     batch_size: int = field(default=64, metadata={"help": "images per step", "min": 1})
-    epochs: int = field(default=5, metadata={"help": "passes over the training split", "min": 1})
+    epochs: int = field(
+        default=5, metadata={"help": "passes over the training split", "min": 1, "max": 1_000_000}
+    )
     train_split: Literal["train", "all"] = field(
         default="train", metadata={"help": "train (held-out test loss) or all (train+test)"}
     )
-    # -- sampling (change them at sampling time with --set) ------------------------------------
+    # -- free at sampling ("sampling": True): sample, viz and eval may change them -------------
     sampler: Literal["ddim", "ancestral", "ddpm", "dpmpp_2m"] = field(
         default="ancestral",
         metadata={
             "help": "ancestral (Ho et al.'s posterior on 'steps' timesteps: fresh noise each "
             "step, the best FID of the short run), ddim (Song et al.; deterministic with "
             "eta=0), ddpm (ancestral over all T), dpmpp_2m (DPM-Solver++ 2M, Lu et al. 2022: "
-            "second order, one evaluation per step)"
+            "second order, one evaluation per step)",
+            "sampling": True,
         },
     )
     steps: int = field(
         default=50,
-        metadata={"help": "network evaluations per image (NFE; ddpm always takes T)", "min": 1},
+        metadata={
+            "help": "network evaluations per image (NFE; ddpm always takes T)",
+            "min": 1,
+            "max": 1000,
+            "sampling": True,
+        },
     )
     eta: float = field(
         default=0.0,
         metadata={
             "help": "ddim's eta: 0 deterministic, 1 the ancestral sampler's variance",
             "min": 0.0,
+            "max": 1.0,
+            "sampling": True,
         },
     )
     # -- classifier-free guidance (ddpm_cond) ---------------------------------------------------
@@ -90,6 +102,7 @@ class DDPMSettings:
         metadata={
             "help": "conditional models: probability a training label is dropped (the paper: 0.1)",
             "min": 0.0,
+            "max": 1.0,
         },
     )
     guidance: float = field(
@@ -98,6 +111,8 @@ class DDPMSettings:
             "help": "conditional models: guidance weight w, eps = (1+w) eps(x,y) - w eps(x); "
             "0 is plain conditional sampling",
             "min": 0.0,
+            "max": 20.0,
+            "sampling": True,
         },
     )
 
@@ -171,7 +186,7 @@ class FlowMatchingSettings:
         default=True, metadata={"help": "self-attention at the lowest resolution and in the middle"}
     )
     dropout: float = field(
-        default=0.0, metadata={"help": "dropout inside the residual blocks", "min": 0.0}
+        default=0.0, metadata={"help": "dropout inside the residual blocks", "min": 0.0, "max": 0.9}
     )
     # -- training -------------------------------------------------------------------------------
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate", "min": 0.0})
@@ -181,17 +196,23 @@ class FlowMatchingSettings:
             "help": "decay of the weights' exponential moving average (sampling uses it), "
             "warmed up as min(ema, (1+n)/(10+n)) after n steps",
             "min": 0.0,
+            "max": 0.99999,
         },
     )
     batch_size: int = field(default=64, metadata={"help": "images per step", "min": 1})
-    epochs: int = field(default=5, metadata={"help": "passes over the training split", "min": 1})
+    epochs: int = field(
+        default=5, metadata={"help": "passes over the training split", "min": 1, "max": 1_000_000}
+    )
     train_split: Literal["train", "all"] = field(
         default="train", metadata={"help": "train (held-out test loss) or all (train+test)"}
     )
-    # -- sampling (change them at sampling time with --set) ------------------------------------
+    # -- free at sampling ("sampling": True): sample, viz and eval may change them -------------
     sampler: Literal["euler", "heun"] = field(
         default="heun",
-        metadata={"help": "euler (first order) or heun (second order, two evaluations a step)"},
+        metadata={
+            "help": "euler (first order) or heun (second order, two evaluations a step)",
+            "sampling": True,
+        },
     )
     steps: int = field(
         default=20,
@@ -199,6 +220,8 @@ class FlowMatchingSettings:
             "help": "network evaluations per image (NFE; heun takes (steps+1)//2 steps, "
             "the last one Euler's)",
             "min": 1,
+            "max": 1000,
+            "sampling": True,
         },
     )
     # -- classifier-free guidance (flow_matching_cond) ------------------------------------------
@@ -207,6 +230,7 @@ class FlowMatchingSettings:
         metadata={
             "help": "conditional models: probability a training label is dropped",
             "min": 0.0,
+            "max": 1.0,
         },
     )
     guidance: float = field(
@@ -215,6 +239,8 @@ class FlowMatchingSettings:
             "help": "conditional models: guidance weight w, v = (1+w) v(x,y) - w v(x); "
             "0 is plain conditional sampling",
             "min": 0.0,
+            "max": 20.0,
+            "sampling": True,
         },
     )
 

@@ -24,7 +24,7 @@ class DQNSettings:
     learning_rate: float = field(
         default=2.3e-3, metadata={"help": "Adam learning rate", "min": 0.0}
     )
-    gamma: float = field(default=0.99, metadata={"help": "discount"})
+    gamma: float = field(default=0.99, metadata={"help": "discount", "min": 0.0, "max": 1.0})
     train_every: int = field(
         default=256, metadata={"help": "environment steps between training rounds", "min": 1}
     )
@@ -42,8 +42,12 @@ class DQNSettings:
         default=False, metadata={"help": "Double DQN targets (online net picks, target net scores)"}
     )
     huber_delta: float = field(default=1.0, metadata={"help": "Huber loss delta", "min": 0.0})
-    eps_start: float = field(default=1.0, metadata={"help": "initial exploration rate"})
-    eps_end: float = field(default=0.04, metadata={"help": "final exploration rate"})
+    eps_start: float = field(
+        default=1.0, metadata={"help": "initial exploration rate", "min": 0.0, "max": 1.0}
+    )
+    eps_end: float = field(
+        default=0.04, metadata={"help": "final exploration rate", "min": 0.0, "max": 1.0}
+    )
     eps_decay_steps: int = field(
         default=8_000,
         metadata={"help": "steps of the linear decay from eps_start to eps_end", "min": 1},

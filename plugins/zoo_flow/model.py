@@ -37,7 +37,6 @@ class RealNVPModel(KerasModel):
         MetricInfo("bits_per_dim", "bits/dim", "bpd", "the same, per pixel, in bits"),
     )
     monitor = "loss"
-    sampling_settings = ("temperature",)
 
     @classmethod
     def latent_shape_of(cls, settings, spec):

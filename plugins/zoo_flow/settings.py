@@ -45,6 +45,7 @@ class RealNVPSettings:
         metadata={
             "help": "logit transform's margin: logit(alpha + (1 - 2 alpha) y) (the paper's 0.05)",
             "min": 0.0,
+            "max": 0.49,
         },
     )
     temperature: float = field(
@@ -52,6 +53,8 @@ class RealNVPSettings:
         metadata={
             "help": "sampling temperature: z ~ N(0, T^2 I) (0.7 gives cleaner, less varied images)",
             "min": 0.0,
+            "max": 2.0,
+            "sampling": True,
         },
     )
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate", "min": 0.0})
@@ -63,7 +66,9 @@ class RealNVPSettings:
         },
     )
     batch_size: int = field(default=64, metadata={"help": "images per step", "min": 1})
-    epochs: int = field(default=3, metadata={"help": "passes over the training split", "min": 1})
+    epochs: int = field(
+        default=3, metadata={"help": "passes over the training split", "min": 1, "max": 1_000_000}
+    )
     train_split: Literal["train", "all"] = field(
         default="train", metadata={"help": "train (held-out test score) or all (train+test)"}
     )

@@ -22,10 +22,14 @@ class DCGANSettings:
     learning_rate: float = field(
         default=2e-4, metadata={"help": "Adam learning rate (both networks)", "min": 0.0}
     )
-    beta_1: float = field(default=0.5, metadata={"help": "Adam beta_1", "min": 0.0})
-    beta_2: float = field(default=0.999, metadata={"help": "Adam beta_2", "min": 0.0})
+    beta_1: float = field(default=0.5, metadata={"help": "Adam beta_1", "min": 0.0, "max": 0.9999})
+    beta_2: float = field(
+        default=0.999, metadata={"help": "Adam beta_2", "min": 0.0, "max": 0.9999}
+    )
     batch_size: int = field(default=128, metadata={"help": "images per step", "min": 1})
-    epochs: int = field(default=15, metadata={"help": "passes over the training split", "min": 1})
+    epochs: int = field(
+        default=15, metadata={"help": "passes over the training split", "min": 1, "max": 1_000_000}
+    )
     train_split: str = field(default="train", metadata={"help": "train or all"})
     fid_every: int = field(
         default=1,
@@ -59,10 +63,12 @@ class WGANGPSettings(DCGANSettings):
     learning_rate: float = field(
         default=2e-4, metadata={"help": "Adam learning rate (both networks)", "min": 0.0}
     )
-    beta_1: float = field(default=0.5, metadata={"help": "Adam beta_1", "min": 0.0})
-    beta_2: float = field(default=0.9, metadata={"help": "Adam beta_2", "min": 0.0})
+    beta_1: float = field(default=0.5, metadata={"help": "Adam beta_1", "min": 0.0, "max": 0.9999})
+    beta_2: float = field(default=0.9, metadata={"help": "Adam beta_2", "min": 0.0, "max": 0.9999})
     batch_size: int = field(default=64, metadata={"help": "images per critic update", "min": 1})
-    epochs: int = field(default=20, metadata={"help": "passes over the training split", "min": 1})
+    epochs: int = field(
+        default=20, metadata={"help": "passes over the training split", "min": 1, "max": 1_000_000}
+    )
     n_critic: int = field(
         default=5,
         metadata={"help": "critic updates per generator update (each on its own batch)", "min": 1},

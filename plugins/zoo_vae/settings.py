@@ -46,7 +46,9 @@ class VAESettings:
     )
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate", "min": 0.0})
     batch_size: int = field(default=128, metadata={"help": "images per step", "min": 1})
-    epochs: int = field(default=30, metadata={"help": "passes over the training split", "min": 1})
+    epochs: int = field(
+        default=30, metadata={"help": "passes over the training split", "min": 1, "max": 1_000_000}
+    )
     train_split: Literal["train", "all"] = field(
         default="train",
         metadata={"help": "train (held-out test score) or all (train+test, as the seed notebook)"},

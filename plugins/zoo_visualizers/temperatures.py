@@ -18,7 +18,8 @@ from ._figure import gray, image_grid, new_figure
 @dataclass(frozen=True)
 class TemperatureSettings:
     temperatures: tuple[float, ...] = field(
-        default=(0.5, 0.7, 1.0), metadata={"help": "sampling temperatures, one panel each"}
+        default=(0.5, 0.7, 1.0),
+        metadata={"help": "sampling temperatures, one panel each", "min": 0.0, "max": 2.0},
     )
     n: int = field(default=36, metadata={"help": "images per panel", "min": 1})
 

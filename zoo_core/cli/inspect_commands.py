@@ -88,10 +88,19 @@ def info(name, as_json):
         if doc["variants"]:
             out.print("variants: " + ", ".join(doc["variants"]))
         if doc["settings"]:
-            t = Table("setting", "type", "value", "help")
+            model = doc["kind"] == "model"  # fixed at training, or free at sampling
+            t = Table("setting", "type", "value", "range", *(["when"] if model else []), "help")
             for row in doc["settings"]:
-                t.add_row(row["name"], row["type"], repr(row["value"]), row["help"])
+                when = [row["when"]] if model else []
+                t.add_row(
+                    row["name"], row["type"], repr(row["value"]), row["range"], *when, row["help"]
+                )
             out.print(t)
+            if model:
+                out.print(
+                    "when: training = fixed once trained (a trained run refuses another "
+                    "value); sampling = free at sample, viz and eval (--set model.KEY=VALUE)"
+                )
         for key, value in doc.items():  # what it fits with, in describe()'s order
             if key in _INFO_HEAD:
                 continue

@@ -75,12 +75,19 @@ def eval_(run_dir, metric_names, sets, as_json):
 @click.command()
 @click.argument("run_dir", type=click.Path())
 @click.option("--viz", "viz", multiple=True, required=True, help="Visualizer; repeat.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Visualizer setting.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A visualizer's setting (n=8; one of several: samples.n=8), or the model's "
+    "sampling setting, scoped: model.steps=10.",
+)
 @click.option("--svg", is_flag=True, help="Also save SVG.")
 def viz(run_dir, viz, sets, svg):
     """Draw figures from a saved run, without retraining."""
     plan, run, model, dataset = runner.open_trained(
-        registry(), run_dir, visualizers=list(viz), sets=sets, console=err
+        registry(), run_dir, visualizers=list(viz), sets=sets, unscoped="visualizer", console=err
     )
     for p in runner.draw(plan, model, dataset, run, formats=("png", "svg") if svg else ("png",)):
         click.echo(str(p))

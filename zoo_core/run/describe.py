@@ -16,7 +16,7 @@ def describe(registry: Registry, name: str) -> list[dict]:
     for r in registry.find_any(name):
         e = r.entry
         settings = S.resolve(e.cls.Settings, r.overrides)
-        rows = S.describe(e.cls.Settings)
+        rows = S.describe(e.cls.Settings, model=e.kind == "model")
         for row in rows:
             row["value"] = S.as_dict(settings)[row["name"]]
         doc = {

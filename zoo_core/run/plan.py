@@ -106,10 +106,16 @@ def fingerprint(cfg: dict) -> str:
 
 
 # -- planning -------------------------------------------------------------------------------
-def _route(assignments, components: list[tuple[PlannedPlugin, tuple[str, ...]]], given_from=0):
-    """Send each ``--set`` to the components it names (or, unscoped, to all that have it).
-    From index ``given_from`` on (the command line's, after a config file's), a setting
-    reaching one component twice (``k=1`` and ``model.k=2``) is refused."""
+def _route(
+    assignments,
+    components: list[tuple[PlannedPlugin, tuple[str, ...]]],
+    given_from=0,
+    reach: str | None = None,
+):
+    """Send each ``--set`` to the components it names or, unscoped, to all that have it
+    (of the role ``reach`` only, when given: ``zoo viz``'s unscoped keys are its
+    visualizers'). From index ``given_from`` on (the command line's, after a config
+    file's), a setting reaching one component twice (``k=1`` and ``model.k=2``) is refused."""
     layers: dict[int, dict[str, str]] = {id(c): {} for c, _ in components}
     given: dict[int, dict[str, str]] = {id(c): {} for c, _ in components}
     for i, (scope, key, value) in enumerate(assignments):
@@ -129,10 +135,15 @@ def _route(assignments, components: list[tuple[PlannedPlugin, tuple[str, ...]]],
                         )
                     )
         else:
-            targets = [c for c, _ in components if key in S.field_names(c.cls.Settings)]
+            near = [c for c, _ in components if reach is None or c.role == reach]
+            targets = [c for c in near if key in S.field_names(c.cls.Settings)]
             if not targets:
-                valid = sorted({f for c, _ in components for f in S.field_names(c.cls.Settings)})
-                raise SettingsError(S.unknown_key_message(key, valid, "this run"))
+                valid = sorted({f for c in near for f in S.field_names(c.cls.Settings)})
+                where = "this run" if reach is None else f"the {reach}s"
+                other = "" if reach is None else " (another plugin's: scope it, NAME.key=value)"
+                if reach is not None and key in components[0][0].cls.sampling_settings:
+                    other = f" (the model's sampling setting: model.{key}={value})"
+                raise SettingsError(S.unknown_key_message(key, valid, where) + other)
         for c in targets:
             shown = f"{scope}.{key}={value}" if scope else f"{key}={value}"
             if i >= given_from and key in given[id(c)]:
@@ -218,7 +229,7 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     given = S.parse_assignments(sets)
     if d_comp is not None and folder is not None:
         given.insert(0, folder)
-    layers = _route(assignments + given, comps, len(assignments))
+    layers = _route(assignments + given, comps, len(assignments), request.unscoped)
 
     for key, value in flags.items():
         flag = "--" + key.replace("_", "-")
@@ -242,6 +253,8 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     def saved_settings(role_cfg):
         return (role_cfg or {}).get("settings", {})
 
+    if saved.get("model"):
+        check_trained(m_comp, saved_settings(saved["model"]), {**flags, **layers[id(m_comp)]})
     m_comp.settings = S.resolve(
         m_cls.Settings,
         m_res.overrides,
@@ -279,6 +292,26 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     )
     check_fit(registry, result)
     return result
+
+
+def check_trained(m: PlannedPlugin, trained: dict, given: dict) -> None:
+    """On a trained run, refuse a model setting fixed at training (every one not declared
+    free at sampling) given a value other than the one the run was trained with."""
+    free, owner = m.cls.sampling_settings, f"model '{m.name}'"
+    for key, value in given.items():
+        if key in free or key not in trained:
+            continue
+        now = S.as_dict_value(S.convert(m.cls.Settings, key, value, owner))
+        if now != S.as_dict_value(S.convert(m.cls.Settings, key, trained[key], owner)):
+            shown = (
+                ",".join(map(str, trained[key])) if isinstance(trained[key], list) else trained[key]
+            )
+            raise SettingsError(
+                f"model '{m.name}' setting '{key}' is fixed at training: this run was trained "
+                f"with {key}={shown}; at sampling only "
+                f"{', '.join(free) or 'nothing'} may change (for another {key}, train a run "
+                "with it: `zoo run --like RUN --set ...`)"
+            )
 
 
 def check_fit(registry: Registry, plan: Plan) -> None:
@@ -339,7 +372,11 @@ def applicable_metrics(registry: Registry, plan: Plan) -> list[str]:
 
 
 def plan_metrics(
-    registry: Registry, plan: Plan, names: Iterable[str] | None = None, sets: Iterable[str] = ()
+    registry: Registry,
+    plan: Plan,
+    names: Iterable[str] | None = None,
+    sets: Iterable[str] = (),
+    assignments: Iterable[tuple[str | None, str, Any]] = (),
 ) -> list[PlannedPlugin]:
     """The metrics ``zoo eval`` runs on a planned run: the ones named (each refused with
     what it needs when it does not apply) or every one that applies, with ``--set``
@@ -364,7 +401,8 @@ def plan_metrics(
             f"no installed metric applies to model '{plan.model.name}'; see `zoo list metrics`"
         )
     layers = _route(
-        S.parse_assignments(sets), [(c, (c.resolved.entry.name, c.name)) for c in comps]
+        [*assignments, *S.parse_assignments(sets)],
+        [(c, (c.resolved.entry.name, c.name)) for c in comps],
     )
     for c in comps:
         c.settings = S.resolve(

@@ -54,8 +54,12 @@ class RunRequest:
     assignments: tuple[tuple[str | None, str, Any], ...] = ()
     #: ``--set KEY=VALUE`` text (scoped ``NAME.key=value``), applied last
     sets: tuple[str, ...] = ()
-    #: a run's ``config.json``: its settings, to rebuild that run exactly
+    #: a run's ``config.json``: its settings, to rebuild that run exactly; its model's
+    #: settings fixed at training may then not change (only its sampling settings)
     saved: dict | None = None
+    #: the role an unscoped ``--set KEY=VALUE`` reaches (``"visualizer"`` for ``zoo viz``);
+    #: None: every plugin of the run that has KEY. A scoped one reaches the plugin named.
+    unscoped: str | None = None
 
     def __post_init__(self) -> None:
         fix = object.__setattr__  # frozen: normalise once, here
@@ -69,14 +73,14 @@ class RunRequest:
         fix(self, "sets", tuple(self.sets))
 
     @classmethod
-    def of_run(cls, run, *, visualizers=None, sets=()) -> RunRequest:
+    def of_run(cls, run, *, visualizers=None, sets=(), **more) -> RunRequest:
         """The request that rebuilds a saved run (a :class:`~zoo_core.run_dir.RunDir`)."""
         source = str(run.file("config.json"))
-        return cls.of_config(run.config, visualizers=visualizers, sets=sets, source=source)
+        return cls.of_config(run.config, visualizers=visualizers, sets=sets, source=source, **more)
 
     @classmethod
     def of_config(
-        cls, cfg: dict, *, visualizers=None, sets=(), source: str = "config.json"
+        cls, cfg: dict, *, visualizers=None, sets=(), source: str = "config.json", **more
     ) -> RunRequest:
         """The request that rebuilds the run a ``config.json`` records (its model, data,
         seed, strategy and every setting), for resume, eval, viz and sample; ``visualizers``
@@ -94,4 +98,5 @@ class RunRequest:
             tensorboard=bool(cfg.get("tensorboard", True)),
             sets=tuple(sets),
             saved=cfg,
+            **more,  # assignments=, unscoped=
         )

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from zoo_core import settings as S
 from zoo_core.contract import DrawContext, MetricResult, RunContext
-from zoo_core.errors import FigureError, IncompatibleError, RunError, UsageError, ZooError, one_line
+from zoo_core.errors import FigureError, IncompatibleError, UsageError, ZooError, one_line
 from zoo_core.plugins import run_path
 from zoo_core.registry import Registry
 from zoo_core.run import plan as planner
 from zoo_core.run.card import write_card
 from zoo_core.run.plan import Plan, PlannedPlugin, fingerprint
 from zoo_core.run.request import RunRequest
+from zoo_core.run.resumable import check_resumable
 from zoo_core.run_dir import RunDir
 
 
@@ -100,6 +101,7 @@ def resume(registry: Registry, path: str, console, formats=("png",), callbacks=(
     """``zoo run --resume RUN``: continue an interrupted run from its last checkpoint
     (``callbacks`` and ``on_trained`` as for :func:`execute`)."""
     run = RunDir.open(path)
+    check_resumable(run)  # a shipped or finished run is left as it is
     run.take_lock("zoo run --resume")  # refused while the run trains elsewhere
     try:
         result = _resume(registry, run, console, formats, callbacks, on_trained)
@@ -184,6 +186,7 @@ def open_trained(
     *,
     visualizers=None,
     sets=(),
+    unscoped: str | None = None,
     requires: frozenset[str] = frozenset(),
     purpose: str = "",
     before_load=None,
@@ -193,10 +196,12 @@ def open_trained(
     the run, its model loaded from ``model.keras`` (or the last checkpoint) and its
     dataset. ``path`` may be a reference such as ``pretrained:NAME``
     (:func:`~zoo_core.plugins.run_path`).
-    ``requires``: capabilities checked before loading; ``before_load(plan)``:
+    ``sets``/``unscoped``: as :class:`RunRequest`'s (a model setting fixed at training is
+    refused); ``requires``: capabilities checked before loading; ``before_load(plan)``:
     more checks that must refuse before the model loads (``zoo eval``'s metrics)."""
     run = RunDir.open(run_path(path))
-    plan = planner.plan(registry, RunRequest.of_run(run, visualizers=visualizers, sets=sets))
+    request = RunRequest.of_run(run, visualizers=visualizers, sets=sets, unscoped=unscoped)
+    plan = planner.plan(registry, request)
     missing = sorted(set(requires) - plan.model.cls.capabilities)
     if missing:
         raise IncompatibleError(
@@ -206,30 +211,8 @@ def open_trained(
     if before_load is not None:
         before_load(plan)
     model, dataset = build(plan)
-    try:
-        load_reporting(model, run, console)
-    except RunError as first:
-        changed = _changed_settings(plan, run)
-        if not changed:
-            raise
-        try:  # the run's own settings load it: then the settings given are at fault
-            build(planner.plan(registry, RunRequest.of_run(run)))[0].load(run)
-        except Exception:  # noqa: BLE001 (the files are at fault, as the first error says)
-            raise first from None
-        raise UsageError(
-            f"{', '.join(changed)} changes the network {run.path} saved, so its "
-            "weights do not fit; give only settings the saved network allows "
-            "(e.g. how it samples), or train a run with them: "
-            f"`zoo run --like {path} --set ...`"
-        ) from None
+    load_reporting(model, run, console)  # only sampling settings differ from the run's
     return plan, run, model, dataset
-
-
-def _changed_settings(plan: Plan, run: RunDir) -> list[str]:
-    """``key=value`` for each model setting given now that differs from the run's own."""
-    saved = (run.config.get("model") or {}).get("settings", {})
-    now = S.as_dict(plan.model.settings)  # as config.json records them (tuples as lists)
-    return [f"{k}={v}" for k, v in now.items() if k in saved and saved[k] != v]
 
 
 def load_reporting(model, run: RunDir, console=None) -> None:
