@@ -27,6 +27,7 @@ def check_variables(strategy: str) -> None:
             )
     if strategy != "multi-worker":
         return
+    worker_timeout()
     raw = os.environ.get("TF_CONFIG")
     how = "see docs/distributed.md; for one machine use --strategy mirrored"
     if not raw:
@@ -59,3 +60,24 @@ def check_variables(strategy: str) -> None:
             f"TF_CONFIG's task must be a worker (or chief) with an index into "
             f"its cluster list, got {json.dumps(task)}; {how}"
         )
+
+
+#: minutes a multi-worker run waits for the cluster to form (``ZOO_WORKER_TIMEOUT``)
+WORKER_TIMEOUT = 10.0
+
+
+def worker_timeout() -> float:
+    """``ZOO_WORKER_TIMEOUT``: minutes a worker waits for the others (default 10)."""
+    raw = os.environ.get("ZOO_WORKER_TIMEOUT", "").strip()
+    if not raw:
+        return WORKER_TIMEOUT
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = float("nan")
+    if not 0 < minutes <= 7 * 24 * 60:  # nan fails too
+        raise UsageError(
+            f"ZOO_WORKER_TIMEOUT is the minutes a worker waits for the others (e.g. 10), "
+            f"got {raw!r}"
+        )
+    return minutes

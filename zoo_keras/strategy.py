@@ -3,7 +3,9 @@
 - ``default``: one device.
 - ``mirrored``: ``MirroredStrategy`` over the local GPUs or, without GPUs, the logical CPU
   devices (``ZOO_LOGICAL_CPUS=N`` splits the CPU into N, e.g. to try it on a laptop).
-- ``multi-worker``: ``MultiWorkerMirroredStrategy``, configured by ``TF_CONFIG``.
+- ``multi-worker``: ``MultiWorkerMirroredStrategy``, configured by ``TF_CONFIG``; a worker
+  waits ``ZOO_WORKER_TIMEOUT`` minutes (default 10) for the others, then ends with one line
+  naming the ones that never answered (SIGTERM and Ctrl-C end it at any time).
 
 A distributable Model creates its variables inside ``strategy.scope()`` and reduces its loss
 over the global batch (``tf.nn.compute_average_loss``); Keras ``fit`` distributes the
@@ -14,6 +16,10 @@ worker for which ``strategy.extended.should_checkpoint`` holds (the chief) write
 from __future__ import annotations
 
 import os
+
+from zoo_core import stop_signals
+from zoo_core.peer_watch import wait_for_peers, watch_peers
+from zoo_core.strategies import worker_timeout
 
 
 def make_strategy(name: str):
@@ -35,5 +41,9 @@ def make_strategy(name: str):
         ]
         return tf.distribute.MirroredStrategy(devices)
     if name == "multi-worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        wait_for_peers(worker_timeout())  # in Python: a timeout, SIGTERM and Ctrl-C work
+        with watch_peers(worker_timeout()):  # the constructor's own (short) wait
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        stop_signals.reinstall()  # TensorFlow's preemption notifier took SIGTERM
+        return strategy
     return tf.distribute.get_strategy()

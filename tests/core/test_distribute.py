@@ -184,3 +184,72 @@ def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
     assert not (tmp_path / "w1" / "checkpoints" / "last.keras").exists()
     m = json.loads((tmp_path / "w0" / "metrics.json").read_text())
     assert m["replicas"] == 2 and len(m["history"]) == 2
+
+
+def lonely_worker(tmp_path, **env):
+    """`zoo run --strategy multi-worker` as worker 0 of two, whose worker 1 never starts."""
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    config = {"cluster": cluster, "task": {"type": "worker", "index": 0}}
+    run = tmp_path / "w0"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zoo_core.cli", "run", "vae", "--dataset", "fashion_mnist"]
+        + ["--set", f"data_dir={DEBIAN}", "--epochs", "1", "--strategy", "multi-worker"]
+        + ["--no-viz", "--out", str(run)],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(config), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, run, cluster["worker"]
+
+
+def test_a_worker_whose_peer_never_comes_ends_on_sigterm_within_seconds(tmp_path):
+    import signal
+    import time
+
+    require_debian_data()
+    proc, run, (own, _) = lonely_worker(tmp_path)
+    host, port = own.split(":")
+    deadline = time.monotonic() + 120
+    while True:  # waiting for its peer: it answers at its own address
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    time.sleep(2)
+    status = run / "status.json"
+    assert proc.poll() is None
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 10
+    assert json.loads(status.read_text())["status"] == "interrupted"
+
+
+def test_a_worker_whose_peer_never_comes_gives_up_naming_it(tmp_path):
+    require_debian_data()
+    proc, run, (_, missing) = lonely_worker(tmp_path, ZOO_WORKER_TIMEOUT="0.05")  # 3 s
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 1
+    line = f"worker 1 ({missing}) did not join within 0.05 minutes (ZOO_WORKER_TIMEOUT)"
+    assert line in err and "Traceback" not in err
+    record = json.loads((run / "status.json").read_text())
+    assert record["status"] == "failed" and line in record["error"]
+
+
+def test_the_worker_timeout_is_checked_before_the_run_exists(tmp_path, monkeypatch):
+    from zoo_core.errors import UsageError
+    from zoo_core.strategies import check_variables
+
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}),
+    )
+    for bad in ("ten", "0", "-1", "nan", "inf"):
+        monkeypatch.setenv("ZOO_WORKER_TIMEOUT", bad)
+        with pytest.raises(UsageError, match="ZOO_WORKER_TIMEOUT is the minutes"):
+            check_variables("multi-worker")
+    monkeypatch.setenv("ZOO_WORKER_TIMEOUT", "2.5")
+    check_variables("multi-worker")

@@ -85,16 +85,11 @@ def given_flags(ctx: click.Context) -> set[str]:
 
 def terminate_as_interrupt() -> None:
     """SIGTERM (a scheduler, `kill`) stops a run the way Ctrl-C does: checkpoints kept, the
-    run marked interrupted, `--resume` possible."""
-    import signal
+    run marked interrupted, `--resume` possible; at any time, even while TensorFlow waits
+    (:mod:`zoo_core.stop_signals`)."""
+    from zoo_core import stop_signals
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread (a test's runner): leave it
-        pass
+    stop_signals.install()
 
 
 # -- setting options: a model setting as a flag of the run commands -------------------------
