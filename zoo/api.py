@@ -13,17 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from zoo import arguments as A
 from zoo.run_folder import Run
 from zoo_core.errors import UsageError
-
-
-def _name(value, what: str, example: str, *, optional: bool = False):
-    """A name or pattern argument: a non-empty string (None where it is optional)."""
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value:
-        raise UsageError(f"{what} takes a string, e.g. {example}; got {value!r}")
-    return value
 
 
 def _registry():
@@ -67,10 +59,26 @@ def run(
     from zoo_core.run import runner
     from zoo_core.run.request import RunRequest
 
-    _name(model, "zoo.run()", "zoo.run('vae_2d', 'fashion_mnist')")
-    _name(dataset, "zoo.run(dataset=...)", "dataset='fashion_mnist'", optional=True)
+    A.name(model, "zoo.run()", "zoo.run('vae_2d', 'fashion_mnist')")
+    A.name(dataset, "zoo.run(dataset=...)", "dataset='fashion_mnist'", optional=True)
+    if epochs is not None:
+        epochs = A.whole(epochs, "zoo.run(epochs=...)", 1, 1_000_000)
+    if batch_size is not None:
+        batch_size = A.whole(batch_size, "zoo.run(batch_size=...)", 1)
+    seed = A.check_seed(seed, "zoo.run(seed=...)")
+    tensorboard = A.flag(tensorboard, "zoo.run(tensorboard=...)")
+    progress = A.flag(progress, "zoo.run(progress=...)")
+    A.name(strategy, "zoo.run(strategy=...)", "strategy='mirrored'")
+    if out is not None and not isinstance(out, (str, Path)):
+        raise UsageError(f"zoo.run(out=...) takes a folder's path; got {out!r}")
     if isinstance(viz, str):  # one visualizer by name
         viz = [viz]
+    if viz is not None:
+        if not isinstance(viz, (list, tuple)):
+            raise UsageError(
+                f"zoo.run(viz=...) takes visualizer names, e.g. ['samples']; got {viz!r}"
+            )
+        viz = A.names(viz, "zoo.run(viz=...)", "viz=['samples']")
     if settings is not None and not isinstance(settings, dict):
         raise UsageError(
             "zoo.run(settings=...) takes a dict of scoped settings, e.g. "
@@ -137,6 +145,7 @@ def open(path: str | Path, *, progress: bool = True) -> Run:  # noqa: A001 (zoo.
             f"zoo.open() takes a run folder's path (or 'pretrained:NAME'); got {path!r}"
         )
 
+    progress = A.flag(progress, "zoo.open(progress=...)")
     folder = plugins.run_path(str(path))
     return Run(
         Path(folder), reference=None if folder == str(path) else str(path), progress=progress
@@ -148,7 +157,7 @@ def pretrained(name: str | None = None, *, progress: bool = True):
     against its recorded SHA-256, opened from a working copy under the cache folder); with
     no name, what ships, as ``zoo pretrained --json`` lists it: ``[{"name", "model",
     "dataset", "summary", "recorded": {...}, "trained": {...}}, ...]``."""
-    if _name(name, "zoo.pretrained()", "zoo.pretrained('dcgan')", optional=True) is None:
+    if A.name(name, "zoo.pretrained()", "zoo.pretrained('dcgan')", optional=True) is None:
         from zoo_core.pretrained import listing
 
         return listing(_registry())
@@ -158,7 +167,7 @@ def pretrained(name: str | None = None, *, progress: bool = True):
 def _names(kind: str, pattern: str | None) -> list[str]:
     import fnmatch
 
-    _name(pattern, f"zoo.{kind}s()", f"zoo.{kind}s('*gan*')", optional=True)
+    A.name(pattern, f"zoo.{kind}s()", f"zoo.{kind}s('*gan*')", optional=True)
     return sorted(
         {
             n
@@ -194,5 +203,5 @@ def info(name: str) -> dict | list[dict]:
     capabilities, what it fits with. A list when several kinds share the name."""
     from zoo_core.run.describe import describe
 
-    docs = describe(_registry(), _name(name, "zoo.info()", "zoo.info('fid')"))
+    docs = describe(_registry(), A.name(name, "zoo.info()", "zoo.info('fid')"))
     return docs[0] if len(docs) == 1 else docs

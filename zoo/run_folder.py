@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE, classes_in_turn
+from zoo import arguments as A
+from zoo_core.contract import CONDITIONAL, DECODE, ENCODE, LIKELIHOOD, SAMPLE
 from zoo_core.errors import IncompatibleError, UsageError
-from zoo_core.run.request import check_seed
 
 
 def console(progress: bool):
@@ -87,99 +87,55 @@ class TrainedModel:
             raise IncompatibleError(f"model '{self.name}' cannot {capability} (it can: {have})")
 
     def _labels(self, label, n: int) -> dict:
-        """``labels=`` for a conditional model: one class (name or index) for all ``n``,
-        or one per example; nothing for an unconditional model (a label is refused)."""
+        """``labels=`` for a conditional model (:func:`zoo.arguments.label_items`);
+        nothing for an unconditional model (a label is refused)."""
         import numpy as np
 
         if CONDITIONAL not in self.capabilities:
             if label is not None:
                 raise UsageError(f"model '{self.name}' is not conditional; drop label=")
             return {}
-        names = self.class_names
-        items = [label] * n if label is None or isinstance(label, (str, int)) else list(label)
-        if len(items) != n:
-            raise UsageError(f"label= has {len(items)} entries for {n} examples")
-        index, in_turn = [], classes_in_turn(n, len(names))  # as the metrics draw them
-        for i, item in enumerate(items):
-            if item is None:
-                item = int(in_turn[i])
-            if isinstance(item, str):
-                folded = {c.lower(): j for j, c in enumerate(names)}
-                if item.lower() not in folded:
-                    raise UsageError(f"unknown label {item!r}; use one of: {', '.join(names)}")
-                item = folded[item.lower()]
-            if not 0 <= int(item) < len(names):
-                raise UsageError(f"label {item} is out of range; use 0..{len(names) - 1}")
-            index.append(int(item))
+        index = A.label_items(label, n, self.class_names)
         return {"labels": np.asarray(index, dtype="int32")}
 
     def sample(self, n: int = 16, *, seed: int = 0, label=None, **options):
-        """``n`` images in [0, 1] (NumPy, ``(n, H, W, C)``); the same seed, the same
-        images. ``label``: a class name or index (or one per image) for a conditional
-        model; default: the classes in turn. ``options``: the model's sampling settings for
-        this call (e.g. ``steps=10`` for ``ddpm``, ``temperature=0.7`` for ``realnvp``)."""
+        """``n`` images in [0, 1] (NumPy, ``(n, H, W, C)``), at most
+        :data:`~zoo.arguments.MAX_SAMPLES` a call; the same seed, the same images.
+        ``label``: a class name or index (or one per image) for a conditional model;
+        default: the classes in turn. ``options``: the model's sampling settings for this
+        call (e.g. ``steps=10`` for ``ddpm``, ``temperature=0.7`` for ``realnvp``)."""
         self._need(SAMPLE)
-        n, seed = _whole(n, "n", 1), check_seed(seed, "seed=")
-        return self.plugin.sample(n, seed=seed, **self._labels(label, n), **options)
+        n = A.whole(n, "sample(n=...)", 1, A.MAX_SAMPLES)
+        seed = A.check_seed(seed, "sample(seed=...)")
+        labels = self._labels(label, n)
+        self.plugin.sampling(**options)  # refused before any work
+        return self.plugin.sample(n, seed=seed, **labels, **options)
 
-    def _images(self, x, method: str):
-        """``x`` as a float32 batch of the data's images, or one line saying what was
-        given and what is taken (a single image gets its batch axis)."""
-        import numpy as np
-
+    def _shape(self):
         spec = self.plugin.data_spec
-        shape = tuple(spec.element_shape) if spec is not None else None
-        want = f"(n, {', '.join(map(str, shape))})" if shape else "(n, ...)"
-        try:
-            x = np.asarray(x, dtype="float32")
-        except (TypeError, ValueError):
-            raise UsageError(
-                f"{method}() takes images as an array of shape {want}; got {type(x).__name__}"
-            ) from None
-        if shape is not None and x.shape == shape:
-            x = x[None]
-        if x.ndim < 2 or len(x) == 0 or (shape is not None and x.shape[1:] != shape):
-            raise UsageError(
-                f"{method}() takes images as an array of shape {want}; got shape {x.shape}"
-            )
-        if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
-            raise UsageError(
-                f"{method}() takes pixel values in [0, 1]; got values in "
-                f"[{np.nanmin(x):g}, {np.nanmax(x):g}]"
-                + (" (divide 8-bit images by 255)" if x.max() > 1 else "")
-            )
-        return x
+        return tuple(spec.element_shape) if spec is not None else None
 
     def encode(self, x, *, label=None):
         """Latent means of images ``x`` (``(n, H, W, C)`` in [0, 1])."""
         self._need(ENCODE)
-        x = self._images(x, "encode")
+        x = A.images(x, self._shape(), "encode")
         return self.plugin.encode(x, **self._labels(label, len(x)))
 
     def decode(self, z, *, label=None):
         """Images from latent points, e.g. ``decode([[1.4, -1.3]])`` for one point."""
-        import numpy as np
-
         self._need(DECODE)
-        z = np.asarray(z, dtype="float32")
-        if z.ndim == 1:
-            z = z[None]
         shape = self.plugin.latent_shape
-        if shape is not None and tuple(z.shape[1:]) != tuple(shape):
-            raise UsageError(
-                f"latent points of shape {tuple(z.shape[1:])} given; model "
-                f"'{self.name}' decodes points of shape {tuple(shape)}"
-            )
+        z = A.latent(z, tuple(shape) if shape is not None else None, "decode", self.name)
         return self.plugin.decode(z, **self._labels(label, len(z)))
 
     def log_likelihood(self, x, *, k: int = 1, seed: int = 0, label=None):
         """log p(x) per image, in the model's unit (a bound for a VAE, tighter with
         ``k``; exact for a flow)."""
         self._need(LIKELIHOOD)
-        x = self._images(x, "log_likelihood")
-        return self.plugin.log_likelihood(
-            x, seed=check_seed(seed, "seed="), k=_whole(k, "k", 1), **self._labels(label, len(x))
-        )
+        x = A.images(x, self._shape(), "log_likelihood")
+        k = A.whole(k, "log_likelihood(k=...)", 1, 10_000)
+        seed = A.check_seed(seed, "log_likelihood(seed=...)")
+        return self.plugin.log_likelihood(x, seed=seed, k=k, **self._labels(label, len(x)))
 
 
 def _scoped(settings: dict, scope: str | None = None) -> list[tuple[str | None, str, Any]]:
@@ -191,15 +147,6 @@ def _scoped(settings: dict, scope: str | None = None) -> list[tuple[str | None, 
         named, _, bare = key.rpartition(".")
         out.append((named or scope, bare, value))
     return out
-
-
-def _whole(value, name: str, least: int) -> int:
-    """A count or seed the user passed, as an int, or one line saying what it must be."""
-    import numbers
-
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise UsageError(f"{name} must be a whole number >= {least}; got {value!r}")
-    return int(value)
 
 
 class Run:
@@ -284,6 +231,7 @@ class Run:
         from zoo_core.run.plan import plan as make_plan
         from zoo_core.run.request import RunRequest
 
+        A.name(name, "figure()", "run.figure('samples')")
         _, run, model, dataset = self._open()
         plan = make_plan(
             plugins.get_registry(),
@@ -307,6 +255,7 @@ class Run:
         from zoo_core.run import plan as planner
         from zoo_core.run import runner
 
+        names = tuple(A.names(names, "evaluate()", "run.evaluate('fid')"))
         plan, run, model, dataset = self._open()
         metrics = planner.plan_metrics(
             plugins.get_registry(), plan, list(names) or None, assignments=_scoped(settings)

@@ -64,9 +64,10 @@ def _figure(width, height):
 
 @dataclass(frozen=True)
 class DenoisingSettings:
-    n: int = field(default=8, metadata={"help": "samples (rows)", "min": 1})
+    n: int = field(default=8, metadata={"help": "samples (rows)", "min": 1, "max": 64})
     columns: int = field(
-        default=8, metadata={"help": "states shown per row, x_T first and x_0 last", "min": 2}
+        default=8,
+        metadata={"help": "states shown per row, x_T first and x_0 last", "min": 2, "max": 64},
     )
 
 
@@ -113,7 +114,9 @@ class TradeoffSettings:
             "max": 1000,
         },
     )
-    n: int = field(default=36, metadata={"help": "images per panel (the same seeds)", "min": 1})
+    n: int = field(
+        default=36, metadata={"help": "images per panel (the same seeds)", "min": 1, "max": 256}
+    )
     fid_samples: int = field(
         default=500,
         metadata={

@@ -17,7 +17,9 @@ from ._figure import gray, image_grid, new_figure
 
 @dataclass(frozen=True)
 class ClassGridSettings:
-    n: int = field(default=10, metadata={"help": "samples per class (columns)", "min": 1})
+    n: int = field(
+        default=10, metadata={"help": "samples per class (columns)", "min": 1, "max": 64}
+    )
 
 
 class ClassGrid(Visualizer):

@@ -25,9 +25,12 @@ if TYPE_CHECKING:  # numpy loads when first used, so `zoo list` stays quick
 
 @dataclass(frozen=True)
 class InterpolationSettings:
-    pairs: int = field(default=6, metadata={"help": "rows (pairs of endpoints)", "min": 1})
+    pairs: int = field(
+        default=6, metadata={"help": "rows (pairs of endpoints)", "min": 1, "max": 64}
+    )
     steps: int = field(
-        default=10, metadata={"help": "decoded points per row, endpoints included", "min": 2}
+        default=10,
+        metadata={"help": "decoded points per row, endpoints included", "min": 2, "max": 64},
     )
     path: Literal["slerp", "linear"] = field(
         default="slerp", metadata={"help": "slerp (great circle, for Gaussian latents) or linear"}

@@ -11,7 +11,7 @@ from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figur
 
 @dataclass(frozen=True)
 class ManifoldSettings:
-    n: int = field(default=30, metadata={"help": "grid cells per side", "min": 2})
+    n: int = field(default=30, metadata={"help": "grid cells per side", "min": 2, "max": 100})
     scale: float = field(default=2.0, metadata={"help": "latent range [-scale, scale]", "min": 0.0})
     dims: tuple[int, ...] = field(
         default=(),

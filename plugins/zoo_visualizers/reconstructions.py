@@ -11,7 +11,9 @@ from ._figure import gray, image_grid, label_kwargs, new_figure
 
 @dataclass(frozen=True)
 class ReconstructionsSettings:
-    n: int = field(default=10, metadata={"help": "images (the first n of the split)", "min": 1})
+    n: int = field(
+        default=10, metadata={"help": "images (the first n of the split)", "min": 1, "max": 256}
+    )
     split: str = field(default="test", metadata={"help": "which split"})
 
 

@@ -12,7 +12,7 @@ from ._figure import cycled_labels, gray, image_grid, label_kwargs, new_figure
 
 @dataclass(frozen=True)
 class SamplesSettings:
-    n: int = field(default=64, metadata={"help": "images to draw", "min": 1})
+    n: int = field(default=64, metadata={"help": "images to draw", "min": 1, "max": 1024})
 
 
 class Samples(Visualizer):

@@ -21,7 +21,7 @@ class TemperatureSettings:
         default=(0.5, 0.7, 1.0),
         metadata={"help": "sampling temperatures, one panel each", "min": 0.0, "max": 2.0},
     )
-    n: int = field(default=36, metadata={"help": "images per panel", "min": 1})
+    n: int = field(default=36, metadata={"help": "images per panel", "min": 1, "max": 256})
 
 
 class Temperatures(Visualizer):

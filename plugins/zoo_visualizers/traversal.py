@@ -18,7 +18,7 @@ from ._figure import LatentVisualizer, gray, image_grid, label_kwargs, new_figur
 
 @dataclass(frozen=True)
 class TraversalSettings:
-    steps: int = field(default=11, metadata={"help": "images per row", "min": 2})
+    steps: int = field(default=11, metadata={"help": "images per row", "min": 2, "max": 64})
     scale: float = field(default=3.0, metadata={"help": "sweep [-scale, scale]", "min": 0.0})
     base: tuple[float, ...] = field(
         default=(), metadata={"help": "the base point (default: the origin)"}

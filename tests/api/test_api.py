@@ -60,7 +60,7 @@ def test_a_run_opens_and_its_model_decodes_samples_and_draws(tiny_run):
 
 
 def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
-    with pytest.raises(zoo.UsageError, match=r"shape \(3,\).*shape \(2,\)"):
+    with pytest.raises(zoo.UsageError, match=r"shape \(n, 2\).*shape \(3,\)"):
         tiny_run.model.decode([0.0, 1.0, 2.0])
     with pytest.raises(zoo.UsageError, match="not conditional"):
         tiny_run.model.sample(2, label="Sneaker")
@@ -78,9 +78,18 @@ def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
 @pytest.mark.parametrize(
     "call,message",
     [
-        (lambda m: m.sample(-1), r"n must be a whole number >= 1; got -1"),
-        (lambda m: m.sample(2.5), r"n must be a whole number >= 1; got 2.5"),
-        (lambda m: m.sample(2, seed=-3), r"seed= takes a whole number in \[0, 4294967295\]"),
+        (
+            lambda m: m.sample(-1),
+            r"sample\(n=...\) must be a whole number >= 1 and <= 1,024; got -1",
+        ),
+        (
+            lambda m: m.sample(2.5),
+            r"sample\(n=...\) must be a whole number >= 1 and <= 1,024; got 2.5",
+        ),
+        (
+            lambda m: m.sample(2, seed=-3),
+            r"sample\(seed=...\) takes a whole number in \[0, 4294967295\]",
+        ),
         (lambda m: m.sample(2, seed=0, steps=5), r"takes no sampling option 'steps'"),
         (
             lambda m: m.encode(None),
@@ -93,7 +102,7 @@ def test_capabilities_and_bad_input_are_the_clis_typed_errors(tiny_run):
         ),
         (
             lambda m: m.log_likelihood(np.zeros((1, 28, 28, 1)), k=0),
-            r"k must be a whole number >= 1",
+            r"log_likelihood\(k=...\) must be a whole number >= 1",
         ),
     ],
 )
@@ -108,7 +117,10 @@ def test_a_models_bad_arguments_are_one_usage_error(tiny_run, call, message):
     [
         (lambda: zoo.run(3), r"zoo.run\(\) takes a string, e.g. zoo.run\('vae_2d'"),
         (lambda: zoo.run("vae_2d", dataset=3), r"zoo.run\(dataset=...\) takes a string"),
-        (lambda: zoo.run("vae_2d", seed="x", **TINY), r"seed= takes a whole number in \[0, "),
+        (
+            lambda: zoo.run("vae_2d", seed="x", **TINY),
+            r"zoo.run\(seed=...\) takes a whole number in \[0, ",
+        ),
         (lambda: zoo.run("vae_2d", seed=-1, **TINY), r"got -1"),
         (lambda: zoo.run("vae_2d", seed=2**32, **TINY), r"got 4294967296"),
         (lambda: zoo.run("vae_2d", settings=["limit=5"], **TINY), r"takes a dict of scoped"),

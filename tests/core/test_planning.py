@@ -67,7 +67,7 @@ def test_a_seed_is_checked_where_it_is_defined_whoever_asks(seed):
 def test_the_cli_and_the_api_say_the_same_about_a_bad_seed_in_their_own_words(run_cli):
     r = run_cli("run", "vae_2d", "--dataset", "fashion_mnist", "--seed", "-1")
     assert r.exit_code == 2 and "takes a whole number in [0, 4294967295]" in r.output
-    with pytest.raises(UsageError, match=r"^seed= takes a whole number"):
+    with pytest.raises(UsageError, match=r"^zoo.run\(seed=...\) takes a whole number"):
         zoo.run("vae_2d", dataset="fashion_mnist", seed=-1)
 
 
