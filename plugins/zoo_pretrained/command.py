@@ -118,13 +118,15 @@ def pack_(run_dir, name, into, archive, dtype, summary, checks):
     from .archive import write_archive
     from .pack import pack
 
-    if not PRETRAINED_NAME.match(name):
+    if not PRETRAINED_NAME.match(name) or len(name) > 64:
         raise UsageError(
-            f"invalid pretrained name {name!r}; use lower_snake_case, optionally with a "
-            "version tag after a dot (dcgan.fmnist-v1)"
+            f"invalid pretrained name {name!r}; use lower_snake_case of at most 64 "
+            "characters, optionally with a version tag after a dot (dcgan.fmnist-v1)"
         )
     if (into is None) == (archive is None):
         raise UsageError("give one of --into DIR (a package folder) or --archive FILE")
+    if into is not None and Path(into).exists() and not Path(into).is_dir():
+        raise UsageError(f"--into {into} is a file; give a folder for the package")
     if archive is not None and Path(archive).exists():
         raise UsageError(f"{archive} exists; choose a new file name for the archive")
     with tempfile.TemporaryDirectory() as tmp:

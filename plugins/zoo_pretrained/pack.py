@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -32,15 +33,22 @@ def compact_weights(src: Path, dst: Path, dtype: str = "float16") -> None:
     import h5py
     import numpy as np
 
-    with zipfile.ZipFile(src) as z:
-        names = z.namelist()
-        weights = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
-        buf = io.BytesIO()
-        with h5py.File(buf, "w") as out:
-            _copy(weights, out, np.dtype(dtype))
-        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as o:
-            for n in names:
-                o.writestr(n, buf.getvalue() if n == "model.weights.h5" else z.read(n))
+    try:
+        with zipfile.ZipFile(src) as z:
+            names = z.namelist()
+            raw = {n: z.read(n) for n in names}
+        weights = h5py.File(io.BytesIO(raw["model.weights.h5"]), "r")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
+        raise UsageError(
+            f"{src} cannot be read ({type(exc).__name__}: truncated or damaged); "
+            "train the run again, or resume it if it has a checkpoint"
+        ) from None
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as out:
+        _copy(weights, out, np.dtype(dtype))
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as o:
+        for n in names:
+            o.writestr(n, buf.getvalue() if n == "model.weights.h5" else raw[n])
 
 
 def _copy(a, b, dtype) -> None:
@@ -87,10 +95,51 @@ def pack(
         )
     if not run.file("model.keras").is_file():
         raise UsageError(f"{run.path} has no model.keras to ship")
-    if dest.exists() and any(dest.iterdir()):
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(f"{dest} already exists and is not empty; choose a new folder")
+    check_checks(run, checks)  # every --check refused before anything is written
+    with tempfile.TemporaryDirectory() as tmp:  # built whole, then moved into place
+        build = Path(tmp) / name
+        build.mkdir()
+        manifest = _build(run, build, name, dtype, summary, checks, console)
+        _place(build, dest)
+    return manifest
+
+
+def check_checks(run: RunDir, checks) -> None:
+    """Plan each ``METRIC[:key=value,...]`` against the run, as its measurement will."""
+    from zoo_core import plugins
+    from zoo_core.run import plan as planner
+    from zoo_core.run.request import RunRequest
+
+    if not checks:
+        return
+    registry = plugins.get_registry()
+    plan = planner.plan(registry, RunRequest.of_run(run, visualizers=[]))
+    for check in checks:
+        metric, _, rest = check.partition(":")
+        if not metric:
+            raise UsageError(f"--check {check!r}: give METRIC[:KEY=VALUE,...], e.g. fid:n=1000")
+        planner.plan_metrics(registry, plan, [metric], [s for s in rest.split(",") if s])
+
+
+def _place(build: Path, dest: Path) -> None:
+    """Move the finished package into ``dest`` in one rename (a hidden copy beside it
+    first, so ``dest`` is whole or absent)."""
+    import os
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.parent / f".{dest.name}.partial-{os.getpid()}"
+    try:
+        shutil.copytree(build, partial)
+        os.replace(partial, dest)  # onto a missing or empty folder
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise UsageError(f"cannot write the package at {dest} ({exc.strerror or exc})") from None
+
+
+def _build(run: RunDir, dest: Path, name, dtype, summary, checks, console) -> dict:
     cfg, metrics = run.config, run.metrics()
-    dest.mkdir(parents=True, exist_ok=True)
     for p in sorted(run.path.glob("*.json")):
         if p.name not in LEFT_OUT:
             shutil.copyfile(p, dest / p.name)
