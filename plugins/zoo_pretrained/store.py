@@ -13,17 +13,19 @@ so a damaged or edited shipped file is refused by name and a damaged copy is rep
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
+from zoo_core.atomic_files import atomic_path
 from zoo_core.errors import RunError, UnknownNameError
 from zoo_core.pretrained import MANIFEST, PREFIX  # noqa: F401 (the package's own names)
 from zoo_core.user_cache import cache_root
 from zoo_core.user_cache import file_sha256 as sha256
 
-#: files of the copy that grow as it is used (evaluations, figures): never restored
+#: files of the copy that grow as it is used (evaluations): kept unless damaged
 KEPT = ("metrics.json",)
+#: what every package lists: a run without them is no run
+REQUIRED = ("config.json", "model.keras")
 
 
 def read_manifest(folder: Path, name: str) -> dict:
@@ -36,6 +38,12 @@ def read_manifest(folder: Path, name: str) -> dict:
             f"pretrained '{name}': {folder / MANIFEST} is missing or damaged "
             f"({type(exc).__name__}); reinstall the package that ships it"
         ) from None
+    missing = [f for f in REQUIRED if f not in files]
+    if missing:
+        raise RunError(
+            f"pretrained '{name}': {folder / MANIFEST} does not list {', '.join(missing)} "
+            "(damaged or edited); reinstall the package that ships it"
+        )
     for rel, digest in files.items():
         if Path(rel).is_absolute() or ".." in Path(rel).parts:
             raise RunError(
@@ -77,18 +85,37 @@ def resolve(registry, reference: str) -> str:
     copy = cache_root() / "pretrained" / f"{name}-{sha256(folder / MANIFEST)[:12]}"
     try:
         copy.mkdir(parents=True, exist_ok=True)
-        for rel, digest in manifest["files"].items():
+        for rel, digest in [*manifest["files"].items(), (MANIFEST, None)]:
             target = copy / rel
-            if target.is_file() and (rel in KEPT or sha256(target) == digest):
+            if target.is_file() and not target.is_symlink() and _current(target, rel, digest):
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
-            shutil.copyfile(folder / rel, tmp)
-            os.replace(tmp, target)
-        shutil.copyfile(folder / MANIFEST, copy / MANIFEST)
+            with atomic_path(target) as tmp:  # a new file of its own: no link followed
+                shutil.copyfile(folder / rel, tmp)
     except OSError as exc:
         raise RunError(
             f"pretrained '{name}': cannot make its working copy in {copy} "
-            f"({exc.strerror or exc}); set ZOO_CACHE to a writable folder"
+            f"({exc.strerror or exc}); {_what_to_do(exc)}"
         ) from None
     return str(copy)
+
+
+def _current(target: Path, rel: str, digest: str | None) -> bool:
+    """Whether the copy's file may stay: it matches the package, or it is one that grows
+    with use (``metrics.json``) and still reads as JSON (a damaged one is restored)."""
+    if digest is None:  # pretrained.json: always the package's
+        return False
+    if rel in KEPT:
+        try:
+            return isinstance(json.loads(target.read_text()), dict)
+        except (OSError, ValueError):
+            return False
+    return sha256(target) == digest
+
+
+def _what_to_do(exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "free space (or raise the file-size limit), or set ZOO_CACHE to a roomier folder"
+    return "set ZOO_CACHE to a writable folder"

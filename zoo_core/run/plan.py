@@ -20,6 +20,7 @@ from zoo_core.errors import IncompatibleError, SettingsError, UsageError, ZooErr
 from zoo_core.machine import cpu_model, package_versions
 from zoo_core.registry import Registry, Resolved
 from zoo_core.run.request import RunRequest
+from zoo_core.run.routing import check_trained, route
 from zoo_core.strategies import check_variables
 
 
@@ -106,57 +107,6 @@ def fingerprint(cfg: dict) -> str:
 
 
 # -- planning -------------------------------------------------------------------------------
-def _route(
-    assignments,
-    components: list[tuple[PlannedPlugin, tuple[str, ...]]],
-    given_from=0,
-    reach: str | None = None,
-):
-    """Send each ``--set`` to the components it names or, unscoped, to all that have it
-    (of the role ``reach`` only, when given: ``zoo viz``'s unscoped keys are its
-    visualizers'). From index ``given_from`` on (the command line's, after a config
-    file's), a setting reaching one component twice (``k=1`` and ``model.k=2``) is refused."""
-    layers: dict[int, dict[str, str]] = {id(c): {} for c, _ in components}
-    given: dict[int, dict[str, str]] = {id(c): {} for c, _ in components}
-    for i, (scope, key, value) in enumerate(assignments):
-        if scope is not None:
-            targets = [c for c, scopes in components if scope in scopes]
-            if not targets:
-                names = sorted({s for _, scopes in components for s in scopes})
-                raise SettingsError(
-                    f"--set {scope}.{key}: '{scope}' is not part of this run; "
-                    f"scopes: {', '.join(names)}"
-                )
-            for c in targets:
-                if key not in S.field_names(c.cls.Settings):
-                    raise SettingsError(
-                        S.unknown_key_message(
-                            key, S.field_names(c.cls.Settings), f"{c.role} '{c.name}'"
-                        )
-                    )
-        else:
-            near = [c for c, _ in components if reach is None or c.role == reach]
-            targets = [c for c in near if key in S.field_names(c.cls.Settings)]
-            if not targets:
-                valid = sorted({f for c in near for f in S.field_names(c.cls.Settings)})
-                where = "this run" if reach is None else f"the {reach}s"
-                other = "" if reach is None else " (another plugin's: scope it, NAME.key=value)"
-                if reach is not None and key in components[0][0].cls.sampling_settings:
-                    other = f" (the model's sampling setting: model.{key}={value})"
-                raise SettingsError(S.unknown_key_message(key, valid, where) + other)
-        for c in targets:
-            shown = f"{scope}.{key}={value}" if scope else f"{key}={value}"
-            if i >= given_from and key in given[id(c)]:
-                raise SettingsError(
-                    f"--set {given[id(c)][key]} and --set {shown} both set "
-                    f"{c.role} '{c.name}' setting '{key}'; give it once"
-                )
-            if i >= given_from:
-                given[id(c)][key] = shown
-            layers[id(c)][key] = value
-    return layers
-
-
 def _folder_dataset(registry: Registry, name: str):
     """``--dataset ~/photos``: a path given for a dataset names the installed dataset that
     declares it reads a folder (``Dataset.folder_setting``); ``(its name, (scope, setting,
@@ -229,7 +179,7 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     given = S.parse_assignments(sets)
     if d_comp is not None and folder is not None:
         given.insert(0, folder)
-    layers = _route(assignments + given, comps, len(assignments), request.unscoped)
+    layers = route(assignments + given, comps, len(assignments), request.unscoped)
 
     for key, value in flags.items():
         flag = "--" + key.replace("_", "-")
@@ -254,7 +204,8 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
         return (role_cfg or {}).get("settings", {})
 
     if saved.get("model"):
-        check_trained(m_comp, saved_settings(saved["model"]), {**flags, **layers[id(m_comp)]})
+        given_now = {**flags, **layers[id(m_comp)]}
+        check_trained(m_comp, saved_settings(saved["model"]), given_now, request.reference)
     m_comp.settings = S.resolve(
         m_cls.Settings,
         m_res.overrides,
@@ -292,26 +243,6 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     )
     check_fit(registry, result)
     return result
-
-
-def check_trained(m: PlannedPlugin, trained: dict, given: dict) -> None:
-    """On a trained run, refuse a model setting fixed at training (every one not declared
-    free at sampling) given a value other than the one the run was trained with."""
-    free, owner = m.cls.sampling_settings, f"model '{m.name}'"
-    for key, value in given.items():
-        if key in free or key not in trained:
-            continue
-        now = S.as_dict_value(S.convert(m.cls.Settings, key, value, owner))
-        if now != S.as_dict_value(S.convert(m.cls.Settings, key, trained[key], owner)):
-            shown = (
-                ",".join(map(str, trained[key])) if isinstance(trained[key], list) else trained[key]
-            )
-            raise SettingsError(
-                f"model '{m.name}' setting '{key}' is fixed at training: this run was trained "
-                f"with {key}={shown}; at sampling only "
-                f"{', '.join(free) or 'nothing'} may change (for another {key}, train a run "
-                "with it: `zoo run --like RUN --set ...`)"
-            )
 
 
 def check_fit(registry: Registry, plan: Plan) -> None:
@@ -400,7 +331,7 @@ def plan_metrics(
         raise IncompatibleError(
             f"no installed metric applies to model '{plan.model.name}'; see `zoo list metrics`"
         )
-    layers = _route(
+    layers = route(
         [*assignments, *S.parse_assignments(sets)],
         [(c, (c.resolved.entry.name, c.name)) for c in comps],
     )

@@ -60,6 +60,8 @@ class RunRequest:
     #: the role an unscoped ``--set KEY=VALUE`` reaches (``"visualizer"`` for ``zoo viz``);
     #: None: every plugin of the run that has KEY. A scoped one reaches the plugin named.
     unscoped: str | None = None
+    #: how the user named the saved run (a folder, ``pretrained:NAME``), for messages
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         fix = object.__setattr__  # frozen: normalise once, here

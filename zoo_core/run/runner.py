@@ -200,7 +200,9 @@ def open_trained(
     refused); ``requires``: capabilities checked before loading; ``before_load(plan)``:
     more checks that must refuse before the model loads (``zoo eval``'s metrics)."""
     run = RunDir.open(run_path(path))
-    request = RunRequest.of_run(run, visualizers=visualizers, sets=sets, unscoped=unscoped)
+    request = RunRequest.of_run(
+        run, visualizers=visualizers, sets=sets, unscoped=unscoped, reference=path
+    )
     plan = planner.plan(registry, request)
     missing = sorted(set(requires) - plan.model.cls.capabilities)
     if missing:

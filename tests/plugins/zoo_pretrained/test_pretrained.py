@@ -133,9 +133,10 @@ def test_zoo_sample_of_the_pretrained_dcgan_draws_its_garments(run_cli, tmp_path
 def test_a_setting_that_reshapes_the_saved_network_is_refused_naming_it(run_cli, tmp_path):
     """``--set`` on a saved run may change how it samples or draws, not its network: a
     latent size the weights do not have is named, with the way to train one that has it."""
-    result = run_cli("viz", "pretrained:vae_2d", "--viz", "manifold", "--set", "latent_dim=4")
+    result = run_cli("viz", "pretrained:vae_2d", "--viz", "manifold", "--set", "model.latent_dim=4")
     assert result.exit_code == 2, result.output
-    assert "latent_dim=4 changes the network" in result.stderr
+    assert "'latent_dim' is fixed at training" in result.stderr
+    assert "trained with latent_dim=2" in result.stderr
     assert "zoo run --like pretrained:vae_2d" in result.stderr
     assert "plugin changed" not in result.stderr
 
@@ -158,3 +159,52 @@ def test_two_packages_shipping_one_name_are_refused_naming_both(
     result = run_cli("eval", "pretrained:cartpole")
     assert result.exit_code == 1, result.output
     assert "zoo-more-weights and zoo-rl-weights" in result.stderr
+
+
+def test_a_damaged_metrics_file_in_the_working_copy_is_restored(third_party_dqn, run_cli):
+    """metrics.json grows with each evaluation and is kept; damaged, it is the package's again."""
+    copy = Path(shipped.resolve(plugins.get_registry(), "pretrained:cartpole"))
+    (copy / "metrics.json").write_text('{"history": [')
+    result = run_cli("eval", "pretrained:cartpole", "--set", "episodes=2", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads((copy / "metrics.json").read_text())["evaluations"]
+
+
+def test_a_package_without_its_model_is_named_and_leaves_no_copy(third_party_dqn, run_cli):
+    manifest = json.loads((third_party_dqn / "pretrained.json").read_text())
+    del manifest["files"]["model.keras"]
+    (third_party_dqn / "pretrained.json").write_text(json.dumps(manifest))
+    (third_party_dqn / "model.keras").unlink()
+    result = run_cli("sample", "pretrained:cartpole", "--n", "4")
+    assert result.exit_code == 1
+    assert str(third_party_dqn / "pretrained.json") in result.stderr
+    assert "does not list model.keras" in result.stderr and "reinstall" in result.stderr
+    digest = shipped.sha256(third_party_dqn / "pretrained.json")[:12]
+    assert not (shipped.cache_root() / "pretrained" / f"cartpole-{digest}").exists()
+
+
+def test_a_link_planted_in_the_working_copy_is_not_followed(third_party_dqn, tmp_path):
+    reg = plugins.get_registry()
+    copy = Path(shipped.resolve(reg, "pretrained:cartpole"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (copy / "model.keras").unlink()
+    (copy / "model.keras").symlink_to(victim)
+    for name in ("model.keras.tmp", ".model.keras.tmp", "pretrained.json.tmp"):
+        (copy / name).symlink_to(victim)
+    shipped.resolve(reg, "pretrained:cartpole")
+    assert victim.read_text() == "precious"
+    assert not (copy / "model.keras").is_symlink()
+    assert shipped.sha256(copy / "model.keras") == shipped.sha256(third_party_dqn / "model.keras")
+
+
+def test_a_copy_that_finds_no_room_says_so(third_party_dqn, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr(shipped.shutil, "copyfile", full)
+    with pytest.raises(shipped.RunError, match="File too large.*free space") as e:
+        shipped.resolve(plugins.get_registry(), "pretrained:cartpole")
+    assert "writable" not in str(e.value)
