@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from zoo_core import run_files
 from zoo_core.atomic_files import write_csv_atomic, write_json_atomic
 from zoo_core.errors import NotARunError, RunError
 from zoo_core.folder_lock import LOCK, FolderLock
@@ -300,20 +301,10 @@ class RunDir:
         except json.JSONDecodeError as exc:
             raise RunError(f"{p} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
 
-    def _shape_error(self, name: str, expected: str) -> RunError:
-        return RunError(
-            f"{self.file(name)} is not what zoo writes there ({expected}); "
-            "restore it from a copy or remove the run"
-        )
-
     @property
     def config(self) -> dict:
-        """``config.json``: checked to be an object whose ``model`` is an object."""
-        cfg = self.read_json(CONFIG) or {}
-        model = cfg.get("model", {}) if isinstance(cfg, dict) else None
-        if not isinstance(model, dict) or not isinstance(model.get("settings", {}), dict):
-            raise self._shape_error(CONFIG, "an object whose 'model' has a name and settings")
-        return cfg
+        """``config.json``, checked against its schema (:mod:`zoo_core.run_files`)."""
+        return run_files.check_config(self.file(CONFIG), self.read_json(CONFIG, {}))
 
     # -- what the run recorded: every write of metrics.json and state.json is here ----------
     def metrics(self) -> dict:
@@ -321,16 +312,8 @@ class RunDir:
         m = self.read_json(METRICS, None)
         if m is None:
             return {"history": [], "test": {}}
-        history = m.get("history", []) if isinstance(m, dict) else None
-        if (
-            not isinstance(history, list)
-            or not all(isinstance(r, dict) for r in history)
-            or not all(isinstance(m.get(k) or {}, dict) for k in ("test", "eval"))
-        ):
-            # refused, not replaced: a writer would otherwise overwrite what is there
-            raise self._shape_error(METRICS, "an object with a list of rows as 'history'")
-        m["history"] = history
-        return m
+        # refused, not replaced: a writer would otherwise overwrite what is there
+        return run_files.check_metrics(self.file(METRICS), m)
 
     def update_metrics(self, **parts) -> None:
         """Set top-level entries of ``metrics.json`` (e.g. ``test=``, ``params=``)."""
@@ -367,8 +350,7 @@ class RunDir:
 
     def state(self) -> dict:
         """What ``--resume`` continues from (``state.json``): e.g. ``{"epoch": 3}``."""
-        s = self.read_json(STATE, {})
-        return s if isinstance(s, dict) else {}
+        return run_files.check_state(self.file(STATE), self.read_json(STATE, {}))
 
     def write_state(self, state: dict) -> None:
         self.write_json(STATE, state)

@@ -255,6 +255,7 @@ def test_a_damaged_model_falls_back_to_an_intact_checkpoint_and_says_so(
     assert "damaged: model.keras" in r.stderr and "using checkpoints/" in r.stderr
     for f in ("checkpoints/last.keras", "checkpoints/best.keras"):
         os.truncate(copy / f, 100)
+    (copy / "status.json").write_text('{"status": "interrupted"}')  # so resume may start
     for args in (
         ["sample", str(copy)],
         ["eval", str(copy), "--metric", "elbo"],
@@ -312,6 +313,7 @@ def test_resume_removes_the_temp_files_an_interrupted_write_left(prepared, tmp_p
     for leftover in ("checkpoints/.last.abc123.keras", ".metrics.json.xyz"):
         (copy / leftover).write_bytes(b"partial")
     (copy / ".keep_me").write_text("not ours")
+    (copy / "status.json").write_text('{"status": "interrupted"}')  # a finished run is left
     r = zoo(["run", "--resume", str(copy)], tmp_path)
     assert r.returncode == 0, r.stderr[-1000:]
     assert not (copy / "checkpoints/.last.abc123.keras").exists()
@@ -324,6 +326,7 @@ def test_resume_refuses_a_config_edited_by_hand(prepared, tmp_path):
     _, run, _, _ = prepared
     copy = tmp_path / "copy"
     shutil.copytree(run, copy)
+    (copy / "status.json").write_text('{"status": "interrupted"}')  # a finished run is left
     before = checksums(copy)
     cfg = json.loads((copy / "config.json").read_text())
     cfg["model"]["settings"]["learning_rate"] = 0.01
@@ -628,9 +631,11 @@ def test_a_full_disk_is_one_line_with_what_to_do(prepared, monkeypatch):
     assert checksums(run) == before
 
 
-def test_a_damaged_run_is_called_damaged_even_beside_a_changed_setting(prepared, tmp_path, run_cli):
-    """A setting that differs from the run's is blamed only when the run's own settings
-    load the weights; damaged files are named as such."""
+def test_a_damaged_run_is_called_damaged_and_a_fixed_setting_is_refused_first(
+    prepared, tmp_path, run_cli
+):
+    """A setting fixed at training is refused before anything loads, by what it is; with
+    the run's own settings, damaged files are named as such."""
     import shutil
 
     _, run, _, _ = prepared
@@ -639,6 +644,7 @@ def test_a_damaged_run_is_called_damaged_even_beside_a_changed_setting(prepared,
     for saved in [copy / "model.keras", *(copy / "checkpoints").glob("*.keras")]:
         saved.write_bytes(saved.read_bytes()[:1000])
     r = run_cli("sample", str(copy), "--n", "2", "--set", "epochs=3")
+    assert r.exit_code == 2 and "'epochs' is fixed at training" in r.stderr
+    r = run_cli("sample", str(copy), "--n", "2")
     assert r.exit_code == 1, r.output
     assert "every saved model of" in r.stderr and "is damaged" in r.stderr
-    assert "changes the network" not in r.stderr

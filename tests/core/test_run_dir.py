@@ -60,6 +60,15 @@ def test_record_step_replaces_rows_from_a_resumed_step_and_writes_the_csv(tmp_pa
         ("config.json", '"x"'),
         ("config.json", '{"model": 3}'),
         ("config.json", '{"model": {"name": "m", "settings": [1]}}'),
+        # each file's schema (zoo_core/run_files.py): what zoo reads, checked on every read
+        ("config.json", '{"model": {"name": "m", "settings": {}}, "seed": "zero"}'),
+        ("config.json", '{"model": {"name": "m", "settings": {}}, "seed": null}'),
+        ("config.json", '{"model": {"name": "m", "settings": {}}, "visualizers": "samples"}'),
+        ("config.json", '{"seed": 0}'),
+        ("metrics.json", '{"history": [], "eval": {"fid": "low"}}'),
+        ("metrics.json", '{"history": [], "evaluations": [{"values": {"fid": "x"}}]}'),
+        ("state.json", '{"epoch": "three"}'),
+        ("state.json", '"epoch 3"'),
     ],
 )
 def test_a_run_file_of_the_wrong_shape_is_refused_in_one_line_and_never_overwritten(
@@ -67,15 +76,15 @@ def test_a_run_file_of_the_wrong_shape_is_refused_in_one_line_and_never_overwrit
 ):
     run = RunDir.create("m", "d", out=tmp_path / "run")
     (run.path / name).write_text(text)
+    read = {"metrics.json": run.metrics, "state.json": run.state}.get(name, lambda: run.config)
     with pytest.raises(RunError) as exc:
-        run.metrics() if name == "metrics.json" else run.config
+        read()
     assert name in str(exc.value) and "\n" not in str(exc.value)
+    assert "must be" in str(exc.value) and "restore it" in str(exc.value)
     if name == "metrics.json":  # a writer refuses too, so what is there stays
         with pytest.raises(RunError):
             run.update_metrics(params=3)
         assert (run.path / name).read_text() == text
-    (run.path / "state.json").write_text('"epoch 3"')
-    assert run.state() == {}
 
 
 def test_zoo_runs_lists_every_run_and_names_the_one_whose_config_is_damaged(tmp_path):
@@ -85,9 +94,13 @@ def test_zoo_runs_lists_every_run_and_names_the_one_whose_config_is_damaged(tmp_
         run = RunDir.create("m", "d", out=tmp_path / name)
         run.write_json("config.json", {"model": {"name": "m", "settings": {}}, "seed": 0})
     (tmp_path / "bad" / "config.json").write_text('{"model": "m"}')
+    run = RunDir.create("m", "d", out=tmp_path / "counted")  # state.json's epoch a word
+    run.write_json("config.json", {"model": {"name": "m", "settings": {}}, "seed": 0})
+    (run.path / "state.json").write_text('{"epoch": "three"}')
     rows = {r["run"]: r for r in list_runs(tmp_path)}
-    assert set(rows) == {"good", "bad"} and rows["good"]["model"] == "m"
+    assert set(rows) == {"good", "bad", "counted"} and rows["good"]["model"] == "m"
     assert rows["bad"]["status"] == "unknown" and "config.json" in rows["bad"]["note"]
+    assert rows["counted"]["status"] == "unknown" and "'epoch'" in rows["counted"]["note"]
 
 
 HOLDER = """
@@ -164,3 +177,16 @@ def test_eval_waits_for_no_one_it_refuses_while_another_writer_holds_the_run(run
         r = run_cli("eval", "pretrained:dqn", "--set", "episodes=1")
     assert r.exit_code == 1 and "is in use by zoo eval" in r.stderr
     assert (Path(folder) / "metrics.json").read_text() == before
+
+
+def test_a_group_without_seeds_and_a_run_without_a_model_are_refused_in_one_line(tmp_path, run_cli):
+    group = tmp_path / "group"
+    group.mkdir()
+    (group / "group.json").write_text('{"summary": {}}')
+    r = run_cli("run", "--resume", str(group))
+    assert r.exit_code == 1 and "group.json: 'seeds' must be" in r.stderr
+    run = RunDir.create("m", "d", out=tmp_path / "run")
+    (run.path / "config.json").write_text('{"seed": 0}')
+    r = run_cli("compare", str(run.path), str(run.path))
+    assert r.exit_code == 1 and "config.json: 'model' must be" in r.stderr
+    assert "unexpected" not in r.output and len(r.stderr.strip().splitlines()) == 1

@@ -20,6 +20,7 @@ from zoo_core.run import runner
 from zoo_core.run.plan import plan
 from zoo_core.run.request import check_seed
 from zoo_core.run_dir import RunDir, fresh_path
+from zoo_core.run_files import check_group
 
 GROUP = "group.json"
 
@@ -162,8 +163,9 @@ def read_group(path) -> dict | None:
     import json
 
     try:
-        return json.loads(p.read_text())
+        record = json.loads(p.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise RunError(
             f"{p} cannot be read ({exc}); it is rewritten by `zoo run --seeds`"
         ) from None
+    return check_group(p, record)

@@ -203,7 +203,7 @@ def plan(registry: Registry, request: RunRequest) -> Plan:
     def saved_settings(role_cfg):
         return (role_cfg or {}).get("settings", {})
 
-    if saved.get("model"):
+    if request.trained and saved.get("model"):
         given_now = {**flags, **layers[id(m_comp)]}
         check_trained(m_comp, saved_settings(saved["model"]), given_now, request.reference)
     m_comp.settings = S.resolve(

@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zoo_core.errors import UsageError
+from zoo_core.run_files import SEED_MAX
 from zoo_core.strategies import STRATEGIES
-
-#: NumPy, TensorFlow and Python all accept seeds in [0, 2**32 - 1]
-SEED_MAX = 2**32 - 1
 
 
 def check_seed(value: Any, what: str = "--seed") -> int:
@@ -54,9 +52,11 @@ class RunRequest:
     assignments: tuple[tuple[str | None, str, Any], ...] = ()
     #: ``--set KEY=VALUE`` text (scoped ``NAME.key=value``), applied last
     sets: tuple[str, ...] = ()
-    #: a run's ``config.json``: its settings, to rebuild that run exactly; its model's
-    #: settings fixed at training may then not change (only its sampling settings)
+    #: a run's ``config.json``: its settings, to rebuild that run exactly (``--like``)
     saved: dict | None = None
+    #: ``saved`` is a trained run reopened (sample, viz, eval, resume): its model's settings
+    #: fixed at training may not change, only those free at sampling
+    trained: bool = False
     #: the role an unscoped ``--set KEY=VALUE`` reaches (``"visualizer"`` for ``zoo viz``);
     #: None: every plugin of the run that has KEY. A scoped one reaches the plugin named.
     unscoped: str | None = None
@@ -100,5 +100,6 @@ class RunRequest:
             tensorboard=bool(cfg.get("tensorboard", True)),
             sets=tuple(sets),
             saved=cfg,
+            trained=True,
             **more,  # assignments=, unscoped=
         )
