@@ -68,6 +68,11 @@ def find(data_dir: str | None = None, download: bool = True) -> Source:
         if src.kind in ("data_dir", "ZOO_DATA_DIR"):
             if not src.path.exists():
                 raise DataError(f"{src.kind} {src.path} does not exist; {HOW_TO_GET}")
+            if not src.path.is_dir():
+                raise DataError(
+                    f"{src.kind} {src.path} is a file, not a folder; point it at the folder "
+                    f"that holds {', '.join(FILES.values())}"
+                )
             if not os.access(src.path, os.R_OK | os.X_OK):
                 raise DataError(
                     f"cannot read the folder {src.path} ({src.kind}): permission denied"

@@ -35,6 +35,10 @@ def pretrained(ctx, as_json, as_markdown):
     e.g. zoo sample pretrained:dcgan --n 16."""
     if ctx.invoked_subcommand is not None:
         return
+    if as_json and as_markdown:
+        from zoo_core.errors import UsageError
+
+        raise UsageError("--json and --markdown both say how to print; give one of them")
     from zoo_core.pretrained import listing
 
     rows = listing(plugins.get_registry())

@@ -157,6 +157,9 @@ def add_commands(group: click.Group) -> None:
         """Rank runs by their evaluated metrics: a row per run (default: every finished run)."""
         from zoo_reports import leaderboard as ranking
 
+        if as_json and as_markdown:
+            raise UsageError("--json and --markdown both say how to print; give one of them")
+
         if figure:
             check_output_file(figure, (".png", ".svg", ".pdf"))
         from zoo_reports.aggregate import expand

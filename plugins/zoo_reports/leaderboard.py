@@ -152,8 +152,9 @@ def sort_rows(rows, key: str | None, higher: set[str]) -> list[dict]:
         return [r for _, group in by_feature_space(rows) for r in sort_rows(group, key, higher)]
     if key is None:
         return rows
-    if not any(key in r for r in rows):
-        names = sorted({k for r in rows for k in r if k not in BASE})
+    listed = {k for r in rows for k in r if k not in (*BASE, "path", "members")}
+    if key not in listed:
+        names = sorted(listed)
         raise UsageError(
             f"no run has the metric '{key}'; evaluated metrics: "
             f"{', '.join(names) or '(none: run `zoo eval RUN` first)'}"

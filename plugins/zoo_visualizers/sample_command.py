@@ -82,10 +82,11 @@ def _point(text: str, shape) -> list[float]:
         raise UsageError(f"--z must be comma-separated numbers, got {text!r}") from None
     if not all(math.isfinite(v) for v in point):
         raise UsageError(f"--z must be finite numbers (no nan or inf), got {text!r}")
-    if len(shape) != 1 or len(point) != size:
+    if len(point) != size:
+        shaped = f" (shape {'x'.join(map(str, shape))})" if len(shape) > 1 else ""
         raise UsageError(
-            f"--z has {len(point)} values but the model's latent space has "
-            f"{size}; e.g. --z {','.join(['0'] * min(size, 8))}"
+            f"--z has {len(point)} values but a latent point of this model has "
+            f"{size}{shaped}; e.g. --z {','.join(['0'] * min(size, 8))}"
             f"{',...' if size > 8 else ''}"
         )
     return point
@@ -145,7 +146,8 @@ def draw(
     fig = new_figure(6, 6)
     ax = fig.add_subplot()
     if z is not None:
-        image = image_grid(model.decode(np.asarray([z], dtype="float32"), **kw)[:1])
+        point = np.asarray(z, dtype="float32").reshape(1, *model.latent_shape)  # any rank
+        image = image_grid(model.decode(point, **kw)[:1])
         im = ax.imshow(image, cmap="Greys_r", vmin=0, vmax=1)
         fig.colorbar(im, ax=ax)
         ax.set_title(f"z = [{', '.join(f'{v:g}' for v in z)}]{tag}")

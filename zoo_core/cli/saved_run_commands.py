@@ -89,7 +89,10 @@ def viz(run_dir, viz, sets, svg):
     plan, run, model, dataset = runner.open_trained(
         registry(), run_dir, visualizers=list(viz), sets=sets, unscoped="visualizer", console=err
     )
+    before = {p.name for p in run.figures.glob("*")} if run.figures.is_dir() else set()
     for p in runner.draw(plan, model, dataset, run, formats=("png", "svg") if svg else ("png",)):
+        if p.name in before:
+            err.print(f"[yellow]note:[/] {p} was drawn before; replaced")
         click.echo(str(p))
 
 

@@ -89,7 +89,7 @@ def load(path: str | Path) -> tuple[Experiment, LineFinder]:
             f"config file {path} does not exist; give the path of a .toml file "
             "(see configs/ for examples)"
         )
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")  # a byte-order mark: fine
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
