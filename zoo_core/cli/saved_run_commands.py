@@ -92,7 +92,7 @@ def viz(run_dir, viz, sets, svg):
     before = {p.name for p in run.figures.glob("*")} if run.figures.is_dir() else set()
     for p in runner.draw(plan, model, dataset, run, formats=("png", "svg") if svg else ("png",)):
         if p.name in before:
-            err.print(f"[yellow]note:[/] {p} was drawn before; replaced")
+            err.print(f"[yellow]note:[/] {p} was drawn before; replaced", soft_wrap=True)
         click.echo(str(p))
 
 
