@@ -83,7 +83,7 @@ def sweep(run: Path, user: Path, a_file: Path):
         (USAGE, ["viz", R], "--viz"),
         (USAGE, ["viz", R, "--viz", "returns"], "does not apply"),
         (USAGE, ["viz", R, "--viz", "progress"], "sample_progress capability"),
-        (USAGE, ["sample", R, "--z", "1,2,3"], "3 values but the model's latent space has 2"),
+        (USAGE, ["sample", R, "--z", "1,2,3"], "3 values but a latent point of this model has 2"),
         (USAGE, ["sample", R, "--z", "a,b"], "comma-separated numbers"),
         (USAGE, ["sample", R, "--z", "nan,inf"], "finite numbers"),
         (USAGE, ["sample", R, "--n", "4", "--z", "1,2"], "give one of them"),
@@ -104,6 +104,16 @@ def sweep(run: Path, user: Path, a_file: Path):
         (USAGE, ["leaderboard", "--root", str(user / "nothing")], "is not a folder"),
         (USAGE, ["leaderboard", R, "--sort", "nosuch"], "no run has the metric 'nosuch'"),
         (USAGE, ["nosuchcommand"], "No such command"),
+        # round three: trained runs stay trained, settings keep their meaning
+        (USAGE, ["run", "--resume", R], "is finished"),
+        (USAGE, ["viz", R, "--viz", "samples", "--set", "model.latent_dim=4"], "fixed at training"),
+        (USAGE, ["viz", R, "--viz", "manifold", "--set", "latent_dim=4"], "for the visualizers"),
+        (USAGE, ["sample", "pretrained:ddpm", "--set", "timesteps=10"], "fixed at training"),
+        (USAGE, ["sample", "pretrained:ddpm", "--set", "eta=50"], "must be <= 1.0"),
+        (USAGE, ["sample", "pretrained:realnvp", "--set", "temperature=1e30"], "must be <= 2.0"),
+        (USAGE, ["pretrained", "--json", "--markdown"], "--json and --markdown"),
+        (USAGE, ["pretrained", "pack", R, "x", "--into", U, "--check", "nope"], "unknown metric"),
+        (USAGE, ["leaderboard", R, "--sort", "path"], "no run has the metric 'path'"),
     ]
 
 
