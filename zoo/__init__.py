@@ -14,6 +14,12 @@ Every function goes through the planner and runner the CLI uses (no second path)
 raises the same typed errors (:class:`zoo_core.ZooError` and its kinds) whose one-line
 messages the CLI prints. A run made here is a run folder like any other: ``zoo runs``,
 ``zoo eval`` and ``zoo run --resume`` take it.
+
+Arguments are checked where they come in (:mod:`zoo.arguments`): what NumPy code passes is
+taken as it is (a NumPy integer as a seed, a count or a label; arrays, lists and tuples as
+batches and as list settings), anything else is a :class:`zoo_core.ZooError` in one
+sentence before any work; ``sample()`` draws at most 1,024 images a call. Property tests
+(Hypothesis, ``tests/api/test_api_properties.py``) hold every public call to that.
 """
 
 import os as _os

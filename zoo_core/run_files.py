@@ -110,7 +110,7 @@ def check_metrics(path: Path, m: Any) -> dict:
 def check_state(path: Path, state: Any) -> dict:
     """``state.json``: how far training got, counted in whole units (``epoch``, ``step``)."""
     state = _object(path, state)
-    for key in ("epoch", "step", "episode"):
+    for key in ("epoch", "step"):
         if key in state and (not _whole(state[key]) or state[key] < 0):
             raise _fail(path, key, "a whole number >= 0", state[key])
     return state

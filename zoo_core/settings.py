@@ -156,6 +156,8 @@ def unknown_key_message(key: str, valid: list[str], owner: str = "") -> str:
 
 def sampling_names(cls) -> tuple[str, ...]:
     """The fields declared free at sampling (``metadata={"sampling": True}``)."""
+    if not dataclasses.is_dataclass(cls):  # refused by name when its plugin registers
+        return ()
     return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("sampling"))
 
 

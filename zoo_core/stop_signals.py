@@ -68,6 +68,8 @@ def _watch(read: int) -> None:
         byte = os.read(read, 1)
         if not byte or byte[0] not in (signal.SIGTERM, signal.SIGINT):
             continue
+        if signal.getsignal(byte[0]) is not _interrupt or not _running:
+            continue  # another handler's signal, or no run of ours to mark
         if _heard.wait(GRACE):  # the main thread is handling it
             _heard.clear()
             continue

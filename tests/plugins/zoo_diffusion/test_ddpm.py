@@ -211,7 +211,7 @@ def test_encode_and_latent_figures_are_refused_before_training(viz):
 @pytest.mark.parametrize(
     "sets,message",
     [
-        (["steps=2000"], "cannot exceed 'timesteps'"),
+        (["timesteps=100", "steps=200"], "cannot exceed 'timesteps'"),
         (["channels=12,24"], "multiples of 8"),
         (["label_dropout=1.0"], "label_dropout"),
         (["sampler=euler"], "sampler"),

@@ -272,7 +272,7 @@ def test_sample_writes_a_png_grid_and_decodes_one_point(trained, run_cli, tmp_pa
 def test_sample_refuses_a_point_of_the_wrong_length(trained, run_cli):
     run, _, _ = trained
     r = run_cli("sample", str(run.path), "--z", "1,2,3")
-    assert r.exit_code == 2 and "3 values but the model's latent space has 2" in r.output
+    assert r.exit_code == 2 and "3 values but a latent point of this model has 2" in r.output
 
 
 def test_compare_tables_runs_and_draws_the_curves(trained, run_cli, tmp_path):

@@ -1,6 +1,8 @@
 """The VAE family grown: the conditional VAE (``cvae``), beta-VAE and its KL warm-up, and the
 figures that show what they learned (``class_grid``, ``interpolation``, traversal KL bars)."""
 
+import json
+
 import numpy as np
 import pytest
 from conftest import DEBIAN, require_debian_data
@@ -159,9 +161,10 @@ def test_a_warmed_up_beta_vae_run_reports_the_beta_1_elbo(tmp_path):
 
 
 def test_beta_vae_is_a_named_variant_and_info_says_the_elbo_is_at_beta_1(run_cli):
-    r = run_cli("info", "beta_vae")
+    r = run_cli("info", "beta_vae", "--json")
     assert r.exit_code == 0, r.output
-    assert "beta = 1 bound" in " ".join(r.output.split())
+    rows = {row["name"]: row for row in json.loads(r.stdout)["settings"]}
+    assert "beta = 1 bound" in rows["beta"]["help"] and rows["beta"]["when"] == "training"
     s = plugins.get_registry().resolve("model", "beta_vae")
     assert s.overrides["beta"] == 4.0 and s.overrides["latent_dim"] == 10
 
