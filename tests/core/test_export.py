@@ -22,6 +22,7 @@ def exported(run_cli, tmp_path, reference, *args):
     return out, json.loads((out / "export.json").read_text())
 
 
+@pytest.mark.slow  # make test-all (30-60 s): three converters; the kit traces every endpoint
 def test_a_vae_exports_to_every_format_and_each_matches_the_zoo_outside_it(run_cli, tmp_path):
     out, manifest = exported(
         run_cli,

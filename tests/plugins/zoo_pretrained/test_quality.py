@@ -35,7 +35,15 @@ def test_the_shipped_models_record_quick_checks():
     assert all(set(c["values"]) & set(MARGINS) for _, c in CHECKS)
 
 
-@pytest.mark.parametrize("name,check", CHECKS, ids=[f"{n}-{c['metric']}" for n, c in CHECKS])
+#: checks of 20 s and more each (an ODE sampler of 19 evaluations per image): make test-all
+SLOW = {"flow_matching", "flow_matching_cond"}
+
+
+@pytest.mark.parametrize(
+    "name,check",
+    [pytest.param(n, c, marks=[pytest.mark.slow] if n in SLOW else []) for n, c in CHECKS],
+    ids=[f"{n}-{c['metric']}" for n, c in CHECKS],
+)
 def test_a_fresh_eval_of_a_shipped_model_matches_its_record(name, check, run_cli):
     sets = [a for s in check["sets"] for a in ("--set", s)]
     result = run_cli("eval", f"pretrained:{name}", "--metric", check["metric"], *sets, "--json")
