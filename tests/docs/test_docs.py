@@ -104,6 +104,7 @@ def test_model_plugin_tutorial_builds_installs_lists_and_trains(tmp_path):
     assert metrics["test"]["loss"] < baseline
 
 
+@pytest.mark.slow  # make test-all (45 s): the kit's own tests run on every family in make test
 def test_the_tutorial_models_own_contract_tests_pass(tmp_path):
     """Written from the tutorial (no resume code), the model passes the contract tests the
     tutorial's own test file inherits (run with pytest, as its author would), resuming
@@ -131,6 +132,7 @@ def test_the_tutorial_models_own_contract_tests_pass(tmp_path):
         assert f"TestAutoencoder::{name} PASSED" in r.stdout, r.stdout[-4000:]
 
 
+@pytest.mark.slow  # make test-all (20 s): the model tutorial installs and trains in make test
 def test_dataset_and_visualizer_tutorial_trains_the_builtin_vae_on_it(tmp_path):
     build_from_docs("tutorial-dataset-visualizer.md", tmp_path)
     pkg = tmp_path / "zoo-npz"

@@ -20,6 +20,7 @@ class TestWganGp(OnFashionMnist):
 
 class TestDcganOnColour(OnColourFolder):
     model = "dcgan"
+    fresh_process = False  # resumed here from the files alone; TestWganGp: fresh
     sets = ("batch_size=16", *TINY, *OnColourFolder.folder_sets)
 
 

@@ -13,6 +13,7 @@ class TestVae2d(OnFashionMnist):
 
 class TestCvae2d(OnFashionMnist):
     model = "cvae_2d"
+    fresh_process = False  # resumed here from the files alone; TestVae2dOnColour: fresh
     sets = ("limit=256", "batch_size=64")
 
 
