@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import DEBIAN, require_debian_data, write_fake_fashion
 
 TINY = [
@@ -102,6 +103,7 @@ def test_an_agent_logs_episode_returns_and_its_checkups(tmp_path, run_cli):
     assert sorted(s for _, tag, s, _ in found if tag == "greedy_return_10") == [300, 600]
 
 
+@pytest.mark.slow  # make test-all (25 s): three live runs; test_run_dir.py lists statuses
 def test_zoo_runs_shows_what_each_run_recorded(tmp_path, run_cli, monkeypatch):
     require_debian_data()
     root = tmp_path / "runs"

@@ -257,6 +257,7 @@ SHORT = [
 ]
 
 
+@pytest.mark.slow  # make test-all (25 s): a real Ctrl-C; the contract class resumes dqn
 def test_ctrl_c_keeps_the_last_checkup_and_resume_continues_exactly(tmp_path):
     """Ctrl-C (SIGINT) to a real `zoo run dqn` process part-way; `zoo run --resume` in a new
     process then ends with the same weights, target, optimizer state, returns and history

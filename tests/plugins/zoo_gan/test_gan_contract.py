@@ -15,12 +15,12 @@ class TestDcgan(OnFashionMnist):
 
 class TestWganGp(OnFashionMnist):
     model = "wgan_gp"
+    fresh_process = False  # resumed here from the files alone (make test-all: fresh)
     sets = ("limit=256", "batch_size=16", *TINY)
 
 
 class TestDcganOnColour(OnColourFolder):
     model = "dcgan"
-    fresh_process = False  # resumed here from the files alone; TestWganGp: fresh
     sets = ("batch_size=16", *TINY, *OnColourFolder.folder_sets)
 
 

@@ -3,9 +3,11 @@ recorded (its statuses are checked in tests/core/test_experiments.py)."""
 
 import json
 
+import pytest
 from conftest import DEBIAN, TINY_VAE_FLAGS, require_debian_data
 
 
+@pytest.mark.slow  # make test-all (15 s): two runs trained and drawn; others rank
 def test_leaderboard_ranks_runs_by_a_metric_and_draws_their_samples(tmp_path, run_cli):
     require_debian_data()
     runs = tmp_path / "runs"
