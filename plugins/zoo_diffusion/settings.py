@@ -67,7 +67,7 @@ class DDPMSettings:
     train_split: Literal["train", "all"] = field(
         default="train", metadata={"help": "train (held-out test loss) or all (train+test)"}
     )
-    # -- free at sampling ("sampling": True): sample, viz and eval may change them -------------
+    # -- free at sampling ("sampling": True): zoo sample, zoo viz and sample() may change them --
     sampler: Literal["ddim", "ancestral", "ddpm", "dpmpp_2m"] = field(
         default="ancestral",
         metadata={
@@ -206,7 +206,7 @@ class FlowMatchingSettings:
     train_split: Literal["train", "all"] = field(
         default="train", metadata={"help": "train (held-out test loss) or all (train+test)"}
     )
-    # -- free at sampling ("sampling": True): sample, viz and eval may change them -------------
+    # -- free at sampling ("sampling": True): zoo sample, zoo viz and sample() may change them --
     sampler: Literal["euler", "heun"] = field(
         default="heun",
         metadata={

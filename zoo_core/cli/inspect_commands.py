@@ -99,7 +99,8 @@ def info(name, as_json):
             if model:
                 out.print(
                     "when: training = fixed once trained (a trained run refuses another "
-                    "value); sampling = free at sample, viz and eval (--set model.KEY=VALUE)"
+                    "value); sampling = free per call (zoo sample --set KEY=VALUE, zoo viz "
+                    "--set model.KEY=VALUE, sample(..., KEY=VALUE) in Python)"
                 )
         for key, value in doc.items():  # what it fits with, in describe()'s order
             if key in _INFO_HEAD:
