@@ -80,8 +80,11 @@ def test_a_conditional_decode_takes_numpy_labels(cvae, z, label):
 @given(n=st.one_of(st.integers(-3, 40), anything), seed=anything, label=anything)
 def test_sample_takes_numpy_counts_seeds_and_labels(cvae, n, seed, label):
     out = answers(lambda: cvae.model.sample(n, seed=seed, label=label))
+    again = answers(lambda: cvae.sample(n, seed=seed, label=label))  # Run.sample
+    assert (out is None) == (again is None)
     if out is not None:
         images_in_unit_range(out, int(n))
+        np.testing.assert_array_equal(out, again)
 
 
 @SETTINGS
