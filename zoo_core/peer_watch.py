@@ -5,12 +5,10 @@ inside its constructor while holding Python's global interpreter lock, and its p
 notifier takes SIGTERM for itself: in there no timeout, signal handler or thread of the
 waiting process runs. So the waiting is done before it, in Python (:func:`wait_for_peers`):
 each worker listens at its own ``TF_CONFIG`` address and polls the others' until every one
-answers (a peer answers from this same wait or from its TensorFlow server), the handlers of
-:mod:`zoo_core.stop_signals` working throughout; after ``minutes`` it ends with one line
-naming the workers that never answered. Then the constructor's own wait is short;
-:func:`watch_peers` still hands it to a watcher process (``python -m zoo_core.peer_watch``,
-no TensorFlow) that ends it after ``minutes`` (a peer lost in between) and marks the run
-``interrupted`` if the process is killed meanwhile.
+answers (a peer answers from this same wait or from its TensorFlow server), SIGTERM and
+Ctrl-C working throughout; after ``minutes`` it ends with one line naming the workers that
+never answered. The constructor's own wait is then short (a peer lost in between is
+waited for there, as TensorFlow does).
 """
 
 from __future__ import annotations
@@ -18,37 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
-import signal
 import socket
-import subprocess
-import sys
-
-from zoo_core import stop_signals
-
-_DONE = b"joined"
-
-
-@contextlib.contextmanager
-def watch_peers(minutes: float):
-    """Around the call that waits for the cluster (the strategy's constructor), after
-    :func:`wait_for_peers`."""
-    read, write = os.pipe()
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "zoo_core.peer_watch", str(minutes), *stop_signals.running()],
-        stdin=read,
-        close_fds=True,
-    )
-    os.close(read)
-    held = {s: signal.signal(s, signal.SIG_DFL) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        os.write(write, _DONE)
-        os.close(write)
-        for s, handler in held.items():
-            signal.signal(s, handler)
-        watcher.wait()
 
 
 def wait_for_peers(minutes: float) -> None:
@@ -115,32 +83,3 @@ def unreachable_workers(timeout: float = 2.0) -> list[str]:
             except (OSError, ValueError):
                 out.append(f"{kind} {i} ({address})")
     return out
-
-
-def _mark(folders: list[str], status: str, **extra) -> None:
-    from zoo_core.run_dir import RunDir
-
-    for folder in folders:
-        with contextlib.suppress(OSError):
-            RunDir(folder).set_status(status, **extra)
-
-
-def main(argv: list[str]) -> int:
-    minutes, folders = float(argv[0]), argv[1:]
-    parent = os.getppid()
-    ready, _, _ = select.select([0], [], [], minutes * 60)
-    if ready:
-        if os.read(0, len(_DONE)) == _DONE:
-            return 0
-        _mark(folders, "interrupted", note="stopped while waiting for the other workers")
-        return 0
-    line = _late(unreachable_workers(), minutes)
-    _mark(folders, "failed", error=line)
-    sys.stderr.write(f"Error: {line}\n")
-    sys.stderr.flush()
-    os.kill(parent, signal.SIGKILL)  # TensorFlow's preemption notifier takes SIGTERM
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

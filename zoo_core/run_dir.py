@@ -193,14 +193,7 @@ class RunDir:
         """Record what the run is doing (``running``, ``finished``, ``interrupted``,
         ``failed``, or a plugin's own word such as tune's ``pruned``), by whom (pid, host)
         and when; ``note=`` says more, and :meth:`status` returns it beside the word.
-        ``zoo runs`` reads it. A run marked running is one a forced exit marks
-        (:mod:`zoo_core.stop_signals`)."""
-        from zoo_core import stop_signals
-
-        if status == "running":
-            stop_signals.remember(str(self.path), self.set_status)
-        else:
-            stop_signals.forget(str(self.path))
+        ``zoo runs`` reads it."""
         self.write_json(
             STATUS,
             {

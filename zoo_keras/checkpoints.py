@@ -12,7 +12,6 @@ import keras
 
 from zoo_core.atomic_files import atomic_path
 from zoo_core.errors import RunError
-from zoo_core.stop_signals import heard
 
 LAST, BEST = "last.keras", "best.keras"
 
@@ -38,12 +37,7 @@ def signals_deferred(signals=(signal.SIGINT, signal.SIGTERM)):
         yield
         return
     received = []
-
-    def hold(signum, frame):
-        heard()  # handled in Python: no forced exit (zoo_core.stop_signals)
-        received.append(signum)
-
-    previous = {s: signal.signal(s, hold) for s in signals}
+    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum)) for s in signals}
     try:
         yield
     finally:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 
 from zoo_core import stop_signals
-from zoo_core.peer_watch import wait_for_peers, watch_peers
+from zoo_core.peer_watch import wait_for_peers
 from zoo_core.strategies import worker_timeout
 
 
@@ -42,8 +42,7 @@ def make_strategy(name: str):
         return tf.distribute.MirroredStrategy(devices)
     if name == "multi-worker":
         wait_for_peers(worker_timeout())  # in Python: a timeout, SIGTERM and Ctrl-C work
-        with watch_peers(worker_timeout()):  # the constructor's own (short) wait
-            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()  # now a short wait
         stop_signals.reinstall()  # TensorFlow's preemption notifier took SIGTERM
         return strategy
     return tf.distribute.get_strategy()

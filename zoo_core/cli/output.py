@@ -85,8 +85,7 @@ def given_flags(ctx: click.Context) -> set[str]:
 
 def terminate_as_interrupt() -> None:
     """SIGTERM (a scheduler, `kill`) stops a run the way Ctrl-C does: checkpoints kept, the
-    run marked interrupted, `--resume` possible; at any time, even while TensorFlow waits
-    (:mod:`zoo_core.stop_signals`)."""
+    run marked interrupted, `--resume` possible (:mod:`zoo_core.stop_signals`)."""
     from zoo_core import stop_signals
 
     stop_signals.install()

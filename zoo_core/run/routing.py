@@ -52,7 +52,8 @@ def route(
                 valid = sorted({f for c in near for f in S.field_names(c.cls.Settings)})
                 where = "this run" if reach is None else f"the {reach}s"
                 other = "" if reach is None else " (another plugin's: scope it, NAME.key=value)"
-                if reach is not None and key in components[0][0].cls.sampling_settings:
+                model = [c for c, _ in components if c.role == "model"]
+                if reach is not None and model and key in model[0].cls.sampling_settings:
                     other = f" (the model's sampling setting: model.{key}={value})"
                 raise SettingsError(S.unknown_key_message(key, valid, where) + other)
         for c in targets:
