@@ -277,7 +277,7 @@ def unknown_name_message(kind: str, name: str, available: list[str]) -> str:
     close = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     listing = ", ".join(available) if available else "(none installed)"
-    return f"unknown {kind} '{name}'.{hint} Available: {listing}. See `zoo list`."
+    return f"unknown {kind} {name!r}.{hint} Available: {listing}. See `zoo list`."
 
 
 def _first_line(doc: str | None) -> str:

@@ -151,7 +151,7 @@ def unknown_key_message(key: str, valid: list[str], owner: str = "") -> str:
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     scope = f" for {owner}" if owner else ""
     listing = ", ".join(valid) if valid else "(none)"
-    return f"unknown setting '{key}'{scope}.{hint} Valid settings: {listing}"
+    return f"unknown setting {key!r}{scope}.{hint} Valid settings: {listing}"
 
 
 def sampling_names(cls) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ numbers); where an argument is valid, the result is checked for what it promises
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -118,6 +118,7 @@ def test_figure_takes_a_name_and_its_settings(vae, name, options):
         assert fig.axes
 
 
+@example(names=["\n"], options={"\n": 1})  # a name that breaks a line: quoted
 @SETTINGS
 @given(
     names=st.lists(st.one_of(anything, st.sampled_from(["fid", "elbo", "nope"])), max_size=2),
