@@ -12,7 +12,7 @@ fixed latent points are decoded after every epoch into ``sample_progress.npz`` f
 from __future__ import annotations
 
 from zoo_core import DECODE, SAMPLE, IncompatibleError, MetricInfo
-from zoo_keras import KerasModel
+from zoo_keras import KerasModel, inference
 
 from .settings import DCGANSettings, WGANGPSettings
 
@@ -105,9 +105,7 @@ class GAN(KerasModel):
     def decode(self, z, labels=None):
         import numpy as np
 
-        images = self.net.generator.predict(
-            np.asarray(z, dtype="float32"), batch_size=1024, verbose=0
-        )
+        images = inference.outputs(self.net.generator, np.asarray(z, dtype="float32"))
         return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0)
 
     def endpoints(self, **options):

@@ -22,7 +22,7 @@ from zoo_core import (
     IncompatibleError,
     MetricInfo,
 )
-from zoo_keras import KerasModel
+from zoo_keras import KerasModel, inference
 
 from .settings import VAESettings
 
@@ -210,7 +210,7 @@ class ConvVAE(KerasModel):
         import numpy as np
 
         y = self._onehot(labels)
-        z_mean, _ = self.net.encoder.predict(x if y is None else [x, y], batch_size=1024, verbose=0)
+        z_mean, _ = inference.outputs(self.net.encoder, x if y is None else [x, y])
         return np.asarray(z_mean)
 
     def decode(self, z, labels=None):
@@ -219,7 +219,7 @@ class ConvVAE(KerasModel):
 
         z = np.asarray(z, dtype="float32")
         y = self._onehot(labels)
-        logits = self.net.decoder.predict(z if y is None else [z, y], batch_size=1024, verbose=0)
+        logits = inference.outputs(self.net.decoder, z if y is None else [z, y])
         return np.asarray(tf.sigmoid(logits))
 
     def log_likelihood(
