@@ -127,12 +127,16 @@ def decode(lib: Library, ref, z, label=None) -> tuple[np.ndarray, float]:
     model = _model(lib, ref)
     if DECODE not in model.capabilities:
         raise IncompatibleError(f"model '{model.name}' cannot decode a latent point")
-    shape = model.latent_shape
+    shape = tuple(model.latent_shape)
+    size = int(np.prod(shape))
     try:
-        point = np.asarray(z, dtype="float32").reshape((1, *shape))
-    except (TypeError, ValueError):
-        size = int(np.prod(shape))
-        raise UsageError(f"a latent point of '{model.name}' has {size} values") from None
+        with np.errstate(over="ignore"):  # beyond float32: infinite, refused as such below
+            values = np.asarray(z, dtype="float32")
+    except (TypeError, ValueError, OverflowError):
+        raise UsageError(f"a latent point of '{model.name}' is {size} numbers") from None
+    if values.size != size:
+        raise UsageError(f"a latent point of '{model.name}' has {size} values; got {values.size}")
+    point = values.reshape((1, *shape))  # then checked by the API (finite values)
     with lib.lock:
         start = time.perf_counter()
         image = model.decode(point, label=_label(model, label))

@@ -100,9 +100,10 @@ def demo(runs, root, port, host, cache):
         lib = Library(root, shipped(), cache_size=cache)
     if not is_loopback(host):
         err.print(
-            f"warning: serving on {host}: anyone who can reach this address can run the models"
+            f"warning: serving on {host}: anyone who can reach this address can run the models",
+            soft_wrap=True,
         )
-    err.print(f"offering {len(lib.offered())} runs; Ctrl-C stops the page")
+    err.print(f"offering {len(lib.offered())} runs; Ctrl-C stops the page", soft_wrap=True)
     page = start(lib, host, port, block=False)
     click.echo(page.local_url)
     try:

@@ -9,7 +9,6 @@ that class is chosen. Each public event is an API endpoint named as the page nam
 error in a request is shown in the page as its one-line message, never a traceback.
 """
 
-
 import functools
 
 from zoo_core import DECODE, SAMPLE
@@ -120,10 +119,19 @@ def build(lib: Library):
                         e_seed = gr.Number(0, precision=0, minimum=0, label="seed")
                         e_from_seed = gr.Button("start from this seed")
                     sliders = [
-                        gr.Slider(-4, 4, value=0, step=0.05, label=f"z[{i}]", visible=False)
+                        gr.Slider(
+                            -4,
+                            4,
+                            value=0,
+                            step=0.05,
+                            label=f"z[{i}]",
+                            visible=False,
+                            elem_id=f"z{i}",
+                        )  # fmt: skip
                         for i in range(actions.MAX_SLIDERS)
                     ]
                     e_point = gr.JSON([], label="latent point")
+                    e_go = gr.Button("decode this point")
                 with gr.Column(scale=1):
                     e_image = gr.Image(
                         label="decoded", format="png", interactive=False, elem_id="decoded"
@@ -135,6 +143,7 @@ def build(lib: Library):
                         interactive=False,
                         visible=False,
                         elem_id="manifold",
+                        height=360,
                     )
             with gr.Accordion("Interpolate between two seeds", open=True):
                 with gr.Row():
@@ -180,12 +189,13 @@ def build(lib: Library):
             c_table = gr.Dataframe(label="side by side", interactive=False)
             c_plot = gr.Plot(label="curves")
 
-        _wire_sample(page, lib, s_model, s_n, s_seed, s_label, s_settings, s_go, s_grid, s_time, s_file,
-                     pool)  # fmt: skip
-        explore = (e_model, e_label, e_seed, e_from_seed, sliders, e_point, e_image, e_ms, e_map)
+        sample = (s_model, s_n, s_seed, s_label, s_settings, s_go, s_grid, s_time, s_file, pool)
+        _wire_sample(page, lib, *sample)
+        explore = (e_model, e_label, e_seed, e_from_seed, sliders, e_point, e_go, e_image, e_ms,
+                   e_map)  # fmt: skip
         _wire_explore(page, lib, *explore)
-        _wire_rest(page, lib, e_model, e_label, i_a, i_b, i_steps, i_go, i_strip, f_model, f_name, f_go,
-                   f_plot)  # fmt: skip
+        rest = (e_model, e_label, i_a, i_b, i_steps, i_go, i_strip, f_model, f_name, f_go, f_plot)
+        _wire_rest(page, lib, *rest)
         _wire_runs(lib, r_refresh, r_table, r_board, r_pick, r_go, r_config, r_numbers, r_curves,
                    r_figures, r_card, c_a, c_b, c_go, c_table, c_plot)  # fmt: skip
         page.load(guarded(lambda: _tables(lib)), None, [r_table, r_board],
@@ -234,7 +244,7 @@ def _wire_sample(page, lib, model, n, seed, label, settings, go, grid, took, fil
     page.load(guarded(chosen), model, [label, *widgets], api_visibility="private")
 
 
-def _wire_explore(page, lib, model, label, seed, from_seed, sliders, point, image, ms, the_map):
+def _wire_explore(page, lib, model, label, seed, from_seed, sliders, point, go, image, ms, the_map):
     import gradio as gr
 
     def shown_point(ref, seed_value):
@@ -249,41 +259,44 @@ def _wire_explore(page, lib, model, label, seed, from_seed, sliders, point, imag
         picture = actions.manifold(lib, ref, label=None) if has_map else None
         return [_label_update(info), *updates, z, gr.update(visible=has_map, value=picture)]
 
-    def moved(current, *values):
-        z = list(current or [])
+    def with_sliders(current, values) -> list[float]:
+        z = [float(v) for v in (current or [])]
         for i, v in enumerate(values[: len(z)]):
             z[i] = float(v)
         return z
-
-    def clicked(ref, picture, current, evt: gr.SelectData):
-        import numpy as np
-
-        height, width = np.asarray(picture).shape[:2]
-        z01 = actions.point_at(evt.index[0], evt.index[1], (width, height))
-        z = list(current or [0.0, 0.0])
-        z[:2] = z01
-        return [*(gr.update(value=v) for v in z01), z]
 
     def decoded(ref, lab, z):
         picture, took = actions.decode(lib, ref, z, lab)
         return picture, f"decoded in {took:.1f} ms (server)"
 
+    def dragged(ref, lab, current, *values):
+        z = with_sliders(current, values)
+        if not z:  # the page is still loading the model's point
+            return gr.update(), gr.update(), gr.update()
+        return (*decoded(ref, lab, z), z)
+
+    def clicked(ref, lab, picture, current, evt: gr.SelectData):
+        import numpy as np
+
+        height, width = np.asarray(picture).shape[:2]
+        z01 = actions.point_at(evt.index[0], evt.index[1], (width, height))
+        z = [float(v) for v in (current or [0.0, 0.0])]
+        z[:2] = z01
+        return (*(gr.update(value=v) for v in z01), *decoded(ref, lab, z), z)
+
     outs = [label, *sliders, point, the_map]
-    start = [page.load, model.change, from_seed.click]
-    gr.on(start, guarded(shown_point), [model, seed], outs, api_visibility="private").then(
+    loaded = [page.load, model.change, from_seed.click]
+    gr.on(loaded, guarded(shown_point), [model, seed], outs, api_visibility="private").then(
         guarded(decoded), [model, label, point], [image, ms], api_visibility="private"
     )
-    for s in sliders:
-        s.change(
-            guarded(moved), [point, *sliders], point, api_visibility="private",
-            show_progress="hidden", trigger_mode="always_last",
-        )  # fmt: skip
-    the_map.select(guarded(clicked), [model, the_map, point], [*sliders[:2], point],
-                   api_visibility="private")  # fmt: skip
     gr.on(
-        [point.change, label.change], guarded(decoded), [model, label, point], [image, ms],
-        api_name="decode", show_progress="hidden", trigger_mode="always_last",
+        [*(s.release for s in sliders), *(s.input for s in sliders), label.input],
+        guarded(dragged), [model, label, point, *sliders], [image, ms, point],
+        api_visibility="private", show_progress="hidden", trigger_mode="always_last",
     )  # fmt: skip
+    the_map.select(guarded(clicked), [model, label, the_map, point],
+                   [*sliders[:2], image, ms, point], api_visibility="private")  # fmt: skip
+    go.click(guarded(decoded), [model, label, point], [image, ms], api_name="decode")
 
 
 def _wire_rest(page, lib, model, label, a, b, steps, go, strip, f_model, f_name, f_go, plot):

@@ -57,7 +57,8 @@ def run_page(lib: Library, ref) -> dict:
         "history": metrics.get("history") or [],
         "test": metrics.get("test") or {},
         "evaluations": metrics.get("eval") or {},
-        "figures": sorted(str(p) for p in (folder / "figures").glob("*.png")),
+        "figures": sorted(str(p) for p in folder.glob("*.png"))  # a package's sample grid
+        + sorted(str(p) for p in (folder / "figures").glob("*.png")),
         "card": card.read_text(encoding="utf-8")
         if card.is_file()
         else f"No model card yet: `zoo card {ref}` writes one.",
