@@ -8,11 +8,13 @@ BIN     := $(VENV)/bin
 DATA    := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 EMOJI   := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 EMOJI_GROUPS := /usr/share/unicode/emoji/emoji-test.txt
+# the browser that tests/plugins/zoo_demo/test_browser.py drives (headless, through Playwright)
+CHROMIUM := /usr/bin/chromium
 # two pytest workers (pytest-xdist), each test taken by whichever worker is free (a contract
 # class's tiny run trains at most once per worker: ModelContractTests.keep_tiny_run)
 PYTEST_ARGS ?= -m "not slow" -n 2 --dist worksteal
 
-.PHONY: run test test-all coverage install setup data bench clean
+.PHONY: run test test-all coverage install setup data browser bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,10 +34,14 @@ data:
 	@test -f $(DATA) -a -f $(EMOJI) -a -f $(EMOJI_GROUPS) || { apt-get update && \
 	  apt-get install -y dataset-fashion-mnist fonts-noto-color-emoji unicode-data; }
 
+# Debian's Chromium, for the tests only: the demo page's browser test drives it headless
+browser:
+	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y chromium; }
+
 run: install data
 	$(BIN)/zoo run vae --dataset fashion_mnist
 
-test: setup data
+test: setup data browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-all: PYTEST_ARGS =

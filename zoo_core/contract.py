@@ -320,20 +320,20 @@ def _refuse_missing(required, model_cls) -> None:
     if verbs:
         raise IncompatibleError(f"needs a model that can {' and '.join(verbs)}")
     if others:
-        raise IncompatibleError(
-            f"needs a model with the {' and '.join(others)} "
-            f"capabilit{'ies' if len(others) > 1 else 'y'}"
-        )
+        plural = "ies" if len(others) > 1 else "y"
+        raise IncompatibleError(f"needs a model with the {' and '.join(others)} capabilit{plural}")
 
 
 class Visualizer:
     """Draws one figure from a trained model. :attr:`requires`: the model capabilities it
     needs; :attr:`needs_dataset`: it draws the run's data (a model trained on no dataset is
-    refused); :meth:`check_model` refuses before training, and may refuse more."""
+    refused); :attr:`measures`: it samples hundreds of images or more to measure the model
+    (``zoo demo`` does not draw it on request); :meth:`check_model` refuses before training."""
 
     Settings: ClassVar[type] = NoSettings
     requires: ClassVar[frozenset[str]] = frozenset()
     needs_dataset: ClassVar[bool] = False
+    measures: ClassVar[bool] = False
 
     def __init__(self, settings=None):
         self.settings = settings if settings is not None else self.Settings()

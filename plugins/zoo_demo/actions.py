@@ -192,13 +192,14 @@ def interpolate(lib: Library, ref, seed_a=0, seed_b=1, steps=8, label=None) -> n
 
 def figures_for(lib: Library, ref) -> list[str]:
     """The visualizers that can draw this model (its family's figures and the shared
-    ones), as ``zoo viz`` would accept them; the curves are on the Runs tab."""
+    ones), as ``zoo viz`` would accept them, except those that measure (minutes of sampling,
+    :attr:`~zoo_core.Visualizer.measures`); the curves are on the Runs tab."""
     from zoo_core import plugins
 
     model = _model(lib, ref).plugin
     names = []
     for entry in plugins.get_registry().entries("visualizer"):
-        if entry.name == "curves":
+        if entry.name == "curves" or entry.cls.measures:  # curves: on the Runs tab
             continue
         try:
             entry.cls.check_model(type(model), model.settings, model.data_spec)

@@ -25,7 +25,7 @@ def is_loopback(host: str) -> bool:
 
 def shipped() -> list[str]:
     """Every shipped model that draws images, as ``pretrained:NAME`` (what the page offers
-    when nothing is named and the root holds no runs)."""
+    beside the root's runs when no run is named)."""
     from zoo_core import DECODE, SAMPLE, plugins
     from zoo_core.pretrained import listing
 
@@ -48,6 +48,7 @@ def start(lib, host: str = LOOPBACK, port: int | None = None, *, block: bool = T
     from zoo_demo.page import build
 
     page = build(lib)
+    page.zoo_library = lib  # what it serves, for a caller that drives it (tests, benchmarks)
     page.queue(default_concurrency_limit=1)
     page.launch(
         server_name=host,
@@ -87,17 +88,15 @@ def start(lib, host: str = LOOPBACK, port: int | None = None, *, block: bool = T
 )
 def demo(runs, root, port, host, cache):
     """A page to look at models: sample with every sampling setting, drag through a latent
-    space, browse and compare runs. With no RUN and no runs under --root, the shipped models
-    are offered."""
+    space, browse and compare runs. Offered: the RUNs named (default: every shipped model
+    that draws images) and the runs under --root."""
     try:
         import gradio  # noqa: F401
     except ImportError:
         raise UsageError("zoo demo needs Gradio: pip install 'zoo[demo]'") from None
     from zoo_demo.library import Library
 
-    lib = Library(root, list(runs), cache_size=cache)
-    if not lib.offered():
-        lib = Library(root, shipped(), cache_size=cache)
+    lib = Library(root, list(runs) or shipped(), cache_size=cache)
     if not is_loopback(host):
         err.print(
             f"warning: serving on {host}: anyone who can reach this address can run the models",

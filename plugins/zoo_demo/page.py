@@ -10,6 +10,7 @@ error in a request is shown in the page as its one-line message, never a traceba
 """
 
 import functools
+from pathlib import Path
 
 from zoo_core import DECODE, SAMPLE
 from zoo_core.errors import ZooError
@@ -91,6 +92,7 @@ def build(lib: Library):
                         value=samplers[0] if samplers else None,
                         label="model",
                         allow_custom_value=True,
+                        elem_id="sample-model",
                     )
                     s_n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="n (images)")
                     s_seed = gr.Number(0, precision=0, minimum=0, label="seed")
@@ -151,7 +153,9 @@ def build(lib: Library):
                     i_b = gr.Number(1, precision=0, minimum=0, label="seed B")
                     i_steps = gr.Slider(2, 32, value=10, step=1, label="steps")
                     i_go = gr.Button("Interpolate")
-                i_strip = gr.Image(label="A ... B", format="png", interactive=False)
+                i_strip = gr.Image(
+                    label="A ... B", format="png", interactive=False, elem_id="strip"
+                )
             with gr.Accordion("Figures of this model", open=False):
                 with gr.Row():
                     f_model = gr.Dropdown(
@@ -180,8 +184,11 @@ def build(lib: Library):
                 r_config = gr.JSON(label="config")
                 r_numbers = gr.JSON(label="test and evaluated metrics")
             r_curves = gr.LinePlot(x="epoch", y="value", color="metric", label="curves")
-            r_figures = gr.Gallery(label="figures", columns=3)
-            r_card = gr.Markdown()
+            r_figures = gr.Gallery(
+                label="figures", columns=4, height=320, object_fit="contain", elem_id="run-figures"
+            )
+            with gr.Accordion("model card", open=False):
+                r_card = gr.Markdown(elem_id="run-card")
             with gr.Row():
                 c_a = gr.Dropdown(everything, label="compare", allow_custom_value=True)
                 c_b = gr.Dropdown(everything, label="with", allow_custom_value=True)
@@ -198,6 +205,19 @@ def build(lib: Library):
         _wire_rest(page, lib, *rest)
         _wire_runs(lib, r_refresh, r_table, r_board, r_pick, r_go, r_config, r_numbers, r_curves,
                    r_figures, r_card, c_a, c_b, c_go, c_table, c_plot)  # fmt: skip
+
+        def offered_again():
+            every = [item.reference for item in lib.offered()]
+            lists = (every, every, every, lib.offering(SAMPLE), lib.offering(DECODE))
+            return [gr.update(choices=c) for c in (*lists, lists[3])]
+
+        # runs trained since the page started appear in every list
+        r_refresh.click(
+            guarded(offered_again),
+            None,
+            [r_pick, c_a, c_b, s_model, e_model, f_model],
+            api_visibility="private",
+        )
         page.load(guarded(lambda: _tables(lib)), None, [r_table, r_board],
                   api_visibility="private")  # fmt: skip
     return page
@@ -329,6 +349,13 @@ def _tables(lib):
     return pd.DataFrame(runs.runs_table(lib)), pd.DataFrame(runs.leaderboard(lib))
 
 
+def _picture(path):
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
 def _wire_runs(lib, refresh, table, board, pick, go, config, numbers, curves, figures, card,
                a, b, c_go, c_table, c_plot):  # fmt: skip
     import pandas as pd
@@ -340,7 +367,10 @@ def _wire_runs(lib, refresh, table, board, pick, go, config, numbers, curves, fi
         page = runs.run_page(lib, ref)
         points = pd.DataFrame(runs.curves(page["history"]), columns=["epoch", "metric", "value"])
         numbers_ = {"test": page["test"], "evaluations": page["evaluations"]}
-        return page["config"], numbers_, points, page["figures"], page["card"]
+        # as pictures, not paths: Gradio serves files only from its own folders, and a run
+        # may live anywhere (a shipped model's working copy is in the user's cache)
+        shown = [(_picture(p), Path(p).name) for p in page["figures"]]
+        return page["config"], numbers_, points, shown, page["card"]
 
     go.click(guarded(opened), pick, [config, numbers, curves, figures, card], api_name="run")
 

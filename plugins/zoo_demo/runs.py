@@ -59,10 +59,20 @@ def run_page(lib: Library, ref) -> dict:
         "evaluations": metrics.get("eval") or {},
         "figures": sorted(str(p) for p in folder.glob("*.png"))  # a package's sample grid
         + sorted(str(p) for p in (folder / "figures").glob("*.png")),
-        "card": card.read_text(encoding="utf-8")
+        "card": without_front_matter(card.read_text(encoding="utf-8"))
         if card.is_file()
         else f"No model card yet: `zoo card {ref}` writes one.",
     }
+
+
+def without_front_matter(card: str) -> str:
+    """A model card's Markdown without its leading ``---`` metadata block (what a hub
+    reads; on the page it would show as a paragraph of keys)."""
+    if card.startswith("---\n"):
+        end = card.find("\n---", 4)
+        if end != -1:
+            return card[end + 4 :].lstrip("\n")
+    return card
 
 
 def curves(history: list[dict]) -> list[dict]:

@@ -140,6 +140,7 @@ class StepsTradeoff(Visualizer):
 
     Settings = TradeoffSettings
     requires = frozenset({SAMPLE})
+    measures = True  # an FID per panel: hundreds of samples each
 
     @classmethod
     def check_model(cls, model_cls, settings, data_spec=None):

@@ -47,6 +47,28 @@ def test_moving_a_latent_slider_changes_the_decoded_image(served, browser, tmp_p
     tab.close()
 
 
+def test_a_click_on_the_2d_latent_space_decodes_the_point_under_it(served, browser):
+    page, _, _ = served
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(page.local_url)
+    tab.get_by_role("tab", name="Explore").click()
+    the_map = tab.locator("#manifold img")  # vae_2d: 15 x 15 cells over [-3, 3]^2
+    the_map.wait_for(timeout=60_000)
+    tab.locator("#decoded img").wait_for(timeout=60_000)
+    before = tab.locator("#decoded img").get_attribute("src")
+    box = the_map.bounding_box()
+    # the middle of the top-right cell: z = (3, 3)
+    the_map.click(position={"x": box["width"] * 14.5 / 15, "y": box["height"] * 0.5 / 15})
+    tab.wait_for_function(
+        "s => document.querySelector('#decoded img').getAttribute('src') !== s",
+        arg=before,
+        timeout=30_000,
+    )
+    z = [float(tab.locator(f"#z{i} input[type=number]").input_value()) for i in (0, 1)]
+    assert z == pytest.approx([3.0, 3.0], abs=0.05)
+    tab.close()
+
+
 def test_an_error_is_shown_in_the_page_as_its_message(served, browser):
     page, _, _ = served
     tab = browser.new_page()

@@ -38,15 +38,15 @@ def invoke(*args):
     return CliRunner().invoke(cli, ["demo", *args])
 
 
-def test_it_serves_on_loopback_and_with_nothing_to_offer_offers_the_shipped_models(
-    started, tmp_path
-):
+def test_it_serves_on_loopback_the_shipped_models_and_the_runs_under_its_root(started, tmp_path):
     pytest.importorskip("gradio")
-    result = invoke("--root", str(tmp_path / "none"))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "config.json").write_text('{"model": {"name": "vae_2d"}}')
+    result = invoke("--root", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert started[0]["host"] == "127.0.0.1"
     refs = [o.reference for o in started[0]["lib"].offered()]
-    assert "pretrained:vae_2d" in refs and "pretrained:ddpm" in refs
+    assert "pretrained:vae_2d" in refs and "pretrained:ddpm" in refs and refs[-1] == "mine"
     assert "pretrained:dqn" not in refs  # an agent draws no images
     assert "warning" not in result.output
     assert "http://127.0.0.1:7860/" in result.output
@@ -54,8 +54,10 @@ def test_it_serves_on_loopback_and_with_nothing_to_offer_offers_the_shipped_mode
 
 def test_another_host_is_served_with_a_one_line_warning(started, tmp_path):
     pytest.importorskip("gradio")
-    result = invoke("pretrained:vae_2d", "--host", "0.0.0.0", "--port", "8123")
+    result = invoke("pretrained:vae_2d", "--host", "0.0.0.0", "--port", "8123", "--root",
+                    str(tmp_path))  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert [o.reference for o in started[0]["lib"].offered()] == ["pretrained:vae_2d"]
     assert started[0]["host"] == "0.0.0.0" and started[0]["port"] == 8123
     warning = [line for line in result.output.splitlines() if line.startswith("warning")]
     assert warning == [

@@ -142,15 +142,19 @@ def test_the_runs_tables_list_what_the_page_offers(client):
     assert "fid" in board["headers"] and len(board["data"]) == 3
 
 
-def test_a_run_page_and_two_runs_side_by_side(client):
+def test_a_run_page_and_two_runs_side_by_side(served, client):
     config, numbers, curves, figures, card = client.predict("pretrained:vae_2d", api_name="/run")
     assert config["model"]["name"] == "vae_2d"
     assert "fid" in numbers["evaluations"]
     assert curves["columns"] == ["epoch", "metric", "value"]
     epochs = {row[0] for row in curves["data"]}
     assert epochs == set(range(1, config["model"]["settings"]["epochs"] + 1))
-    assert [Path(f["image"]).name for f in figures] == ["samples.png"]
-    assert card.startswith("---") or "vae_2d" in card
+    assert [f["caption"] for f in figures] == ["samples.png"]
+    assert (
+        picture(figures[0]["image"]).shape[:2]
+        == picture(Path(served[1].resolve("pretrained:vae_2d")) / "samples.png").shape[:2]
+    )
+    assert card.startswith("# vae_2d") and "license:" not in card  # the hub's metadata left out
     table, _ = client.predict("pretrained:vae_2d", "pretrained:cvae_2d", api_name="/compare")
     rows = {row[0]: row[1:] for row in table["data"]}
     assert rows["model"] == ["vae_2d", "cvae_2d"]
