@@ -63,6 +63,7 @@ bench: setup data
 	$(BIN)/python bench/iwae.py --repeats 3
 	$(BIN)/python bench/ddpm_throughput.py --model flow_matching
 	$(BIN)/python bench/samplers.py pretrained:ddpm pretrained:flow_matching --n 1000
+	$(BIN)/python bench/demo.py latency --repeats 30
 	@test -d /tmp/folder50k || $(BIN)/python bench/image_folder.py make /tmp/folder50k
 	$(BIN)/python bench/image_folder.py compare /tmp/folder50k
 	$(BIN)/python bench/summary.py

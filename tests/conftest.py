@@ -203,3 +203,31 @@ class OnColourFolder(ModelContractTests):
 
     def install(self, stack, folder):
         write_colour_folder(COLOUR_FOLDER)
+
+
+#: the runs the demo page's tests serve: an unconditional VAE, a conditional one, a
+#: diffusion model with sampling settings
+DEMO_NAMED = ["pretrained:vae_2d", "pretrained:cvae_2d", "pretrained:ddpm"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """``(page, library, root)``: ``zoo demo``'s page on a free loopback port over
+    :data:`DEMO_NAMED` and an empty root, stopped after the module."""
+    import socket
+
+    pytest.importorskip("gradio", reason="the page needs the demo extra (gradio)")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ZOO_CACHE", str(tmp_path_factory.getbasetemp() / "zoo-cache"))
+        from zoo_demo.command import start
+        from zoo_demo.library import Library
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        root = tmp_path_factory.mktemp("demo-root")
+        page = start(Library(root, DEMO_NAMED, cache_size=2), port=port, block=False)
+        try:
+            yield page, page.zoo_library, root
+        finally:
+            page.close()
