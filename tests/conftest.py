@@ -226,7 +226,7 @@ def served(tmp_path_factory):
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         root = tmp_path_factory.mktemp("demo-root")
-        page = start(Library(root, DEMO_NAMED, cache_size=2), port=port, block=False)
+        page = start(Library(root, DEMO_NAMED, cache_size=3), port=port, block=False)
         try:
             yield page, page.zoo_library, root
         finally:

@@ -11,9 +11,7 @@ and sampling settings converted and range-checked by the model's own declaration
 from __future__ import annotations
 
 import math
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,7 +104,7 @@ def sample(lib: Library, ref, n=16, seed=0, label=None, settings: dict | None = 
         start = time.perf_counter()
         images = model.sample(n, seed=seed, label=_label(model, label), **options)
         seconds = time.perf_counter() - start
-    out = Path(tempfile.mkdtemp(prefix="zoo-demo-")) / f"{model.name}-seed{seed}-n{n}.npz"
+    out = lib.scratch / f"{model.name}-seed{seed}-n{n}.npz"
     np.savez_compressed(out, images=images, seed=seed, **{k: str(v) for k, v in options.items()})
     used = ", ".join(f"{k}={v}" for k, v in options.items())
     message = f"{n} images in {seconds:.2f} s (server){'; ' + used if used else ''}"

@@ -13,6 +13,7 @@ not hold them all.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ class Library:
             self.named[str(ref)] = folder
         self._loaded: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.RLock()
+        # files a request hands to the page (a sample's .npz): one folder, gone at exit
+        self._scratch = tempfile.TemporaryDirectory(prefix="zoo-demo-")
+        self.scratch = Path(self._scratch.name)
 
     # -- what may be opened ---------------------------------------------------------------
     def offered(self) -> list[Offered]:

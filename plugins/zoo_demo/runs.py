@@ -5,7 +5,6 @@ read."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from zoo_core.errors import RunError, UsageError
@@ -57,12 +56,19 @@ def run_page(lib: Library, ref) -> dict:
         "history": metrics.get("history") or [],
         "test": metrics.get("test") or {},
         "evaluations": metrics.get("eval") or {},
-        "figures": sorted(str(p) for p in folder.glob("*.png"))  # a package's sample grid
-        + sorted(str(p) for p in (folder / "figures").glob("*.png")),
+        "figures": figures_in(folder),
         "card": without_front_matter(card.read_text(encoding="utf-8"))
         if card.is_file()
         else f"No model card yet: `zoo card {ref}` writes one.",
     }
+
+
+def figures_in(folder: Path) -> list[str]:
+    """The run's pictures: a package's sample grid beside its files, then ``figures/``; a
+    link that leads out of the run is left out."""
+    inside = folder.resolve()
+    found = sorted(folder.glob("*.png")) + sorted((folder / "figures").glob("*.png"))
+    return [str(p) for p in found if p.resolve().is_relative_to(inside)]
 
 
 def without_front_matter(card: str) -> str:
@@ -97,7 +103,7 @@ def compare(lib: Library, first, second) -> tuple[list[dict], object]:
     if first == second:
         raise UsageError("choose two different runs to compare")
     paths = [str(lib.resolve(first)), str(lib.resolve(second))]
-    out = Path(tempfile.mkdtemp(prefix="zoo-demo-")) / "compare.png"
+    out = lib.scratch / "compare.png"
     rows, _, fig = compare_runs(paths, out, keep_figure=True, group=False)
     table = [
         {"": key, first: rows[0].get(key), second: rows[1].get(key)}

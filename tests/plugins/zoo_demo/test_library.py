@@ -77,3 +77,15 @@ def test_a_cache_of_no_models_and_a_named_folder_that_is_no_run_are_refused(tmp_
         Library(tmp_path, [], cache_size=0)
     with pytest.raises(ZooError, match="is not a run folder"):
         Library(tmp_path, [str(tmp_path)])
+
+
+def test_a_runs_page_shows_its_own_pictures_and_not_a_link_out_of_it(tmp_path):
+    from zoo_demo.runs import figures_in
+
+    run = fake_run(tmp_path / "runs" / "mine")
+    (run / "figures").mkdir()
+    (run / "samples.png").write_bytes(b"png")
+    (run / "figures" / "manifold.png").write_bytes(b"png")
+    (tmp_path / "secret.png").write_bytes(b"png")
+    os.symlink(tmp_path / "secret.png", run / "figures" / "zz-link.png")
+    assert figures_in(run) == [str(run / "samples.png"), str(run / "figures" / "manifold.png")]

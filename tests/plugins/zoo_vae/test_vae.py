@@ -357,6 +357,7 @@ def test_cli_end_to_end_on_the_real_data_with_default_figures(variant, tmp_path,
         assert drawn.stdout.strip().endswith("traversal.png")
 
 
+@pytest.mark.slow  # 25 s on 2 cores: make test-all
 def test_train_split_all_trains_on_everything_without_a_test_pass(tmp_path):
     run, test, _ = runner.execute(
         plan(epochs=1, sets=["train_split=all"]), QUIET, out=str(tmp_path / "all")
