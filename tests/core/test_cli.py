@@ -145,6 +145,7 @@ def test_listing_and_describing_never_import_tensorflow(args):
     assert _imports_after(args) == "TF_NOT_LOADED"
 
 
+@pytest.mark.slow  # trains in a fresh process (10 s): make test-all
 def test_the_import_check_can_fail(tmp_path):
     """The same probe reports TF_LOADED for a command that trains."""
     require_debian_data()
