@@ -65,6 +65,39 @@ class Sampler:
         """From the noise ``x``, yield the state after each step; the last is the sample."""
         raise NotImplementedError
 
+    def loop(self, x, predict, noise=None):
+        """The sampler as one graph loop (``tf.while_loop``) for an export: the updates of
+        :meth:`run`, their per-step numbers gathered from constant tables, so a graph of 50
+        or 1,000 steps is as small as one of 10. ``predict(x, t)`` is traced once, with
+        ``t`` a scalar tensor; ``noise``: a stochastic sampler's draws ``(n, nfe, *image)``,
+        step ``i`` taking ``noise[:, i]`` as :class:`GivenNoise` hands them to :meth:`run`.
+        Returns the sample (the last state)."""
+        raise NotImplementedError(f"{self.name} has no graph loop")
+
+
+def graph_loop(count: int, body, state):
+    """``state = body(i, state)`` for ``i`` in ``0..count-1`` as one ``tf.while_loop`` (the
+    graph holds ``body`` once, whatever ``count`` is)."""
+    import tensorflow as tf
+
+    if count <= 0:
+        return state
+    _, *state = tf.while_loop(
+        lambda i, *_: i < count,
+        lambda i, *s: (i + 1, *body(i, *s)),
+        (tf.constant(0), *state),
+    )
+    return tuple(state)
+
+
+def table(rows) -> object:
+    """Per-step numbers as a float32 constant ``(steps, k)``: each value rounded to float32
+    as :meth:`Sampler.run` rounds it (``np.float32(...)``), so the loop computes what the
+    unrolled steps compute."""
+    import tensorflow as tf
+
+    return tf.constant(np.asarray(rows, dtype="float64").astype("float32"))
+
 
 class VPSampler(Sampler):
     """A sampler of a variance-preserving model that predicts the noise ``eps`` at integer

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import VPSampler
+from .base import VPSampler, graph_loop, table
 
 
 class DDIM(VPSampler):
@@ -36,3 +36,32 @@ class DDIM(VPSampler):
             if sigma > 0:
                 x = x + np.float32(sigma) * rng.standard_normal(x.shape, dtype="float32")
             yield x
+
+    def loop(self, x, predict, noise=None):
+        import tensorflow as tf
+
+        if self.stochastic and noise is None:
+            raise ValueError(f"{self.name} with eta > 0 draws noise: give its draws")
+        steps = self.timesteps()
+        rows = []
+        for t, t_prev in steps:
+            ab_t, ab_prev = self.abar(t), self.abar(t_prev)
+            sigma = self.eta * np.sqrt((1.0 - ab_prev) / (1.0 - ab_t) * (1.0 - ab_t / ab_prev))
+            direction = np.sqrt(max(1.0 - ab_prev - sigma * sigma, 0.0))
+            rows.append((np.sqrt(ab_t), np.sqrt(1.0 - ab_t), np.sqrt(ab_prev), direction, sigma))
+        coef = table(rows)
+        times = tf.constant([t for t, _ in steps], tf.int32)
+
+        def body(i, x):
+            a, s, a_prev, direction, sigma = tf.unstack(coef[i])
+            eps = predict(x, times[i])
+            x0 = (x - s * eps) / a
+            if self.clip:
+                x0 = tf.clip_by_value(x0, -1.0, 1.0)
+                eps = (x - a * x0) / s
+            x = a_prev * x0 + direction * eps
+            if noise is not None:  # the last step's sigma is 0: no noise, as run() draws none
+                x = x + sigma * noise[:, i]
+            return (x,)
+
+        return graph_loop(len(steps), body, (x,))[0]

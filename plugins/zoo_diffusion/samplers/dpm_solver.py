@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import VPSampler
+from .base import VPSampler, graph_loop, table
 
 
 class DPMSolverPP2M(VPSampler):
@@ -63,3 +63,45 @@ class DPMSolverPP2M(VPSampler):
             x = np.float32(ratio) * x - np.float32(np.sqrt(ab_prev) * np.expm1(-h)) * d
             previous = (x0, h)
             yield x
+
+    def loop(self, x, predict, noise=None):
+        import tensorflow as tf
+
+        steps = self.timesteps()  # the last goes to the clean image
+        rows, h_before = [], None
+        for t, t_prev in steps[:-1]:
+            ab_t, ab_prev = self.abar(t), self.abar(t_prev)
+            h = self.log_snr(t_prev) - self.log_snr(t)
+            r = h_before / h if h_before is not None else None
+            rows.append(
+                (
+                    np.sqrt(ab_t),
+                    np.sqrt(1.0 - ab_t),
+                    np.sqrt((1.0 - ab_prev) / (1.0 - ab_t)),
+                    np.sqrt(ab_prev) * np.expm1(-h),
+                    1.0 + 0.5 / r if r else 1.0,
+                    0.5 / r if r else 0.0,
+                )
+            )
+            h_before = h
+        times = tf.constant([t for t, _ in steps], tf.int32)
+
+        def x0_of(x, t, a, s):
+            eps = predict(x, t)
+            x0 = (x - s * eps) / a
+            return tf.clip_by_value(x0, -1.0, 1.0) if self.clip else x0
+
+        if rows:
+            coef = table(rows)
+
+            def body(i, x, x0_before):
+                a, s, ratio, c, k_now, k_before = tf.unstack(coef[i])
+                x0 = x0_of(x, times[i], a, s)
+                d = k_now * x0 - k_before * x0_before  # the first step: 1 and 0, DDIM's
+                return ratio * x - c * d, x0
+
+            x, _ = graph_loop(len(rows), body, (x, tf.zeros_like(x)))
+        t_last = steps[-1][0]
+        ab = self.abar(t_last)
+        a, s = np.float32(np.sqrt(ab)), np.float32(np.sqrt(1.0 - ab))
+        return x0_of(x, times[-1], a, s)  # the clean image: first order

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import FlowSampler
+from .base import FlowSampler, graph_loop, table
 
 
 class Euler(FlowSampler):
@@ -19,3 +19,15 @@ class Euler(FlowSampler):
         for i in range(len(t) - 1):
             x = x + np.float32(t[i + 1] - t[i]) * predict(x, float(t[i]))
             yield x
+
+    def loop(self, x, predict, noise=None):
+        import tensorflow as tf
+
+        t = self.times()
+        coef = table([(t[i], t[i + 1] - t[i]) for i in range(len(t) - 1)])
+
+        def body(i, x):
+            now, h = tf.unstack(coef[i])
+            return (x + h * predict(x, now),)
+
+        return graph_loop(len(t) - 1, body, (x,))[0]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import FlowSampler
+from .base import FlowSampler, graph_loop, table
 
 
 class Heun(FlowSampler):
@@ -40,3 +40,19 @@ class Heun(FlowSampler):
             else:
                 x = x + h * 0.5 * (d + predict(x + h * d, float(t[i + 1])))
             yield x
+
+    def loop(self, x, predict, noise=None):
+        import tensorflow as tf
+
+        t = self.times()
+        last = len(t) - 2
+        coef = table([(t[i], t[i + 1], t[i + 1] - t[i]) for i in range(len(t) - 1)])
+
+        def body(i, x):
+            now, then, h = tf.unstack(coef[i])
+            d = predict(x, now)
+            return (x + h * 0.5 * (d + predict(x + h * d, then)),)
+
+        x = graph_loop(last, body, (x,))[0]
+        now, _, h = tf.unstack(coef[last])  # the last step is Euler's (see the module)
+        return x + h * predict(x, now)
