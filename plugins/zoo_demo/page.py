@@ -2,8 +2,8 @@
 :mod:`zoo_demo.runs`.
 
 Every widget that sets how a model samples is made from the model's declaration
-(:mod:`zoo_demo.controls`): one group of widgets per model class offered, shown when a run of
-that class is chosen. Each public event is an API endpoint named as the page names it
+(:mod:`zoo_demo.controls`): one group of widgets per installed model class that samples,
+shown when a run of that class is chosen. Each public event is an API endpoint named as the page names it
 (``/sample``, ``/decode``, ``/interpolate``, ``/figure``, ``/runs``, ``/leaderboard``,
 ``/run``, ``/compare``), so ``gradio_client`` drives exactly what the browser drives. An
 error in a request is shown in the page as its one-line message, never a traceback.
@@ -75,11 +75,15 @@ def build(lib: Library):
     decoders = lib.offering(DECODE)
     everything = [item.reference for item in lib.offered()]
 
-    # one widget per (model class, sampling setting), from the class's declaration
-    classes = {}
-    for ref in samplers:
-        cls = lib.model_class(ref)
-        classes.setdefault(cls, []).append(ref)
+    # one widget per (model class, sampling setting), from the class's declaration: every
+    # installed model that samples, so a run trained after the page started has its own
+    from zoo_core import plugins
+
+    classes = {
+        e.cls
+        for e in plugins.get_registry().entries("model")
+        if SAMPLE in e.cls.capabilities and e.cls.sampling_settings
+    }
     pool: list[tuple[type, Control, object]] = []
 
     with gr.Blocks(title=TITLE) as page:
@@ -97,7 +101,7 @@ def build(lib: Library):
                     s_n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="n (images)")
                     s_seed = gr.Number(0, precision=0, minimum=0, label="seed")
                     s_label = gr.Dropdown([], label="class", visible=False, allow_custom_value=True)
-                    for cls in classes:
+                    for cls in sorted(classes, key=lambda k: k.__name__):
                         for c in controls(cls.Settings(), cls.sampling_settings):
                             pool.append((cls, c, _widget(c, visible=False)))
                     s_settings = gr.JSON({}, label="sampling settings used")
