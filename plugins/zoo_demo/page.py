@@ -5,8 +5,9 @@ Every widget that sets how a model samples is made from the model's declaration
 (:mod:`zoo_demo.controls`): one group of widgets per installed model class that samples,
 shown when a run of that class is chosen. Each public event is an API endpoint named as
 the page names it (``/sample``, ``/decode``, ``/interpolate``, ``/figure``, ``/runs``,
-``/leaderboard``, ``/run``, ``/compare``), so ``gradio_client`` drives exactly what the browser drives. An
-error in a request is shown in the page as its one-line message, never a traceback.
+``/leaderboard``, ``/run``, ``/compare``), so ``gradio_client`` drives exactly what the
+browser drives. An error in a request is shown in the page as its one-line message, never a
+traceback.
 """
 
 import functools
