@@ -102,7 +102,8 @@ def demo(runs, root, port, host, cache):
             f"warning: serving on {host}: anyone who can reach this address can run the models",
             soft_wrap=True,
         )
-    err.print(f"offering {len(lib.offered())} runs; Ctrl-C stops the page", soft_wrap=True)
+    n = len(lib.offered())
+    err.print(f"offering {n} run{'' if n == 1 else 's'}; Ctrl-C stops the page", soft_wrap=True)
     page = start(lib, host, port, block=False)
     click.echo(page.local_url)
     try:
