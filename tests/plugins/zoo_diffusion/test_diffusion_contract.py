@@ -64,5 +64,4 @@ class TestFlowMatchingOnColour(TinyDiffusion, OnColourFolder):
 
 class TestFlowMatchingCondOnColour(TinyDiffusion, OnColourFolder):
     model = "flow_matching_cond"
-    fresh_process = False  # TestDdpm resumes the family's runs in a fresh process
     sets = ("batch_size=16", *TINY_FLOW, *OnColourFolder.folder_sets)
