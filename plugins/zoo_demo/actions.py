@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from zoo import arguments as A
 from zoo_core import CONDITIONAL, DECODE, SAMPLE
 from zoo_core.errors import IncompatibleError, UsageError
 from zoo_core.grid import image_grid
 
-from .controls import Control, controls
+from .controls import controls
 from .library import MAX_IMAGES, Library
 
 #: sliders on the Explore tab; a larger latent keeps its other values from the seed
@@ -53,13 +54,9 @@ def _label(model, label) -> Any:
     return label
 
 
-def _whole(value, what: str, least: int, most: int) -> int:
-    """A number from a widget (a slider may send ``8.0``) as a whole number in range."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-        raise UsageError(f"{what} must be a whole number from {least} to {most}; got {value!r}")
-    return value
+def _integral(value):
+    """A widget's number as the API takes it: a slider may send ``8.0`` for ``8``."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def describe(lib: Library, ref) -> dict:
@@ -77,29 +74,19 @@ def describe(lib: Library, ref) -> dict:
     }
 
 
-def settings_of(found: list[Control], values: dict) -> dict:
-    """Widget values as sampling options: whole-number settings sent as ``8.0`` become
-    ``8``; every value then goes through the model's own check."""
-    kinds = {c.name: c.kind for c in found}
-    out = {}
-    for key, value in (values or {}).items():
-        if kinds.get(key) == "int" and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        out[key] = value
-    return out
-
-
 def sample(lib: Library, ref, n=16, seed=0, label=None, settings: dict | None = None):
     """``n`` samples (at most :data:`MAX_IMAGES`) as ``(picture, npz file, message)``: the
     grid, the raw arrays to download, and the server time taken."""
     model = _model(lib, ref)
     if SAMPLE not in model.capabilities:
         raise IncompatibleError(f"model '{model.name}' cannot sample")
-    n = _whole(n, "n", 1, MAX_IMAGES)
-    seed = _whole(seed, "seed", 0, 2**32 - 1)
+    n = A.whole(_integral(n), "n", 1, MAX_IMAGES)
+    seed = A.check_seed(_integral(seed), "seed")
     if settings is not None and not isinstance(settings, dict):
         raise UsageError(f"settings must be a mapping of setting to value; got {settings!r}")
-    options = settings_of(controls(model.settings, model.sampling_settings), settings or {})
+    # converted and range-checked by the model's own declaration, as --set is
+    resolved = model.plugin.sampling(**(settings or {}))
+    options = {k: getattr(resolved, k) for k in settings or {}}
     with lib.lock:
         start = time.perf_counter()
         images = model.sample(n, seed=seed, label=_label(model, label), **options)
@@ -116,7 +103,7 @@ def prior_point(lib: Library, ref, seed=0) -> list[float]:
     model = _model(lib, ref)
     if DECODE not in model.capabilities:
         raise IncompatibleError(f"model '{model.name}' has no latent space to explore")
-    seed = _whole(seed, "seed", 0, 2**32 - 1)
+    seed = A.check_seed(_integral(seed), "seed")
     return [float(v) for v in np.ravel(model.plugin.prior(1, seed))]
 
 
@@ -142,17 +129,17 @@ def decode(lib: Library, ref, z, label=None) -> tuple[np.ndarray, float]:
     return as_picture(image, shown=256), ms
 
 
-def manifold(lib: Library, ref, n=15, scale=3.0, label=None) -> np.ndarray:
-    """The decoded ``n`` x ``n`` grid over ``[-scale, scale]^2`` of a 2-D latent, top row at
-    the largest z[1] (as the ``manifold`` figure); :func:`point_at` reads a click on it."""
+def manifold(lib: Library, ref, n=15, scale=3.0) -> np.ndarray:
+    """The decoded ``n`` x ``n`` grid over ``[-scale, scale]^2`` of a 2-D latent, drawn by
+    the ``manifold`` figure's own grid (top row at the largest z[1]; a conditional model
+    decodes class 0); :func:`point_at` reads a click on it."""
+    from zoo_visualizers.manifold import Manifold, ManifoldSettings
+
     model = _model(lib, ref)
     if DECODE not in model.capabilities or tuple(model.latent_shape or ()) != (2,):
         raise IncompatibleError(f"model '{model.name}' has no 2-D latent space to click on")
-    xs = np.linspace(-scale, scale, n)
-    xx, yy = np.meshgrid(xs, xs[::-1])
-    z = np.stack([xx.ravel(), yy.ravel()], axis=1).astype("float32")
     with lib.lock:
-        images = model.decode(z, label=_label(model, label))
+        images = Manifold(ManifoldSettings(n=n, scale=scale)).grid(model.plugin, None)[0]
     return as_picture(images, cols=n)
 
 
@@ -168,20 +155,15 @@ def point_at(x, y, size: tuple[int, int], n=15, scale=3.0) -> list[float]:
 
 def interpolate(lib: Library, ref, seed_a=0, seed_b=1, steps=8, label=None) -> np.ndarray:
     """The path between the prior points of two seeds, decoded: a strip of ``steps`` images
-    (spherical interpolation, as the ``interpolation`` figure draws between samples)."""
+    (the ``interpolation`` figure's spherical path)."""
     model = _model(lib, ref)
     if DECODE not in model.capabilities:
         raise IncompatibleError(f"model '{model.name}' cannot decode a latent point")
-    steps = _whole(steps, "steps", 2, 32)
-    a = np.asarray(prior_point(lib, ref, seed_a), dtype="float32")
-    b = np.asarray(prior_point(lib, ref, seed_b), dtype="float32")
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    cos = np.dot(a, b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
-    omega = math.acos(float(np.clip(cos, -1.0, 1.0)))
-    if omega < 1e-4:
-        path = (1 - t) * a + t * b
-    else:
-        path = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / math.sin(omega)
+    from zoo_visualizers.interpolation import slerp
+
+    steps = A.whole(_integral(steps), "steps", 2, 32)
+    a = prior_point(lib, ref, seed_a)
+    path = slerp(a, prior_point(lib, ref, seed_b), np.linspace(0.0, 1.0, steps))
     z = path.reshape((steps, *model.latent_shape)).astype("float32")
     with lib.lock:
         images = model.decode(z, label=_label(model, label))

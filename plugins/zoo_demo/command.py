@@ -8,7 +8,7 @@ import os
 import click
 
 from zoo_core.cli.output import err
-from zoo_core.errors import UsageError
+from zoo_core.errors import UsageError, ZooError
 
 LOOPBACK = "127.0.0.1"
 
@@ -34,7 +34,7 @@ def shipped() -> list[str]:
     for row in listing(reg):
         try:
             cls = reg.resolve("model", row["model"]).entry.cls
-        except Exception:  # noqa: BLE001 (a package of a model no longer installed)
+        except ZooError:  # a package of a model no longer installed
             continue
         if {SAMPLE, DECODE} & set(cls.capabilities):
             out.append(f"pretrained:{row['name']}")

@@ -99,21 +99,13 @@ class Library:
     def model_class(self, reference) -> type | None:
         """The model class a run was trained with, from its ``config.json`` (nothing is
         loaded); None where the run names a model no installed plugin provides."""
-        from zoo_core import plugins
-        from zoo_core.errors import ZooError
-        from zoo_core.run_dir import RunDir
-
-        try:
-            name = RunDir(self.resolve(reference)).config["model"]["name"]
-            return plugins.get_registry().resolve("model", name).entry.cls
-        except (ZooError, KeyError, TypeError):
-            return None
+        return _class_at(self.resolve(reference))
 
     def offering(self, *capabilities: str) -> list[str]:
         """The references whose model class declares every one of ``capabilities``."""
         out = []
         for item in self.offered():
-            cls = self.model_class(item.reference)
+            cls = _class_at(item.path)
             if cls is not None and set(capabilities) <= set(cls.capabilities):
                 out.append(item.reference)
         return out
@@ -145,3 +137,15 @@ class Library:
     def lock(self) -> threading.RLock:
         """Held around each model call: one call at a time, in the order they come."""
         return self._lock
+
+
+def _class_at(folder: Path) -> type | None:
+    from zoo_core import plugins
+    from zoo_core.errors import ZooError
+    from zoo_core.run_dir import RunDir
+
+    try:
+        name = RunDir(folder).config["model"]["name"]
+        return plugins.get_registry().resolve("model", name).entry.cls
+    except (ZooError, KeyError, TypeError):
+        return None

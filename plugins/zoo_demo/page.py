@@ -68,6 +68,15 @@ def _widget(control: Control, visible: bool):
     return gr.Textbox(value=str(control.value), **common)
 
 
+def _menu(choices: list[str], label: str, **kw):
+    """A drop-down of runs, the first chosen. Any text is let through to the handlers, so
+    :meth:`Library.resolve` (not the widget) is what refuses a run that is not offered."""
+    import gradio as gr
+
+    first = choices[0] if choices else None
+    return gr.Dropdown(choices, value=first, label=label, allow_custom_value=True, **kw)
+
+
 def build(lib: Library):
     """The page as a ``gr.Blocks``, ready to ``launch``."""
     import gradio as gr
@@ -92,13 +101,7 @@ def build(lib: Library):
         with gr.Tab("Sample", id="sample"):
             with gr.Row():
                 with gr.Column(scale=1):
-                    s_model = gr.Dropdown(
-                        samplers,
-                        value=samplers[0] if samplers else None,
-                        label="model",
-                        allow_custom_value=True,
-                        elem_id="sample-model",
-                    )
+                    s_model = _menu(samplers, "model", elem_id="sample-model")
                     s_n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="n (images)")
                     s_seed = gr.Number(0, precision=0, minimum=0, label="seed")
                     s_label = gr.Dropdown([], label="class", visible=False, allow_custom_value=True)
@@ -115,12 +118,7 @@ def build(lib: Library):
         with gr.Tab("Explore", id="explore"):
             with gr.Row():
                 with gr.Column(scale=1):
-                    e_model = gr.Dropdown(
-                        decoders,
-                        value=decoders[0] if decoders else None,
-                        label="model",
-                        allow_custom_value=True,
-                    )
+                    e_model = _menu(decoders, "model")
                     e_label = gr.Dropdown([], label="class", visible=False, allow_custom_value=True)
                     with gr.Row():
                         e_seed = gr.Number(0, precision=0, minimum=0, label="seed")
@@ -163,12 +161,7 @@ def build(lib: Library):
                 )
             with gr.Accordion("Figures of this model", open=False):
                 with gr.Row():
-                    f_model = gr.Dropdown(
-                        samplers,
-                        value=samplers[0] if samplers else None,
-                        label="model",
-                        allow_custom_value=True,
-                    )
+                    f_model = _menu(samplers, "model")
                     f_name = gr.Dropdown([], label="figure", allow_custom_value=True)
                     f_go = gr.Button("Draw")
                 f_plot = gr.Plot(label="figure")
@@ -178,12 +171,7 @@ def build(lib: Library):
             r_table = gr.Dataframe(label="runs", interactive=False, show_search="filter")
             r_board = gr.Dataframe(label="leaderboard", interactive=False, show_search="filter")
             with gr.Row():
-                r_pick = gr.Dropdown(
-                    everything,
-                    value=everything[0] if everything else None,
-                    label="run",
-                    allow_custom_value=True,
-                )
+                r_pick = _menu(everything, "run")
                 r_go = gr.Button("Open")
             with gr.Row():
                 r_config = gr.JSON(label="config")
@@ -213,8 +201,9 @@ def build(lib: Library):
 
         def offered_again():
             every = [item.reference for item in lib.offered()]
-            lists = (every, every, every, lib.offering(SAMPLE), lib.offering(DECODE))
-            return [gr.update(choices=c) for c in (*lists, lists[3])]
+            can_sample, can_decode = lib.offering(SAMPLE), lib.offering(DECODE)
+            menus = (every, every, every, can_sample, can_decode, can_sample)
+            return [gr.update(choices=c) for c in menus]
 
         # runs trained since the page started appear in every list
         r_refresh.click(
@@ -223,8 +212,8 @@ def build(lib: Library):
             [r_pick, c_a, c_b, s_model, e_model, f_model],
             api_visibility="private",
         )
-        page.load(guarded(lambda: _tables(lib)), None, [r_table, r_board],
-                  api_visibility="private")  # fmt: skip
+        page.load(guarded(lambda: _runs_table(lib)), None, r_table, api_visibility="private")
+        page.load(guarded(lambda: _leaderboard(lib)), None, r_board, api_visibility="private")
     return page
 
 
@@ -247,7 +236,7 @@ def _wire_sample(page, lib, model, n, seed, label, settings, go, grid, took, fil
         cls = lib.model_class(ref)
         values = {c.name: c.value for c in info["controls"]}
         updates = [
-            gr.update(visible=owner is cls, value=values.get(c.name, c.value))
+            gr.update(visible=True, value=values[c.name])
             if owner is cls
             else gr.update(visible=False)
             for owner, c, _ in pool
@@ -281,7 +270,7 @@ def _wire_explore(page, lib, model, label, seed, from_seed, sliders, point, go, 
             for i in range(len(sliders))
         ]
         has_map = info["latent_dim"] == 2
-        picture = actions.manifold(lib, ref, label=None) if has_map else None
+        picture = actions.manifold(lib, ref) if has_map else None
         return [_label_update(info), *updates, z, gr.update(visible=has_map, value=picture)]
 
     def with_sliders(current, values) -> list[float]:
@@ -348,10 +337,16 @@ def _wire_rest(page, lib, model, label, a, b, steps, go, strip, f_model, f_name,
     )
 
 
-def _tables(lib):
+def _runs_table(lib):
     import pandas as pd
 
-    return pd.DataFrame(runs.runs_table(lib)), pd.DataFrame(runs.leaderboard(lib))
+    return pd.DataFrame(runs.runs_table(lib))
+
+
+def _leaderboard(lib):
+    import pandas as pd
+
+    return pd.DataFrame(runs.leaderboard(lib))
 
 
 def _picture(path):
@@ -365,8 +360,8 @@ def _wire_runs(lib, refresh, table, board, pick, go, config, numbers, curves, fi
                a, b, c_go, c_table, c_plot):  # fmt: skip
     import pandas as pd
 
-    refresh.click(guarded(lambda: _tables(lib)[0]), None, table, api_name="runs")
-    refresh.click(guarded(lambda: _tables(lib)[1]), None, board, api_name="leaderboard")
+    refresh.click(guarded(lambda: _runs_table(lib)), None, table, api_name="runs")
+    refresh.click(guarded(lambda: _leaderboard(lib)), None, board, api_name="leaderboard")
 
     def opened(ref):
         page = runs.run_page(lib, ref)

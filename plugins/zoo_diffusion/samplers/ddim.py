@@ -24,15 +24,23 @@ class DDIM(VPSampler):
     def stochastic(self) -> bool:
         return self.eta > 0
 
-    def run(self, x, predict, rng=None):
-        if self.stochastic and rng is None:
-            raise ValueError(f"{self.name} with eta > 0 draws noise: give a rng")
+    def steps_numbers(self) -> list[tuple[int, float, float, float]]:
+        """Per step ``(t, sqrt(abar_prev), direction, sigma)`` of Eq. 12, in float64 (the one
+        place :meth:`run` and :meth:`loop` take them from)."""
+        out = []
         for t, t_prev in self.timesteps():
-            x0, eps = self.x0_and_eps(x, predict(x, t), t)
             ab_t, ab_prev = self.abar(t), self.abar(t_prev)
             sigma = self.eta * np.sqrt((1.0 - ab_prev) / (1.0 - ab_t) * (1.0 - ab_t / ab_prev))
             direction = np.sqrt(max(1.0 - ab_prev - sigma * sigma, 0.0))
-            x = np.float32(np.sqrt(ab_prev)) * x0 + np.float32(direction) * eps
+            out.append((t, np.sqrt(ab_prev), direction, sigma))
+        return out
+
+    def run(self, x, predict, rng=None):
+        if self.stochastic and rng is None:
+            raise ValueError(f"{self.name} with eta > 0 draws noise: give a rng")
+        for t, a_prev, direction, sigma in self.steps_numbers():
+            x0, eps = self.x0_and_eps(x, predict(x, t), t)
+            x = np.float32(a_prev) * x0 + np.float32(direction) * eps
             if sigma > 0:
                 x = x + np.float32(sigma) * rng.standard_normal(x.shape, dtype="float32")
             yield x
@@ -42,15 +50,11 @@ class DDIM(VPSampler):
 
         if self.stochastic and noise is None:
             raise ValueError(f"{self.name} with eta > 0 draws noise: give its draws")
-        steps = self.timesteps()
-        rows = []
-        for t, t_prev in steps:
-            ab_t, ab_prev = self.abar(t), self.abar(t_prev)
-            sigma = self.eta * np.sqrt((1.0 - ab_prev) / (1.0 - ab_t) * (1.0 - ab_t / ab_prev))
-            direction = np.sqrt(max(1.0 - ab_prev - sigma * sigma, 0.0))
-            rows.append((np.sqrt(ab_t), np.sqrt(1.0 - ab_t), np.sqrt(ab_prev), direction, sigma))
-        coef = table(rows)
-        times = tf.constant([t for t, _ in steps], tf.int32)
+        steps = self.steps_numbers()
+        coef = table(
+            [(np.sqrt(self.abar(t)), np.sqrt(1.0 - self.abar(t)), *rest) for t, *rest in steps]
+        )
+        times = tf.constant([t for t, *_ in steps], tf.int32)
 
         def body(i, x):
             a, s, a_prev, direction, sigma = tf.unstack(coef[i])
