@@ -211,10 +211,11 @@ class OnColourFolder(ModelContractTests):
 DEMO_NAMED = ["pretrained:vae_2d", "pretrained:cvae_2d", "pretrained:realnvp"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served(tmp_path_factory):
     """``(page, library, root)``: ``zoo demo``'s page on a free loopback port over
-    :data:`DEMO_NAMED` and an empty root, stopped after the module."""
+    :data:`DEMO_NAMED` and an empty root, one per test process (the client and browser
+    tests share its loaded models), stopped at the end."""
     import socket
 
     pytest.importorskip("gradio", reason="the page needs the demo extra (gradio)")
